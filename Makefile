@@ -1,0 +1,127 @@
+# patchdeck - plain make, pkg-config for every library.
+#
+#   make                      build ./patchdeck
+#   make test                 install what is missing, build, run every test
+#   make demo                 run the console against a simulated fleet
+#   make bench                benchmarks (print figures, assert nothing)
+#   make SANITIZE=address,undefined test
+#   make install PREFIX=/usr/local DESTDIR=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/patchdeck
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+LIBS_CORE := libcurl libcjson openssl sqlite3 libxml-2.0
+LIBS_UI := ncursesw
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wundef
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	$(WARN) $(CFLAGS) -Isrc -Iui -DPATCHDECK_VERSION='"$(VERSION)"' \
+	$(shell $(PKG_CONFIG) --cflags $(LIBS_CORE) 2>/dev/null)
+# Only ui/ includes curses.h (DESIGN.md section 2), so only ui/ gets its flags.
+UI_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_UI) 2>/dev/null)
+ALL_LDFLAGS := $(LDFLAGS)
+LDLIBS_CORE := $(shell $(PKG_CONFIG) --libs $(LIBS_CORE) 2>/dev/null) -lm
+LDLIBS_UI := $(shell $(PKG_CONFIG) --libs $(LIBS_UI) 2>/dev/null)
+LDLIBS_TEST := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+# Objects of different compilers and sanitizer settings never mix.
+B := build
+ifneq ($(SANITIZE),)
+B := build-san
+endif
+ifeq ($(notdir $(CC)),clang)
+B := $(B)-clang
+endif
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
+UI_SRC := $(wildcard ui/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
+UI_OBJ := $(UI_SRC:%.c=$(B)/%.o)
+MAIN_OBJ := $(B)/src/main.o
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+TEST_HELPER_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
+TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(B)/%.o)
+
+.PHONY: all patchdeck test unit simtest integration deps demo bench install clean
+
+all: patchdeck
+
+# Each build folder links its own binary; ./patchdeck is the one of the
+# last `make`, whatever compiler or sanitizer it used.
+patchdeck: $(B)/patchdeck
+	@cmp -s $(B)/patchdeck patchdeck || cp $(B)/patchdeck patchdeck
+
+$(B)/patchdeck: $(MAIN_OBJ) $(UI_OBJ) $(B)/libpatchdeck.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(UI_OBJ) $(B)/libpatchdeck.a \
+		$(LDLIBS_UI) $(LDLIBS_CORE)
+
+$(B)/libpatchdeck.a: $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/ui/%.o: ui/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(UI_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(TEST_HELPER_OBJ) $(B)/libpatchdeck.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< \
+		$(TEST_HELPER_OBJ) $(B)/libpatchdeck.a $(LDLIBS_CORE) \
+		$(LDLIBS_TEST)
+
+# Integration drivers: plain C programs (no cmocka) run by the scripts in
+# tests/integration against tests/sim.
+$(B)/tests/%: tests/integration/%.c $(B)/libpatchdeck.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libpatchdeck.a \
+		$(LDLIBS_CORE)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+deps:
+	@sh tests/deps.sh
+
+unit: $(TEST_BIN)
+	@sh tests/run-unit.sh $(TEST_BIN)
+
+simtest:
+	@sh tests/sim/run-tests.sh
+
+integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill
+	@B=$(B) sh tests/integration/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory simtest
+	@$(MAKE) --no-print-directory integration
+
+demo: deps patchdeck
+	@sh tests/demo.sh
+
+bench: deps patchdeck
+	@sh tests/bench/run.sh
+
+install: patchdeck
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 patchdeck $(DESTDIR)$(BINDIR)/patchdeck
+	cp -R data/. $(DESTDIR)$(DATADIR)/
+
+clean:
+	rm -rf build build-san build-clang build-san-clang patchdeck

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs (as root) or names (otherwise) what building and testing patchdeck
+# needs on Debian, and finds the Python that can import moto.
+set -u
+pkgs="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev libssl-dev libsqlite3-dev libxml2-dev libcmocka-dev tmux tzdata curl"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "deps: installing:$missing"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null || {
+			echo "deps: apt-get failed; run: apt-get update && apt-get install -y$missing" >&2
+			exit 1
+		}
+	else
+		echo "deps: missing Debian packages; run:" >&2
+		echo "  sudo apt-get update && sudo apt-get install -y$missing" >&2
+		exit 1
+	fi
+fi
+py=$(sh "$(dirname "$0")/sim/find-python.sh") || {
+	echo "deps: no python3 that can import moto; run: pip install 'moto[server]'" >&2
+	exit 1
+}
+echo "deps: ok (moto from $py)"

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Runs every tests/integration/test_*.sh from the repository root, each in
+# its own temporary folder ($TEST_TMP), and ends with one summary line.
+set -u
+cd "$(dirname "$0")/../.."
+pass=0
+fail=0
+failed=""
+for t in tests/integration/test_*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/patchdeck-$name.XXXXXX")
+	start=$(date +%s)
+	if TEST_TMP="$tmp" sh "$t" >"$tmp/log" 2>&1; then
+		pass=$((pass + 1))
+		echo "ok   $name ($(($(date +%s) - start)) s)"
+		rm -rf "$tmp"
+	else
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL $name ($(($(date +%s) - start)) s); its log:"
+		sed 's/^/    /' "$tmp/log" | tail -n 60
+	fi
+done
+[ -z "$failed" ] || echo "failed:$failed"
+echo "integration: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

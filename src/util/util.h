@@ -1,0 +1,75 @@
+/*
+ * util.h - allocation that never returns NULL, growable buffers, small
+ * string helpers.  Out of memory is a bug-class event: util_fatal() restores
+ * whatever registered a restore hook (the terminal) and exits.
+ */
+#ifndef PATCHDECK_UTIL_H
+#define PATCHDECK_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define UTIL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define UTIL_NORETURN __attribute__((noreturn))
+#else
+#define UTIL_PRINTF(a, b)
+#define UTIL_NORETURN
+#endif
+
+/* Called by util_fatal() before it prints and exits; set by the console so the
+ * terminal is restored first.  Must be idempotent. */
+void util_set_fatal_hook(void (*hook)(void));
+
+void util_fatal(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* xreallocarray: like xrealloc(p, nmemb*size) but dies on overflow. */
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string; the caller frees it. */
+char *xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) UTIL_PRINTF(1, 0);
+
+/*
+ * A growable byte buffer, always NUL-terminated after len bytes so that text
+ * can be used as a C string.  buf_init() gives an empty buffer that owns no
+ * memory; buf_free() releases it and leaves it empty and reusable.
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
+/* Hands the contents to the caller (never NULL) and leaves b empty. */
+char *buf_steal(struct buf *b);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
+void util_hex(const unsigned char *in, size_t n, char *out);
+
+/*
+ * Percent-encodes s as RFC 3986 "unreserved" (A-Z a-z 0-9 - _ . ~ pass
+ * through).  With keep_slash, '/' passes through too (for URI paths).
+ * Appends to b.
+ */
+void util_uri_encode(struct buf *b, const char *s, size_t n, int keep_slash);
+
+/* Reads a whole file into a NUL-terminated buffer.  Returns 0, or -1 with
+ * errno set.  Refuses files larger than max bytes (errno EFBIG). */
+int util_read_file(const char *path, size_t max, struct buf *out);
+
+/* Monotonic clock in milliseconds. */
+long long util_now_ms(void);
+
+#endif

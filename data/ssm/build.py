@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Build the patchdeck SSM documents from their shell scripts.
+
+    python3 data/ssm/build.py          rewrite the .json documents from the .sh files
+    python3 data/ssm/build.py --check  exit 1 when a committed .json differs from
+                                       what the .sh files give (or a script breaks a rule)
+
+The scripts are the source; edit them, run this, commit both.  Each document has
+one aws:runShellScript step whose runCommand is the script's lines, with the SSM
+parameter assignments inserted after the "# patchdeck:params" line.  Parameters
+are restricted by allowedPattern so that they cannot leave the single quotes.
+
+Rules checked: no "{{" in a script (SSM would read it as a parameter
+reference), the common block identical in both scripts, `sh -n` passes.
+"""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PARAMS_MARK = "# patchdeck:params"
+COMMON_BEGIN = "# --- BEGIN common"
+COMMON_END = "# --- END common ---"
+
+DOCS = {
+    "patchdeck-linux-patch.json": {
+        "script": "linux-patch.sh",
+        "step": "patch",
+        "timeout": 7200,
+        "description": "patchdeck: apply OS updates on Linux (yum/dnf, apt, zypper) and print one "
+                       "PATCHDECK_RESULT line; when a reboot is needed exit 194 so that SSM reboots "
+                       "and runs the step again, which reports the kernel then running.",
+        "parameters": {
+            "Exclude": {
+                "type": "String",
+                "default": "",
+                "description": "Packages not to update, separated by spaces or commas; shell globs "
+                               "allowed (yum/dnf --exclude, apt hold, zypper lock).",
+                "allowedPattern": "^[A-Za-z0-9_.*+:@,/ -]{0,1000}$",
+            },
+            "RebootAllowed": {
+                "type": "String",
+                "default": "true",
+                "description": "true: reboot (exit 194) when the update needs it. false: report "
+                               "\"reboot\":\"required\" and leave the instance running.",
+                "allowedValues": ["true", "false"],
+            },
+        },
+        "env": [("PATCHDECK_EXCLUDE", "Exclude"), ("PATCHDECK_REBOOT_ALLOWED", "RebootAllowed")],
+    },
+    "patchdeck-precheck.json": {
+        "script": "precheck.sh",
+        "step": "precheck",
+        "timeout": 600,
+        "description": "patchdeck: pre-patch checks on Linux (disk space, package repository "
+                       "reachability and URLs, package lock, uptime, load, pending reboot); prints "
+                       "one PATCHDECK_PRECHECK line.",
+        "parameters": {
+            "RepoTimeoutSeconds": {
+                "type": "String",
+                "default": "120",
+                "description": "Seconds allowed for the package metadata refresh.",
+                "allowedPattern": "^[0-9]{1,4}$",
+            },
+        },
+        "env": [("PATCHDECK_REPO_TIMEOUT", "RepoTimeoutSeconds")],
+    },
+}
+
+
+def read(name):
+    with open(os.path.join(HERE, name), encoding="utf-8") as f:
+        return f.read()
+
+
+def common_block(text):
+    lines = text.split("\n")
+    try:
+        b = next(i for i, l in enumerate(lines) if l.startswith(COMMON_BEGIN))
+        e = next(i for i, l in enumerate(lines) if l == COMMON_END)
+    except StopIteration:
+        return None
+    return "\n".join(lines[b:e + 1])
+
+
+def build(name):
+    spec = DOCS[name]
+    text = read(spec["script"])
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    at = lines.index(PARAMS_MARK + " (build.py inserts the SSM parameter assignments after this line)")
+    assigns = ["%s='{{ %s }}'" % (var, param) for var, param in spec["env"]]
+    lines[at + 1:at + 1] = assigns
+    doc = {
+        "schemaVersion": "2.2",
+        "description": spec["description"],
+        "parameters": spec["parameters"],
+        "mainSteps": [{
+            "action": "aws:runShellScript",
+            "name": spec["step"],
+            "precondition": {"StringEquals": ["platformType", "Linux"]},
+            "inputs": {"timeoutSeconds": spec["timeout"], "runCommand": lines},
+        }],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def problems():
+    out = []
+    blocks = {}
+    for spec in DOCS.values():
+        text = read(spec["script"])
+        if "{{" in text:
+            out.append("%s: contains '{{' (SSM parameter syntax)" % spec["script"])
+        if PARAMS_MARK not in text:
+            out.append("%s: no '%s' line" % (spec["script"], PARAMS_MARK))
+        blocks[spec["script"]] = common_block(text)
+        if blocks[spec["script"]] is None:
+            out.append("%s: no common block" % spec["script"])
+        try:
+            r = subprocess.run(["sh", "-n", os.path.join(HERE, spec["script"])],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                out.append("%s: sh -n: %s" % (spec["script"], r.stderr.strip()))
+        except OSError:
+            pass
+    if len(set(blocks.values())) != 1:
+        out.append("the common blocks of %s differ" % ", ".join(sorted(blocks)))
+    return out
+
+
+def main(argv):
+    check = "--check" in argv[1:]
+    errs = problems()
+    for name in DOCS:
+        want = build(name)
+        path = os.path.join(HERE, name)
+        if check:
+            try:
+                have = read(name)
+            except FileNotFoundError:
+                have = None
+            if have != want:
+                errs.append("%s is out of date: run python3 data/ssm/build.py" % name)
+        elif not errs:
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                f.write(want)
+            os.replace(path + ".tmp", path)
+            print("wrote", os.path.relpath(path))
+    for e in errs:
+        print("build.py: " + e, file=sys.stderr)
+    return 1 if errs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,120 @@
+/*
+ * exception.c - see exception.h.
+ */
+#include "fleet/exception.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+void
+fleet_exception_done(struct fleet_exception *e)
+{
+	free(e->instance_id);
+	free(e->exception_id);
+	free(e->starts);
+	free(e->ends);
+	free(e->reason);
+	free(e->ticket);
+	free(e->requested_by);
+	free(e->requested_at);
+	free(e->status);
+	free(e->decided_by);
+	free(e->decided_at);
+	memset(e, 0, sizeof *e);
+}
+
+int
+fleet_exception_range_parse(const char *text, struct fleet_date *starts,
+    struct fleet_date *ends, char **err)
+{
+	char a[11], b[11];
+	struct fleet_date s, e;
+	const char *why;
+
+	if (text == NULL)
+		text = "";
+	if (strnlen(text, FLEET_EXCEPTION_RANGE_LEN + 1) !=
+	    FLEET_EXCEPTION_RANGE_LEN || memcmp(text + 10, "..", 2) != 0) {
+		why = "expected YYYY-MM-DD..YYYY-MM-DD";
+		goto fail;
+	}
+	memcpy(a, text, 10);
+	a[10] = '\0';
+	memcpy(b, text + 12, 10);
+	b[10] = '\0';
+	if (fleet_date_parse(a, &s) != 0) {
+		why = "the start is not a real YYYY-MM-DD date";
+		goto fail;
+	}
+	if (fleet_date_parse(b, &e) != 0) {
+		why = "the end is not a real YYYY-MM-DD date";
+		goto fail;
+	}
+	if (fleet_date_cmp(e, s) < 0) {
+		why = "ends before it starts";
+		goto fail;
+	}
+	*starts = s;
+	*ends = e;
+	return 0;
+fail:
+	if (err != NULL)
+		*err = xasprintf("exception range '%.40s': %s", text, why);
+	return -1;
+}
+
+void
+fleet_exception_range_format(struct fleet_date starts, struct fleet_date ends,
+    char *buf, size_t size)
+{
+	snprintf(buf, size, "%04d-%02d-%02d..%04d-%02d-%02d", starts.year,
+	    starts.month, starts.day, ends.year, ends.month, ends.day);
+}
+
+int
+fleet_exception_dates(const struct fleet_exception *e,
+    struct fleet_date *starts, struct fleet_date *ends)
+{
+	struct fleet_date s, t;
+
+	if (fleet_date_parse(e->starts, &s) != 0 ||
+	    fleet_date_parse(e->ends, &t) != 0 || fleet_date_cmp(t, s) < 0)
+		return -1;
+	*starts = s;
+	*ends = t;
+	return 0;
+}
+
+int
+fleet_exception_is_approved(const struct fleet_exception *e)
+{
+	return e->status != NULL && strcmp(e->status, "APPROVED") == 0;
+}
+
+int
+fleet_exception_is_live(const struct fleet_exception *e,
+    struct fleet_date today)
+{
+	struct fleet_date s, t;
+
+	if (!fleet_exception_is_approved(e) ||
+	    fleet_exception_dates(e, &s, &t) != 0)
+		return 0;
+	return fleet_date_cmp(s, today) <= 0 && fleet_date_cmp(today, t) <= 0;
+}
+
+int
+fleet_exception_covers(const struct fleet_exception *e,
+    const char *instance_id, struct fleet_date starts, struct fleet_date ends)
+{
+	struct fleet_date s, t;
+
+	if (!fleet_exception_is_approved(e) || e->instance_id == NULL ||
+	    instance_id == NULL || strcmp(e->instance_id, instance_id) != 0 ||
+	    fleet_exception_dates(e, &s, &t) != 0)
+		return 0;
+	return fleet_date_cmp(s, starts) <= 0 && fleet_date_cmp(ends, t) <= 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * exception.h - patch exceptions (DESIGN.md section 5): one record of the
+ * patchdeck-exceptions table, the PatchException tag's range, live-ness.
+ * Dates are UTC calendar dates, ranges inclusive at both ends.
+ */
+#ifndef PATCHDECK_FLEET_EXCEPTION_H
+#define PATCHDECK_FLEET_EXCEPTION_H
+
+#include <stddef.h>
+
+#include "fleet/date.h"
+
+/* Strings owned and raw, as DynamoDB holds them; NULL reads as "". */
+struct fleet_exception {
+	char *instance_id;
+	char *exception_id;
+	char *starts;		/* YYYY-MM-DD */
+	char *ends;		/* YYYY-MM-DD, inclusive */
+	char *reason;
+	char *ticket;
+	char *requested_by;
+	char *requested_at;
+	char *status;		/* PENDING, APPROVED, REJECTED, REVOKED */
+	char *decided_by;
+	char *decided_at;
+};
+
+#define FLEET_EXCEPTION_RANGE_LEN 22	/* YYYY-MM-DD..YYYY-MM-DD */
+
+/* Frees what e owns and zeroes it. */
+void fleet_exception_done(struct fleet_exception *e);
+
+/*
+ * Strict "YYYY-MM-DD..YYYY-MM-DD": nothing before, between or after, real
+ * dates, ends >= starts.  Returns 0, or -1 with *err set (caller frees; err
+ * may be NULL) quoting at most the first 40 bytes of text.
+ */
+int fleet_exception_range_parse(const char *text, struct fleet_date *starts,
+    struct fleet_date *ends, char **err);
+/* Writes the tag value for a range (buf of at least 23 bytes). */
+void fleet_exception_range_format(struct fleet_date starts,
+    struct fleet_date ends, char *buf, size_t size);
+
+/* The record's dates; -1 when either is not a real date or ends < starts. */
+int fleet_exception_dates(const struct fleet_exception *e,
+    struct fleet_date *starts, struct fleet_date *ends);
+/* 1 when status is exactly "APPROVED" (DynamoDB values are upper-case). */
+int fleet_exception_is_approved(const struct fleet_exception *e);
+/* Live <=> APPROVED and starts <= today <= ends (UTC dates).  A record with
+ * bad dates is never live. */
+int fleet_exception_is_live(const struct fleet_exception *e,
+    struct fleet_date today);
+/* 1 when e is an APPROVED record for instance_id whose range contains
+ * starts..ends: such a tag is backed by an approval. */
+int fleet_exception_covers(const struct fleet_exception *e,
+    const char *instance_id, struct fleet_date starts,
+    struct fleet_date ends);
+
+#endif

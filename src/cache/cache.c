@@ -1,0 +1,1669 @@
+/*
+ * cache.c - see cache.h.
+ */
+#include "cache/cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "util/util.h"
+
+/*
+ * Migrations: step i takes the schema from user_version i to i + 1.  Never
+ * edit a step that has shipped; append one.  Every TEXT column is NOT NULL
+ * DEFAULT '' so readers never meet NULL from our own writes.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL DEFAULT ''"
+	") WITHOUT ROWID;"
+	"CREATE TABLE targets ("
+	"  name TEXT PRIMARY KEY,"
+	"  account TEXT NOT NULL DEFAULT '',"
+	"  region TEXT NOT NULL DEFAULT '',"
+	"  last_ok INTEGER NOT NULL DEFAULT 0,"
+	"  last_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  error_code TEXT NOT NULL DEFAULT '',"
+	"  error_message TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE TABLE instances ("
+	"  row INTEGER PRIMARY KEY,"
+	"  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,"
+	"  account TEXT NOT NULL DEFAULT '',"
+	"  region TEXT NOT NULL DEFAULT '',"
+	"  id TEXT NOT NULL DEFAULT '',"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL DEFAULT '',"
+	"  type TEXT NOT NULL DEFAULT '',"
+	"  platform TEXT NOT NULL DEFAULT '',"
+	"  platform_name TEXT NOT NULL DEFAULT '',"
+	"  platform_version TEXT NOT NULL DEFAULT '',"
+	"  private_ip TEXT NOT NULL DEFAULT '',"
+	"  public_ip TEXT NOT NULL DEFAULT '',"
+	"  az TEXT NOT NULL DEFAULT '',"
+	"  launch_time TEXT NOT NULL DEFAULT '',"
+	"  ping TEXT NOT NULL DEFAULT '',"
+	"  agent_version TEXT NOT NULL DEFAULT '',"
+	"  last_ping INTEGER NOT NULL DEFAULT 0,"
+	"  fetched_at INTEGER NOT NULL DEFAULT 0,"
+	"  tags BLOB NOT NULL DEFAULT x'00000000',"
+	"  window_tag TEXT NOT NULL DEFAULT '',"
+	"  owner_tag TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (id, account, region, target)"
+	");"
+	"CREATE INDEX instances_target ON instances(target);"
+	"CREATE INDEX instances_state ON instances(state);"
+	"CREATE INDEX instances_ping ON instances(ping);"
+	"CREATE INDEX instances_window ON instances(window_tag);"
+	"CREATE INDEX instances_owner ON instances(owner_tag);"
+	"CREATE TABLE exceptions ("
+	"  source TEXT NOT NULL,"
+	"  instance_id TEXT NOT NULL,"
+	"  exception_id TEXT NOT NULL,"
+	"  starts TEXT NOT NULL DEFAULT '',"
+	"  ends TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  ticket TEXT NOT NULL DEFAULT '',"
+	"  requested_by TEXT NOT NULL DEFAULT '',"
+	"  requested_at TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT '',"
+	"  decided_by TEXT NOT NULL DEFAULT '',"
+	"  decided_at TEXT NOT NULL DEFAULT '',"
+	"  fetched_at INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (source, instance_id, exception_id)"
+	");"
+	"CREATE INDEX exceptions_instance ON exceptions(instance_id);"
+	"CREATE TABLE runs ("
+	"  run_id TEXT PRIMARY KEY,"
+	"  window_id TEXT NOT NULL DEFAULT '',"
+	"  window_date TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL DEFAULT '',"
+	"  started_by TEXT NOT NULL DEFAULT '',"
+	"  started_at INTEGER NOT NULL DEFAULT 0,"
+	"  ended_at INTEGER NOT NULL DEFAULT 0,"
+	"  command_ids TEXT NOT NULL DEFAULT '',"
+	"  started_instances TEXT NOT NULL DEFAULT '',"
+	"  counts TEXT NOT NULL DEFAULT '',"
+	"  fetched_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE results ("
+	"  run_id TEXT NOT NULL,"
+	"  instance_id TEXT NOT NULL,"
+	"  account TEXT NOT NULL DEFAULT '',"
+	"  region TEXT NOT NULL DEFAULT '',"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  platform TEXT NOT NULL DEFAULT '',"
+	"  window_id TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT '',"
+	"  os TEXT NOT NULL DEFAULT '',"
+	"  kernel_before TEXT NOT NULL DEFAULT '',"
+	"  kernel_after TEXT NOT NULL DEFAULT '',"
+	"  pkgs_before INTEGER NOT NULL DEFAULT 0,"
+	"  pkgs_updated INTEGER NOT NULL DEFAULT 0,"
+	"  pkgs_available_after INTEGER NOT NULL DEFAULT 0,"
+	"  reboot TEXT NOT NULL DEFAULT '',"
+	"  error TEXT NOT NULL DEFAULT '',"
+	"  started_at INTEGER NOT NULL DEFAULT 0,"
+	"  ended_at INTEGER NOT NULL DEFAULT 0,"
+	"  fetched_at INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (run_id, instance_id)"
+	");"
+	"CREATE INDEX results_instance ON results(instance_id, ended_at);",
+};
+
+#define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+_Static_assert(NMIGRATIONS == CACHE_SCHEMA_VERSION,
+    "one migration step per schema version");
+
+/*
+ * Every statement the cache runs, prepared once at open.  Preparing them
+ * all is also the schema check: a missing table or column fails here.  The
+ * CHECK_ ones exist only for that (runs and results are written by later
+ * code, which will prepare its own).
+ */
+enum {
+	ST_TARGET_OK,
+	ST_TARGET_FAILED,
+	ST_TARGET_DROP,
+	ST_DEL_INSTANCES,
+	ST_INS_INSTANCE,
+	ST_LOAD_INSTANCES,
+	ST_TARGETS,
+	ST_DEL_EXCEPTIONS,
+	ST_INS_EXCEPTION,
+	ST_LOAD_EXCEPTIONS,
+	ST_LOAD_EXCEPTIONS_ALL,
+	ST_META_SET,
+	ST_META_GET,
+	ST_CHECK_RUNS,
+	ST_CHECK_RESULTS,
+	ST__COUNT
+};
+
+#define INSTANCE_COLS \
+	"account, region, id, name, state, type, platform, platform_name," \
+	" platform_version, private_ip, public_ip, az, launch_time, ping," \
+	" agent_version, last_ping, fetched_at, tags"
+
+#define EXCEPTION_COLS \
+	"source, instance_id, exception_id, starts, ends, reason, ticket," \
+	" requested_by, requested_at, status, decided_by, decided_at," \
+	" fetched_at"
+
+static const char *const statements[ST__COUNT] = {
+	[ST_TARGET_OK] =
+	    "INSERT INTO targets (name, account, region, last_ok,"
+	    " last_attempt, error_code, error_message)"
+	    " VALUES (?1, ?2, ?3, ?4, ?4, '', '')"
+	    " ON CONFLICT (name) DO UPDATE SET account = excluded.account,"
+	    " region = excluded.region, last_ok = excluded.last_ok,"
+	    " last_attempt = excluded.last_attempt, error_code = '',"
+	    " error_message = ''",
+	[ST_TARGET_FAILED] =
+	    "INSERT INTO targets (name, last_attempt, error_code,"
+	    " error_message) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (name) DO UPDATE SET"
+	    " last_attempt = excluded.last_attempt,"
+	    " error_code = excluded.error_code,"
+	    " error_message = excluded.error_message",
+	[ST_TARGET_DROP] =
+	    "DELETE FROM targets WHERE name = ?1",
+	[ST_DEL_INSTANCES] =
+	    "DELETE FROM instances WHERE target = ?1",
+	[ST_INS_INSTANCE] =
+	    "INSERT INTO instances (target, " INSTANCE_COLS ", window_tag,"
+	    " owner_tag) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+	[ST_LOAD_INSTANCES] =
+	    "SELECT " INSTANCE_COLS " FROM instances ORDER BY row",
+	[ST_TARGETS] =
+	    "SELECT name, account, region, last_ok, last_attempt, error_code,"
+	    " error_message, (SELECT count(*) FROM instances"
+	    " WHERE instances.target = targets.name)"
+	    " FROM targets ORDER BY name",
+	[ST_DEL_EXCEPTIONS] =
+	    "DELETE FROM exceptions WHERE source = ?1",
+	[ST_INS_EXCEPTION] =
+	    "INSERT INTO exceptions (" EXCEPTION_COLS ") VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[ST_LOAD_EXCEPTIONS] =
+	    "SELECT " EXCEPTION_COLS " FROM exceptions WHERE source = ?1"
+	    " ORDER BY source, instance_id, exception_id",
+	[ST_LOAD_EXCEPTIONS_ALL] =
+	    "SELECT " EXCEPTION_COLS " FROM exceptions"
+	    " ORDER BY source, instance_id, exception_id",
+	[ST_META_SET] =
+	    "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[ST_META_GET] =
+	    "SELECT value FROM meta WHERE key = ?1",
+	[ST_CHECK_RUNS] =
+	    "SELECT run_id, window_id, window_date, state, started_by,"
+	    " started_at, ended_at, command_ids, started_instances, counts,"
+	    " fetched_at FROM runs LIMIT 0",
+	[ST_CHECK_RESULTS] =
+	    "SELECT run_id, instance_id, account, region, name, platform,"
+	    " window_id, status, os, kernel_before, kernel_after, pkgs_before,"
+	    " pkgs_updated, pkgs_available_after, reboot, error, started_at,"
+	    " ended_at, fetched_at FROM results LIMIT 0",
+};
+
+struct cache {
+	sqlite3 *db;
+	char *path;		/* for messages */
+	char *window_key;	/* tag copied to window_tag */
+	char *owner_key;	/* tag copied to owner_tag */
+	int memory;		/* ":memory:": nothing to move aside */
+	/* Set by cache_seterr() when SQLite reported SQLITE_CORRUPT or
+	 * SQLITE_NOTADB; the public function that failed then calls
+	 * cache_recover() on its way out. */
+	char *corrupt_why;
+	char *notice;		/* for cache_take_notice() */
+	/* Set (and db NULL) when a recovery could not open a new file:
+	 * every call fails with it from then on. */
+	char *dead;
+	sqlite3_stmt *st[ST__COUNT];
+};
+
+/* What one attempt at opening found. */
+enum open_result {
+	OPEN_OK,
+	OPEN_FAILED,		/* *err set; the file is left alone */
+	OPEN_CORRUPT		/* *why set; the file should be moved aside */
+};
+
+static int
+cache_is_corrupt_rc(int rc)
+{
+	rc &= 0xff;
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
+/* Sets *err to "cache PATH: what: sqlite's message". */
+static void
+cache_seterr(struct cache *c, char **err, const char *what)
+{
+	if (c->db != NULL && c->corrupt_why == NULL &&
+	    cache_is_corrupt_rc(sqlite3_extended_errcode(c->db)))
+		c->corrupt_why = xstrdup(sqlite3_errmsg(c->db));
+	if (err == NULL)
+		return;
+	free(*err);
+	*err = xasprintf("cache %s: %s: %s", c->path, what,
+	    c->db != NULL ? sqlite3_errmsg(c->db) : "out of memory");
+}
+
+static void
+cache_oom_check(struct cache *c)
+{
+	if (sqlite3_errcode(c->db) == SQLITE_NOMEM)
+		util_fatal("out of memory (sqlite)");
+}
+
+/* Runs sql that returns no rows we need. */
+static int
+cache_exec(struct cache *c, const char *sql, const char *what, char **err)
+{
+	int rc;
+
+	rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		cache_oom_check(c);
+		cache_seterr(c, err, what);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cache_begin(struct cache *c, char **err)
+{
+	return cache_exec(c, "BEGIN IMMEDIATE", "cannot start a transaction",
+	    err);
+}
+
+static int
+cache_commit(struct cache *c, char **err)
+{
+	if (cache_exec(c, "COMMIT", "cannot commit", err) == -1) {
+		/* A failed COMMIT may leave the transaction open. */
+		if (!sqlite3_get_autocommit(c->db))
+			(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL,
+			    NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cache_rollback(struct cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < ST__COUNT; i++) {
+		if (c->st[i] != NULL)
+			sqlite3_reset(c->st[i]);
+	}
+	if (!sqlite3_get_autocommit(c->db))
+		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Binds s (NULL: "") as TEXT of exactly strlen(s) bytes, not copied: s
+ * must live until the statement is stepped. */
+static int
+cache_bind_str(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL)
+		s = "";
+	return sqlite3_bind_text(st, idx, s, (int)strlen(s), SQLITE_STATIC);
+}
+
+/* A copy of column idx, never NULL: exactly column_bytes bytes (a NUL
+ * inside ends the C string early, harmlessly). */
+static char *
+cache_col_str(struct cache *c, sqlite3_stmt *st, int idx)
+{
+	const unsigned char *p;
+	int len;
+	char *s;
+
+	p = sqlite3_column_text(st, idx);
+	len = sqlite3_column_bytes(st, idx);
+	if (p == NULL) {
+		cache_oom_check(c);
+		return xstrdup("");
+	}
+	s = xmalloc((size_t)len + 1);
+	memcpy(s, p, (size_t)len);
+	s[len] = '\0';
+	return s;
+}
+
+/* Steps a statement that returns no rows and resets it. */
+static int
+cache_step_done(struct cache *c, sqlite3_stmt *st, const char *what,
+    char **err)
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		cache_oom_check(c);
+		cache_seterr(c, err, what);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Path helpers. */
+
+/* mkdir that accepts an existing directory. */
+static int
+cache_mkdir(const char *path, mode_t mode)
+{
+	struct stat sb;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return 0;
+	if (errno == EEXIST)
+		errno = ENOTDIR;
+	return -1;
+}
+
+/* mkdir -p of every parent of path's last component, then path itself
+ * with mode. */
+static int
+cache_mkdirs(const char *path, mode_t mode)
+{
+	char *p = xstrdup(path);
+	char *s;
+	int rc;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (cache_mkdir(p, 0700) == -1) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	rc = cache_mkdir(p, mode);
+	free(p);
+	return rc;
+}
+
+char *
+cache_default_path(char **err)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *dir;
+	char *path;
+	struct stat sb;
+
+	if (xdg != NULL && xdg[0] == '/')
+		dir = xasprintf("%s/patchdeck", xdg);
+	else if (home != NULL && home[0] == '/')
+		dir = xasprintf("%s/.cache/patchdeck", home);
+	else {
+		*err = xstrdup("cache: neither XDG_CACHE_HOME nor HOME is an "
+		    "absolute path; give the cache file with --cache");
+		return NULL;
+	}
+	if (cache_mkdirs(dir, 0700) == -1) {
+		*err = xasprintf("cache: cannot create %s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	/* Tighten a folder someone created wider; ours holds the fleet. */
+	if (stat(dir, &sb) == 0 && (sb.st_mode & 077) != 0 &&
+	    sb.st_uid == getuid())
+		(void)chmod(dir, 0700);
+	path = xasprintf("%s/cache.db", dir);
+	free(dir);
+	return path;
+}
+
+/* Makes an existing file at path mode 0600 if it is wider. */
+static int
+cache_fix_mode(const char *path, char **err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if ((sb.st_mode & 077) == 0)
+		return 0;
+	if (chmod(path, sb.st_mode & 0700) == -1) {
+		*err = xasprintf("cache %s: mode %03o is readable by others "
+		    "and cannot be changed: %s", path,
+		    (unsigned)(sb.st_mode & 0777), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Creates path 0600 if missing (SQLite would use 0644 less the umask, and
+ * gives -wal and -shm the main file's mode), and fixes a file, -wal or
+ * -shm readable by others.
+ */
+static int
+cache_prepare_file(const char *path, char **err)
+{
+	struct stat sb;
+	char *side;
+	int fd;
+	int rc = 0;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		*err = xasprintf("cache %s: cannot open: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		*err = xasprintf("cache %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		*err = xasprintf("cache %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((sb.st_mode & 077) != 0 && fchmod(fd, 0600) == -1) {
+		*err = xasprintf("cache %s: mode %03o is readable by others "
+		    "and cannot be changed: %s", path,
+		    (unsigned)(sb.st_mode & 0777), strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	side = xasprintf("%s-wal", path);
+	rc = cache_fix_mode(side, err);
+	free(side);
+	if (rc == 0) {
+		side = xasprintf("%s-shm", path);
+		rc = cache_fix_mode(side, err);
+		free(side);
+	}
+	return rc;
+}
+
+/*
+ * Renames path (and its -wal, -shm) to path.corrupt-<now>, adding -2, -3,
+ * ... if that name is taken.  Returns the new name (caller frees), or NULL
+ * with *err.
+ */
+static char *
+cache_move_aside(const char *path, char **err)
+{
+	static const char *const sides[] = { "-wal", "-shm" };
+	long long now = (long long)time(NULL);
+	struct stat sb;
+	char *dest = NULL;
+	char *from;
+	char *to;
+	size_t i;
+	int k;
+
+	for (k = 1; k < 1000; k++) {
+		free(dest);
+		if (k == 1)
+			dest = xasprintf("%s.corrupt-%lld", path, now);
+		else
+			dest = xasprintf("%s.corrupt-%lld-%d", path, now, k);
+		if (lstat(dest, &sb) == -1 && errno == ENOENT)
+			break;
+	}
+	if (rename(path, dest) == -1) {
+		*err = xasprintf("cannot rename %s to %s: %s", path, dest,
+		    strerror(errno));
+		free(dest);
+		return NULL;
+	}
+	for (i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+		from = xasprintf("%s%s", path, sides[i]);
+		to = xasprintf("%s%s", dest, sides[i]);
+		/* A -wal left next to a new file would be replayed into it:
+		 * if it cannot follow the main file, give up. */
+		if (rename(from, to) == -1 && errno != ENOENT) {
+			*err = xasprintf("cannot rename %s to %s: %s", from,
+			    to, strerror(errno));
+			free(from);
+			free(to);
+			free(dest);
+			return NULL;
+		}
+		free(from);
+		free(to);
+	}
+	return dest;
+}
+
+/* Opening. */
+
+static void
+cache_free(struct cache *c, int checkpoint)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	if (c->db != NULL) {
+		/* A suspect file is moved aside as it is: no checkpoint of
+		 * its WAL into it on the way out. */
+		if (!checkpoint)
+			(void)sqlite3_db_config(c->db,
+			    SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		sqlite3_close(c->db);
+	}
+	free(c->path);
+	free(c->window_key);
+	free(c->owner_key);
+	free(c->corrupt_why);
+	free(c->notice);
+	free(c->dead);
+	free(c);
+}
+
+void
+cache_close(struct cache *c)
+{
+	cache_free(c, 1);
+}
+
+/* Reads one integer pragma.  Returns an SQLite result code. */
+static int
+cache_pragma_int(struct cache *c, const char *sql, long long *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Applies the migrations the file lacks.  Returns as cache_open_once. */
+static enum open_result
+cache_migrate(struct cache *c, char **why, char **err)
+{
+	long long version = 0;
+	long long nobjects = 0;
+	char *sql;
+	size_t i;
+	int rc;
+
+	if (cache_begin(c, err) == -1)
+		goto failed;
+	/* Read again under the write lock: another process may have
+	 * migrated since. */
+	rc = cache_pragma_int(c, "PRAGMA user_version", &version);
+	if (rc == SQLITE_OK && version == 0)
+		rc = cache_pragma_int(c, "SELECT count(*) FROM sqlite_master",
+		    &nobjects);
+	if (rc != SQLITE_OK) {
+		if (cache_is_corrupt_rc(rc)) {
+			*why = xasprintf("%s", sqlite3_errmsg(c->db));
+			cache_rollback(c);
+			return OPEN_CORRUPT;
+		}
+		cache_seterr(c, err, "cannot read the schema version");
+		goto failed;
+	}
+	if (version > CACHE_SCHEMA_VERSION) {
+		cache_rollback(c);
+		*err = xasprintf("cache %s: schema version %lld is newer than "
+		    "this patchdeck knows (%d); use a newer patchdeck or "
+		    "another --cache", c->path, version, CACHE_SCHEMA_VERSION);
+		return OPEN_FAILED;
+	}
+	if (version == 0 && nobjects > 0) {
+		cache_rollback(c);
+		*why = xstrdup("it holds tables that are not patchdeck's");
+		return OPEN_CORRUPT;
+	}
+	if (version == CACHE_SCHEMA_VERSION) {
+		cache_rollback(c);
+		return OPEN_OK;
+	}
+	for (i = (size_t)version; i < NMIGRATIONS; i++) {
+		rc = sqlite3_exec(c->db, migrations[i], NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			cache_oom_check(c);
+			if (cache_is_corrupt_rc(rc) || (rc & 0xff) ==
+			    SQLITE_ERROR) {
+				/* SQLITE_ERROR: a table of that name exists
+				 * already, so the schema is not what its
+				 * version says. */
+				*why = xasprintf("migration to version %zu "
+				    "failed: %s", i + 1,
+				    sqlite3_errmsg(c->db));
+				cache_rollback(c);
+				return OPEN_CORRUPT;
+			}
+			cache_seterr(c, err, "cannot migrate the schema");
+			goto failed;
+		}
+	}
+	sql = xasprintf("PRAGMA user_version = %d", CACHE_SCHEMA_VERSION);
+	rc = cache_exec(c, sql, "cannot set the schema version", err);
+	free(sql);
+	if (rc == -1 || cache_commit(c, err) == -1)
+		goto failed;
+	return OPEN_OK;
+
+failed:
+	cache_rollback(c);
+	return OPEN_FAILED;
+}
+
+/*
+ * Prepares every statement.  A table or column missing or unreadable makes
+ * the file OPEN_CORRUPT.
+ */
+static enum open_result
+cache_prepare_all(struct cache *c, char **why, char **err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ST__COUNT; i++) {
+		rc = sqlite3_prepare_v3(c->db, statements[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL);
+		if (rc == SQLITE_OK)
+			continue;
+		cache_oom_check(c);
+		if ((rc & 0xff) == SQLITE_ERROR || cache_is_corrupt_rc(rc)) {
+			*why = xasprintf("its schema is not the expected one: "
+			    "%s", sqlite3_errmsg(c->db));
+			return OPEN_CORRUPT;
+		}
+		cache_seterr(c, err, "cannot prepare a statement");
+		return OPEN_FAILED;
+	}
+	return OPEN_OK;
+}
+
+/*
+ * One attempt at opening path (NULL: in memory).  Everything that can
+ * find the file unusable reads only, and runs before anything writes
+ * (the switch to WAL rewrites the header), so a file moved aside or
+ * refused keeps its bytes.
+ */
+static enum open_result
+cache_open_once(const char *path, struct cache **out, char **why,
+    char **err)
+{
+	struct cache *c;
+	long long version = 0;
+	long long nobjects = 0;
+	enum open_result res;
+	const char *what;
+	int rc;
+
+	*out = NULL;
+	if (path != NULL && cache_prepare_file(path, err) == -1)
+		return OPEN_FAILED;
+	c = xcalloc(1, sizeof *c);
+	c->path = xstrdup(path != NULL ? path : ":memory:");
+	c->memory = path == NULL;
+	c->window_key = xstrdup(CACHE_WINDOW_TAG);
+	c->owner_key = xstrdup(CACHE_OWNER_TAG);
+	rc = sqlite3_open_v2(path != NULL ? path : ":memory:", &c->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		cache_oom_check(c);
+		cache_seterr(c, err, "cannot open");
+		goto failed;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, CACHE_BUSY_TIMEOUT_MS);
+
+	/* First read: a file that is not a database shows here. */
+	what = "cannot read the schema version";
+	rc = cache_pragma_int(c, "PRAGMA user_version", &version);
+	if (rc == SQLITE_OK && version == 0)
+		rc = cache_pragma_int(c, "SELECT count(*) FROM sqlite_master",
+		    &nobjects);
+	if (rc != SQLITE_OK)
+		goto sqlerr;
+	if (version > CACHE_SCHEMA_VERSION) {
+		*err = xasprintf("cache %s: schema version %lld is newer than "
+		    "this patchdeck knows (%d); use a newer patchdeck or "
+		    "another --cache", c->path, version, CACHE_SCHEMA_VERSION);
+		goto failed;
+	}
+	if (version == 0 && nobjects > 0) {
+		*why = xstrdup("it holds tables that are not patchdeck's");
+		goto corrupt;
+	}
+	/* No PRAGMA quick_check here: it reads every page (~45-110 ms for
+	 * 100k instances, on the console's start-up path).  Damage beyond
+	 * the header and the schema shows as SQLITE_CORRUPT from the
+	 * statement that meets it, which then moves the file aside
+	 * (cache_recover); cache_check() runs the full check on demand. */
+	if (version == CACHE_SCHEMA_VERSION) {
+		res = cache_prepare_all(c, why, err);
+		if (res == OPEN_CORRUPT)
+			goto corrupt;
+		if (res == OPEN_FAILED)
+			goto failed;
+	}
+
+	/* journal_mode answers "memory" for :memory:, which is fine. */
+	rc = sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		what = "cannot switch to WAL";
+		goto sqlerr;
+	}
+	/* journal_size_limit: a 100k-instance replace grows the WAL to
+	 * ~100 MB; give the space back after the checkpoint. */
+	if (cache_exec(c, "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA journal_size_limit = 16777216;"
+	    "PRAGMA cache_size = -65536", "cannot set pragmas", err) == -1)
+		goto failed;
+
+	if (version < CACHE_SCHEMA_VERSION) {
+		res = cache_migrate(c, why, err);
+		if (res == OPEN_OK && c->st[0] == NULL)
+			res = cache_prepare_all(c, why, err);
+		if (res == OPEN_CORRUPT)
+			goto corrupt;
+		if (res == OPEN_FAILED)
+			goto failed;
+	}
+	*out = c;
+	return OPEN_OK;
+
+sqlerr:
+	cache_oom_check(c);
+	if (cache_is_corrupt_rc(rc)) {
+		*why = xasprintf("%s", sqlite3_errmsg(c->db));
+		goto corrupt;
+	}
+	cache_seterr(c, err, what);
+failed:
+	cache_free(c, 1);
+	return OPEN_FAILED;
+corrupt:
+	cache_free(c, 0);
+	return OPEN_CORRUPT;
+}
+
+int
+cache_open(const char *path, struct cache **out, char **notice, char **err)
+{
+	enum open_result res;
+	char *why = NULL;
+	char *why2 = NULL;
+	char *dest;
+
+	*out = NULL;
+	if (notice != NULL)
+		*notice = NULL;
+	res = cache_open_once(path, out, &why, err);
+	if (res == OPEN_OK)
+		return 0;
+	if (res == OPEN_FAILED)
+		return -1;
+	dest = cache_move_aside(path, err);
+	if (dest == NULL) {
+		char *e = *err;
+
+		*err = xasprintf("cache %s is unusable (%s) and could not be "
+		    "moved aside: %s", path, why, e);
+		free(e);
+		free(why);
+		return -1;
+	}
+	res = cache_open_once(path, out, &why2, err);
+	if (res == OPEN_CORRUPT) {
+		/* A fresh file that fails is not the old file's fault. */
+		*err = xasprintf("cache %s: a new cache is unusable too: %s",
+		    path, why2);
+		free(why2);
+	}
+	if (res == OPEN_OK) {
+		if (notice != NULL)
+			*notice = xasprintf("cache %s was unusable (%s); "
+			    "moved it to %s and started an empty cache",
+			    path, why, dest);
+	} else if (*err != NULL) {
+		char *e = *err;
+
+		*err = xasprintf("%s (the unusable cache was moved to %s)", e,
+		    dest);
+		free(e);
+	}
+	free(why);
+	free(dest);
+	return res == OPEN_OK ? 0 : -1;
+}
+
+int
+cache_open_memory(struct cache **out, char **err)
+{
+	char *why = NULL;
+
+	switch (cache_open_once(NULL, out, &why, err)) {
+	case OPEN_OK:
+		return 0;
+	case OPEN_CORRUPT:
+		/* Cannot happen to a fresh memory database. */
+		*err = xasprintf("cache :memory:: %s", why);
+		free(why);
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+/* Damage found after opening. */
+
+/* 0, or -1 with *err when an earlier recovery left c without a file. */
+static int
+cache_usable(struct cache *c, char **err)
+{
+	if (c->db != NULL)
+		return 0;
+	if (err != NULL) {
+		free(*err);
+		*err = xasprintf("cache %s: unusable: %s", c->path, c->dead);
+	}
+	return -1;
+}
+
+/* Appends "; more" to *err. */
+static void
+cache_err_append(char **err, const char *more)
+{
+	char *e;
+
+	if (err == NULL)
+		return;
+	e = *err;
+	*err = xasprintf("%s; %s", e != NULL ? e : "cache", more);
+	free(e);
+}
+
+/*
+ * Called by a public function on its way out after a failure: if SQLite
+ * found the file damaged (c->corrupt_why), does what cache_open does with
+ * such a file: closes it without a checkpoint, moves it aside, opens a new
+ * empty cache in its place (the same struct cache, the tag keys kept) and
+ * leaves a notice for cache_take_notice(); *err says so too.  When the
+ * file cannot be moved it is opened again as it is; when no new file can
+ * be opened, c is left unusable (every call fails, cache_close works).
+ */
+static void
+cache_recover(struct cache *c, char **err)
+{
+	struct cache *fresh = NULL;
+	char *why = c->corrupt_why;
+	char *why2 = NULL;
+	char *e = NULL;
+	char *dest;
+	char *msg;
+	size_t i;
+
+	if (why == NULL)
+		return;
+	c->corrupt_why = NULL;
+	if (c->memory) {
+		free(why);
+		return;
+	}
+	for (i = 0; i < ST__COUNT; i++) {
+		sqlite3_finalize(c->st[i]);
+		c->st[i] = NULL;
+	}
+	(void)sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+	    NULL);
+	sqlite3_close(c->db);
+	c->db = NULL;
+
+	dest = cache_move_aside(c->path, &e);
+	if (dest == NULL) {
+		msg = xasprintf("it could not be moved aside: %s", e);
+		cache_err_append(err, msg);
+		free(msg);
+		free(e);
+		e = NULL;
+	}
+	if (cache_open_once(c->path, &fresh, &why2, &e) != OPEN_OK) {
+		c->dead = xasprintf("%s%s", why2 != NULL ? why2 : "",
+		    e != NULL ? e : "");
+		msg = xasprintf("no cache could be opened in its place: %s",
+		    c->dead);
+		cache_err_append(err, msg);
+		free(msg);
+	} else {
+		c->db = fresh->db;
+		fresh->db = NULL;
+		memcpy(c->st, fresh->st, sizeof c->st);
+		memset(fresh->st, 0, sizeof fresh->st);
+		if (dest != NULL) {
+			free(c->notice);
+			c->notice = xasprintf("cache %s was unusable (%s); "
+			    "moved it to %s and started an empty cache",
+			    c->path, why, dest);
+			msg = xasprintf("moved it to %s and started an empty "
+			    "cache", dest);
+			cache_err_append(err, msg);
+			free(msg);
+		}
+	}
+	cache_free(fresh, 1);
+	free(why2);
+	free(e);
+	free(dest);
+	free(why);
+}
+
+char *
+cache_take_notice(struct cache *c)
+{
+	char *notice = c->notice;
+
+	c->notice = NULL;
+	return notice;
+}
+
+int
+cache_check(struct cache *c, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *text;
+	int rc;
+
+	if (cache_usable(c, err) == -1)
+		return -1;
+	rc = sqlite3_prepare_v2(c->db, "PRAGMA quick_check(1)", -1, &st,
+	    NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		text = (const char *)sqlite3_column_text(st, 0);
+		if (text != NULL && strcmp(text, "ok") == 0) {
+			sqlite3_finalize(st);
+			return 0;
+		}
+		free(*err);
+		*err = xasprintf("cache %s: integrity check failed: %s",
+		    c->path, text != NULL ? text : "no answer");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	cache_oom_check(c);
+	free(*err);
+	*err = xasprintf("cache %s: %s: %s", c->path,
+	    cache_is_corrupt_rc(rc) ? "integrity check failed" :
+	    "cannot check integrity", sqlite3_errmsg(c->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* Instances. */
+
+/*
+ * The tags column is a blob of our own (format in cache.h): one column
+ * instead of a row per tag makes a 100k-instance replace several times
+ * faster (1.1M rows with their indexes against 100k: measured 14 s against
+ * ~2.5 s on the same machine), and the two tags the console filters on are
+ * also copied to indexed columns.  Lengths instead of delimiters: nothing
+ * is escaped, every byte is kept, and decoding is one bounds-checked walk.
+ */
+static void
+cache_put_u32(struct buf *b, uint32_t v)
+{
+	unsigned char p[4];
+
+	p[0] = (unsigned char)(v & 0xff);
+	p[1] = (unsigned char)((v >> 8) & 0xff);
+	p[2] = (unsigned char)((v >> 16) & 0xff);
+	p[3] = (unsigned char)(v >> 24);
+	buf_append(b, p, 4);
+}
+
+static uint32_t
+cache_get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/*
+ * Encodes in's tags into b (reset first).  Refuses, with *err, what the
+ * decoder would refuse: more than CACHE_TAGS_MAX tags or a key or value
+ * longer than CACHE_TAG_MAX_LEN (EC2 allows 50 of 128/256 bytes, so only
+ * a bug upstream gets there; better an error than tags lost silently).
+ */
+static int
+cache_tags_encode(struct cache *c, struct buf *b,
+    const struct fleet_instance *in, char **err)
+{
+	const char *key, *value;
+	size_t k, klen, vlen;
+
+	buf_reset(b);
+	if (in->ntags > CACHE_TAGS_MAX) {
+		free(*err);
+		*err = xasprintf("cache %s: cannot store instance %s: %zu tags,"
+		    " more than %d", c->path, in->id != NULL ? in->id : "",
+		    in->ntags, CACHE_TAGS_MAX);
+		return -1;
+	}
+	cache_put_u32(b, (uint32_t)in->ntags);
+	for (k = 0; k < in->ntags; k++) {
+		key = in->tags[k].key != NULL ? in->tags[k].key : "";
+		value = in->tags[k].value != NULL ? in->tags[k].value : "";
+		klen = strlen(key);
+		vlen = strlen(value);
+		if (klen > CACHE_TAG_MAX_LEN || vlen > CACHE_TAG_MAX_LEN) {
+			free(*err);
+			*err = xasprintf("cache %s: cannot store instance %s: "
+			    "a tag key or value longer than %d bytes",
+			    c->path, in->id != NULL ? in->id : "",
+			    CACHE_TAG_MAX_LEN);
+			return -1;
+		}
+		cache_put_u32(b, (uint32_t)klen);
+		buf_append(b, key, klen);
+		cache_put_u32(b, (uint32_t)vlen);
+		buf_append(b, value, vlen);
+	}
+	return 0;
+}
+
+/*
+ * Checks a tags blob read from the file, which is untrusted: every length
+ * against the bytes left and the limits, and no byte left over.  Returns
+ * the tag count with *strbytes = what its keys and values take as C
+ * strings, or -1 when it is not a blob of ours (an old JSON column, a
+ * damaged row): that row is read with no tags, and a sync rewrites it.
+ */
+static long
+cache_tags_check(const unsigned char *p, size_t len, size_t *strbytes)
+{
+	size_t off = 4, total = 0, ntags, k, l;
+
+	*strbytes = 0;
+	if (len < 4)
+		return -1;
+	ntags = cache_get_u32(p);
+	if (ntags > CACHE_TAGS_MAX)
+		return -1;
+	for (k = 0; k < 2 * ntags; k++) {
+		if (len - off < 4)
+			return -1;
+		l = cache_get_u32(p + off);
+		off += 4;
+		if (l > CACHE_TAG_MAX_LEN || l > len - off)
+			return -1;
+		off += l;
+		total += l + 1;
+	}
+	if (off != len)
+		return -1;
+	*strbytes = total;
+	return (long)ntags;
+}
+
+/* fleet_instance_tag() that survives NULL keys (a bug upstream). */
+static const char *
+cache_tag(const struct fleet_instance *in, const char *key)
+{
+	size_t k;
+
+	for (k = 0; k < in->ntags; k++) {
+		if (in->tags[k].key != NULL && strcmp(in->tags[k].key, key) == 0)
+			return in->tags[k].value;
+	}
+	return NULL;
+}
+
+static int
+cache_insert_instance(struct cache *c, const char *target,
+    const struct fleet_instance *in, long long fetched_at, struct buf *tags,
+    char **err)
+{
+	sqlite3_stmt *st = c->st[ST_INS_INSTANCE];
+
+	cache_bind_str(st, 1, target);
+	cache_bind_str(st, 2, in->account);
+	cache_bind_str(st, 3, in->region);
+	cache_bind_str(st, 4, in->id);
+	cache_bind_str(st, 5, in->name);
+	cache_bind_str(st, 6, in->state);
+	cache_bind_str(st, 7, in->type);
+	cache_bind_str(st, 8, in->platform);
+	cache_bind_str(st, 9, in->platform_name);
+	cache_bind_str(st, 10, in->platform_version);
+	cache_bind_str(st, 11, in->private_ip);
+	cache_bind_str(st, 12, in->public_ip);
+	cache_bind_str(st, 13, in->az);
+	cache_bind_str(st, 14, in->launch_time);
+	cache_bind_str(st, 15, in->ping);
+	cache_bind_str(st, 16, in->agent_version);
+	sqlite3_bind_int64(st, 17, in->last_ping);
+	sqlite3_bind_int64(st, 18,
+	    in->fetched_at != 0 ? in->fetched_at : fetched_at);
+	if (cache_tags_encode(c, tags, in, err) == -1)
+		return -1;
+	sqlite3_bind_blob(st, 19, tags->data, (int)tags->len, SQLITE_STATIC);
+	cache_bind_str(st, 20, cache_tag(in, c->window_key));
+	cache_bind_str(st, 21, cache_tag(in, c->owner_key));
+	return cache_step_done(c, st, "cannot store an instance", err);
+}
+
+/* Deletes target's instances; inside a transaction. */
+static int
+cache_delete_rows(struct cache *c, const char *target, char **err)
+{
+	cache_bind_str(c->st[ST_DEL_INSTANCES], 1, target);
+	return cache_step_done(c, c->st[ST_DEL_INSTANCES],
+	    "cannot delete instances", err);
+}
+
+int
+cache_replace_target(struct cache *c, const char *target,
+    const char *account, const char *region,
+    const struct fleet_instance *v, size_t n, long long fetched_at,
+    char **err)
+{
+	sqlite3_stmt *st;
+	struct buf tags;
+	size_t i;
+
+	if (cache_usable(c, err) == -1)
+		return -1;
+	st = c->st[ST_TARGET_OK];
+	buf_init(&tags);
+	if (cache_begin(c, err) == -1)
+		goto fail;
+	cache_bind_str(st, 1, target);
+	cache_bind_str(st, 2, account);
+	cache_bind_str(st, 3, region);
+	sqlite3_bind_int64(st, 4, fetched_at);
+	if (cache_step_done(c, st, "cannot record the target", err) == -1 ||
+	    cache_delete_rows(c, target, err) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (cache_insert_instance(c, target, &v[i], fetched_at, &tags,
+		    err) == -1)
+			goto fail;
+	}
+	if (cache_commit(c, err) == -1)
+		goto fail;
+	buf_free(&tags);
+	return 0;
+
+fail:
+	cache_rollback(c);
+	buf_free(&tags);
+	cache_recover(c, err);
+	return -1;
+}
+
+int
+cache_target_failed(struct cache *c, const char *target, const char *code,
+    const char *message, long long when, char **err)
+{
+	sqlite3_stmt *st;
+
+	if (cache_usable(c, err) == -1)
+		return -1;
+	st = c->st[ST_TARGET_FAILED];
+	cache_bind_str(st, 1, target);
+	sqlite3_bind_int64(st, 2, when);
+	cache_bind_str(st, 3, code);
+	cache_bind_str(st, 4, message);
+	if (cache_step_done(c, st, "cannot record a failed sync", err) == -1) {
+		cache_recover(c, err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cache_drop_target(struct cache *c, const char *target, char **err)
+{
+	if (cache_usable(c, err) == -1)
+		return -1;
+	if (cache_begin(c, err) == -1)
+		goto fail;
+	if (cache_delete_rows(c, target, err) == -1)
+		goto fail;
+	cache_bind_str(c->st[ST_TARGET_DROP], 1, target);
+	if (cache_step_done(c, c->st[ST_TARGET_DROP],
+	    "cannot delete the target", err) == -1 ||
+	    cache_commit(c, err) == -1)
+		goto fail;
+	return 0;
+
+fail:
+	cache_rollback(c);
+	cache_recover(c, err);
+	return -1;
+}
+
+void
+cache_instances_free(struct fleet_instance *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fleet_instance_done(&v[i]);
+	free(v);
+}
+
+/*
+ * Column idx as bytes, never NULL: sqlite3_column_blob() hands TEXT over
+ * as it is stored (no conversion, no terminating NUL needed), with its
+ * length; NULL (an empty value, or a NULL written by something else) is
+ * "".
+ */
+static const unsigned char *
+cache_col_bytes(struct cache *c, sqlite3_stmt *st, int idx, size_t *len)
+{
+	const unsigned char *p = sqlite3_column_blob(st, idx);
+
+	*len = (size_t)sqlite3_column_bytes(st, idx);
+	if (p == NULL) {
+		cache_oom_check(c);
+		*len = 0;
+		return (const unsigned char *)"";
+	}
+	return p;
+}
+
+#define NSTRCOLS 15
+
+/*
+ * Reads the current row of ST_LOAD_INSTANCES into in as one allocation:
+ * the tags array first (malloc's alignment suits it), then every string
+ * with its NUL.  Two passes over the column bytes, which stay valid until
+ * the next step, so nothing is copied twice.  No overflow: SQLite caps a
+ * whole row at SQLITE_MAX_LENGTH (< 2^31), and the tag count at
+ * CACHE_TAGS_MAX.
+ */
+static void
+cache_load_row(struct cache *c, sqlite3_stmt *st, struct fleet_instance *in)
+{
+	char **const field[NSTRCOLS] = {
+		&in->account, &in->region, &in->id, &in->name, &in->state,
+		&in->type, &in->platform, &in->platform_name,
+		&in->platform_version, &in->private_ip, &in->public_ip,
+		&in->az, &in->launch_time, &in->ping, &in->agent_version,
+	};
+	const unsigned char *col[NSTRCOLS];
+	size_t len[NSTRCOLS];
+	const unsigned char *tags;
+	size_t tagslen, strbytes, ntags, size, off, l, k;
+	long nt;
+	char *s;
+	int i;
+
+	memset(in, 0, sizeof *in);
+	size = 0;
+	for (i = 0; i < NSTRCOLS; i++) {
+		col[i] = cache_col_bytes(c, st, i, &len[i]);
+		size += len[i] + 1;
+	}
+	in->last_ping = sqlite3_column_int64(st, 15);
+	in->fetched_at = sqlite3_column_int64(st, 16);
+	tags = cache_col_bytes(c, st, 17, &tagslen);
+	nt = cache_tags_check(tags, tagslen, &strbytes);
+	ntags = nt > 0 ? (size_t)nt : 0;
+	size += ntags * sizeof *in->tags + strbytes;
+
+	in->block = xmalloc(size);
+	in->tags = ntags > 0 ? in->block : NULL;
+	in->ntags = ntags;
+	s = (char *)in->block + ntags * sizeof *in->tags;
+	for (i = 0; i < NSTRCOLS; i++) {
+		memcpy(s, col[i], len[i]);
+		s[len[i]] = '\0';
+		*field[i] = s;
+		s += len[i] + 1;
+	}
+	off = 4;
+	for (k = 0; k < 2 * ntags; k++) {
+		l = cache_get_u32(tags + off);
+		off += 4;
+		memcpy(s, tags + off, l);
+		s[l] = '\0';
+		if (k % 2 == 0)
+			in->tags[k / 2].key = s;
+		else
+			in->tags[k / 2].value = s;
+		s += l + 1;
+		off += l;
+	}
+}
+
+int
+cache_load_instances(struct cache *c, struct fleet_instance **vp,
+    size_t *np, char **err)
+{
+	sqlite3_stmt *st;
+	struct fleet_instance *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*vp = NULL;
+	*np = 0;
+	if (cache_usable(c, err) == -1)
+		return -1;
+	st = c->st[ST_LOAD_INSTANCES];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 1024 : cap * 2;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		cache_load_row(c, st, &v[n]);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		cache_oom_check(c);
+		cache_seterr(c, err, "cannot read instances");
+		sqlite3_reset(st);
+		cache_instances_free(v, n);
+		cache_recover(c, err);
+		return -1;
+	}
+	sqlite3_reset(st);
+	*vp = v;
+	*np = n;
+	return 0;
+}
+
+void
+cache_targets_free(struct cache_target *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].account);
+		free(v[i].region);
+		free(v[i].error_code);
+		free(v[i].error_message);
+	}
+	free(v);
+}
+
+int
+cache_targets(struct cache *c, long long now, struct cache_target **vp,
+    size_t *np, char **err)
+{
+	sqlite3_stmt *st;
+	struct cache_target *v = NULL;
+	struct cache_target *t;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*vp = NULL;
+	*np = 0;
+	if (cache_usable(c, err) == -1)
+		return -1;
+	st = c->st[ST_TARGETS];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		t = &v[n++];
+		t->name = cache_col_str(c, st, 0);
+		t->account = cache_col_str(c, st, 1);
+		t->region = cache_col_str(c, st, 2);
+		t->last_ok = sqlite3_column_int64(st, 3);
+		t->last_attempt = sqlite3_column_int64(st, 4);
+		t->error_code = cache_col_str(c, st, 5);
+		t->error_message = cache_col_str(c, st, 6);
+		t->ninstances = (size_t)sqlite3_column_int64(st, 7);
+		t->age = t->last_ok != 0 ? now - t->last_ok : -1;
+	}
+	if (rc != SQLITE_DONE) {
+		cache_oom_check(c);
+		cache_seterr(c, err, "cannot read targets");
+		sqlite3_reset(st);
+		cache_targets_free(v, n);
+		cache_recover(c, err);
+		return -1;
+	}
+	sqlite3_reset(st);
+	*vp = v;
+	*np = n;
+	return 0;
+}
+
+/* Sets meta key to value; no recovery (callers inside a transaction). */
+static int
+cache_meta_put(struct cache *c, const char *key, const char *value,
+    char **err)
+{
+	sqlite3_stmt *st = c->st[ST_META_SET];
+
+	cache_bind_str(st, 1, key);
+	cache_bind_str(st, 2, value);
+	return cache_step_done(c, st, "cannot store a setting", err);
+}
+
+/* Exceptions. */
+
+int
+cache_replace_exceptions(struct cache *c, const char *source,
+    const struct cache_exception *v, size_t n, long long fetched_at,
+    char **err)
+{
+	sqlite3_stmt *st;
+	const struct cache_exception *e;
+	char *key;
+	char *val;
+	size_t i;
+	int rc;
+
+	if (cache_usable(c, err) == -1)
+		return -1;
+	st = c->st[ST_INS_EXCEPTION];
+	if (cache_begin(c, err) == -1)
+		goto fail;
+	cache_bind_str(c->st[ST_DEL_EXCEPTIONS], 1, source);
+	if (cache_step_done(c, c->st[ST_DEL_EXCEPTIONS],
+	    "cannot delete exceptions", err) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		e = &v[i];
+		cache_bind_str(st, 1, source);
+		cache_bind_str(st, 2, e->instance_id);
+		cache_bind_str(st, 3, e->exception_id);
+		cache_bind_str(st, 4, e->starts);
+		cache_bind_str(st, 5, e->ends);
+		cache_bind_str(st, 6, e->reason);
+		cache_bind_str(st, 7, e->ticket);
+		cache_bind_str(st, 8, e->requested_by);
+		cache_bind_str(st, 9, e->requested_at);
+		cache_bind_str(st, 10, e->status);
+		cache_bind_str(st, 11, e->decided_by);
+		cache_bind_str(st, 12, e->decided_at);
+		sqlite3_bind_int64(st, 13,
+		    e->fetched_at != 0 ? e->fetched_at : fetched_at);
+		if (cache_step_done(c, st, "cannot store an exception",
+		    err) == -1)
+			goto fail;
+	}
+	key = xasprintf("exceptions:%s", source);
+	val = xasprintf("%lld", fetched_at);
+	rc = cache_meta_put(c, key, val, err);
+	free(key);
+	free(val);
+	if (rc == -1 || cache_commit(c, err) == -1)
+		goto fail;
+	return 0;
+
+fail:
+	cache_rollback(c);
+	cache_recover(c, err);
+	return -1;
+}
+
+void
+cache_exceptions_free(struct cache_exception *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].source);
+		free(v[i].instance_id);
+		free(v[i].exception_id);
+		free(v[i].starts);
+		free(v[i].ends);
+		free(v[i].reason);
+		free(v[i].ticket);
+		free(v[i].requested_by);
+		free(v[i].requested_at);
+		free(v[i].status);
+		free(v[i].decided_by);
+		free(v[i].decided_at);
+	}
+	free(v);
+}
+
+int
+cache_load_exceptions(struct cache *c, const char *source,
+    struct cache_exception **vp, size_t *np, char **err)
+{
+	sqlite3_stmt *st;
+	struct cache_exception *v = NULL;
+	struct cache_exception *e;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*vp = NULL;
+	*np = 0;
+	if (cache_usable(c, err) == -1)
+		return -1;
+	if (source != NULL) {
+		st = c->st[ST_LOAD_EXCEPTIONS];
+		cache_bind_str(st, 1, source);
+	} else
+		st = c->st[ST_LOAD_EXCEPTIONS_ALL];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		e = &v[n++];
+		e->source = cache_col_str(c, st, 0);
+		e->instance_id = cache_col_str(c, st, 1);
+		e->exception_id = cache_col_str(c, st, 2);
+		e->starts = cache_col_str(c, st, 3);
+		e->ends = cache_col_str(c, st, 4);
+		e->reason = cache_col_str(c, st, 5);
+		e->ticket = cache_col_str(c, st, 6);
+		e->requested_by = cache_col_str(c, st, 7);
+		e->requested_at = cache_col_str(c, st, 8);
+		e->status = cache_col_str(c, st, 9);
+		e->decided_by = cache_col_str(c, st, 10);
+		e->decided_at = cache_col_str(c, st, 11);
+		e->fetched_at = sqlite3_column_int64(st, 12);
+	}
+	if (rc != SQLITE_DONE) {
+		cache_oom_check(c);
+		cache_seterr(c, err, "cannot read exceptions");
+		sqlite3_reset(st);
+		cache_exceptions_free(v, n);
+		cache_recover(c, err);
+		return -1;
+	}
+	sqlite3_reset(st);
+	*vp = v;
+	*np = n;
+	return 0;
+}
+
+void
+cache_set_tag_keys(struct cache *c, const char *window_key,
+    const char *owner_key)
+{
+	free(c->window_key);
+	free(c->owner_key);
+	c->window_key = xstrdup(window_key);
+	c->owner_key = xstrdup(owner_key);
+}
+
+/* Meta. */
+
+int
+cache_meta_set(struct cache *c, const char *key, const char *value,
+    char **err)
+{
+	if (cache_usable(c, err) == -1)
+		return -1;
+	if (cache_meta_put(c, key, value, err) == -1) {
+		cache_recover(c, err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cache_meta_get(struct cache *c, const char *key, char **value, char **err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*value = NULL;
+	if (cache_usable(c, err) == -1)
+		return -1;
+	st = c->st[ST_META_GET];
+	cache_bind_str(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = cache_col_str(c, st, 0);
+	else if (rc != SQLITE_DONE) {
+		cache_oom_check(c);
+		cache_seterr(c, err, "cannot read a setting");
+		sqlite3_reset(st);
+		cache_recover(c, err);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * cli.h - what the subcommands share: the global options, exit codes, and
+ * output helpers that keep outside text off the terminal raw.
+ */
+#ifndef PATCHDECK_CLI_H
+#define PATCHDECK_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes, the same for every subcommand (README "Exit codes"). */
+#define EXIT_OK 0		/* done, every check passed */
+#define EXIT_FAIL 1		/* a check or an AWS call failed */
+#define EXIT_USAGE 2		/* bad arguments */
+#define EXIT_CONFIG 3		/* configuration or credentials unusable */
+#define EXIT_INTERNAL 70	/* a bug */
+
+enum cli_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
+
+struct cli {
+	const char *profile;
+	const char *region;
+	const char *config;
+	const char *cache;
+	int read_only;
+	int dry_run;
+	enum cli_format format;
+	int utf8;		/* the locale is UTF-8 */
+	int no_color;
+};
+
+/* Writes s to f with every unsafe character escaped (escape.h). */
+void cli_put(FILE *f, const char *s);
+/* "patchdeck: " and the formatted message on stderr, escaped as a whole,
+ * so outside text inside it (an AWS message, a file's line) is safe. */
+void cli_err(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+struct config;
+struct cache;
+
+/* The patchdeck configuration (--config or the default), or -1 after
+ * saying what is wrong. */
+int cli_load_config(const struct cli *g, struct config *c);
+/* The cache (--cache or the default), saying on stderr when a corrupt one
+ * was moved aside; -1 after saying why it cannot be opened. */
+int cli_open_cache(const struct cli *g, struct cache **out);
+
+int cli_doctor(struct cli *g, int argc, char **argv);
+int cli_sync(struct cli *g, int argc, char **argv);
+int cli_instances(struct cli *g, int argc, char **argv);
+int cli_windows(struct cli *g, int argc, char **argv);
+int cli_window(struct cli *g, int argc, char **argv);
+int cli_owner(struct cli *g, int argc, char **argv);
+
+#endif

@@ -1,0 +1,418 @@
+/*
+ * cli_window.c - `patchdeck window assign|clear` and `patchdeck owner
+ * set|clear`: the self-service tag changes of ops/tagging.c for instances
+ * named by id, found in the cache (which says their account and region).
+ */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/cache.h"
+#include "fleet/instance.h"
+#include "ops/config.h"
+#include "ops/tagging.h"
+#include "util/util.h"
+
+/* Also declared in main.c (cli.h is not this file's to change). */
+
+static const char window_usage[] =
+    "usage: patchdeck [global options] window assign WINDOW ID...\n"
+    "       patchdeck [global options] window clear ID...\n"
+    "\n"
+    "Sets the window tag (PatchWindow, or [tags] window in the configuration)\n"
+    "of the instances named by id to WINDOW, which must be a window of the\n"
+    "configuration, or removes it.  The instances must be in the local cache\n"
+    "(run `patchdeck sync` first); the cache says their account and region.\n"
+    "Instances are grouped by target, region and value into the fewest\n"
+    "CreateTags/DeleteTags calls (up to 1000 ids each).\n"
+    "\n"
+    "  --dry-run     print every call that would be made; make none (no AWS\n"
+    "                request at all, nothing written to the audit log)\n"
+    "  --read-only   (or read_only = true) refuse, exit 1\n"
+    "\n"
+    "Every change is written to the audit log\n"
+    "($XDG_STATE_HOME/patchdeck/audit.log) before and after it is made; when\n"
+    "the log cannot be written, nothing is changed.  Afterwards the cached\n"
+    "rows carry the new tags.\n"
+    "\n"
+    "Exit status: 0 if every call succeeded, 1 if any failed or the change\n"
+    "was refused (read-only, unknown window, ids not in the cache, audit log\n"
+    "unwritable), 2 bad arguments, 3 configuration or cache unusable.\n";
+
+static const char owner_usage[] =
+    "usage: patchdeck [global options] owner set OWNER ID...\n"
+    "       patchdeck [global options] owner clear ID...\n"
+    "\n"
+    "Sets the owner tag (Owner, or [tags] owner in the configuration) of the\n"
+    "instances named by id to OWNER (an e-mail address or a team; at most\n"
+    "256 characters, no control characters), or removes it.  Otherwise as\n"
+    "`patchdeck window --help` describes: ids from the cache, --dry-run,\n"
+    "--read-only, the audit log, the exit status.\n";
+
+/* One id as the cache knows it: the cache target it was synced under. */
+struct found {
+	const char *id;
+	const char *account;
+	const char *region;
+	char *target;		/* configured target name */
+};
+
+/* The configured target name of cache target "NAME/REGION", or NULL. */
+static char *
+config_target_of(const struct config *cfg, const char *cache_name,
+    const char *region)
+{
+	const char *slash = strrchr(cache_name, '/');
+	size_t i, len;
+
+	if (slash == NULL || strcmp(slash + 1, region) != 0)
+		return NULL;
+	len = (size_t)(slash - cache_name);
+	for (i = 0; i < cfg->ntargets; i++)
+		if (strlen(cfg->targets[i].name) == len &&
+		    strncmp(cfg->targets[i].name, cache_name, len) == 0)
+			return xstrndup(cache_name, len);
+	return NULL;
+}
+
+static void
+print_ids(FILE *f, char *const *ids, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		fputc(' ', f);
+		cli_put(f, ids[k]);
+	}
+}
+
+static void
+print_call(const struct tagging_call *c, const char *prefix)
+{
+	printf("%s%s ", prefix, tagging_op_name(c->op));
+	cli_put(stdout, c->target);
+	putchar('/');
+	cli_put(stdout, c->region);
+	putchar(' ');
+	cli_put(stdout, c->key);
+	if (c->op == TAGGING_CREATE) {
+		putchar('=');
+		cli_put(stdout, c->value);
+	}
+	printf(" on %zu instance(s):", c->nids);
+	print_ids(stdout, c->ids, c->nids);
+	putchar('\n');
+}
+
+/* Owner values come from a person's command line; AWS takes 256 Unicode
+ * characters, and nothing patchdeck writes should carry control bytes. */
+static int
+owner_ok(const char *v, char **why)
+{
+	size_t i, chars = 0;
+
+	if (*v == '\0') {
+		*why = xstrdup("the owner is empty (use `owner clear` to "
+		    "remove it)");
+		return 0;
+	}
+	for (i = 0; v[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (ch < 0x20 || ch == 0x7f) {
+			*why = xstrdup("the owner holds a control character");
+			return 0;
+		}
+		if ((ch & 0xc0) != 0x80)
+			chars++;
+	}
+	if (chars > 256) {
+		*why = xasprintf("the owner is %zu characters; AWS takes at "
+		    "most 256", chars);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+run_change(struct cli *g, const char *cmd, const char *action, int is_window,
+    const char *value, char **ids, size_t nids)
+{
+	struct config cfg;
+	struct cache *cache = NULL;
+	struct fleet_instance *v = NULL;
+	struct cache_target *ts = NULL;
+	struct found *found = NULL;
+	struct tagging_item *items = NULL;
+	struct tagging_plan plan;
+	struct tagging_opts o;
+	struct buf unknown;
+	size_t n = 0, nts = 0, nfound = 0, nunknown = 0, i, k, t;
+	char *err = NULL;
+	const char *key;
+	int rc = EXIT_FAIL, acted = 0;
+
+	memset(&plan, 0, sizeof plan);
+	buf_init(&unknown);
+	if (cli_load_config(g, &cfg) != 0)
+		return EXIT_CONFIG;
+	if (g->read_only || cfg.read_only) {
+		cli_err("%s: refused: patchdeck is in read-only mode (%s); no "
+		    "change was made", cmd, g->read_only ? "--read-only" :
+		    "read_only = true in the configuration");
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	key = is_window ? cfg.tags.window : cfg.tags.owner;
+	if (is_window && value != NULL &&
+	    fleet_window_find(cfg.windows, cfg.nwindows, value) < 0) {
+		struct buf b;
+
+		buf_init(&b);
+		for (i = 0; i < cfg.nwindows; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "",
+			    cfg.windows[i].id);
+		cli_err("%s: refused: window '%s' is not defined in the "
+		    "configuration; defined: %s", cmd, value,
+		    cfg.nwindows ? b.data : "none");
+		buf_free(&b);
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	if (cli_open_cache(g, &cache) != 0) {
+		config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (cache_load_instances(cache, &v, &n, &err) != 0 ||
+	    cache_targets(cache, 0, &ts, &nts, &err) != 0) {
+		cli_err("%s: %s", cmd, err);
+		free(err);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+
+	/* Every cached row of each id (an id lives in one account and
+	 * region; the same pair synced under two targets counts once). */
+	found = xcalloc(nids * 2 + n + 1, sizeof *found);
+	for (k = 0; k < nids; k++) {
+		size_t before = nfound;
+
+		for (i = 0; i < n; i++) {
+			char *target = NULL;
+			size_t j;
+			int dup = 0;
+
+			if (strcmp(v[i].id, ids[k]) != 0)
+				continue;
+			for (j = 0; j < nfound && !dup; j++)
+				dup = strcmp(found[j].id, v[i].id) == 0 &&
+				    strcmp(found[j].account, v[i].account) == 0 &&
+				    strcmp(found[j].region, v[i].region) == 0;
+			if (dup)
+				continue;
+			for (t = 0; t < nts && target == NULL; t++)
+				if (strcmp(ts[t].account, v[i].account) == 0 &&
+				    strcmp(ts[t].region, v[i].region) == 0)
+					target = config_target_of(&cfg,
+					    ts[t].name, v[i].region);
+			if (target == NULL)
+				continue;	/* from a target no longer configured */
+			found[nfound].id = v[i].id;
+			found[nfound].account = v[i].account;
+			found[nfound].region = v[i].region;
+			found[nfound].target = target;
+			nfound++;
+		}
+		if (nfound == before) {
+			int seen = 0;
+
+			/* The same unknown id twice is named once. */
+			for (i = 0; i < k && !seen; i++)
+				seen = strcmp(ids[i], ids[k]) == 0;
+			if (!seen) {
+				buf_printf(&unknown, "%s%s", nunknown ? ", " : "",
+				    ids[k]);
+				nunknown++;
+			}
+		}
+	}
+	if (nunknown > 0) {
+		cli_err("%s: refused: %zu id(s) not in the cache of a configured "
+		    "target: %s; run `patchdeck sync` if they are new", cmd,
+		    nunknown, unknown.data);
+		goto out;
+	}
+
+	items = xcalloc(nfound ? nfound : 1, sizeof *items);
+	for (i = 0; i < nfound; i++) {
+		items[i].id = found[i].id;
+		items[i].target = found[i].target;
+		items[i].region = found[i].region;
+		items[i].value = value;
+	}
+	tagging_plan_build(items, nfound, key, 0, &plan);
+
+	if (g->dry_run) {
+		for (i = 0; i < plan.ncalls; i++)
+			print_call(&plan.calls[i], "would call: ");
+		printf("%s: dry run: %zu instance(s), %zu call(s) would be "
+		    "made; none was\n", cmd, plan.ninstances, plan.ncalls);
+		rc = EXIT_OK;
+		goto out;
+	}
+
+	memset(&o, 0, sizeof o);
+	o.cfg = &cfg;
+	o.profile = g->profile;
+	o.action = action;
+	o.requested = value;
+	tagging_apply(&o, &plan, &acted, &err);
+	for (i = 0; i < plan.ncalls; i++) {
+		const struct tagging_call *c = &plan.calls[i];
+
+		/* A refusal leaves every call unsent and without an error. */
+		if (!c->sent && c->err.code == NULL)
+			continue;
+		print_call(c, "");
+		if (c->ok) {
+			printf("  ok\n");
+		} else {
+			printf("  FAILED: ");
+			cli_put(stdout, c->err.code);
+			printf(": ");
+			cli_put(stdout, c->err.message);
+			putchar('\n');
+		}
+	}
+	if (err != NULL) {
+		cli_err("%s: %s", cmd, err);
+		free(err);
+		err = NULL;
+	} else {
+		rc = EXIT_OK;
+	}
+	if (!acted)
+		goto out;
+	{
+		char *e = NULL;
+
+		if (tagging_update_cache(cache, &cfg, &plan, &e) != 0) {
+			cli_err("%s: the change was made, but the cache could "
+			    "not be updated (%s); run `patchdeck sync`", cmd, e);
+			free(e);
+		}
+	}
+	{
+		size_t nok = 0, idsok = 0;
+
+		for (i = 0; i < plan.ncalls; i++) {
+			if (plan.calls[i].ok) {
+				nok++;
+				idsok += plan.calls[i].nids;
+			}
+		}
+		printf("%s: %zu of %zu instance(s) changed in %zu of %zu "
+		    "call(s)%s\n", cmd, idsok, plan.ninstances, nok,
+		    plan.ncalls, rc == EXIT_OK ? "" : "; see the errors above");
+	}
+out:
+	tagging_plan_free(&plan);
+	free(items);
+	for (i = 0; i < nfound; i++)
+		free(found[i].target);
+	free(found);
+	buf_free(&unknown);
+	cache_targets_free(ts, nts);
+	cache_instances_free(v, n);
+	cache_close(cache);
+	config_free(&cfg);
+	return rc;
+}
+
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+/* Options after the subcommand are refused: an id never starts with
+ * '-', and a stray "--dryrun" must not turn into a real change. */
+static int
+check_args(const char *cmd, int argc, char **argv, int from, const char *use)
+{
+	int i;
+
+	for (i = from; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			cli_err("%s: unknown option '%s' (global options such "
+			    "as --dry-run go before or after, spelt exactly)",
+			    cmd, argv[i]);
+			fputs(use, stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+cli_window(struct cli *g, int argc, char **argv)
+{
+	if (wants_help(argc, argv)) {
+		fputs(window_usage, stdout);
+		return EXIT_OK;
+	}
+	if (argc >= 4 && strcmp(argv[1], "assign") == 0) {
+		if (check_args("window assign", argc, argv, 2,
+		    window_usage) != 0)
+			return EXIT_USAGE;
+		return run_change(g, "window assign", "window.assign", 1,
+		    argv[2], argv + 3, (size_t)(argc - 3));
+	}
+	if (argc >= 3 && strcmp(argv[1], "clear") == 0) {
+		if (check_args("window clear", argc, argv, 2,
+		    window_usage) != 0)
+			return EXIT_USAGE;
+		return run_change(g, "window clear", "window.clear", 1, NULL,
+		    argv + 2, (size_t)(argc - 2));
+	}
+	cli_err("window: expected `assign WINDOW ID...` or `clear ID...`");
+	fputs(window_usage, stderr);
+	return EXIT_USAGE;
+}
+
+int
+cli_owner(struct cli *g, int argc, char **argv)
+{
+	char *why = NULL;
+
+	if (wants_help(argc, argv)) {
+		fputs(owner_usage, stdout);
+		return EXIT_OK;
+	}
+	if (argc >= 4 && strcmp(argv[1], "set") == 0) {
+		if (check_args("owner set", argc, argv, 3, owner_usage) != 0)
+			return EXIT_USAGE;
+		if (!owner_ok(argv[2], &why)) {
+			cli_err("owner set: %s", why);
+			free(why);
+			return EXIT_USAGE;
+		}
+		return run_change(g, "owner set", "owner.set", 0, argv[2],
+		    argv + 3, (size_t)(argc - 3));
+	}
+	if (argc >= 3 && strcmp(argv[1], "clear") == 0) {
+		if (check_args("owner clear", argc, argv, 2, owner_usage) != 0)
+			return EXIT_USAGE;
+		return run_change(g, "owner clear", "owner.clear", 0, NULL,
+		    argv + 2, (size_t)(argc - 2));
+	}
+	cli_err("owner: expected `set OWNER ID...` or `clear ID...`");
+	fputs(owner_usage, stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,98 @@
+/*
+ * config.h - patchdeck's own configuration: which accounts and regions to
+ * cover, the maintenance windows, tag names and a few settings.
+ *
+ * $XDG_CONFIG_HOME/patchdeck/config (~/.config/patchdeck/config), or
+ * --config FILE.  INI, as the AWS files:
+ *
+ *   [general]
+ *   read_only = false          refuse every change to AWS state
+ *   refresh = 5m               console auto-refresh (0: off)
+ *   stale_days = 35            "stale" after this many days unpatched
+ *   exception_max_days = 90    longest exception that can be requested
+ *   expiring_days = 7          "expiring soon" in the exceptions view
+ *   sns_topic = arn:...        where unapproved-exception alerts go
+ *   exceptions_table = patchdeck-exceptions
+ *   runs_table = patchdeck-runs
+ *
+ *   [target prod]              one per account; none: the default
+ *   profile = prod             profile and region are the one target
+ *   role_arn = arn:aws:iam::111122223333:role/patchdeck   (optional)
+ *   external_id = ...          (optional)
+ *   regions = us-east-1, eu-west-1
+ *
+ *   [window sun-0200]          what PatchWindow tags name
+ *   schedule = sun 02:00       see fleet/window.h for the grammar
+ *   duration = 3h
+ *   timezone = Europe/Berlin   IANA name; default UTC
+ *   lead = 15m                 start stopped instances this early
+ *
+ *   [tags]                     rename the tags of DESIGN.md section 4
+ *   window = PatchWindow
+ *   exception = PatchException
+ *   patch_now = ssm-patch-now
+ *   last_patched = LastPatched
+ *   owner = Owner
+ *   started_for = patchdeck:started-for
+ *
+ * Unknown sections and keys are errors, so a typo is not silently
+ * ignored.  Every error names the file, the line and the key.
+ */
+#ifndef PATCHDECK_CONFIG_H
+#define PATCHDECK_CONFIG_H
+
+#include <stddef.h>
+
+#include "fleet/tagstate.h"
+#include "fleet/tz.h"
+#include "fleet/window.h"
+
+struct config_target {
+	char *name;
+	char *profile;		/* NULL: the default chain */
+	char *role_arn;		/* NULL: none */
+	char *external_id;
+	char **regions;		/* at least one once loaded */
+	size_t nregions;
+};
+
+struct config {
+	char *path;		/* the file read, or NULL when there was none */
+	struct config_target *targets;
+	size_t ntargets;
+	struct fleet_window *windows;
+	struct fleet_tz *zones;		/* zones[i] for windows[i] */
+	const struct fleet_tz **zone_ptrs;	/* for fleet_tag_ctx */
+	size_t nwindows;
+	struct fleet_tag_names tags;	/* strings owned by tag_storage */
+	char *tag_storage[6];
+	int read_only;
+	int refresh_s;
+	int stale_days;
+	int exception_max_days;
+	int expiring_days;
+	char *sns_topic;
+	char *exceptions_table;
+	char *runs_table;
+};
+
+/*
+ * Reads path (NULL: the default location; a missing default file is not an
+ * error, a missing --config file is).  With no [target], one target named
+ * "default" uses the default profile and default_region (may be NULL: the
+ * AWS region precedence then applies when it is used).  Zones are loaded
+ * from $TZDIR or /usr/share/zoneinfo.  Returns 0, or -1 with *err.
+ */
+int config_load(const char *path, const char *default_region,
+    struct config *c, char **err);
+void config_free(struct config *c);
+
+/* The default path ($XDG_CONFIG_HOME or ~/.config); caller frees. */
+char *config_default_path(void);
+
+/* Loads zone name from $TZDIR or /usr/share/zoneinfo into tz.  Names
+ * are checked first (no "..", no leading '/'), as they come from a file
+ * someone else may have written. */
+int config_load_zone(const char *name, struct fleet_tz *tz, char **err);
+
+#endif

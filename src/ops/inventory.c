@@ -1,0 +1,521 @@
+/*
+ * inventory.c - see inventory.h.
+ */
+#include "ops/inventory.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cache/cache.h"
+#include "fleet/date.h"
+#include "ops/config.h"
+#include "util/util.h"
+
+const struct inv_column inv_columns[COL_COUNT] = {
+	[COL_NAME] = { "name", 24 },
+	[COL_ID] = { "id", 19 },
+	[COL_ACCOUNT] = { "account", 12 },
+	[COL_REGION] = { "region", 12 },
+	[COL_STATE] = { "state", 9 },
+	[COL_PLATFORM] = { "platform", 8 },
+	[COL_PING] = { "ping", 14 },
+	[COL_WINDOW] = { "window", 14 },
+	[COL_TAGSTATE] = { "tag state", 20 },
+	[COL_EXCEPTION] = { "exception", 22 },
+	[COL_LAST_PATCHED] = { "last patched", 12 },
+	[COL_OWNER] = { "owner", 24 },
+};
+
+static void
+lower_append(struct buf *b, const char *s)
+{
+	size_t n = strlen(s), i;
+	char *p;
+
+	buf_append(b, s, n);
+	p = b->data + b->len - n;
+	for (i = 0; i < n; i++)
+		p[i] = (char)tolower((unsigned char)p[i]);
+	buf_putc(b, '\x1f');	/* no match runs across two fields */
+}
+
+static void
+row_init(struct inventory *inv, struct inv_row *r, struct fleet_instance *in,
+    const struct fleet_tag_ctx *ctx)
+{
+	struct buf b;
+
+	r->in = in;
+	r->marked = 0;
+	fleet_tag_state_eval(ctx, in, &r->st);
+	buf_init(&b);
+	lower_append(&b, in->name);
+	lower_append(&b, in->id);
+	lower_append(&b, in->account);
+	lower_append(&b, in->region);
+	lower_append(&b, in->state);
+	lower_append(&b, in->platform);
+	lower_append(&b, in->platform_name);
+	lower_append(&b, in->ping);
+	lower_append(&b, in->private_ip);
+	lower_append(&b, r->st.window_id != NULL ? r->st.window_id : "");
+	lower_append(&b, r->st.owner != NULL ? r->st.owner : "");
+	lower_append(&b, fleet_tag_state_name(r->st.state));
+	r->hay = buf_steal(&b);
+	(void)inv;
+}
+
+void
+inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
+    const struct config *cfg, long long now)
+{
+	struct fleet_tag_ctx ctx;
+	size_t i;
+
+	memset(inv, 0, sizeof *inv);
+	inv->cfg = cfg;
+	inv->v = v;
+	inv->n = n;
+	inv->now = now;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.names = &cfg->tags;
+	ctx.windows = cfg->windows;
+	ctx.zones = cfg->zone_ptrs;
+	ctx.nwindows = cfg->nwindows;
+	ctx.now = now;
+	ctx.stale_days = cfg->stale_days;
+	inv->rows = xcalloc(n ? n : 1, sizeof *inv->rows);
+	inv->order = xcalloc(n ? n : 1, sizeof *inv->order);
+	inv->vis = xcalloc(n ? n : 1, sizeof *inv->vis);
+	for (i = 0; i < n; i++) {
+		row_init(inv, &inv->rows[i], &v[i], &ctx);
+		if (v[i].fetched_at > 0 && (inv->oldest == 0 ||
+		    v[i].fetched_at < inv->oldest))
+			inv->oldest = v[i].fetched_at;
+	}
+	inventory_sort(inv, COL_NAME, 0);
+}
+
+int
+inventory_load(struct inventory *inv, struct cache *c,
+    const struct config *cfg, long long now, char **err)
+{
+	struct fleet_instance *v = NULL;
+	size_t n = 0;
+
+	if (cache_load_instances(c, &v, &n, err) != 0) {
+		memset(inv, 0, sizeof *inv);
+		return -1;
+	}
+	inventory_take(inv, v, n, cfg, now);
+	return 0;
+}
+
+static void
+where_free(struct inv_where *w)
+{
+	free(w->window);
+	free(w->state);
+	free(w->ping);
+	free(w->owner);
+	free(w->account);
+	free(w->region);
+	free(w->tagstate);
+	memset(w, 0, sizeof *w);
+}
+
+void
+inventory_free(struct inventory *inv)
+{
+	size_t i;
+
+	for (i = 0; i < inv->n; i++)
+		free(inv->rows[i].hay);
+	free(inv->rows);
+	free(inv->order);
+	free(inv->vis);
+	free(inv->filter);
+	where_free(&inv->where);
+	cache_instances_free(inv->v, inv->n);
+	memset(inv, 0, sizeof *inv);
+}
+
+static int
+ci_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0'; hay++) {
+		if (strncasecmp(hay, needle, n) == 0)
+			return 1;
+	}
+	return n == 0;
+}
+
+static int
+eq(const char *cond, const char *value)
+{
+	return cond == NULL || strcmp(cond, value != NULL ? value : "") == 0;
+}
+
+static int
+row_matches_where(const struct inventory *inv, const struct inv_row *r)
+{
+	const struct inv_where *w = &inv->where;
+
+	if (!eq(w->window, r->st.window_id) || !eq(w->state, r->in->state) ||
+	    !eq(w->account, r->in->account) || !eq(w->region, r->in->region))
+		return 0;
+	if (w->ping != NULL && strcasecmp(w->ping, r->in->ping) != 0)
+		return 0;
+	if (w->owner != NULL && !ci_contains(r->st.owner != NULL ?
+	    r->st.owner : "", w->owner))
+		return 0;
+	if (w->tagstate != NULL && strcmp(w->tagstate,
+	    fleet_tag_state_name(r->st.state)) != 0)
+		return 0;
+	return 1;
+}
+
+static int
+row_matches(const struct inventory *inv, const struct inv_row *r)
+{
+	if (inv->filter != NULL && strstr(r->hay, inv->filter) == NULL)
+		return 0;
+	return row_matches_where(inv, r);
+}
+
+/* Every visible row again, from the full sort order. */
+static void
+recompute(struct inventory *inv)
+{
+	size_t i;
+
+	inv->nvis = 0;
+	for (i = 0; i < inv->n; i++) {
+		if (row_matches(inv, &inv->rows[inv->order[i]]))
+			inv->vis[inv->nvis++] = inv->order[i];
+	}
+}
+
+void
+inventory_set_filter(struct inventory *inv, const char *text)
+{
+	char *old = inv->filter, *low = NULL;
+	size_t i, k = 0;
+	int narrowing;
+
+	if (text != NULL && *text != '\0') {
+		low = xstrdup(text);
+		for (i = 0; low[i] != '\0'; i++)
+			low[i] = (char)tolower((unsigned char)low[i]);
+	}
+	/* Typing one more character can only hide rows: scan the visible
+	 * ones, not the fleet. */
+	narrowing = old != NULL && low != NULL &&
+	    strncmp(low, old, strlen(old)) == 0;
+	inv->filter = low;
+	free(old);
+	if (!narrowing) {
+		recompute(inv);
+		return;
+	}
+	for (i = 0; i < inv->nvis; i++) {
+		if (strstr(inv->rows[inv->vis[i]].hay, low) != NULL)
+			inv->vis[k++] = inv->vis[i];
+	}
+	inv->nvis = k;
+}
+
+/* qsort has no context argument; one sort runs at a time (one thread). */
+static const struct inventory *sorting;
+static enum inv_col sort_col;
+
+static long long
+patched_key(const struct inv_row *r)
+{
+	return r->st.last_patched_known ? r->st.last_patched : -1;
+}
+
+static int
+cmp_rows(const void *a, const void *b)
+{
+	const struct inv_row *x = &sorting->rows[*(const size_t *)a];
+	const struct inv_row *y = &sorting->rows[*(const size_t *)b];
+	char bx[128], by[128];
+	int c;
+
+	switch (sort_col) {
+	case COL_TAGSTATE:
+		c = (int)x->st.state - (int)y->st.state;
+		break;
+	case COL_LAST_PATCHED: {
+		long long px = patched_key(x), py = patched_key(y);
+
+		c = px < py ? -1 : px > py;
+		break;
+	}
+	default:
+		c = strcmp(inventory_cell(sorting, x, sort_col, bx, sizeof bx),
+		    inventory_cell(sorting, y, sort_col, by, sizeof by));
+	}
+	if (c == 0)
+		c = strcmp(x->in->id, y->in->id);
+	if (c == 0)
+		c = strcmp(x->in->region, y->in->region);
+	return c;
+}
+
+void
+inventory_sort(struct inventory *inv, enum inv_col col, int desc)
+{
+	size_t i;
+
+	inv->sort = col;
+	inv->desc = desc;
+	for (i = 0; i < inv->n; i++)
+		inv->order[i] = i;
+	sorting = inv;
+	sort_col = col;
+	qsort(inv->order, inv->n, sizeof *inv->order, cmp_rows);
+	sorting = NULL;
+	if (desc) {
+		for (i = 0; i < inv->n / 2; i++) {
+			size_t t = inv->order[i];
+
+			inv->order[i] = inv->order[inv->n - 1 - i];
+			inv->order[inv->n - 1 - i] = t;
+		}
+	}
+	recompute(inv);
+}
+
+int
+inventory_column(const char *name)
+{
+	int i;
+
+	for (i = 0; i < COL_COUNT; i++) {
+		if (strcasecmp(inv_columns[i].name, name) == 0)
+			return i;
+	}
+	/* "last_patched", "tag_state", "tagstate" as written in scripts. */
+	if (strcasecmp(name, "last_patched") == 0 ||
+	    strcasecmp(name, "lastpatched") == 0)
+		return COL_LAST_PATCHED;
+	if (strcasecmp(name, "tag_state") == 0 ||
+	    strcasecmp(name, "tagstate") == 0)
+		return COL_TAGSTATE;
+	return -1;
+}
+
+static void
+set_cond(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = value != NULL && *value != '\0' ? xstrdup(value) : NULL;
+}
+
+int
+inventory_command(struct inventory *inv, const char *cmd, char **msg)
+{
+	char word[32];
+	const char *arg;
+	size_t n;
+	int col;
+
+	while (*cmd == ' ')
+		cmd++;
+	n = strcspn(cmd, " ");
+	if (n >= sizeof word) {
+		*msg = xstrdup("unknown command (try :help)");
+		return -1;
+	}
+	memcpy(word, cmd, n);
+	word[n] = '\0';
+	arg = cmd + n;
+	while (*arg == ' ')
+		arg++;
+
+	if (strcmp(word, "q") == 0 || strcmp(word, "quit") == 0)
+		return 1;
+	if (strcmp(word, "clear") == 0) {
+		where_free(&inv->where);
+		free(inv->filter);
+		inv->filter = NULL;
+		recompute(inv);
+		*msg = xstrdup("every condition and the filter cleared");
+		return 0;
+	}
+	if (strcmp(word, "sort") == 0) {
+		int desc = *arg == '-';
+
+		col = inventory_column(desc ? arg + 1 : arg);
+		if (col < 0) {
+			*msg = xasprintf("no column '%s' to sort by", arg);
+			return -1;
+		}
+		inventory_sort(inv, (enum inv_col)col, desc);
+		*msg = xasprintf("sorted by %s%s", inv_columns[col].name,
+		    desc ? ", descending" : "");
+		return 0;
+	}
+	if (strcmp(word, "window") == 0)
+		set_cond(&inv->where.window, arg);
+	else if (strcmp(word, "state") == 0)
+		set_cond(&inv->where.state, arg);
+	else if (strcmp(word, "ping") == 0)
+		set_cond(&inv->where.ping, arg);
+	else if (strcmp(word, "owner") == 0)
+		set_cond(&inv->where.owner, arg);
+	else if (strcmp(word, "account") == 0)
+		set_cond(&inv->where.account, arg);
+	else if (strcmp(word, "region") == 0)
+		set_cond(&inv->where.region, arg);
+	else if (strcmp(word, "tag") == 0)
+		set_cond(&inv->where.tagstate, arg);
+	else {
+		*msg = xasprintf("unknown command '%s': window, state, ping, "
+		    "owner, account, region, tag, sort, clear, q", word);
+		return -1;
+	}
+	recompute(inv);
+	if (*arg == '\0')
+		*msg = xasprintf("%s: any", word);
+	else
+		*msg = xasprintf("%s: %s (%zu shown)", word, arg, inv->nvis);
+	return 0;
+}
+
+void
+inventory_toggle_mark(struct inventory *inv, size_t vis_index)
+{
+	struct inv_row *r;
+
+	if (vis_index >= inv->nvis)
+		return;
+	r = &inv->rows[inv->vis[vis_index]];
+	r->marked = !r->marked;
+	if (r->marked)
+		inv->nmarked++;
+	else
+		inv->nmarked--;
+}
+
+void
+inventory_mark_visible(struct inventory *inv)
+{
+	size_t i;
+
+	for (i = 0; i < inv->nvis; i++) {
+		struct inv_row *r = &inv->rows[inv->vis[i]];
+
+		if (!r->marked) {
+			r->marked = 1;
+			inv->nmarked++;
+		}
+	}
+}
+
+void
+inventory_clear_marks(struct inventory *inv)
+{
+	size_t i;
+
+	for (i = 0; i < inv->n; i++)
+		inv->rows[i].marked = 0;
+	inv->nmarked = 0;
+}
+
+static const char *
+exception_cell(const struct inv_row *r, char *buf, size_t size)
+{
+	char a[16], b[16];
+	const char *what;
+
+	if (!r->st.exception_tagged && r->st.exception == 0)
+		return "";
+	if (r->st.exception_malformed)
+		return "malformed tag";
+	switch (r->st.exception) {
+	case TS_EXCEPTED_LIVE:
+		what = "live";
+		break;
+	case TS_EXCEPTED_UPCOMING:
+		what = "upcoming";
+		break;
+	case TS_EXCEPTED_EXPIRED:
+		what = "expired";
+		break;
+	case TS_EXCEPTED_UNAPPROVED:
+		what = "unapproved";
+		break;
+	default:
+		what = "tagged";
+	}
+	if (!r->st.has_exception_range)
+		return what;
+	fleet_date_format(r->st.exception_starts, a, sizeof a);
+	fleet_date_format(r->st.exception_ends, b, sizeof b);
+	snprintf(buf, size, "%s %s..%s", what, a + 5, b + 5);
+	return buf;
+}
+
+const char *
+inventory_cell(const struct inventory *inv, const struct inv_row *r,
+    enum inv_col col, char *buf, size_t size)
+{
+	(void)inv;
+	switch (col) {
+	case COL_NAME:
+		return r->in->name;
+	case COL_ID:
+		return r->in->id;
+	case COL_ACCOUNT:
+		return r->in->account;
+	case COL_REGION:
+		return r->in->region;
+	case COL_STATE:
+		return r->in->state;
+	case COL_PLATFORM:
+		return r->in->platform;
+	case COL_PING:
+		return r->in->ping[0] != '\0' ? r->in->ping : "-";
+	case COL_WINDOW:
+		return r->st.window_id != NULL ? r->st.window_id : "";
+	case COL_TAGSTATE:
+		return fleet_tag_state_name(r->st.state);
+	case COL_EXCEPTION:
+		return exception_cell(r, buf, size);
+	case COL_LAST_PATCHED:
+		if (r->st.last_patched_malformed)
+			return "unreadable";
+		if (!r->st.last_patched_known || r->st.days_since_patch < 0)
+			return "never";
+		snprintf(buf, size, "%ldd ago", r->st.days_since_patch);
+		return buf;
+	case COL_OWNER:
+		return r->st.owner != NULL ? r->st.owner : "";
+	case COL_COUNT:
+		break;
+	}
+	return "";
+}
+
+size_t (*inventory_window_counts(const struct inventory *inv))[TS_STALE + 1]
+{
+	size_t nw = inv->cfg->nwindows, i;
+	size_t (*c)[TS_STALE + 1] = xcalloc(nw + 1, sizeof *c);
+	long w;
+
+	for (i = 0; i < inv->n; i++) {
+		w = inv->rows[i].st.window;
+		if (w < 0 || (size_t)w >= nw)
+			w = (long)nw;
+		c[w][inv->rows[i].st.state]++;
+	}
+	return c;
+}

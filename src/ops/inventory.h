@@ -1,0 +1,127 @@
+/*
+ * inventory.h - the instances table as the console and `patchdeck
+ * instances` see it: the cached fleet with each instance's tag state,
+ * filtered (`/` text, `:` conditions), sorted by any column, with marks.
+ *
+ * Built for 100,000 rows: every row's tag state and search text are
+ * computed once at load; the current sort order of ALL rows is kept, so a
+ * filter change is one pass over that order (no sort), and a filter that
+ * only grows (typing) scans only the rows still visible.
+ */
+#ifndef PATCHDECK_INVENTORY_H
+#define PATCHDECK_INVENTORY_H
+
+#include <stddef.h>
+
+#include "fleet/instance.h"
+#include "fleet/tagstate.h"
+
+struct cache;
+struct config;
+
+enum inv_col {
+	COL_NAME,
+	COL_ID,
+	COL_ACCOUNT,
+	COL_REGION,
+	COL_STATE,
+	COL_PLATFORM,
+	COL_PING,
+	COL_WINDOW,
+	COL_TAGSTATE,
+	COL_EXCEPTION,
+	COL_LAST_PATCHED,
+	COL_OWNER,
+	COL_COUNT
+};
+
+struct inv_column {
+	const char *name;	/* header, and the name in --sort / csv */
+	int width;		/* preferred width in the console */
+};
+extern const struct inv_column inv_columns[COL_COUNT];
+
+struct inv_row {
+	struct fleet_instance *in;
+	struct fleet_tag_status st;	/* borrows from in and the config */
+	char *hay;		/* lower-cased search text for `/` */
+	unsigned marked : 1;
+};
+
+/* `:` conditions; NULL: no condition.  Exact match, except owner, which
+ * is a case-insensitive substring. */
+struct inv_where {
+	char *window;
+	char *state;
+	char *ping;
+	char *owner;
+	char *account;
+	char *region;
+	char *tagstate;		/* a fleet_tag_state_name() label */
+};
+
+struct inventory {
+	const struct config *cfg;
+	struct fleet_instance *v;
+	size_t n;
+	struct inv_row *rows;
+	size_t *order;		/* all rows in the current sort order */
+	size_t *vis;		/* the visible rows, in sort order */
+	size_t nvis;
+	char *filter;		/* lower-cased `/` text, or NULL */
+	struct inv_where where;
+	enum inv_col sort;
+	int desc;
+	size_t nmarked;
+	long long now;		/* the time tag states were computed for */
+	long long oldest;	/* oldest fetched_at among the rows; 0 none */
+};
+
+/*
+ * Loads every cached instance and computes its tag state at now.  The
+ * config must outlive the inventory.  Returns 0, or -1 with *err.  The
+ * inventory starts sorted by name with no filter.
+ */
+int inventory_load(struct inventory *inv, struct cache *c,
+    const struct config *cfg, long long now, char **err);
+/* The same from instances handed over (taken; for tests and benches). */
+void inventory_take(struct inventory *inv, struct fleet_instance *v,
+    size_t n, const struct config *cfg, long long now);
+void inventory_free(struct inventory *inv);
+
+/* Sets the `/` filter (NULL or "": none) and recomputes what is visible;
+ * a filter that extends the previous one scans only the visible rows. */
+void inventory_set_filter(struct inventory *inv, const char *text);
+
+/*
+ * A `:` command: "window ID", "state S", "ping P", "owner TEXT",
+ * "account N", "region R", "tag STATE" set a condition ("window" alone
+ * clears it); "clear" clears every condition and the filter; "sort COL"
+ * and "sort -COL".  Returns 0 (and *msg describing what now applies), 1
+ * for "q"/"quit", or -1 with *msg saying what was wrong.  Caller frees
+ * *msg.
+ */
+int inventory_command(struct inventory *inv, const char *cmd, char **msg);
+
+void inventory_sort(struct inventory *inv, enum inv_col col, int desc);
+/* The column named name (case-insensitive), or -1. */
+int inventory_column(const char *name);
+
+/* Marks: toggle one visible row, mark all visible, clear all. */
+void inventory_toggle_mark(struct inventory *inv, size_t vis_index);
+void inventory_mark_visible(struct inventory *inv);
+void inventory_clear_marks(struct inventory *inv);
+
+/*
+ * The text of a cell, raw (escaping is the drawer's job).  Either a
+ * pointer into the row, or buf filled (size >= 64) and returned.
+ */
+const char *inventory_cell(const struct inventory *inv,
+    const struct inv_row *r, enum inv_col col, char *buf, size_t size);
+
+/* Per window: how many instances in each tag state.  counts[w][state],
+ * w in 0..nwindows (the last slot: instances with no or an unknown
+ * window).  Caller frees the array. */
+size_t (*inventory_window_counts(const struct inventory *inv))[TS_STALE + 1];
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * session.h - what every operation needs to talk to AWS: the loop, the
+ * shared configuration, the credentials, and one client per service,
+ * made when first asked for.
+ */
+#ifndef PATCHDECK_SESSION_H
+#define PATCHDECK_SESSION_H
+
+#include "aws/awsconf.h"
+
+struct net;
+struct creds_provider;
+struct aws_client;
+
+/* The services patchdeck talks to, as AWS_ENDPOINT_URL_<ID> names them. */
+#define SESSION_SERVICES { "STS", "EC2", "SSM", "DYNAMODB", "S3", "ATHENA", \
+	"SNS" }
+#define SESSION_NSERVICES 7
+
+struct session {
+	struct net *net;
+	struct aws_config cfg;
+	struct creds_provider *creds;
+	struct aws_client *clients[SESSION_NSERVICES];
+	int cfg_loaded;
+};
+
+/*
+ * Loads the AWS configuration for profile/region (NULL: the usual
+ * precedence) and builds the credential chain.  Returns 0, or -1 with *err
+ * (caller frees) naming what is wrong; s must be closed either way.
+ */
+int session_open(struct session *s, const char *profile, const char *region,
+    char **err);
+void session_close(struct session *s);
+
+/* The client for a service id ("EC2", ...), made on first use.  NULL with
+ * *err when it cannot be made (no region). */
+struct aws_client *session_client(struct session *s, const char *service_id,
+    char **err);
+
+#endif

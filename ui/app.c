@@ -1,0 +1,294 @@
+/*
+ * app.c - see app.h.  The console's entry point: the configuration, the
+ * cache, the inventory drawn at once from it, and a refresh from AWS in
+ * the background at start and every `refresh` interval.
+ */
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/net.h"
+#include "cache/cache.h"
+#include "cli/cli.h"
+#include "console.h"
+#include "ops/sync.h"
+#include "ops/timefmt.h"
+#include "util/util.h"
+#include "views.h"
+
+static void *base_self;
+
+static void
+on_sync_progress(void *arg, enum sync_event ev, const char *target,
+    size_t count, const char *code, const char *message)
+{
+	struct app *a = arg;
+
+	(void)target;
+	if (ev == SYNC_PROGRESS || ev == SYNC_DONE)
+		a->sync_fetched += ev == SYNC_PROGRESS ? 0 : count;
+	if (ev == SYNC_FAILED) {
+		free(a->last_error);
+		a->last_error = xasprintf("%s: %s: %s", target, code, message);
+	}
+}
+
+static struct ui *sync_ui;
+
+static void
+on_sync_done(void *arg, size_t ok, size_t failed, size_t instances)
+{
+	struct app *a = arg;
+
+	(void)instances;
+	if (failed == 0) {
+		free(a->last_error);
+		a->last_error = NULL;
+	}
+	if (sync_ui != NULL) {
+		app_reload(a, sync_ui);
+		if (failed > 0)
+			ui_message(sync_ui, 1, "refresh: %zu target(s) failed, "
+			    "%zu synced; their previous data is kept", failed,
+			    ok);
+		else
+			ui_message(sync_ui, 0, "refreshed: %zu instances",
+			    a->inv.n);
+	}
+}
+
+void
+app_refresh(struct app *a, struct ui *ui)
+{
+	struct sync_opts o;
+	char *err = NULL;
+
+	if (a->sync != NULL && !sync_finished(a->sync)) {
+		ui_message(ui, 0, "a refresh is already running");
+		return;
+	}
+	sync_free(a->sync);
+	a->sync = NULL;
+	memset(&o, 0, sizeof o);
+	o.cfg = &a->cfg;
+	o.profile = a->g->profile;
+	o.region = a->g->region;
+	o.cache = a->cache;
+	o.progress = on_sync_progress;
+	o.done = on_sync_done;
+	o.arg = a;
+	a->sync_fetched = 0;
+	sync_ui = ui;
+	a->sync = sync_start(a->net, &o, &err);
+	if (a->sync == NULL) {
+		free(a->last_error);
+		a->last_error = err;
+		ui_message(ui, 1, "refresh: %s", err);
+		return;
+	}
+	if (a->cfg.refresh_s > 0)
+		a->next_refresh_ms = util_now_ms() + a->cfg.refresh_s * 1000LL;
+	ui_dirty(ui);
+}
+
+/* Keeps the operator's place across a reload: sort, filter, conditions,
+ * marks and the instance under the cursor. */
+void
+app_reload(struct app *a, struct ui *ui)
+{
+	struct inventory fresh;
+	struct inv_where where = a->inv.where;
+	char *filter = a->inv.filter != NULL ? xstrdup(a->inv.filter) : NULL;
+	char *cur = NULL, *err = NULL;
+	const char *c = view_instances_current(base_self);
+	char **marked = NULL;
+	size_t nmarked = 0, i, k;
+
+	if (c != NULL)
+		cur = xstrdup(c);
+	for (i = 0; i < a->inv.n; i++) {
+		if (!a->inv.rows[i].marked)
+			continue;
+		marked = xreallocarray(marked, nmarked + 1, sizeof *marked);
+		marked[nmarked++] = xasprintf("%s/%s", a->inv.rows[i].in->id,
+		    a->inv.rows[i].in->region);
+	}
+	if (inventory_load(&fresh, a->cache, &a->cfg, (long long)time(NULL),
+	    &err) != 0) {
+		ui_message(ui, 1, "cache: %s", err);
+		free(err);
+		free(filter);
+		free(cur);
+		for (i = 0; i < nmarked; i++)
+			free(marked[i]);
+		free(marked);
+		return;
+	}
+	memset(&a->inv.where, 0, sizeof a->inv.where);
+	fresh.where = where;
+	inventory_sort(&fresh, a->inv.sort, a->inv.desc);
+	inventory_free(&a->inv);
+	a->inv = fresh;
+	inventory_set_filter(&a->inv, filter);
+	for (i = 0; i < a->inv.n && nmarked > 0; i++) {
+		char key[160];
+
+		snprintf(key, sizeof key, "%s/%s", a->inv.rows[i].in->id,
+		    a->inv.rows[i].in->region);
+		for (k = 0; k < nmarked; k++) {
+			if (strcmp(marked[k], key) == 0) {
+				a->inv.rows[i].marked = 1;
+				a->inv.nmarked++;
+				break;
+			}
+		}
+	}
+	view_instances_select(base_self, cur);
+	a->loaded_ms = util_now_ms();
+	free(filter);
+	free(cur);
+	for (i = 0; i < nmarked; i++)
+		free(marked[i]);
+	free(marked);
+	ui_dirty(ui);
+}
+
+static void
+status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
+{
+	struct app *a = arg;
+	char age[32];
+
+	(void)ui;
+	buf_printf(left, "%zu instances", a->inv.n);
+	if (a->inv.nvis != a->inv.n)
+		buf_printf(left, ", %zu shown", a->inv.nvis);
+	if (a->inv.nmarked > 0)
+		buf_printf(left, ", %zu marked", a->inv.nmarked);
+	if (a->inv.filter != NULL)
+		buf_printf(left, "  /%s", a->inv.filter);
+	if (a->inv.where.window != NULL)
+		buf_printf(left, "  :window %s", a->inv.where.window);
+	if (a->inv.where.state != NULL)
+		buf_printf(left, "  :state %s", a->inv.where.state);
+	if (a->inv.where.ping != NULL)
+		buf_printf(left, "  :ping %s", a->inv.where.ping);
+	if (a->inv.where.owner != NULL)
+		buf_printf(left, "  :owner %s", a->inv.where.owner);
+	if (a->inv.where.account != NULL)
+		buf_printf(left, "  :account %s", a->inv.where.account);
+	if (a->inv.where.region != NULL)
+		buf_printf(left, "  :region %s", a->inv.where.region);
+	if (a->inv.where.tagstate != NULL)
+		buf_printf(left, "  :tag %s", a->inv.where.tagstate);
+
+	if (a->sync != NULL && !sync_finished(a->sync))
+		buf_puts(right, "refreshing... | ");
+	else if (a->last_error != NULL)
+		buf_printf(right, "ERROR %s | ", a->last_error);
+	timefmt_age((long long)time(NULL), a->inv.oldest, age, sizeof age);
+	buf_printf(right, "data %s | %s", a->inv.n > 0 ? age : "none",
+	    a->targets);
+	if (a->read_only)
+		buf_puts(right, " | READ-ONLY");
+}
+
+static void
+tick(struct ui *ui, void *arg)
+{
+	struct app *a = arg;
+
+	if (a->next_refresh_ms > 0 && util_now_ms() >= a->next_refresh_ms)
+		app_refresh(a, ui);
+}
+
+static char *
+describe_targets(const struct config *cfg, const char *region)
+{
+	struct buf b;
+	size_t i, k;
+
+	buf_init(&b);
+	for (i = 0; i < cfg->ntargets; i++) {
+		const struct config_target *t = &cfg->targets[i];
+
+		if (region != NULL || t->nregions == 0) {
+			buf_printf(&b, "%s%s/%s", b.len ? ", " : "", t->name,
+			    region != NULL ? region : "default");
+			continue;
+		}
+		for (k = 0; k < t->nregions; k++)
+			buf_printf(&b, "%s%s/%s", b.len ? ", " : "", t->name,
+			    t->regions[k]);
+	}
+	return buf_steal(&b);
+}
+
+int
+app_run(struct cli *g, int max_frames)
+{
+	struct app a;
+	struct console_opts o;
+	const struct view *base;
+	char *err = NULL;
+	int rc = EXIT_OK;
+
+	memset(&a, 0, sizeof a);
+	a.g = g;
+	if (cli_load_config(g, &a.cfg) != 0)
+		return EXIT_CONFIG;
+	if (cli_open_cache(g, &a.cache) != 0) {
+		config_free(&a.cfg);
+		return EXIT_CONFIG;
+	}
+	cache_set_tag_keys(a.cache, a.cfg.tags.window, a.cfg.tags.owner);
+	a.read_only = g->read_only || a.cfg.read_only;
+	a.targets = describe_targets(&a.cfg, g->region);
+	if (inventory_load(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
+	    &err) != 0) {
+		cli_err("cache: %s", err);
+		free(err);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	a.net = net_new();
+	a.loaded_ms = util_now_ms();
+	base = view_instances_new(&a, &base_self);
+
+	memset(&o, 0, sizeof o);
+	o.net = a.net;
+	o.title = "patchdeck";
+	o.base = base;
+	o.base_self = base_self;
+	o.status = status;
+	o.tick = tick;
+	o.arg = &a;
+	o.no_color = g->no_color;
+	o.utf8 = g->utf8;
+	o.max_frames = max_frames;
+	/* The first frame comes from the cache; the refresh follows in the
+	 * background (not in frame-limited runs: those are for drawing). */
+	if (max_frames == 0)
+		a.next_refresh_ms = util_now_ms();
+	if (console_run(&o, &err) != 0) {
+		cli_err("%s", err);
+		free(err);
+		rc = EXIT_USAGE;
+	}
+	/* Calls still in flight go with the loop, before what they use. */
+	net_free(a.net);
+	sync_free(a.sync);
+	free(base_self);
+	base_self = NULL;
+	sync_ui = NULL;
+out:
+	inventory_free(&a.inv);
+	free(a.targets);
+	free(a.last_error);
+	cache_close(a.cache);
+	config_free(&a.cfg);
+	return rc;
+}

@@ -1,0 +1,629 @@
+/*
+ * console.c - see console.h.
+ */
+#include "console.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "aws/net.h"
+#include "term.h"
+#include "util/escape.h"
+
+/* Below this, a message instead of a broken layout. */
+#define MIN_COLS 40
+#define MIN_ROWS 10
+#define MAX_DEPTH 8
+#define TICK_MS 1000
+
+enum { G_HELP = 1000, G_QUIT, G_REFRESH, G_REDRAW };
+
+const struct ui_key console_keys[] = {
+	{ '?', G_HELP, "?, F1", "help for this screen" },
+	{ KEY_F(1), G_HELP, NULL, NULL },
+	{ 'r', G_REFRESH, "r", "refresh from AWS in the background" },
+	{ 12, G_REDRAW, "Ctrl-L", "redraw the screen" },
+	{ 'q', G_QUIT, "q", "close this screen; quit from the main one" },
+};
+const size_t console_nkeys = sizeof console_keys / sizeof console_keys[0];
+
+struct frame {
+	const struct view *v;
+	void *self;
+};
+
+struct ui {
+	const struct console_opts *o;
+	struct frame stack[MAX_DEPTH];
+	int depth;
+	int dirty;
+	int quit;
+	int rows, cols;
+	char msg[512];
+	int msg_error;
+
+	int prompting;
+	char label[32];
+	wchar_t input[256];
+	size_t ninput;
+	ui_prompt_fn on_change, on_done;
+	void *prompt_arg;
+
+	int confirming;
+	char *ctitle;
+	char **clines;
+	size_t nclines;
+	ui_confirm_fn on_yes;
+	void *confirm_arg;
+};
+
+static void help_push(struct ui *ui);
+
+void
+ui_push(struct ui *ui, const struct view *v, void *self)
+{
+	if (ui->depth == MAX_DEPTH) {
+		if (v->free != NULL)
+			v->free(self);
+		return;
+	}
+	ui->stack[ui->depth].v = v;
+	ui->stack[ui->depth].self = self;
+	ui->depth++;
+	if (v->resize != NULL)
+		v->resize(ui, self, ui->rows - 3, ui->cols);
+	ui->dirty = 1;
+}
+
+static void
+pop(struct ui *ui)
+{
+	struct frame *f;
+
+	if (ui->depth <= 1)
+		return;
+	f = &ui->stack[--ui->depth];
+	if (f->v->free != NULL)
+		f->v->free(f->self);
+	ui->dirty = 1;
+}
+
+void
+ui_quit(struct ui *ui)
+{
+	ui->quit = 1;
+}
+
+void
+ui_dirty(struct ui *ui)
+{
+	ui->dirty = 1;
+}
+
+void
+ui_message(struct ui *ui, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ui->msg, sizeof ui->msg, fmt, ap);
+	va_end(ap);
+	ui->msg_error = error;
+	ui->dirty = 1;
+}
+
+struct net *
+ui_net(struct ui *ui)
+{
+	return ui->o->net;
+}
+
+int
+ui_rows(const struct ui *ui)
+{
+	return ui->rows;
+}
+
+int
+ui_cols(const struct ui *ui)
+{
+	return ui->cols;
+}
+
+/* The prompt's text as UTF-8 (or bytes), into a static buffer. */
+static const char *
+prompt_text(struct ui *ui)
+{
+	static char out[1024];
+	mbstate_t st;
+	size_t i, used = 0, k;
+	char mb[MB_LEN_MAX];
+
+	memset(&st, 0, sizeof st);
+	for (i = 0; i < ui->ninput; i++) {
+		k = wcrtomb(mb, ui->input[i], &st);
+		if (k == (size_t)-1 || used + k >= sizeof out)
+			break;
+		memcpy(out + used, mb, k);
+		used += k;
+	}
+	out[used] = '\0';
+	return out;
+}
+
+void
+ui_prompt(struct ui *ui, const char *label, const char *initial,
+    ui_prompt_fn on_change, ui_prompt_fn on_done, void *arg)
+{
+	mbstate_t st;
+	const char *p = initial != NULL ? initial : "";
+	size_t k;
+	wchar_t wc;
+
+	ui->prompting = 1;
+	snprintf(ui->label, sizeof ui->label, "%s", label);
+	ui->ninput = 0;
+	memset(&st, 0, sizeof st);
+	while (*p != '\0' && ui->ninput < 255) {
+		k = mbrtowc(&wc, p, strlen(p), &st);
+		if (k == 0 || k == (size_t)-1 || k == (size_t)-2)
+			break;
+		ui->input[ui->ninput++] = wc;
+		p += k;
+	}
+	ui->on_change = on_change;
+	ui->on_done = on_done;
+	ui->prompt_arg = arg;
+	ui->dirty = 1;
+}
+
+static void
+confirm_clear(struct ui *ui)
+{
+	size_t i;
+
+	for (i = 0; i < ui->nclines; i++)
+		free(ui->clines[i]);
+	free(ui->clines);
+	free(ui->ctitle);
+	ui->clines = NULL;
+	ui->ctitle = NULL;
+	ui->nclines = 0;
+	ui->confirming = 0;
+}
+
+void
+ui_confirm(struct ui *ui, const char *title, const char *const *lines,
+    size_t nlines, ui_confirm_fn on_yes, void *arg)
+{
+	size_t i;
+
+	confirm_clear(ui);
+	ui->confirming = 1;
+	ui->ctitle = xstrdup(title);
+	ui->clines = xcalloc(nlines ? nlines : 1, sizeof *ui->clines);
+	for (i = 0; i < nlines; i++)
+		ui->clines[i] = xstrdup(lines[i]);
+	ui->nclines = nlines;
+	ui->on_yes = on_yes;
+	ui->confirm_arg = arg;
+	ui->dirty = 1;
+}
+
+static void
+draw_confirm(struct ui *ui)
+{
+	int w = ui->cols - 8, h = (int)ui->nclines + 4, y, x, i;
+	attr_t a = ui_attr(C_DIALOG);
+
+	if (w > 76)
+		w = 76;
+	if (h > ui->rows - 2)
+		h = ui->rows - 2;
+	y = (ui->rows - h) / 2;
+	x = (ui->cols - w) / 2;
+	for (i = 0; i < h; i++)
+		ui_text(stdscr, y + i, x, w, "", 0, a, 1);
+	ui_text(stdscr, y, x + 2, w - 4, ui->ctitle, (size_t)-1,
+	    a | A_BOLD, 0);
+	for (i = 0; i < (int)ui->nclines && i < h - 4; i++)
+		ui_text(stdscr, y + 2 + i, x + 2, w - 4, ui->clines[i],
+		    (size_t)-1, a, 0);
+	ui_text(stdscr, y + h - 1, x + 2, w - 4,
+	    "y: yes, do it    any other key: no", (size_t)-1, a | A_BOLD, 0);
+}
+
+static void
+draw_title(struct ui *ui)
+{
+	char right[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(right, sizeof right, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	ui_text(stdscr, 0, 0, ui->cols, "", 0, ui_attr(C_TITLE), 1);
+	ui_text(stdscr, 0, 1, ui->cols - (int)strlen(right) - 3,
+	    ui->o->title, (size_t)-1, ui_attr(C_TITLE), 0);
+	if ((int)strlen(right) + 2 < ui->cols)
+		ui_text(stdscr, 0, ui->cols - (int)strlen(right) - 1,
+		    (int)strlen(right), right, (size_t)-1, ui_attr(C_TITLE), 0);
+}
+
+static void
+draw_bottom(struct ui *ui)
+{
+	struct buf left, right;
+	int rw, y = ui->rows - 1;
+
+	if (ui->prompting) {
+		const char *t = prompt_text(ui);
+		int lw = (int)strlen(ui->label);
+
+		ui_text(stdscr, y, 0, ui->cols, "", 0, ui_attr(C_NORMAL), 1);
+		ui_text(stdscr, y, 0, lw, ui->label, (size_t)-1,
+		    ui_attr(C_PROMPT), 0);
+		ui_text(stdscr, y, lw, ui->cols - lw - 1, t, (size_t)-1,
+		    ui_attr(C_NORMAL), 0);
+		return;
+	}
+	buf_init(&left);
+	buf_init(&right);
+	if (ui->o->status != NULL)
+		ui->o->status(ui, ui->o->arg, &left, &right);
+	ui_text(stdscr, y, 0, ui->cols, "", 0, ui_attr(C_STATUS), 1);
+	if (ui->msg[0] != '\0') {
+		ui_text(stdscr, y, 1, ui->cols - 2, ui->msg, (size_t)-1,
+		    ui_attr(ui->msg_error ? C_FAILED : C_STATUS) |
+		    (ui->msg_error ? A_REVERSE : 0), 0);
+	} else {
+		rw = ui_text_width(right.data, right.len);
+		if (rw > ui->cols / 2)
+			rw = ui->cols / 2;
+		ui_text(stdscr, y, 1, ui->cols - rw - 3, left.data, left.len,
+		    ui_attr(C_STATUS), 0);
+		ui_text(stdscr, y, ui->cols - rw - 1, rw, right.data,
+		    right.len, ui_attr(C_STATUS), 0);
+	}
+	buf_free(&left);
+	buf_free(&right);
+}
+
+static void
+draw(struct ui *ui)
+{
+	struct frame *top = &ui->stack[ui->depth - 1];
+	char msg[96];
+
+	erase();
+	if (ui->cols < MIN_COLS || ui->rows < MIN_ROWS) {
+		snprintf(msg, sizeof msg, "terminal %dx%d is too small: "
+		    "%dx%d at least", ui->cols, ui->rows, MIN_COLS, MIN_ROWS);
+		ui_text(stdscr, ui->rows / 2, 0, ui->cols, msg, (size_t)-1,
+		    ui_attr(C_NORMAL) | A_BOLD, 0);
+		refresh();
+		return;
+	}
+	draw_title(ui);
+	top->v->draw(ui, top->self, 1, 0, ui->rows - 2, ui->cols);
+	draw_bottom(ui);
+	if (ui->confirming)
+		draw_confirm(ui);
+	refresh();
+}
+
+static void
+resize(struct ui *ui)
+{
+	struct winsize ws;
+	int i;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	getmaxyx(stdscr, ui->rows, ui->cols);
+	for (i = 0; i < ui->depth; i++) {
+		if (ui->stack[i].v->resize != NULL)
+			ui->stack[i].v->resize(ui, ui->stack[i].self,
+			    ui->rows - 2, ui->cols);
+	}
+	clearok(curscr, TRUE);
+	ui->dirty = 1;
+}
+
+static void
+prompt_key(struct ui *ui, wint_t ch, int is_key)
+{
+	char *text;
+
+	if ((!is_key && (ch == L'\r' || ch == L'\n')) ||
+	    (is_key && ch == KEY_ENTER)) {
+		ui->prompting = 0;
+		text = xstrdup(prompt_text(ui));
+		if (ui->on_done != NULL)
+			ui->on_done(ui, ui->prompt_arg, text);
+		free(text);
+	} else if (!is_key && ch == 27) {
+		ui->prompting = 0;
+		if (ui->on_done != NULL)
+			ui->on_done(ui, ui->prompt_arg, NULL);
+	} else if ((is_key && ch == KEY_BACKSPACE) ||
+	    (!is_key && (ch == 127 || ch == 8))) {
+		if (ui->ninput > 0)
+			ui->ninput--;
+		else {
+			ui->prompting = 0;
+			if (ui->on_done != NULL)
+				ui->on_done(ui, ui->prompt_arg, NULL);
+			ui->dirty = 1;
+			return;
+		}
+		if (ui->on_change != NULL)
+			ui->on_change(ui, ui->prompt_arg, prompt_text(ui));
+	} else if (!is_key && ch == 21) {	/* Ctrl-U */
+		ui->ninput = 0;
+		if (ui->on_change != NULL)
+			ui->on_change(ui, ui->prompt_arg, prompt_text(ui));
+	} else if (!is_key && ch >= 0x20 && ch != 0x7f &&
+	    !esc_codepoint_unsafe((unsigned long)ch) && ui->ninput < 255) {
+		ui->input[ui->ninput++] = (wchar_t)ch;
+		if (ui->on_change != NULL)
+			ui->on_change(ui, ui->prompt_arg, prompt_text(ui));
+	}
+	ui->dirty = 1;
+}
+
+static int
+dispatch(struct ui *ui, int ch)
+{
+	struct frame *top = &ui->stack[ui->depth - 1];
+	size_t i;
+	int r = UI_IGNORED;
+
+	for (i = 0; i < top->v->nkeys; i++) {
+		if (top->v->keys[i].key == ch) {
+			r = top->v->key(ui, top->self, top->v->keys[i].action,
+			    ch);
+			break;
+		}
+	}
+	if (r == UI_IGNORED && i == top->v->nkeys)
+		r = top->v->key(ui, top->self, UI_ACTION_RAW, ch);
+	if (r != UI_IGNORED)
+		return r;
+	for (i = 0; i < console_nkeys; i++) {
+		if (console_keys[i].key != ch)
+			continue;
+		switch (console_keys[i].action) {
+		case G_HELP:
+			help_push(ui);
+			return UI_REDRAW;
+		case G_QUIT:
+			if (ui->depth > 1)
+				return UI_POP;
+			return UI_QUIT;
+		case G_REFRESH:
+			return UI_REFRESH;
+		case G_REDRAW:
+			clearok(curscr, TRUE);
+			return UI_REDRAW;
+		}
+	}
+	return UI_IGNORED;
+}
+
+static void
+handle_key(struct ui *ui, wint_t ch, int is_key)
+{
+	int r;
+
+	if (is_key && ch == KEY_RESIZE) {
+		resize(ui);
+		return;
+	}
+	ui->msg[0] = '\0';
+	if (ui->confirming) {
+		ui_confirm_fn fn = ui->on_yes;
+		void *arg = ui->confirm_arg;
+		int yes = !is_key && (ch == L'y' || ch == L'Y');
+
+		confirm_clear(ui);
+		ui->dirty = 1;
+		if (yes && fn != NULL)
+			fn(ui, arg);
+		else
+			ui_message(ui, 0, "cancelled; nothing was changed");
+		return;
+	}
+	if (ui->prompting) {
+		prompt_key(ui, ch, is_key);
+		return;
+	}
+	/* Wide characters beyond the key tables reach views as -1 keys. */
+	r = dispatch(ui, (int)ch);
+	if (r & UI_QUIT)
+		ui->quit = 1;
+	if (r & UI_POP)
+		pop(ui);
+	if (r & UI_REFRESH) {
+		struct frame *base = &ui->stack[0];
+
+		base->v->key(ui, base->self, UI_ACTION_REFRESH, 'r');
+	}
+	if (r != UI_IGNORED)
+		ui->dirty = 1;
+}
+
+/* The help screen, made from the key tables of the view under it. */
+struct help {
+	const struct view *of;
+	int top;
+	int lines;
+};
+
+enum { H_DOWN, H_UP, H_PGDN, H_PGUP, H_CLOSE };
+
+static const struct ui_key help_keys[] = {
+	{ 'j', H_DOWN, "j, Down", "scroll" },
+	{ KEY_DOWN, H_DOWN, NULL, NULL },
+	{ 'k', H_UP, NULL, NULL },
+	{ KEY_UP, H_UP, NULL, NULL },
+	{ KEY_NPAGE, H_PGDN, NULL, NULL },
+	{ ' ', H_PGDN, NULL, NULL },
+	{ KEY_PPAGE, H_PGUP, NULL, NULL },
+	{ 27, H_CLOSE, "Esc, q", "close the help" },
+	{ '?', H_CLOSE, NULL, NULL },
+};
+
+static int
+help_line(int y, int x, int w, const struct ui_key *k, int row, int top,
+    int h)
+{
+	if (k->keyname == NULL)
+		return row;
+	if (row >= top && row - top < h) {
+		ui_text(stdscr, y + row - top, x + 2, 18, k->keyname,
+		    (size_t)-1, ui_attr(C_HEADER), 0);
+		ui_text(stdscr, y + row - top, x + 22, w - 24, k->help,
+		    (size_t)-1, ui_attr(C_NORMAL), 0);
+	}
+	return row + 1;
+}
+
+static void
+help_draw(struct ui *ui, void *self, int y, int x, int h, int w)
+{
+	struct help *hp = self;
+	size_t i;
+	int row = 0;
+
+	(void)ui;
+	ui_text(stdscr, y, x + 1, w - 2, hp->of->name, (size_t)-1,
+	    ui_attr(C_HEADER) | A_BOLD, 0);
+	y += 2;
+	h -= 2;
+	for (i = 0; i < hp->of->nkeys; i++)
+		row = help_line(y, x, w, &hp->of->keys[i], row, hp->top, h);
+	row++;
+	if (row - 1 >= hp->top && row - 1 - hp->top < h)
+		ui_text(stdscr, y + row - 1 - hp->top, x + 1, w - 2,
+		    "everywhere", (size_t)-1, ui_attr(C_HEADER) | A_BOLD, 0);
+	row++;
+	for (i = 0; i < console_nkeys; i++)
+		row = help_line(y, x, w, &console_keys[i], row, hp->top, h);
+	hp->lines = row;
+}
+
+static int
+help_key(struct ui *ui, void *self, int action, int ch)
+{
+	struct help *hp = self;
+	int page = ui->rows - 6;
+
+	(void)ch;
+	switch (action) {
+	case H_DOWN:
+		if (hp->top + 1 < hp->lines)
+			hp->top++;
+		return UI_REDRAW;
+	case H_UP:
+		if (hp->top > 0)
+			hp->top--;
+		return UI_REDRAW;
+	case H_PGDN:
+		hp->top += page;
+		if (hp->top >= hp->lines)
+			hp->top = hp->lines > 0 ? hp->lines - 1 : 0;
+		return UI_REDRAW;
+	case H_PGUP:
+		hp->top = hp->top > page ? hp->top - page : 0;
+		return UI_REDRAW;
+	case H_CLOSE:
+		return UI_POP;
+	}
+	return UI_IGNORED;
+}
+
+static const struct view view_help = {
+	.name = "help",
+	.draw = help_draw,
+	.key = help_key,
+	.free = free,
+	.keys = help_keys,
+	.nkeys = sizeof help_keys / sizeof help_keys[0],
+};
+
+static void
+help_push(struct ui *ui)
+{
+	struct help *hp = xcalloc(1, sizeof *hp);
+
+	if (ui->stack[ui->depth - 1].v == &view_help) {
+		free(hp);
+		return;
+	}
+	hp->of = ui->stack[ui->depth - 1].v;
+	ui_push(ui, &view_help, hp);
+}
+
+int
+console_run(const struct console_opts *o, char **err)
+{
+	struct ui ui;
+	int fds[2], frames = 0, rc;
+	long long last_tick = 0, now;
+	unsigned ready;
+	wint_t ch;
+
+	memset(&ui, 0, sizeof ui);
+	ui.o = o;
+	if (term_start(err) != 0)
+		return -1;
+	ui_set_utf8(o->utf8);
+	ui_colors_init(o->no_color);
+	getmaxyx(stdscr, ui.rows, ui.cols);
+	ui_push(&ui, o->base, o->base_self);
+	fds[0] = STDIN_FILENO;
+	fds[1] = term_wake_fd();
+	ui.dirty = 1;
+
+	while (!ui.quit && !term_quit) {
+		if (term_resized) {
+			term_resized = 0;
+			resize(&ui);
+		}
+		now = util_now_ms();
+		if (now - last_tick >= TICK_MS) {
+			last_tick = now;
+			if (o->tick != NULL)
+				o->tick(&ui, o->arg);
+			ui.dirty = 1;	/* the clock and the data age move */
+		}
+		if (ui.dirty) {
+			ui.dirty = 0;
+			draw(&ui);
+			if (o->max_frames > 0 && ++frames >= o->max_frames)
+				break;
+		}
+		ready = net_poll_fds(o->net, fds, fds[1] >= 0 ? 2 : 1,
+		    TICK_MS - (util_now_ms() - last_tick));
+		if (ready & 2)
+			term_drain_wake();
+		if (ready & 1) {
+			while ((rc = get_wch(&ch)) != ERR)
+				handle_key(&ui, ch, rc == KEY_CODE_YES);
+		}
+	}
+	while (ui.depth > 1)
+		pop(&ui);
+	confirm_clear(&ui);
+	term_restore();
+	/* The base view belongs to the caller. */
+	return 0;
+}

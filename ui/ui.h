@@ -1,0 +1,89 @@
+/*
+ * ui.h - the console's shared state and the view interface.
+ *
+ * A view is a const table of functions (tmux's window modes, htop's
+ * classes).  Views sit on a stack: the instances table at the bottom, a
+ * drill-down or the help screen above it.  Keys go to the top view through
+ * its key table; what no view takes goes to the global table.  Drawing
+ * happens once per loop turn, only when something marked the screen dirty.
+ */
+#ifndef PATCHDECK_UI_H
+#define PATCHDECK_UI_H
+
+#include <stddef.h>
+
+#include "draw.h"
+
+struct ui;
+struct net;
+
+/* What a key handler did; flags, combined with |. */
+#define UI_IGNORED 0
+#define UI_HANDLED 0x01
+#define UI_REDRAW 0x02
+#define UI_QUIT 0x04
+#define UI_REFRESH 0x08	/* start a background refresh */
+#define UI_POP 0x10	/* close this view */
+
+#define UI_ACTION_RAW (-1)
+#define UI_ACTION_REFRESH (-2)
+
+/* One binding: the same table drives dispatch and the help screen. */
+struct ui_key {
+	int key;		/* curses key code or character */
+	int action;		/* the view's own action number */
+	const char *keyname;	/* "j, Down"; NULL: shown with the previous */
+	const char *help;
+};
+
+struct view {
+	const char *name;
+	/* Draws into the rectangle y, x, h, w of stdscr. */
+	void (*draw)(struct ui *ui, void *self, int y, int x, int h, int w);
+	/* action is the bound action; UI_ACTION_RAW with the raw key in ch
+	 * for a key no binding names; UI_ACTION_REFRESH (to the base view
+	 * only) when a refresh was asked for from any screen. */
+	int (*key)(struct ui *ui, void *self, int action, int ch);
+	void (*resize)(struct ui *ui, void *self, int h, int w);
+	void (*free)(void *self);
+	const struct ui_key *keys;
+	size_t nkeys;
+};
+
+/* Pushes a view (self is owned by the stack from now on). */
+void ui_push(struct ui *ui, const struct view *v, void *self);
+/* Ends the loop after this turn. */
+void ui_quit(struct ui *ui);
+/* Marks the screen for a redraw at the end of this loop turn. */
+void ui_dirty(struct ui *ui);
+/* A message on the status line until the next key (printf-like). */
+void ui_message(struct ui *ui, int error, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/*
+ * The prompt on the bottom line ("/" filter, ":" command).  on_change runs
+ * after every edit (filter as you type); on_done with the final text, or
+ * NULL when cancelled with ESC.
+ */
+typedef void (*ui_prompt_fn)(struct ui *ui, void *arg, const char *text);
+void ui_prompt(struct ui *ui, const char *label, const char *initial,
+    ui_prompt_fn on_change, ui_prompt_fn on_done, void *arg);
+
+/*
+ * A modal question: lines of text (outside text is escaped when drawn) and
+ * y/n.  on_yes runs on 'y'; anything else cancels.  lines are copied.
+ */
+typedef void (*ui_confirm_fn)(struct ui *ui, void *arg);
+void ui_confirm(struct ui *ui, const char *title, const char *const *lines,
+    size_t nlines, ui_confirm_fn on_yes, void *arg);
+
+/* The loop, for views that start background work. */
+struct net *ui_net(struct ui *ui);
+/* Screen size. */
+int ui_rows(const struct ui *ui);
+int ui_cols(const struct ui *ui);
+
+#endif

@@ -1,0 +1,449 @@
+/*
+ * view_instances.c - the first screen: windows on the left with their
+ * counts per tag state, the instances table on the right.
+ */
+#include "views.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "fleet/tagstate.h"
+#include "util/util.h"
+
+/* Columns in the order they are dropped from last to first when the
+ * terminal is narrow: what an operator needs at 60 columns comes first. */
+static const enum inv_col priority[COL_COUNT] = {
+	COL_NAME, COL_STATE, COL_TAGSTATE, COL_ID, COL_PING, COL_WINDOW,
+	COL_EXCEPTION, COL_LAST_PATCHED, COL_OWNER, COL_PLATFORM,
+	COL_ACCOUNT, COL_REGION,
+};
+
+#define SIDE_WIDTH 26
+#define SIDE_MIN_COLS 110	/* below this the windows column hides */
+
+enum {
+	A_DOWN, A_UP, A_PGDN, A_PGUP, A_HOME, A_END, A_MARK, A_MARK_ALL,
+	A_CLEAR_MARKS, A_FILTER, A_COMMAND, A_OPEN, A_SORT_NEXT, A_SORT_PREV,
+	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_ESCAPE,
+};
+
+static const struct ui_key keys[] = {
+	{ 'j', A_DOWN, "j, Down", "next instance" },
+	{ KEY_DOWN, A_DOWN, NULL, NULL },
+	{ 'k', A_UP, "k, Up", "previous instance" },
+	{ KEY_UP, A_UP, NULL, NULL },
+	{ KEY_NPAGE, A_PGDN, "PgDn, Ctrl-F", "page down" },
+	{ 6, A_PGDN, NULL, NULL },
+	{ KEY_PPAGE, A_PGUP, "PgUp, Ctrl-B", "page up" },
+	{ 2, A_PGUP, NULL, NULL },
+	{ KEY_HOME, A_HOME, "Home, g", "first instance" },
+	{ 'g', A_HOME, NULL, NULL },
+	{ KEY_END, A_END, "End, G", "last instance" },
+	{ 'G', A_END, NULL, NULL },
+	{ ' ', A_MARK, "Space", "mark or unmark this instance" },
+	{ 'a', A_MARK_ALL, "a", "mark every instance shown" },
+	{ 'u', A_CLEAR_MARKS, "u", "clear every mark" },
+	{ '/', A_FILTER, "/", "filter as you type (any column)" },
+	{ ':', A_COMMAND, ":", "command: window ID, state S, ping P, owner O, "
+	    "account A, region R, tag STATE, sort COL, clear, q" },
+	{ '\r', A_OPEN, "Enter", "open the instance: tags, SSM, windows" },
+	{ KEY_ENTER, A_OPEN, NULL, NULL },
+	{ '\n', A_OPEN, NULL, NULL },
+	{ '>', A_SORT_NEXT, ">, <", "sort by the next / previous column" },
+	{ '<', A_SORT_PREV, NULL, NULL },
+	{ 's', A_SORT_REVERSE, "s", "reverse the sort" },
+	{ 'w', A_ASSIGN, "w", "set the patch window of the marked instances" },
+	{ 'W', A_UNASSIGN, "W", "clear the patch window of the marked "
+	    "instances" },
+	{ 27, A_ESCAPE, "Esc", "clear the filter" },
+};
+
+struct vinst {
+	struct app *app;
+	size_t cursor;		/* index into inv.vis */
+	size_t top;
+	int rows;		/* table rows on screen, set when drawn */
+};
+
+static void
+clamp(struct vinst *v)
+{
+	size_t n = v->app->inv.nvis;
+
+	if (n == 0) {
+		v->cursor = v->top = 0;
+		return;
+	}
+	if (v->cursor >= n)
+		v->cursor = n - 1;
+	if (v->rows <= 0)
+		return;
+	if (v->cursor < v->top)
+		v->top = v->cursor;
+	if (v->cursor >= v->top + (size_t)v->rows)
+		v->top = v->cursor - (size_t)v->rows + 1;
+	if (v->top + (size_t)v->rows > n)
+		v->top = n > (size_t)v->rows ? n - (size_t)v->rows : 0;
+}
+
+static enum ui_color
+state_color(const struct inv_row *r)
+{
+	switch (r->st.state) {
+	case TS_IN_RUN:
+		return C_PROMPT;
+	case TS_EXCEPTED_LIVE:
+	case TS_EXCEPTED_UPCOMING:
+		return C_EXCEPTED;
+	case TS_EXCEPTED_UNAPPROVED:
+	case TS_UNKNOWN_WINDOW:
+		return C_FAILED;
+	case TS_STALE:
+	case TS_NO_WINDOW:
+	case TS_EXCEPTED_EXPIRED:
+		return C_STALE;
+	case TS_PATCHED_RECENTLY:
+		return C_OK;
+	case TS_SCHEDULED:
+		break;
+	}
+	return C_NORMAL;
+}
+
+static void
+draw_side(struct vinst *v, int y, int x, int h)
+{
+	const struct inventory *inv = &v->app->inv;
+	const struct config *cfg = inv->cfg;
+	size_t (*counts)[TS_STALE + 1] = inventory_window_counts(inv);
+	char line[64];
+	size_t w, s, total;
+	int row = 0;
+
+	ui_text(stdscr, y, x, SIDE_WIDTH - 1, "WINDOWS", (size_t)-1,
+	    ui_attr(C_HEADER), 1);
+	row = 1;
+	for (w = 0; w <= cfg->nwindows && row + 1 < h; w++) {
+		const char *name = w < cfg->nwindows ? cfg->windows[w].id :
+		    "(none/unknown)";
+
+		total = 0;
+		for (s = 0; s <= TS_STALE; s++)
+			total += counts[w][s];
+		if (w == cfg->nwindows && total == 0)
+			break;
+		snprintf(line, sizeof line, "%zu", total);
+		ui_text(stdscr, y + row, x, SIDE_WIDTH - 8, name, (size_t)-1,
+		    ui_attr(inv->where.window != NULL && w < cfg->nwindows &&
+		    strcmp(inv->where.window, name) == 0 ? C_CURSOR :
+		    C_NORMAL), 1);
+		ui_text(stdscr, y + row, x + SIDE_WIDTH - 8, 7, line,
+		    (size_t)-1, ui_attr(C_NORMAL) | A_BOLD, 0);
+		row++;
+		snprintf(line, sizeof line, " sch %zu exc %zu stale %zu",
+		    counts[w][TS_SCHEDULED] + counts[w][TS_PATCHED_RECENTLY],
+		    counts[w][TS_EXCEPTED_LIVE] +
+		    counts[w][TS_EXCEPTED_UNAPPROVED],
+		    counts[w][TS_STALE]);
+		ui_text(stdscr, y + row, x, SIDE_WIDTH - 1, line, (size_t)-1,
+		    ui_attr(C_DIM), 0);
+		row++;
+	}
+	free(counts);
+	ui_vline(stdscr, y, x + SIDE_WIDTH - 1, h, ui_attr(C_DIM));
+}
+
+/* Which columns fit in width, at what widths; returns how many. */
+static int
+layout(int width, enum inv_col *cols, int *widths)
+{
+	int used = 2, n = 0, i, k;
+	int take[COL_COUNT] = { 0 };
+
+	for (i = 0; i < COL_COUNT; i++) {
+		int w = inv_columns[priority[i]].width;
+
+		if (used + w + 1 > width) {
+			if (n == 0)
+				take[priority[i]] = width - used - 1;
+			if (n == 0)
+				n++;
+			break;
+		}
+		take[priority[i]] = w;
+		used += w + 1;
+		n++;
+	}
+	/* Spare room goes to the name. */
+	if (n > 0 && used < width && take[COL_NAME] > 0)
+		take[COL_NAME] += width - used;
+	k = 0;
+	for (i = 0; i < COL_COUNT; i++) {
+		if (take[i] > 0) {
+			cols[k] = (enum inv_col)i;
+			widths[k++] = take[i];
+		}
+	}
+	return k;
+}
+
+static void
+draw_table(struct vinst *v, int y, int x, int h, int w)
+{
+	struct inventory *inv = &v->app->inv;
+	enum inv_col cols[COL_COUNT];
+	int widths[COL_COUNT], ncols, i, cx;
+	char buf[128], head[64];
+	size_t r;
+
+	ncols = layout(w, cols, widths);
+	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
+	cx = x + 2;
+	for (i = 0; i < ncols; i++) {
+		snprintf(head, sizeof head, "%s%s", inv_columns[cols[i]].name,
+		    inv->sort == cols[i] ? (inv->desc ? " v" : " ^") : "");
+		ui_text(stdscr, y, cx, widths[i], head, (size_t)-1,
+		    ui_attr(C_HEADER), 0);
+		cx += widths[i] + 1;
+	}
+	v->rows = h - 1;
+	clamp(v);
+	if (inv->nvis == 0) {
+		ui_text(stdscr, y + 2, x + 2, w - 2, inv->n == 0 ?
+		    "no instances in the cache yet: r refreshes from AWS" :
+		    "no instance matches: Esc clears the filter, :clear the "
+		    "conditions", (size_t)-1, ui_attr(C_DIM), 0);
+		return;
+	}
+	for (r = v->top; r < inv->nvis && (int)(r - v->top) < v->rows; r++) {
+		const struct inv_row *row = &inv->rows[inv->vis[r]];
+		int ry = y + 1 + (int)(r - v->top);
+		attr_t base = r == v->cursor ? ui_attr(C_CURSOR) :
+		    ui_attr(C_NORMAL);
+
+		ui_text(stdscr, ry, x, w, "", 0, base, 1);
+		ui_text(stdscr, ry, x, 2, row->marked ? "*" : " ", 1,
+		    r == v->cursor ? base : ui_attr(C_MARKED), 0);
+		cx = x + 2;
+		for (i = 0; i < ncols; i++) {
+			attr_t a = base;
+			const char *t = inventory_cell(inv, row, cols[i], buf,
+			    sizeof buf);
+
+			if (r != v->cursor && cols[i] == COL_TAGSTATE)
+				a = ui_attr(state_color(row));
+			else if (r != v->cursor && cols[i] == COL_PING &&
+			    strcmp(row->in->ping, "Online") != 0)
+				a = ui_attr(C_STALE);
+			ui_text(stdscr, ry, cx, widths[i], t, (size_t)-1, a, 0);
+			cx += widths[i] + 1;
+		}
+	}
+}
+
+static void
+inst_draw(struct ui *ui, void *self, int y, int x, int h, int w)
+{
+	struct vinst *v = self;
+
+	(void)ui;
+	if (w >= SIDE_MIN_COLS) {
+		draw_side(v, y, x, h);
+		x += SIDE_WIDTH + 1;
+		w -= SIDE_WIDTH + 1;
+	}
+	draw_table(v, y, x, h, w);
+}
+
+static void
+on_filter_change(struct ui *ui, void *arg, const char *text)
+{
+	struct vinst *v = arg;
+
+	inventory_set_filter(&v->app->inv, text);
+	v->cursor = 0;
+	v->top = 0;
+	ui_dirty(ui);
+}
+
+static void
+on_filter_done(struct ui *ui, void *arg, const char *text)
+{
+	struct vinst *v = arg;
+
+	if (text == NULL)
+		inventory_set_filter(&v->app->inv, NULL);
+	ui_dirty(ui);
+}
+
+static void
+on_command(struct ui *ui, void *arg, const char *text)
+{
+	struct vinst *v = arg;
+	char *msg = NULL;
+	int rc;
+
+	if (text == NULL || *text == '\0')
+		return;
+	rc = inventory_command(&v->app->inv, text, &msg);
+	if (rc == 1) {
+		ui_quit(ui);
+		return;
+	}
+	v->cursor = v->top = 0;
+	if (msg != NULL)
+		ui_message(ui, rc < 0, "%s", msg);
+	free(msg);
+}
+
+static int
+inst_key(struct ui *ui, void *self, int action, int ch)
+{
+	struct vinst *v = self;
+	struct inventory *inv = &v->app->inv;
+	size_t page = v->rows > 1 ? (size_t)v->rows - 1 : 1;
+	int col;
+
+	(void)ch;
+	switch (action) {
+	case UI_ACTION_REFRESH:
+		app_refresh(v->app, ui);
+		return UI_REDRAW;
+	case A_DOWN:
+		if (v->cursor + 1 < inv->nvis)
+			v->cursor++;
+		break;
+	case A_UP:
+		if (v->cursor > 0)
+			v->cursor--;
+		break;
+	case A_PGDN:
+		v->cursor += page;
+		v->top += page;
+		break;
+	case A_PGUP:
+		v->cursor = v->cursor > page ? v->cursor - page : 0;
+		v->top = v->top > page ? v->top - page : 0;
+		break;
+	case A_HOME:
+		v->cursor = 0;
+		break;
+	case A_END:
+		v->cursor = inv->nvis > 0 ? inv->nvis - 1 : 0;
+		break;
+	case A_MARK:
+		inventory_toggle_mark(inv, v->cursor);
+		if (v->cursor + 1 < inv->nvis)
+			v->cursor++;
+		break;
+	case A_MARK_ALL:
+		inventory_mark_visible(inv);
+		ui_message(ui, 0, "%zu marked", inv->nmarked);
+		break;
+	case A_CLEAR_MARKS:
+		inventory_clear_marks(inv);
+		ui_message(ui, 0, "marks cleared");
+		break;
+	case A_FILTER:
+		ui_prompt(ui, "/", inv->filter, on_filter_change,
+		    on_filter_done, v);
+		break;
+	case A_COMMAND:
+		ui_prompt(ui, ":", NULL, NULL, on_command, v);
+		break;
+	case A_ESCAPE:
+		if (inv->filter != NULL) {
+			inventory_set_filter(inv, NULL);
+			ui_message(ui, 0, "filter cleared");
+		}
+		break;
+	case A_OPEN:
+		if (inv->nvis > 0)
+			view_detail_push(ui, v->app,
+			    inv->rows[inv->vis[v->cursor]].in->id,
+			    inv->rows[inv->vis[v->cursor]].in->region);
+		break;
+	case A_SORT_NEXT:
+	case A_SORT_PREV:
+		col = ((int)inv->sort + (action == A_SORT_NEXT ? 1 :
+		    COL_COUNT - 1)) % COL_COUNT;
+		inventory_sort(inv, (enum inv_col)col, 0);
+		ui_message(ui, 0, "sorted by %s", inv_columns[col].name);
+		break;
+	case A_SORT_REVERSE:
+		inventory_sort(inv, inv->sort, !inv->desc);
+		break;
+	case A_ASSIGN:
+		selfservice_assign(ui, v->app);
+		break;
+	case A_UNASSIGN:
+		selfservice_clear(ui, v->app);
+		break;
+	default:
+		return UI_IGNORED;
+	}
+	clamp(v);
+	return UI_REDRAW;
+}
+
+static void
+inst_resize(struct ui *ui, void *self, int h, int w)
+{
+	struct vinst *v = self;
+
+	(void)ui;
+	(void)w;
+	v->rows = h - 1;
+	clamp(v);
+}
+
+static const struct view view_instances = {
+	.name = "instances",
+	.draw = inst_draw,
+	.key = inst_key,
+	.resize = inst_resize,
+	.free = free,
+	.keys = keys,
+	.nkeys = sizeof keys / sizeof keys[0],
+};
+
+const struct view *
+view_instances_new(struct app *a, void **self)
+{
+	struct vinst *v = xcalloc(1, sizeof *v);
+
+	v->app = a;
+	*self = v;
+	return &view_instances;
+}
+
+const char *
+view_instances_current(void *self)
+{
+	struct vinst *v = self;
+	struct inventory *inv = &v->app->inv;
+
+	if (inv->nvis == 0)
+		return NULL;
+	return inv->rows[inv->vis[v->cursor]].in->id;
+}
+
+void
+view_instances_select(void *self, const char *id)
+{
+	struct vinst *v = self;
+	struct inventory *inv = &v->app->inv;
+	size_t i;
+
+	if (id == NULL)
+		return;
+	for (i = 0; i < inv->nvis; i++) {
+		if (strcmp(inv->rows[inv->vis[i]].in->id, id) == 0) {
+			v->cursor = i;
+			clamp(v);
+			return;
+		}
+	}
+}

@@ -337,9 +337,10 @@ reason_phrase(long status)
 	return "";
 }
 
-/* "HTTP 502 Bad Gateway: <html>..." with the body's first bytes, control
- * bytes shown as '?': this text may come from a proxy, not from AWS, and
- * is quoted rather than trusted. */
+/* "HTTP 502 Bad Gateway: <html> <head>..." with the body's first bytes:
+ * line breaks and tabs folded to one space so the quote reads as a line,
+ * other control bytes shown as '?': this text may come from a proxy, not
+ * from AWS, and is quoted rather than trusted. */
 static char *
 fallback_message(long status, const char *body, size_t len)
 {
@@ -361,8 +362,15 @@ fallback_message(long status, const char *body, size_t len)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)body[i];
 
+		if (c == '\n' || c == '\r' || c == '\t') {
+			if (b.len > 0 && b.data[b.len - 1] != ' ')
+				buf_putc(&b, ' ');
+			continue;
+		}
 		buf_putc(&b, c < 0x20 || c == 0x7f ? '?' : (char)c);
 	}
+	while (b.len > 0 && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
 	if (n < len)
 		buf_puts(&b, "...");
 	return buf_steal(&b);

@@ -302,10 +302,10 @@ test_html_body(void **state)
 	(void)state;
 	from_text(&e, 502, body, NULL);
 	assert_string_equal(e.code, "HttpError");
-	/* "?\?" keeps C11 from reading "??<" as a trigraph. */
-	assert_string_equal(e.message, "HTTP 502 Bad Gateway: <html>?\?<head>"
-	    "<title>502 Bad Gateway</title></head>?\?<body>?\?<center><h1>502 "
-	    "Bad Gateway</h1></center>?\?</body>?\?</html>?\?");
+	/* Line breaks fold to one space; the trailing one goes. */
+	assert_string_equal(e.message, "HTTP 502 Bad Gateway: <html> <head>"
+	    "<title>502 Bad Gateway</title></head> <body> <center><h1>502 "
+	    "Bad Gateway</h1></center> </body> </html>");
 	assert_no_control(e.message);
 	awserr_free(&e);
 }
@@ -322,7 +322,7 @@ test_truncated_xml(void **state)
 	from_text(&e, 503, body, NULL);
 	assert_string_equal(e.code, "HttpError");
 	assert_non_null(strstr(e.message, "HTTP 503 Service Unavailable: "
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>?<Response>"));
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?> <Response>"));
 	assert_no_control(e.message);
 	awserr_free(&e);
 }
@@ -415,7 +415,7 @@ test_control_bytes(void **state)
 	awserr_from_reply(&e, 500, body, sizeof body - 1, NULL);
 	assert_string_equal(e.code, "HttpError");
 	assert_string_equal(e.message,
-	    "HTTP 500 Internal Server Error: ??garbage?[31mred??\xc3\xa9");
+	    "HTTP 500 Internal Server Error: ?\?garbage?[31mred? \xc3\xa9");
 	assert_no_control(e.message);
 	awserr_free(&e);
 

@@ -60,7 +60,7 @@ all: patchdeck
 # Each build folder links its own binary; ./patchdeck is the one of the
 # last `make`, whatever compiler or sanitizer it used.
 patchdeck: $(B)/patchdeck
-	@cmp -s $(B)/patchdeck patchdeck || cp $(B)/patchdeck patchdeck
+	@cmp -s $(B)/patchdeck patchdeck || { cp $(B)/patchdeck patchdeck.new && mv -f patchdeck.new patchdeck; }
 
 $(B)/patchdeck: $(MAIN_OBJ) $(UI_OBJ) $(B)/libpatchdeck.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(UI_OBJ) $(B)/libpatchdeck.a \
@@ -115,8 +115,17 @@ test: deps
 demo: deps patchdeck
 	@sh tests/demo.sh
 
-bench: deps patchdeck
-	@sh tests/bench/run.sh
+# Bench programs: plain C (tests/bench/*.c) over the library; run.sh runs
+# them and prints figures beside their targets (never fails on timing).
+BENCH_BIN := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+
+$(B)/bench/%: tests/bench/%.c tests/bench/benchgen.h $(B)/libpatchdeck.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libpatchdeck.a \
+		$(LDLIBS_CORE)
+
+bench: deps patchdeck $(BENCH_BIN)
+	@B=$(B) sh tests/bench/run.sh
 
 install: patchdeck
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "cache/cache.h"
@@ -81,4 +82,54 @@ cli_open_cache(const struct cli *g, struct cache **out)
 	}
 	free(path);
 	return rc;
+}
+
+/* RFC 4180: quoted when it holds a comma, a quote, CR or LF, quotes
+ * doubled.  A spreadsheet runs a cell starting with = + - @ (or TAB, CR)
+ * as a formula, so such a value gets a leading ', inside the quotes. */
+void
+cli_csv_field(struct buf *b, const char *v)
+{
+	int quote = 0, guard;
+	const char *s;
+
+	guard = v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
+	    v[0] == '\t' || v[0] == '\r';
+	for (s = v; *s != '\0' && !quote; s++)
+		quote = *s == ',' || *s == '"' || *s == '\r' || *s == '\n';
+	if (quote)
+		buf_putc(b, '"');
+	if (guard)
+		buf_putc(b, '\'');
+	for (s = v; *s != '\0'; s++) {
+		if (*s == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *s);
+	}
+	if (quote)
+		buf_putc(b, '"');
+}
+
+void
+cli_iso_utc(long long t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+cli_no_args(const char *cmd, const char *usage, int argc, char **argv)
+{
+	if (argc < 2)
+		return -1;
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	cli_err("%s: unknown argument '%s'", cmd, argv[1]);
+	fputs(usage, stderr);
+	return EXIT_USAGE;
 }

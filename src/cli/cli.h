@@ -40,6 +40,19 @@ void cli_err(const char *fmt, ...)
 
 struct config;
 struct cache;
+struct buf;
+
+/* For a command that takes no arguments of its own: -1 when there are
+ * none (go on), else the exit code after printing the usage (--help) or
+ * naming the unknown argument. */
+int cli_no_args(const char *cmd, const char *usage, int argc, char **argv);
+
+/* One CSV field, RFC 4180: quoted when it holds a comma, a quote, CR or
+ * LF.  A value starting with = + - @ TAB or CR gets a leading ' (inside
+ * the quotes) so a spreadsheet does not run it as a formula. */
+void cli_csv_field(struct buf *b, const char *v);
+/* "2026-11-29T01:00:00Z" for machine output. */
+void cli_iso_utc(long long t, char *buf, size_t size);
 
 /* The patchdeck configuration (--config or the default), or -1 after
  * saying what is wrong. */

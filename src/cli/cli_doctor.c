@@ -142,17 +142,10 @@ cli_doctor(struct cli *g, int argc, char **argv)
 	struct session s;
 	struct doctor_report r;
 	char *err = NULL;
-	int i, rc;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		cli_err("doctor: unknown argument '%s'", argv[i]);
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_no_args("doctor", usage, argc, argv)) >= 0)
+		return rc;
 	if (g->format == FORMAT_CSV) {
 		cli_err("doctor: --format csv is not offered; use table or json");
 		return EXIT_USAGE;

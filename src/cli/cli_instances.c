@@ -200,16 +200,6 @@ print_table(const struct inventory *inv, long long now)
 }
 
 static void
-iso_utc(long long t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void
 add_str(cJSON *o, const char *k, const char *v)
 {
 	if (cJSON_AddStringToObject(o, k, v != NULL ? v : "") == NULL)
@@ -257,9 +247,9 @@ print_json(const struct inventory *inv)
 		    COL_LAST_PATCHED, tmp, sizeof tmp));
 		add_str(o, "owner", r->st.owner);
 		if (r->st.has_next) {
-			iso_utc(r->st.next_start, tmp, sizeof tmp);
+			cli_iso_utc(r->st.next_start, tmp, sizeof tmp);
 			add_str(o, "next_window_start", tmp);
-			iso_utc(r->st.next_end, tmp, sizeof tmp);
+			cli_iso_utc(r->st.next_end, tmp, sizeof tmp);
 			add_str(o, "next_window_end", tmp);
 		} else {
 			cJSON_AddNullToObject(o, "next_window_start");
@@ -278,32 +268,6 @@ print_json(const struct inventory *inv)
 	fputs(inv->nvis ? "\n]\n" : "]\n", stdout);
 }
 
-/* RFC 4180: quoted when it holds a comma, a quote, CR or LF, quotes
- * doubled.  A spreadsheet runs a cell starting with = + - @ (or TAB, CR)
- * as a formula, so such a value gets a leading ', inside the quotes. */
-static void
-csv_field(struct buf *b, const char *v)
-{
-	int quote = 0, guard;
-	const char *s;
-
-	guard = v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
-	    v[0] == '\t' || v[0] == '\r';
-	for (s = v; *s != '\0' && !quote; s++)
-		quote = *s == ',' || *s == '"' || *s == '\r' || *s == '\n';
-	if (quote)
-		buf_putc(b, '"');
-	if (guard)
-		buf_putc(b, '\'');
-	for (s = v; *s != '\0'; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	if (quote)
-		buf_putc(b, '"');
-}
-
 static void
 print_csv(const struct inventory *inv)
 {
@@ -315,7 +279,7 @@ print_csv(const struct inventory *inv)
 	for (c = 0; c < NTABLE_COLS; c++) {
 		if (c)
 			buf_putc(&line, ',');
-		csv_field(&line, inv_columns[table_cols[c]].name);
+		cli_csv_field(&line, inv_columns[table_cols[c]].name);
 	}
 	buf_puts(&line, "\r\n");
 	fwrite(line.data, 1, line.len, stdout);
@@ -326,7 +290,7 @@ print_csv(const struct inventory *inv)
 		for (c = 0; c < NTABLE_COLS; c++) {
 			if (c)
 				buf_putc(&line, ',');
-			csv_field(&line, inventory_cell(inv, r, table_cols[c],
+			cli_csv_field(&line, inventory_cell(inv, r, table_cols[c],
 			    tmp, sizeof tmp));
 		}
 		buf_puts(&line, "\r\n");

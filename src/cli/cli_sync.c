@@ -83,17 +83,10 @@ cli_sync(struct cli *g, int argc, char **argv)
 	struct sync *s;
 	struct progress p;
 	char *err = NULL;
-	int i, rc;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		cli_err("sync: unknown argument '%s'", argv[i]);
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_no_args("sync", usage, argc, argv)) >= 0)
+		return rc;
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
 	if (cli_open_cache(g, &cache) != 0) {

@@ -50,32 +50,6 @@ static const char owner_usage[] =
     "`patchdeck window --help` describes: ids from the cache, --dry-run,\n"
     "--read-only, the audit log, the exit status.\n";
 
-/* One id as the cache knows it: the cache target it was synced under. */
-struct found {
-	const char *id;
-	const char *account;
-	const char *region;
-	char *target;		/* configured target name */
-};
-
-/* The configured target name of cache target "NAME/REGION", or NULL. */
-static char *
-config_target_of(const struct config *cfg, const char *cache_name,
-    const char *region)
-{
-	const char *slash = strrchr(cache_name, '/');
-	size_t i, len;
-
-	if (slash == NULL || strcmp(slash + 1, region) != 0)
-		return NULL;
-	len = (size_t)(slash - cache_name);
-	for (i = 0; i < cfg->ntargets; i++)
-		if (strlen(cfg->targets[i].name) == len &&
-		    strncmp(cfg->targets[i].name, cache_name, len) == 0)
-			return xstrndup(cache_name, len);
-	return NULL;
-}
-
 static void
 print_ids(FILE *f, char *const *ids, size_t n)
 {
@@ -143,17 +117,19 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 	struct cache *cache = NULL;
 	struct fleet_instance *v = NULL;
 	struct cache_target *ts = NULL;
-	struct found *found = NULL;
-	struct tagging_item *items = NULL;
+	const struct fleet_instance **sel = NULL;
+	unsigned char *hit = NULL;
+	struct tagging_items items;
 	struct tagging_plan plan;
 	struct tagging_opts o;
 	struct buf unknown;
-	size_t n = 0, nts = 0, nfound = 0, nunknown = 0, i, k, t;
+	size_t n = 0, nts = 0, nsel = 0, nunknown = 0, i, j, k;
 	char *err = NULL;
 	const char *key;
 	int rc = EXIT_FAIL, acted = 0;
 
 	memset(&plan, 0, sizeof plan);
+	memset(&items, 0, sizeof items);
 	buf_init(&unknown);
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
@@ -194,47 +170,40 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 
 	/* Every cached row of each id (an id lives in one account and
 	 * region; the same pair synced under two targets counts once). */
-	found = xcalloc(nids * 2 + n + 1, sizeof *found);
+	sel = xcalloc(n + 1, sizeof *sel);
 	for (k = 0; k < nids; k++) {
-		size_t before = nfound;
-
 		for (i = 0; i < n; i++) {
-			char *target = NULL;
-			size_t j;
 			int dup = 0;
 
 			if (strcmp(v[i].id, ids[k]) != 0)
 				continue;
-			for (j = 0; j < nfound && !dup; j++)
-				dup = strcmp(found[j].id, v[i].id) == 0 &&
-				    strcmp(found[j].account, v[i].account) == 0 &&
-				    strcmp(found[j].region, v[i].region) == 0;
-			if (dup)
-				continue;
-			for (t = 0; t < nts && target == NULL; t++)
-				if (strcmp(ts[t].account, v[i].account) == 0 &&
-				    strcmp(ts[t].region, v[i].region) == 0)
-					target = config_target_of(&cfg,
-					    ts[t].name, v[i].region);
-			if (target == NULL)
-				continue;	/* from a target no longer configured */
-			found[nfound].id = v[i].id;
-			found[nfound].account = v[i].account;
-			found[nfound].region = v[i].region;
-			found[nfound].target = target;
-			nfound++;
+			for (j = 0; j < nsel && !dup; j++)
+				dup = strcmp(sel[j]->id, v[i].id) == 0 &&
+				    strcmp(sel[j]->account, v[i].account) == 0 &&
+				    strcmp(sel[j]->region, v[i].region) == 0;
+			if (!dup)
+				sel[nsel++] = &v[i];
 		}
-		if (nfound == before) {
-			int seen = 0;
+	}
+	tagging_items_from_rows(&cfg, ts, nts, sel, nsel, value, &items);
+	/* An id none of whose rows has a configured target is unknown. */
+	hit = xcalloc(nsel + 1, 1);
+	for (i = 0; i < items.n; i++)
+		hit[items.row[i]] = 1;
+	for (k = 0; k < nids; k++) {
+		int found = 0, seen = 0;
 
-			/* The same unknown id twice is named once. */
-			for (i = 0; i < k && !seen; i++)
-				seen = strcmp(ids[i], ids[k]) == 0;
-			if (!seen) {
-				buf_printf(&unknown, "%s%s", nunknown ? ", " : "",
-				    ids[k]);
-				nunknown++;
-			}
+		for (j = 0; j < nsel && !found; j++)
+			found = hit[j] && strcmp(sel[j]->id, ids[k]) == 0;
+		if (found)
+			continue;
+		/* The same unknown id twice is named once. */
+		for (i = 0; i < k && !seen; i++)
+			seen = strcmp(ids[i], ids[k]) == 0;
+		if (!seen) {
+			buf_printf(&unknown, "%s%s", nunknown ? ", " : "",
+			    ids[k]);
+			nunknown++;
 		}
 	}
 	if (nunknown > 0) {
@@ -244,14 +213,7 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 		goto out;
 	}
 
-	items = xcalloc(nfound ? nfound : 1, sizeof *items);
-	for (i = 0; i < nfound; i++) {
-		items[i].id = found[i].id;
-		items[i].target = found[i].target;
-		items[i].region = found[i].region;
-		items[i].value = value;
-	}
-	tagging_plan_build(items, nfound, key, 0, &plan);
+	tagging_plan_build(items.v, items.n, key, 0, &plan);
 
 	if (g->dry_run) {
 		for (i = 0; i < plan.ncalls; i++)
@@ -318,10 +280,9 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 	}
 out:
 	tagging_plan_free(&plan);
-	free(items);
-	for (i = 0; i < nfound; i++)
-		free(found[i].target);
-	free(found);
+	tagging_items_free(&items);
+	free(hit);
+	free(sel);
 	buf_free(&unknown);
 	cache_targets_free(ts, nts);
 	cache_instances_free(v, n);

@@ -54,16 +54,6 @@ format_local(const struct fleet_tz *tz, long long t, char *buf, size_t size)
 }
 
 static void
-format_utc(long long t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void
 format_duration(int min, char *buf, size_t size)
 {
 	if (min % 60 == 0)
@@ -107,28 +97,16 @@ struct occ {
 	char sched[64], dur[16], ls[64], le[64], us[32], ue[32];
 };
 
-/* As in cli_instances.c: RFC 4180, and a leading ' against formulas. */
 static void
-csv_field(FILE *f, const char *v)
+csv_put(const char *v)
 {
-	const char *s;
-	int quote = 0, guard;
+	struct buf b;
 
-	guard = v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
-	    v[0] == '\t' || v[0] == '\r';
-	for (s = v; *s != '\0'; s++)
-		quote |= *s == ',' || *s == '"' || *s == '\r' || *s == '\n';
-	if (quote)
-		fputc('"', f);
-	if (guard)
-		fputc('\'', f);
-	for (s = v; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	if (quote)
-		fputc('"', f);
+	buf_init(&b);
+	cli_csv_field(&b, v);
+	if (b.len > 0)
+		fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
 }
 
 int
@@ -142,17 +120,10 @@ cli_windows(struct cli *g, int argc, char **argv)
 	long long now = (long long)time(NULL);
 	char *err = NULL;
 	size_t i, s;
-	int rc = EXIT_OK, a;
+	int rc = EXIT_OK;
 
-	for (a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		cli_err("windows: unknown argument '%s'", argv[a]);
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_no_args("windows", usage, argc, argv)) >= 0)
+		return rc;
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
 	if (cli_open_cache(g, &cache) != 0) {
@@ -185,8 +156,8 @@ cli_windows(struct cli *g, int argc, char **argv)
 		o->ok = 1;
 		format_local(&cfg.zones[i], o->start, o->ls, sizeof o->ls);
 		format_local(&cfg.zones[i], o->end, o->le, sizeof o->le);
-		format_utc(o->start, o->us, sizeof o->us);
-		format_utc(o->end, o->ue, sizeof o->ue);
+		cli_iso_utc(o->start, o->us, sizeof o->us);
+		cli_iso_utc(o->end, o->ue, sizeof o->ue);
 	}
 
 	if (g->format == FORMAT_JSON) {
@@ -248,8 +219,7 @@ cli_windows(struct cli *g, int argc, char **argv)
 		    "start_utc,end_utc,members", stdout);
 		for (s = 0; s < NSTATES; s++) {
 			fputc(',', stdout);
-			csv_field(stdout,
-			    fleet_tag_state_name((enum fleet_tag_state)s));
+			csv_put(fleet_tag_state_name((enum fleet_tag_state)s));
 		}
 		fputs("\r\n", stdout);
 		for (i = 0; i <= cfg.nwindows; i++) {
@@ -257,11 +227,11 @@ cli_windows(struct cli *g, int argc, char **argv)
 			    &cfg.windows[i] : NULL;
 
 			if (w != NULL) {
-				csv_field(stdout, w->id);
+				csv_put(w->id);
 				fputc(',', stdout);
-				csv_field(stdout, occ[i].sched);
+				csv_put(occ[i].sched);
 				printf(",%d,", w->duration_min);
-				csv_field(stdout, w->tz_name != NULL ?
+				csv_put(w->tz_name != NULL ?
 				    w->tz_name : "UTC");
 				printf(",%s,%s,%s,%s", occ[i].ls, occ[i].le,
 				    occ[i].us, occ[i].ue);

@@ -21,21 +21,6 @@
 #define TZ_MAX_OFF 93599L
 #define TZ_FOOTER_MAX 1024
 
-static void
-set_err(char **err, const char *fmt, ...) UTIL_PRINTF(2, 3);
-
-static void
-set_err(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	*err = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
 void
 fleet_tz_done(struct fleet_tz *tz)
 {
@@ -228,7 +213,7 @@ fleet_tz_from_posix(const char *posix, struct fleet_tz *tz, char **err)
 		posix = "";
 	why = posix_parse(posix, &tz->rule);
 	if (why != NULL) {
-		set_err(err, "time zone rule '%.100s': %s", posix, why);
+		util_seterr(err, "time zone rule '%.100s': %s", posix, why);
 		memset(tz, 0, sizeof *tz);
 		return -1;
 	}
@@ -492,7 +477,7 @@ fleet_tz_parse(const char *name, const void *data, size_t len,
 			footer = xstrndup((const char *)p + pos, flen);
 			why = posix_parse(footer, &tz->rule);
 			if (why != NULL) {
-				set_err(err, "time zone '%.100s': bad footer "
+				util_seterr(err, "time zone '%.100s': bad footer "
 				    "TZ string '%.100s': %s", name, footer,
 				    why);
 				free(footer);
@@ -506,7 +491,7 @@ fleet_tz_parse(const char *name, const void *data, size_t len,
 	tz->name = xstrdup(name);
 	return 0;
 fail:
-	set_err(err, "time zone '%.100s': %s", name, why);
+	util_seterr(err, "time zone '%.100s': %s", name, why);
 	fleet_tz_done(tz);
 	return -1;
 }

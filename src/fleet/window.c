@@ -21,21 +21,6 @@ static const char *const day_names[7] = {
 	"sun", "mon", "tue", "wed", "thu", "fri", "sat"
 };
 
-static void
-set_err(char **err, const char *fmt, ...) UTIL_PRINTF(2, 3);
-
-static void
-set_err(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	*err = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
 /* 0..6 for a day name (any case, 3-letter or full), or -1. */
 static int
 parse_day(const char *w)
@@ -234,14 +219,14 @@ fleet_schedule_parse(const char *text, struct fleet_schedule *out,
 	return 0;
 fail:
 	if (bad != NULL && *bad != '\0' && strcmp(why, "unknown day") == 0)
-		set_err(err, "schedule '%.100s': unknown day '%.40s' "
+		util_seterr(err, "schedule '%.100s': unknown day '%.40s' "
 		    "(expected sun..sat, mon-fri, daily, or e.g. '2nd tue')",
 		    text, bad);
 	else if (bad != NULL && *bad != '\0')
-		set_err(err, "schedule '%.100s': %s, not '%.40s'", text, why,
+		util_seterr(err, "schedule '%.100s': %s, not '%.40s'", text, why,
 		    bad);
 	else
-		set_err(err, "schedule '%.100s': %s", text, why);
+		util_seterr(err, "schedule '%.100s': %s", text, why);
 	free(copy);
 	return -1;
 }
@@ -298,7 +283,7 @@ fleet_duration_parse(const char *text, int *minutes, char **err)
 		if (*p == '\0')
 			break;
 		if (!isdigit((unsigned char)*p)) {
-			set_err(err, "duration '%.100s': expected a number "
+			util_seterr(err, "duration '%.100s': expected a number "
 			    "then h or m, as in 3h, 90m or 1h30m", text);
 			return -1;
 		}
@@ -306,7 +291,7 @@ fleet_duration_parse(const char *text, int *minutes, char **err)
 			/* Bounded so that hostile digit strings cannot
 			 * overflow. */
 			if (++digits > 6) {
-				set_err(err, "duration '%.100s': longer than "
+				util_seterr(err, "duration '%.100s': longer than "
 				    "7 days", text);
 				return -1;
 			}
@@ -318,10 +303,10 @@ fleet_duration_parse(const char *text, int *minutes, char **err)
 		}
 		if (k == 3) {
 			if (*p == '\0' || *p == ' ' || *p == '\t')
-				set_err(err, "duration '%.100s': missing unit "
+				util_seterr(err, "duration '%.100s': missing unit "
 				    "after %ld (h or m)", text, v);
 			else
-				set_err(err, "duration '%.100s': unit must be "
+				util_seterr(err, "duration '%.100s': unit must be "
 				    "d, h or m, each once, in that order",
 				    text);
 			return -1;
@@ -331,18 +316,18 @@ fleet_duration_parse(const char *text, int *minutes, char **err)
 		any = 1;
 		p++;
 		if (total > FLEET_DURATION_MAX) {
-			set_err(err, "duration '%.100s': longer than 7 days",
+			util_seterr(err, "duration '%.100s': longer than 7 days",
 			    text);
 			return -1;
 		}
 	}
 	if (!any) {
-		set_err(err, "duration '%.100s': empty (e.g. 3h, 90m, 1h30m)",
+		util_seterr(err, "duration '%.100s': empty (e.g. 3h, 90m, 1h30m)",
 		    text);
 		return -1;
 	}
 	if (total < 1) {
-		set_err(err, "duration '%.100s': must be at least 1 minute",
+		util_seterr(err, "duration '%.100s': must be at least 1 minute",
 		    text);
 		return -1;
 	}
@@ -435,7 +420,7 @@ window_search(const struct fleet_window *w, const struct fleet_tz *tz,
 
 	if (!sched_valid(&w->sched) || w->duration_min < 1 ||
 	    w->duration_min > FLEET_DURATION_MAX) {
-		set_err(err, "window '%.100s': invalid schedule or duration",
+		util_seterr(err, "window '%.100s': invalid schedule or duration",
 		    w->id != NULL ? w->id : "");
 		return -1;
 	}
@@ -459,7 +444,7 @@ window_search(const struct fleet_window *w, const struct fleet_tz *tz,
 			return 0;
 		}
 	}
-	set_err(err, "window '%.100s' (%s): no occurrence within 14 months",
+	util_seterr(err, "window '%.100s' (%s): no occurrence within 14 months",
 	    w->id != NULL ? w->id : "",
 	    fleet_schedule_format(&w->sched, sched, sizeof sched));
 	return -1;

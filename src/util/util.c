@@ -36,6 +36,18 @@ util_fatal(const char *fmt, ...)
 	exit(70);
 }
 
+void
+util_seterr(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	*err = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
 void *
 xmalloc(size_t n)
 {

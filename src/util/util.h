@@ -23,6 +23,9 @@ void util_set_fatal_hook(void (*hook)(void));
 
 void util_fatal(const char *fmt, ...) UTIL_PRINTF(1, 2) UTIL_NORETURN;
 
+/* *err = the formatted message (caller frees), unless err is NULL. */
+void util_seterr(char **err, const char *fmt, ...) UTIL_PRINTF(2, 3);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);

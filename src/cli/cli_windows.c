@@ -124,6 +124,7 @@ cli_windows(struct cli *g, int argc, char **argv)
 
 	if ((rc = cli_no_args("windows", usage, argc, argv)) >= 0)
 		return rc;
+	rc = EXIT_OK;
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
 	if (cli_open_cache(g, &cache) != 0) {

@@ -157,10 +157,81 @@ tagging_plan_free(struct tagging_plan *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* --- items from cached rows ------------------------------------ */
+
+/* The configured target name of cache target "NAME/REGION", or NULL. */
+static char *
+config_target_of(const struct config *cfg, const char *cache_name,
+    const char *region)
+{
+	const char *slash = strrchr(cache_name, '/');
+	size_t i, len;
+
+	if (slash == NULL || strcmp(slash + 1, region) != 0)
+		return NULL;
+	len = (size_t)(slash - cache_name);
+	for (i = 0; i < cfg->ntargets; i++)
+		if (strlen(cfg->targets[i].name) == len &&
+		    strncmp(cfg->targets[i].name, cache_name, len) == 0)
+			return xstrndup(cache_name, len);
+	return NULL;
+}
+
+void
+tagging_items_from_rows(const struct config *cfg,
+    const struct cache_target *ts, size_t nts,
+    const struct fleet_instance *const *rows, size_t nrows,
+    const char *value, struct tagging_items *out)
+{
+	size_t i, t;
+
+	memset(out, 0, sizeof *out);
+	out->v = xcalloc(nrows ? nrows : 1, sizeof *out->v);
+	out->row = xcalloc(nrows ? nrows : 1, sizeof *out->row);
+	out->targets = xcalloc(nrows ? nrows : 1, sizeof *out->targets);
+	for (i = 0; i < nrows; i++) {
+		const struct fleet_instance *in = rows[i];
+		char *target = NULL;
+
+		/* Targets are few; rows may be 100,000: the inner loop stays
+		 * short. */
+		for (t = 0; t < nts && target == NULL; t++)
+			if (strcmp(ts[t].account, in->account) == 0 &&
+			    strcmp(ts[t].region, in->region) == 0)
+				target = config_target_of(cfg, ts[t].name,
+				    in->region);
+		if (target == NULL)
+			continue;	/* from a target no longer configured */
+		out->targets[out->n] = target;
+		out->row[out->n] = i;
+		out->v[out->n].id = in->id;
+		out->v[out->n].target = target;
+		out->v[out->n].region = in->region;
+		out->v[out->n].value = value;
+		out->n++;
+	}
+}
+
+void
+tagging_items_free(struct tagging_items *it)
+{
+	size_t k;
+
+	for (k = 0; k < it->n; k++)
+		free(it->targets[k]);
+	free(it->targets);
+	free(it->row);
+	free(it->v);
+	memset(it, 0, sizeof *it);
+}
+
 /* --- execution ------------------------------------------------------ */
 
+struct tagging;
+
 struct acct {
-	const struct config_target *t;
+	struct tagging *tg;
+	char *name;		/* the target's name (the config may go) */
 	struct aws_config cfg;
 	int cfg_loaded;
 	struct creds_provider *creds;
@@ -175,37 +246,34 @@ struct region_client {
 	struct aws_client *ec2;
 };
 
-struct run {
+/* The argument of one call's callback. */
+struct sent {
+	struct tagging *tg;
+	struct tagging_call *c;
+};
+
+struct tagging {
 	struct net *net;
+	struct tagging_plan *plan;	/* borrowed */
+	tagging_done_fn done;
+	void *arg;
+	struct audit *log;
+	char *action;
+	char *requested;
+	char *id;		/* the audit action id, once intent is written */
 	struct acct *accts;
 	size_t naccts;
 	struct region_client *rcs;
 	size_t nrcs;
+	struct sent *sent;	/* one per call */
+	size_t pending;		/* STS or EC2 replies still awaited */
+	size_t nsent;
+	int result_written;
+	int finished;		/* done has run */
+	int rc;
+	char *err;
+	struct net_timer *timer;	/* done, about to be called */
 };
-
-static void
-run_free(struct run *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nrcs; i++) {
-		aws_client_free(r->rcs[i].ec2);
-		free(r->rcs[i].region);
-	}
-	for (i = 0; i < r->naccts; i++)
-		aws_client_free(r->accts[i].sts);
-	/* Transfers may still point at the providers: the loop goes first. */
-	net_free(r->net);
-	for (i = 0; i < r->naccts; i++) {
-		creds_free(r->accts[i].creds);
-		if (r->accts[i].cfg_loaded)
-			awsconf_free(&r->accts[i].cfg);
-		free(r->accts[i].arn);
-		awserr_free(&r->accts[i].err);
-	}
-	free(r->accts);
-	free(r->rcs);
-}
 
 static const struct config_target *
 find_target(const struct config *cfg, const char *name)
@@ -219,23 +287,23 @@ find_target(const struct config *cfg, const char *name)
 }
 
 static struct acct *
-acct_for(struct run *r, const char *target)
+acct_for(struct tagging *r, const char *target)
 {
 	size_t i;
 
 	for (i = 0; i < r->naccts; i++)
-		if (strcmp(r->accts[i].t->name, target) == 0)
+		if (strcmp(r->accts[i].name, target) == 0)
 			return &r->accts[i];
 	return NULL;
 }
 
 static struct region_client *
-rc_for(struct run *r, const char *target, const char *region)
+rc_for(struct tagging *r, const char *target, const char *region)
 {
 	size_t i;
 
 	for (i = 0; i < r->nrcs; i++)
-		if (strcmp(r->rcs[i].a->t->name, target) == 0 &&
+		if (strcmp(r->rcs[i].a->name, target) == 0 &&
 		    strcmp(r->rcs[i].region, region) == 0)
 			return &r->rcs[i];
 	return NULL;
@@ -243,15 +311,13 @@ rc_for(struct run *r, const char *target, const char *region)
 
 /* As sync.c's setup_account. */
 static int
-acct_setup(struct run *r, struct acct *a, const char *profile_opt,
-    const char *region, char **err)
+acct_setup(struct tagging *r, struct acct *a, const struct config_target *t,
+    const char *profile_opt, const char *region, char **err)
 {
-	const struct config_target *t = a->t;
 	const char *profile = t->profile != NULL ? t->profile : profile_opt;
 	struct creds_provider *base;
 	char *e = NULL;
 
-	awserr_init(&a->err);
 	if (awsconf_load(&a->cfg, profile, region, &e) != 0)
 		goto fail;
 	a->cfg_loaded = 1;
@@ -277,14 +343,12 @@ fail:
 }
 
 static int
-run_setup(struct run *r, const struct tagging_opts *o,
-    const struct tagging_plan *p, char **err)
+setup(struct tagging *r, const struct tagging_opts *o, char **err)
 {
+	const struct tagging_plan *p = r->plan;
 	size_t i;
 	char *e = NULL;
 
-	memset(r, 0, sizeof *r);
-	r->net = net_new();
 	r->accts = xcalloc(p->ncalls ? p->ncalls : 1, sizeof *r->accts);
 	r->rcs = xcalloc(p->ncalls ? p->ncalls : 1, sizeof *r->rcs);
 	for (i = 0; i < p->ncalls; i++) {
@@ -303,8 +367,11 @@ run_setup(struct run *r, const struct tagging_opts *o,
 				return -1;
 			}
 			a = &r->accts[r->naccts++];
-			a->t = t;
-			if (acct_setup(r, a, o->profile, c->region, err) != 0)
+			a->tg = r;
+			a->name = xstrdup(t->name);
+			awserr_init(&a->err);
+			if (acct_setup(r, a, t, o->profile, c->region,
+			    err) != 0)
 				return -1;
 		}
 		if (rc_for(r, c->target, c->region) != NULL)
@@ -324,29 +391,6 @@ run_setup(struct run *r, const struct tagging_opts *o,
 	return 0;
 }
 
-static void
-on_identity(void *arg, const struct sts_identity *id,
-    const struct aws_error *err)
-{
-	struct acct *a = arg;
-
-	if (id != NULL)
-		a->arn = xstrdup(id->arn);
-	else
-		awserr_copy(&a->err, err);
-}
-
-static void
-on_call_end(void *arg, const struct aws_error *err)
-{
-	struct tagging_call *c = arg;
-
-	if (err == NULL)
-		c->ok = 1;
-	else
-		awserr_copy(&c->err, err);
-}
-
 /* The local account running patchdeck, beside the AWS caller. */
 static void
 add_local_user(cJSON *o)
@@ -363,30 +407,32 @@ add_local_user(cJSON *o)
 }
 
 static cJSON *
-entry_new(const struct tagging_opts *o, const char *action_id,
-    const char *phase, const struct tagging_plan *p)
+entry_new(const struct tagging *r, const char *phase)
 {
 	cJSON *e = cJSON_CreateObject();
 
 	if (e == NULL)
 		util_fatal("out of memory (JSON)");
-	cJSON_AddStringToObject(e, "action_id", action_id);
+	cJSON_AddStringToObject(e, "action_id", r->id);
 	cJSON_AddStringToObject(e, "phase", phase);
-	cJSON_AddStringToObject(e, "action", o->action);
-	if (o->requested != NULL)
-		cJSON_AddStringToObject(e, "requested", o->requested);
+	cJSON_AddStringToObject(e, "action", r->action);
+	if (r->requested != NULL)
+		cJSON_AddStringToObject(e, "requested", r->requested);
 	else
 		cJSON_AddNullToObject(e, "requested");
 	/* Dry runs are not audited (they change nothing); kept so every
 	 * entry reads the same. */
 	cJSON_AddFalseToObject(e, "dry_run");
 	add_local_user(e);
-	cJSON_AddNumberToObject(e, "instances", (double)p->ninstances);
+	cJSON_AddNumberToObject(e, "instances", (double)r->plan->ninstances);
 	return e;
 }
 
+enum outcome_form { CALL_INTENT, CALL_RESULT, CALL_ABANDONED };
+
 static cJSON *
-call_json(struct run *r, const struct tagging_call *c, int with_outcome)
+call_json(struct tagging *r, const struct tagging_call *c,
+    enum outcome_form form)
 {
 	cJSON *o = cJSON_CreateObject(), *ids, *tags;
 	struct acct *a = acct_for(r, c->target);
@@ -411,55 +457,111 @@ call_json(struct run *r, const struct tagging_call *c, int with_outcome)
 		tags = cJSON_AddArrayToObject(o, "removed");
 		cJSON_AddItemToArray(tags, cJSON_CreateString(c->key));
 	}
-	if (with_outcome) {
+	if (form == CALL_ABANDONED) {
+		/* A call sent without a reply seen may have been made. */
+		cJSON_AddStringToObject(o, "outcome", c->ok ? "ok" :
+		    c->sent && c->err.code == NULL ? "unknown" : "failed");
+		cJSON_AddBoolToObject(o, "sent", c->sent);
+	}
+	if (form == CALL_RESULT) {
 		cJSON_AddStringToObject(o, "outcome", c->ok ? "ok" : "failed");
 		cJSON_AddBoolToObject(o, "sent", c->sent);
-		if (!c->ok && c->err.code != NULL) {
-			cJSON_AddStringToObject(o, "code", c->err.code);
-			cJSON_AddStringToObject(o, "message",
-			    c->err.message != NULL ? c->err.message : "");
-			if (c->err.http_status != 0)
-				cJSON_AddNumberToObject(o, "http_status",
-				    (double)c->err.http_status);
-			if (c->err.request_id != NULL)
-				cJSON_AddStringToObject(o, "request_id",
-				    c->err.request_id);
-		}
+	}
+	if (form != CALL_INTENT && !c->ok && c->err.code != NULL) {
+		cJSON_AddStringToObject(o, "code", c->err.code);
+		cJSON_AddStringToObject(o, "message",
+		    c->err.message != NULL ? c->err.message : "");
+		if (c->err.http_status != 0)
+			cJSON_AddNumberToObject(o, "http_status",
+			    (double)c->err.http_status);
+		if (c->err.request_id != NULL)
+			cJSON_AddStringToObject(o, "request_id",
+			    c->err.request_id);
 	}
 	return o;
 }
 
-int
-tagging_apply(const struct tagging_opts *o, struct tagging_plan *p,
-    int *acted, char **err)
+/* From a timer, so that done never runs inside an AWS callback: done may
+ * free the handle, and with it the clients those callbacks belong to. */
+static void
+deliver(void *arg)
 {
-	struct audit *log = NULL;
-	struct run r;
-	cJSON *entry, *calls;
-	char *id = NULL, *e = NULL;
-	size_t i, nfailed = 0, nsent = 0;
-	int rc = -1;
+	struct tagging *r = arg;
 
-	*acted = 0;
-	memset(&r, 0, sizeof r);
-	if (audit_open(&log, &e) != 0) {
-		*err = xasprintf("refused: %s; no change is made without an "
-		    "audit record", e);
+	r->timer = NULL;
+	r->finished = 1;
+	r->done(r->arg, r->rc, r->nsent > 0, r->err);
+}
+
+/* err is taken. */
+static void
+finish(struct tagging *r, int rc, char *err)
+{
+	r->rc = rc;
+	r->err = err;
+	r->timer = net_timer_add(r->net, 0, deliver, r);
+}
+
+static void
+calls_ended(struct tagging *r)
+{
+	struct tagging_plan *p = r->plan;
+	cJSON *entry, *calls;
+	char *e = NULL;
+	size_t i, nfailed = 0;
+
+	for (i = 0; i < p->ncalls; i++)
+		if (!p->calls[i].ok)
+			nfailed++;
+	entry = entry_new(r, "result");
+	cJSON_AddStringToObject(entry, "outcome", nfailed == 0 ? "ok" :
+	    nfailed == p->ncalls ? "failed" : "partial");
+	calls = cJSON_AddArrayToObject(entry, "calls");
+	for (i = 0; i < p->ncalls; i++)
+		cJSON_AddItemToArray(calls, call_json(r, &p->calls[i],
+		    CALL_RESULT));
+	if (audit_write(r->log, entry, &e) != 0) {
+		cJSON_Delete(entry);
+		/* Not written, but no second try from tagging_free. */
+		r->result_written = 1;
+		finish(r, -1, xasprintf("%zu of %zu call(s) were made but the "
+		    "audit result could not be written (action id %s): %s",
+		    r->nsent, p->ncalls, r->id, e));
 		free(e);
-		return -1;
+		return;
 	}
-	if (run_setup(&r, o, p, &e) != 0) {
-		*err = xasprintf("refused before any change: %s", e);
-		free(e);
-		goto out;
-	}
-	/* Who we are, in each account: for the audit entries. */
-	for (i = 0; i < r.naccts; i++)
-		sts_get_caller_identity(r.accts[i].sts, on_identity,
-		    &r.accts[i]);
-	net_run(r.net, NULL);
+	cJSON_Delete(entry);
+	r->result_written = 1;
+	if (nfailed > 0)
+		finish(r, -1, xasprintf("%zu of %zu call(s) failed", nfailed,
+		    p->ncalls));
+	else
+		finish(r, 0, NULL);
+}
+
+static void
+on_call_end(void *arg, const struct aws_error *err)
+{
+	struct sent *s = arg;
+
+	if (err == NULL)
+		s->c->ok = 1;
+	else
+		awserr_copy(&s->c->err, err);
+	if (--s->tg->pending == 0)
+		calls_ended(s->tg);
+}
+
+static void
+identities_known(struct tagging *r)
+{
+	struct tagging_plan *p = r->plan;
+	cJSON *entry, *calls;
+	char *e = NULL;
+	size_t i;
+
 	for (i = 0; i < p->ncalls; i++) {
-		struct acct *a = acct_for(&r, p->calls[i].target);
+		struct acct *a = acct_for(r, p->calls[i].target);
 		char *m;
 
 		if (a->arn != NULL)
@@ -474,25 +576,28 @@ tagging_apply(const struct tagging_opts *o, struct tagging_plan *p,
 		free(m);
 	}
 
-	id = audit_new_id();
-	entry = entry_new(o, id, "intent", p);
+	r->id = audit_new_id();
+	entry = entry_new(r, "intent");
 	calls = cJSON_AddArrayToObject(entry, "calls");
 	for (i = 0; i < p->ncalls; i++)
 		if (p->calls[i].err.code == NULL)
-			cJSON_AddItemToArray(calls, call_json(&r, &p->calls[i],
-			    0));
-	if (audit_write(log, entry, &e) != 0) {
-		*err = xasprintf("refused: %s; no change is made without an "
-		    "audit record", e);
-		free(e);
+			cJSON_AddItemToArray(calls, call_json(r, &p->calls[i],
+			    CALL_INTENT));
+	if (audit_write(r->log, entry, &e) != 0) {
 		cJSON_Delete(entry);
-		goto out;
+		/* No intent: nothing for tagging_free to close either. */
+		free(r->id);
+		r->id = NULL;
+		finish(r, -1, xasprintf("refused: %s; no change is made "
+		    "without an audit record", e));
+		free(e);
+		return;
 	}
 	cJSON_Delete(entry);
 
 	for (i = 0; i < p->ncalls; i++) {
 		struct tagging_call *c = &p->calls[i];
-		struct region_client *rcl = rc_for(&r, c->target, c->region);
+		struct region_client *rcl = rc_for(r, c->target, c->region);
 		struct ec2_tag tag;
 
 		if (c->err.code != NULL)
@@ -500,46 +605,189 @@ tagging_apply(const struct tagging_opts *o, struct tagging_plan *p,
 		tag.key = c->key;
 		tag.value = c->value;
 		c->sent = 1;
-		nsent++;
+		r->nsent++;
+		r->pending++;
+		r->sent[i].tg = r;
+		r->sent[i].c = c;
 		if (c->op == TAGGING_CREATE)
 			ec2_create_tags(rcl->ec2, (const char *const *)c->ids,
-			    c->nids, &tag, 1, on_call_end, c);
+			    c->nids, &tag, 1, on_call_end, &r->sent[i]);
 		else
 			ec2_delete_tags(rcl->ec2, (const char *const *)c->ids,
-			    c->nids, &tag, 1, on_call_end, c);
+			    c->nids, &tag, 1, on_call_end, &r->sent[i]);
 	}
-	*acted = nsent > 0;
-	net_run(r.net, NULL);
-	for (i = 0; i < p->ncalls; i++)
-		if (!p->calls[i].ok)
-			nfailed++;
+	if (r->pending == 0)
+		calls_ended(r);
+}
 
-	entry = entry_new(o, id, "result", p);
-	cJSON_AddStringToObject(entry, "outcome", nfailed == 0 ? "ok" :
-	    nfailed == p->ncalls ? "failed" : "partial");
+static void
+on_identity(void *arg, const struct sts_identity *id,
+    const struct aws_error *err)
+{
+	struct acct *a = arg;
+
+	if (id != NULL)
+		a->arn = xstrdup(id->arn);
+	else
+		awserr_copy(&a->err, err);
+	if (--a->tg->pending == 0)
+		identities_known(a->tg);
+}
+
+/* An intent without a result would leave the audit log saying nothing of
+ * what happened: say that the outcome is not known. */
+static void
+write_abandoned(struct tagging *r)
+{
+	struct tagging_plan *p = r->plan;
+	cJSON *entry, *calls;
+	char *e = NULL;
+	size_t i;
+
+	entry = entry_new(r, "result");
+	cJSON_AddStringToObject(entry, "outcome", "abandoned");
 	calls = cJSON_AddArrayToObject(entry, "calls");
 	for (i = 0; i < p->ncalls; i++)
-		cJSON_AddItemToArray(calls, call_json(&r, &p->calls[i], 1));
-	if (audit_write(log, entry, &e) != 0) {
-		*err = xasprintf("%zu of %zu call(s) were made but the audit "
-		    "result could not be written (action id %s): %s", nsent,
-		    p->ncalls, id, e);
-		free(e);
-		cJSON_Delete(entry);
-		goto out;
-	}
+		cJSON_AddItemToArray(calls, call_json(r, &p->calls[i],
+		    CALL_ABANDONED));
+	if (audit_write(r->log, entry, &e) != 0)
+		free(e);	/* nobody left to tell */
 	cJSON_Delete(entry);
-	if (nfailed > 0) {
-		*err = xasprintf("%zu of %zu call(s) failed", nfailed,
-		    p->ncalls);
-		goto out;
+}
+
+void
+tagging_free(struct tagging *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	if (r->id != NULL && !r->result_written)
+		write_abandoned(r);
+	for (i = 0; i < r->nrcs; i++) {
+		aws_client_free(r->rcs[i].ec2);
+		free(r->rcs[i].region);
 	}
-	rc = 0;
-out:
-	free(id);
-	run_free(&r);
-	audit_close(log);
-	return rc;
+	for (i = 0; i < r->naccts; i++)
+		aws_client_free(r->accts[i].sts);
+	/* The providers last: after the loop (tagging.h), whose transfers
+	 * may point at them. */
+	for (i = 0; i < r->naccts; i++) {
+		creds_free(r->accts[i].creds);
+		if (r->accts[i].cfg_loaded)
+			awsconf_free(&r->accts[i].cfg);
+		free(r->accts[i].arn);
+		free(r->accts[i].name);
+		awserr_free(&r->accts[i].err);
+	}
+	free(r->accts);
+	free(r->rcs);
+	free(r->sent);
+	audit_close(r->log);
+	free(r->id);
+	free(r->action);
+	free(r->requested);
+	free(r->err);
+	free(r);
+}
+
+int
+tagging_finished(const struct tagging *r)
+{
+	return r->finished;
+}
+
+struct tagging *
+tagging_start(struct net *net, const struct tagging_opts *o,
+    struct tagging_plan *p, tagging_done_fn done, void *arg, char **err)
+{
+	struct tagging *r;
+	struct audit *log = NULL;
+	char *e = NULL;
+	size_t i;
+
+	if (audit_open(&log, &e) != 0) {
+		*err = xasprintf("refused: %s; no change is made without an "
+		    "audit record", e);
+		free(e);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->net = net;
+	r->plan = p;
+	r->done = done;
+	r->arg = arg;
+	r->log = log;
+	r->action = xstrdup(o->action);
+	r->requested = o->requested != NULL ? xstrdup(o->requested) : NULL;
+	r->sent = xcalloc(p->ncalls ? p->ncalls : 1, sizeof *r->sent);
+	if (setup(r, o, &e) != 0) {
+		*err = xasprintf("refused before any change: %s", e);
+		free(e);
+		/* Nothing was submitted: the providers have nothing in the
+		 * loop yet, so they may go before it. */
+		tagging_free(r);
+		return NULL;
+	}
+	/* Who we are, in each account: for the audit entries. */
+	r->pending = r->naccts;
+	for (i = 0; i < r->naccts; i++)
+		sts_get_caller_identity(r->accts[i].sts, on_identity,
+		    &r->accts[i]);
+	if (r->naccts == 0)
+		identities_known(r);	/* an empty plan: both entries */
+	return r;
+}
+
+/* tagging_apply's view of done. */
+struct waited {
+	int ended;
+	int rc;
+	int acted;
+	char *err;
+};
+
+static void
+on_applied(void *arg, int rc, int acted, const char *err)
+{
+	struct waited *w = arg;
+
+	w->ended = 1;
+	w->rc = rc;
+	w->acted = acted;
+	w->err = err != NULL ? xstrdup(err) : NULL;
+}
+
+int
+tagging_apply(const struct tagging_opts *o, struct tagging_plan *p,
+    int *acted, char **err)
+{
+	struct net *net = net_new();
+	struct tagging *t;
+	struct waited w;
+
+	memset(&w, 0, sizeof w);
+	*acted = 0;
+	t = tagging_start(net, o, p, on_applied, &w, err);
+	if (t == NULL) {
+		net_free(net);
+		return -1;
+	}
+	net_run(net, NULL);
+	net_free(net);
+	tagging_free(t);
+	*acted = w.acted;
+	if (!w.ended) {
+		free(w.err);
+		*err = xstrdup("the change ended without an outcome");
+		return -1;
+	}
+	if (w.rc != 0) {
+		*err = w.err != NULL ? w.err : xstrdup("the change failed");
+		return -1;
+	}
+	free(w.err);
+	return 0;
 }
 
 /* --- the cache ------------------------------------------------------ */

@@ -20,22 +20,6 @@ name_or(const char *configured, const char *def)
 	return configured != NULL ? configured : def;
 }
 
-static const char *
-tag(const struct fleet_instance *inst, const char *key)
-{
-	size_t k;
-
-	/* Not fleet_instance_tag(): a row built by hand may carry NULLs,
-	 * and a state must come out whatever the row holds. */
-	for (k = 0; k < inst->ntags; k++) {
-		if (inst->tags[k].key != NULL &&
-		    strcmp(inst->tags[k].key, key) == 0)
-			return inst->tags[k].value != NULL ?
-			    inst->tags[k].value : "";
-	}
-	return NULL;
-}
-
 static void
 eval_window(const struct fleet_tag_ctx *ctx, const char *id,
     struct fleet_tag_status *st)
@@ -50,6 +34,12 @@ eval_window(const struct fleet_tag_ctx *ctx, const char *id,
 	st->window = fleet_window_find(ctx->windows, ctx->nwindows, id);
 	if (st->window < 0)
 		return;
+	if (ctx->next != NULL && ctx->has_next != NULL) {
+		st->has_next = ctx->has_next[st->window];
+		st->next_start = ctx->next[st->window].start;
+		st->next_end = ctx->next[st->window].end;
+		return;
+	}
 	if (ctx->zones != NULL)
 		zone = ctx->zones[st->window];
 	if (zone == NULL) {
@@ -60,6 +50,27 @@ eval_window(const struct fleet_tag_ctx *ctx, const char *id,
 	}
 	st->has_next = fleet_window_current_or_next(&ctx->windows[st->window],
 	    zone, ctx->now, &st->next_start, &st->next_end, NULL) == 0;
+}
+
+void
+fleet_tag_ctx_prepare(struct fleet_tag_ctx *ctx, struct fleet_occurrence *next,
+    unsigned char *has_next)
+{
+	struct fleet_tag_ctx plain = *ctx;
+	struct fleet_tag_status st;
+	size_t i;
+
+	plain.next = NULL;
+	plain.has_next = NULL;
+	for (i = 0; i < ctx->nwindows; i++) {
+		memset(&st, 0, sizeof st);
+		eval_window(&plain, ctx->windows[i].id, &st);
+		has_next[i] = st.has_next ? 1 : 0;
+		next[i].start = st.next_start;
+		next[i].end = st.next_end;
+	}
+	ctx->next = next;
+	ctx->has_next = has_next;
 }
 
 static void
@@ -170,15 +181,39 @@ fleet_tag_state_eval(const struct fleet_tag_ctx *ctx,
 	long recent = (ctx->recent_hours > 0 ? ctx->recent_hours :
 	    FLEET_RECENT_HOURS_DEFAULT) * 3600L;
 
+	const char *want[6], *got[6] = { NULL };
+	size_t k, w;
+
 	memset(st, 0, sizeof *st);
-	st->run_id = tag(inst, name_or(n->patch_now, d->patch_now));
-	st->started_for = tag(inst, name_or(n->started_for, d->started_for));
-	st->owner = tag(inst, name_or(n->owner, d->owner));
-	eval_window(ctx, tag(inst, name_or(n->window, d->window)), st);
-	eval_exception(ctx, inst, tag(inst, name_or(n->exception,
-	    d->exception)), today, st);
-	eval_patch_age(ctx, inst, tag(inst, name_or(n->last_patched,
-	    d->last_patched)), today, st);
+	/* One pass over the tags for the six names, not six: at 100,000
+	 * instances of ten tags each, the lookups were most of the cost. */
+	want[0] = name_or(n->patch_now, d->patch_now);
+	want[1] = name_or(n->started_for, d->started_for);
+	want[2] = name_or(n->owner, d->owner);
+	want[3] = name_or(n->window, d->window);
+	want[4] = name_or(n->exception, d->exception);
+	want[5] = name_or(n->last_patched, d->last_patched);
+	for (k = 0; k < inst->ntags; k++) {
+		const char *key = inst->tags[k].key;
+
+		/* A row built by hand may carry NULLs, and a state must come
+		 * out whatever the row holds: a NULL value reads as "". */
+		if (key == NULL)
+			continue;
+		for (w = 0; w < 6; w++) {
+			if (got[w] == NULL && key[0] == want[w][0] &&
+			    strcmp(key, want[w]) == 0) {
+				got[w] = inst->tags[k].value != NULL ?
+				    inst->tags[k].value : "";
+			}
+		}
+	}
+	st->run_id = got[0];
+	st->started_for = got[1];
+	st->owner = got[2];
+	eval_window(ctx, got[3], st);
+	eval_exception(ctx, inst, got[4], today, st);
+	eval_patch_age(ctx, inst, got[5], today, st);
 
 	if (st->run_id != NULL)
 		st->state = TS_IN_RUN;

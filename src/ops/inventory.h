@@ -44,7 +44,7 @@ extern const struct inv_column inv_columns[COL_COUNT];
 struct inv_row {
 	struct fleet_instance *in;
 	struct fleet_tag_status st;	/* borrows from in and the config */
-	char *hay;		/* lower-cased search text for `/` */
+	char *hay;		/* lower-cased search text for `/`, in hay_arena */
 	unsigned marked : 1;
 };
 
@@ -73,6 +73,7 @@ struct inventory {
 	enum inv_col sort;
 	int desc;
 	size_t nmarked;
+	char *hay_arena;	/* every row's search text, one allocation */
 	long long now;		/* the time tag states were computed for */
 	long long oldest;	/* oldest fetched_at among the rows; 0 none */
 };

@@ -10,6 +10,11 @@
  *
  *   ptyrun: median_ms=M min_ms=A max_ms=B maxrss_kb=K fails=F bytes=N
  *
+ * With PTYRUN_MARK=TEXT in the environment, also the time until TEXT first
+ * appears in the output (mark_median_ms): for the console, a text of its
+ * bottom line says the first full frame is on the terminal, whatever the
+ * process does after it (freeing, restoring the terminal).
+ *
  * Exits 1 if any run exited non-zero (its output is then shown).
  * Instead of script(1): no shell or script process inside the timing.
  */
@@ -46,7 +51,10 @@ main(int argc, char **argv)
 {
 	struct winsize ws;
 	struct rusage ru;
-	long long *t, t0, maxrss = 0;
+	long long *t, *tm, t0, maxrss = 0;
+	const char *mark = getenv("PTYRUN_MARK");
+	char *seen = NULL;
+	size_t nseen = 0;
 	char out[65536], last[4096];
 	size_t total = 0, lastlen = 0;
 	int runs, i, fd, status, fails = 0;
@@ -64,7 +72,8 @@ main(int argc, char **argv)
 	ws.ws_row = (unsigned short)atoi(argv[2]);
 	ws.ws_col = (unsigned short)atoi(argv[3]);
 	t = calloc((size_t)runs, sizeof *t);
-	if (t == NULL)
+	tm = calloc((size_t)runs, sizeof *tm);
+	if (t == NULL || tm == NULL)
 		return 1;
 	for (i = 0; i < runs; i++) {
 		t0 = now_ns();
@@ -79,6 +88,7 @@ main(int argc, char **argv)
 			_exit(127);
 		}
 		lastlen = 0;
+		nseen = 0;
 		for (;;) {
 			r = read(fd, out, sizeof out);
 			if (r < 0 && errno == EINTR)
@@ -86,6 +96,18 @@ main(int argc, char **argv)
 			if (r <= 0)
 				break;	/* EIO: the child side is closed */
 			total += (size_t)r;
+			if (mark != NULL && tm[i] == 0) {
+				char *grown = realloc(seen, nseen + (size_t)r + 1);
+
+				if (grown == NULL)
+					return 1;
+				seen = grown;
+				memcpy(seen + nseen, out, (size_t)r);
+				nseen += (size_t)r;
+				seen[nseen] = '\0';
+				if (strstr(seen, mark) != NULL)
+					tm[i] = now_ns() - t0;
+			}
 			/* Keep the tail for an error report. */
 			if ((size_t)r >= sizeof last) {
 				memcpy(last, out + r - sizeof last, sizeof last);
@@ -115,6 +137,13 @@ main(int argc, char **argv)
 		}
 	}
 	qsort(t, (size_t)runs, sizeof *t, cmp_ll);
+	if (mark != NULL) {
+		qsort(tm, (size_t)runs, sizeof *tm, cmp_ll);
+		printf("ptyrun: mark_median_ms=%.1f mark_min_ms=%.1f\n",
+		    (double)tm[runs / 2] / 1e6, (double)tm[0] / 1e6);
+	}
+	free(seen);
+	free(tm);
 	printf("ptyrun: median_ms=%.1f min_ms=%.1f max_ms=%.1f maxrss_kb=%lld "
 	    "fails=%d bytes=%zu\n", (double)t[runs / 2] / 1e6,
 	    (double)t[0] / 1e6, (double)t[runs - 1] / 1e6, maxrss, fails,

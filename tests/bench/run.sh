@@ -137,11 +137,15 @@ echo "== (b) console: first full frame from a warm cache of 50,000 instances"
 "$BIN/mkcache" 50000 "$TMP/c50k.db" "$TMP/bench.conf" || die "mkcache failed"
 # Warm: the file in the page cache, as after any earlier use.
 cat "$TMP/c50k.db" >/dev/null
-out=$("$BIN/ptyrun" "$RUNS_FRAME" 50 200 "$PD" --config "$TMP/bench.conf" \
-	--cache "$TMP/c50k.db" --frames 1) || die "the console failed: $out"
+# The status line ("50000 instances") is drawn in the same refresh as the
+# rest of the first frame: its arrival on the terminal is the frame.
+out=$(PTYRUN_MARK="50000 instances" "$BIN/ptyrun" "$RUNS_FRAME" 50 200 "$PD" \
+	--config "$TMP/bench.conf" --cache "$TMP/c50k.db" --frames 1) ||
+	die "the console failed: $out"
 echo "$out"
-m=$(echo "$out" | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p')
-echo "first-frame-50k: measured ${m} ms (median of $RUNS_FRAME; 200x50 pty; start to exit) (target <= 100 ms)"
+m=$(echo "$out" | sed -n 's/.*mark_median_ms=\([0-9.]*\).*/\1/p')
+e=$(echo "$out" | sed -n 's/.* median_ms=\([0-9.]*\).*/\1/p')
+echo "first-frame-50k: measured ${m} ms (median of $RUNS_FRAME; 200x50 pty; start to the frame on the terminal; ${e} ms to exit) (target <= 100 ms)"
 echo
 
 # --- (c) filter per keystroke ------------------------------------------------

@@ -11,10 +11,10 @@
 # DescribeInstances pages at 1,000 (EC2_MAX_RESULTS): a fleet above that is
 # what makes the paging check mean something.
 FLEET=${PATCHDECK_CALLS_FLEET:-1500}
-CALLS=${PATCHDECK_CALLS_BIN:-"$ROOT/build/tests/calls"}
+CALLS=${PATCHDECK_CALLS_BIN:-"$ROOT/${B:-build}/tests/calls"}
 
 if [ ! -x "$CALLS" ]; then
-	make --no-print-directory build/tests/calls >"$TEST_TMP/make.log" 2>&1 ||
+	make --no-print-directory "${B:-build}/tests/calls" >"$TEST_TMP/make.log" 2>&1 ||
 		fail "cannot build $CALLS: $(tail -n 20 "$TEST_TMP/make.log")"
 fi
 PY=$(sh tests/sim/find-python.sh) ||

@@ -9,6 +9,7 @@
 #include "aws/client.h"
 #include "aws/creds.h"
 #include "aws/net.h"
+#include "ops/config.h"
 #include "util/util.h"
 
 static const char *const service_ids[SESSION_NSERVICES] = SESSION_SERVICES;
@@ -59,4 +60,44 @@ session_client(struct session *s, const char *service_id, char **err)
 	}
 	*err = xasprintf("unknown service %s", service_id);
 	return NULL;
+}
+
+int
+target_access_open(struct target_access *a, struct net *net,
+    const struct config_target *t, const char *profile, const char *region,
+    char **err)
+{
+	struct creds_provider *base;
+	char *e = NULL;
+
+	memset(a, 0, sizeof *a);
+	if (t->profile != NULL)
+		profile = t->profile;
+	if (awsconf_load(&a->cfg, profile, region, &e) != 0)
+		goto fail;
+	a->cfg_loaded = 1;
+	base = creds_new(net, &a->cfg, NULL, &e);
+	if (base == NULL)
+		goto fail;
+	if (t->role_arn == NULL) {
+		a->creds = base;
+		return 0;
+	}
+	a->creds = creds_new_role(net, &a->cfg, base, t->role_arn,
+	    t->external_id, &e);
+	if (a->creds != NULL)
+		return 0;
+fail:
+	*err = xasprintf("target %s: %s", t->name, e);
+	free(e);
+	return -1;
+}
+
+void
+target_access_close(struct target_access *a)
+{
+	creds_free(a->creds);
+	if (a->cfg_loaded)
+		awsconf_free(&a->cfg);
+	memset(a, 0, sizeof *a);
 }

@@ -39,4 +39,27 @@ void session_close(struct session *s);
 struct aws_client *session_client(struct session *s, const char *service_id,
     char **err);
 
+/*
+ * What one configured target (one account) needs to talk to AWS: the AWS
+ * configuration of its profile (the target's own, else profile) and its
+ * credentials, through the target's role_arn when it names one.  Every
+ * operation that acts per target (sync, tagging, ...) opens it the same
+ * way, so a target means the same account everywhere.
+ */
+struct config_target;
+
+struct target_access {
+	struct aws_config cfg;
+	int cfg_loaded;
+	struct creds_provider *creds;
+};
+
+/* Returns 0, or -1 with *err naming the target.  The access must be
+ * closed either way; net must outlive it. */
+int target_access_open(struct target_access *a, struct net *net,
+    const struct config_target *t, const char *profile, const char *region,
+    char **err);
+/* After the loop that used it is freed (its transfers point at it). */
+void target_access_close(struct target_access *a);
+
 #endif

@@ -24,6 +24,7 @@
 #include "cache/cache.h"
 #include "fleet/instance.h"
 #include "ops/config.h"
+#include "ops/session.h"
 #include "util/util.h"
 
 struct account;
@@ -47,9 +48,7 @@ struct job {
 
 /* One target: its AWS configuration and credentials, shared by regions. */
 struct account {
-	struct aws_config cfg;
-	int cfg_loaded;
-	struct creds_provider *creds;
+	struct target_access x;
 };
 
 struct sync {
@@ -93,11 +92,8 @@ sync_free(struct sync *s)
 	for (i = 0; i < s->njobs; i++)
 		job_free(&s->jobs[i]);
 	free(s->jobs);
-	for (i = 0; i < s->naccts; i++) {
-		creds_free(s->accts[i].creds);
-		if (s->accts[i].cfg_loaded)
-			awsconf_free(&s->accts[i].cfg);
-	}
+	for (i = 0; i < s->naccts; i++)
+		target_access_close(&s->accts[i].x);
 	free(s->accts);
 	free(s);
 }
@@ -371,35 +367,9 @@ static int
 setup_account(struct sync *s, struct account *a, const struct config_target *t,
     char **err)
 {
-	const char *profile = t->profile != NULL ? t->profile : s->o.profile;
-	struct creds_provider *base;
-	char *e = NULL;
-
-	if (awsconf_load(&a->cfg, profile, s->o.region != NULL ? s->o.region :
-	    (t->nregions > 0 ? t->regions[0] : NULL), &e) != 0) {
-		*err = xasprintf("target %s: %s", t->name, e);
-		free(e);
-		return -1;
-	}
-	a->cfg_loaded = 1;
-	base = creds_new(s->net, &a->cfg, NULL, &e);
-	if (base == NULL) {
-		*err = xasprintf("target %s: %s", t->name, e);
-		free(e);
-		return -1;
-	}
-	if (t->role_arn == NULL) {
-		a->creds = base;
-		return 0;
-	}
-	a->creds = creds_new_role(s->net, &a->cfg, base, t->role_arn,
-	    t->external_id, &e);
-	if (a->creds == NULL) {
-		*err = xasprintf("target %s: %s", t->name, e);
-		free(e);
-		return -1;
-	}
-	return 0;
+	return target_access_open(&a->x, s->net, t, s->o.profile,
+	    s->o.region != NULL ? s->o.region :
+	    (t->nregions > 0 ? t->regions[0] : NULL), err);
 }
 
 static int
@@ -413,12 +383,12 @@ setup_job(struct sync *s, struct job *j, struct account *a,
 	j->region = xstrdup(region);
 	j->name = xasprintf("%s/%s", t->name, region);
 	awserr_init(&j->err);
-	j->ec2 = aws_client_new(s->net, &a->cfg, a->creds, "EC2", region, &e);
+	j->ec2 = aws_client_new(s->net, &a->x.cfg, a->x.creds, "EC2", region, &e);
 	if (j->ec2 != NULL)
-		j->ssm = aws_client_new(s->net, &a->cfg, a->creds, "SSM",
+		j->ssm = aws_client_new(s->net, &a->x.cfg, a->x.creds, "SSM",
 		    region, &e);
 	if (j->ssm != NULL)
-		j->sts = aws_client_new(s->net, &a->cfg, a->creds, "STS",
+		j->sts = aws_client_new(s->net, &a->x.cfg, a->x.creds, "STS",
 		    region, &e);
 	if (j->sts == NULL) {
 		*err = xasprintf("target %s: %s", j->name, e);
@@ -451,7 +421,7 @@ sync_start(struct net *net, const struct sync_opts *o, char **err)
 			goto fail;
 		if (o->region != NULL || t->nregions == 0) {
 			const char *r = o->region != NULL ? o->region :
-			    a->cfg.region;
+			    a->x.cfg.region;
 
 			if (r == NULL) {
 				*err = xasprintf("target %s: no region: give "

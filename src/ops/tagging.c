@@ -1,8 +1,8 @@
 /*
  * tagging.c - see tagging.h.
  *
- * Credentials are set up per target exactly as sync.c does (awsconf_load
- * with the target's profile, creds_new, creds_new_role for a role), so a
+ * Credentials are set up per target as sync.c does (target_access_open in
+ * session.c: the target's profile, and its role when it names one), so a
  * change goes to the account the instance was synced from.  One EC2
  * client per (target, region); one STS client per target, whose
  * GetCallerIdentity names the caller in the audit entries.
@@ -24,6 +24,7 @@
 #include "cache/cache.h"
 #include "ops/audit.h"
 #include "ops/config.h"
+#include "ops/session.h"
 #include "util/util.h"
 
 const char *
@@ -232,9 +233,7 @@ struct tagging;
 struct acct {
 	struct tagging *tg;
 	char *name;		/* the target's name (the config may go) */
-	struct aws_config cfg;
-	int cfg_loaded;
-	struct creds_provider *creds;
+	struct target_access x;
 	struct aws_client *sts;
 	char *arn;		/* the caller, once known */
 	struct aws_error err;	/* why it is not */
@@ -309,37 +308,22 @@ rc_for(struct tagging *r, const char *target, const char *region)
 	return NULL;
 }
 
-/* As sync.c's setup_account. */
 static int
 acct_setup(struct tagging *r, struct acct *a, const struct config_target *t,
     const char *profile_opt, const char *region, char **err)
 {
-	const char *profile = t->profile != NULL ? t->profile : profile_opt;
-	struct creds_provider *base;
 	char *e = NULL;
 
-	if (awsconf_load(&a->cfg, profile, region, &e) != 0)
-		goto fail;
-	a->cfg_loaded = 1;
-	base = creds_new(r->net, &a->cfg, NULL, &e);
-	if (base == NULL)
-		goto fail;
-	if (t->role_arn == NULL) {
-		a->creds = base;
-	} else {
-		a->creds = creds_new_role(r->net, &a->cfg, base, t->role_arn,
-		    t->external_id, &e);
-		if (a->creds == NULL)
-			goto fail;
+	if (target_access_open(&a->x, r->net, t, profile_opt, region, err) != 0)
+		return -1;
+	a->sts = aws_client_new(r->net, &a->x.cfg, a->x.creds, "STS", region,
+	    &e);
+	if (a->sts == NULL) {
+		*err = xasprintf("target %s: %s", t->name, e);
+		free(e);
+		return -1;
 	}
-	a->sts = aws_client_new(r->net, &a->cfg, a->creds, "STS", region, &e);
-	if (a->sts == NULL)
-		goto fail;
 	return 0;
-fail:
-	*err = xasprintf("target %s: %s", t->name, e);
-	free(e);
-	return -1;
 }
 
 static int
@@ -379,7 +363,7 @@ setup(struct tagging *r, const struct tagging_opts *o, char **err)
 		rc = &r->rcs[r->nrcs++];
 		rc->a = a;
 		rc->region = xstrdup(c->region);
-		rc->ec2 = aws_client_new(r->net, &a->cfg, a->creds, "EC2",
+		rc->ec2 = aws_client_new(r->net, &a->x.cfg, a->x.creds, "EC2",
 		    c->region, &e);
 		if (rc->ec2 == NULL) {
 			*err = xasprintf("target %s/%s: %s", c->target,
@@ -673,9 +657,7 @@ tagging_free(struct tagging *r)
 	/* The providers last: after the loop (tagging.h), whose transfers
 	 * may point at them. */
 	for (i = 0; i < r->naccts; i++) {
-		creds_free(r->accts[i].creds);
-		if (r->accts[i].cfg_loaded)
-			awsconf_free(&r->accts[i].cfg);
+		target_access_close(&r->accts[i].x);
 		free(r->accts[i].arn);
 		free(r->accts[i].name);
 		awserr_free(&r->accts[i].err);

@@ -262,21 +262,29 @@ draw_bottom(struct ui *ui)
 	struct buf left, right;
 	int rw, y = ui->rows - 1;
 
-	if (ui->prompting) {
-		const char *t = prompt_text(ui);
-		int lw = (int)strlen(ui->label);
-
-		ui_text(stdscr, y, 0, ui->cols, "", 0, ui_attr(C_NORMAL), 1);
-		ui_text(stdscr, y, 0, lw, ui->label, (size_t)-1,
-		    ui_attr(C_PROMPT), 0);
-		ui_text(stdscr, y, lw, ui->cols - lw - 1, t, (size_t)-1,
-		    ui_attr(C_NORMAL), 0);
-		return;
-	}
 	buf_init(&left);
 	buf_init(&right);
 	if (ui->o->status != NULL)
 		ui->o->status(ui, ui->o->arg, &left, &right);
+	if (ui->prompting) {
+		const char *t = prompt_text(ui);
+		int lw = (int)strlen(ui->label);
+
+		/* The counts stay in sight while the filter is typed. */
+		rw = ui_text_width(left.data, left.len);
+		if (rw > ui->cols / 2)
+			rw = ui->cols / 2;
+		ui_text(stdscr, y, 0, ui->cols, "", 0, ui_attr(C_NORMAL), 1);
+		ui_text(stdscr, y, 0, lw, ui->label, (size_t)-1,
+		    ui_attr(C_PROMPT), 0);
+		ui_text(stdscr, y, lw, ui->cols - lw - rw - 2, t, (size_t)-1,
+		    ui_attr(C_NORMAL), 0);
+		ui_text(stdscr, y, ui->cols - rw - 1, rw, left.data, left.len,
+		    ui_attr(C_DIM), 0);
+		buf_free(&left);
+		buf_free(&right);
+		return;
+	}
 	ui_text(stdscr, y, 0, ui->cols, "", 0, ui_attr(C_STATUS), 1);
 	if (ui->msg[0] != '\0') {
 		ui_text(stdscr, y, 1, ui->cols - 2, ui->msg, (size_t)-1,
@@ -303,8 +311,14 @@ draw(struct ui *ui)
 
 	erase();
 	if (ui->cols < MIN_COLS || ui->rows < MIN_ROWS) {
-		snprintf(msg, sizeof msg, "terminal %dx%d is too small: "
-		    "%dx%d at least", ui->cols, ui->rows, MIN_COLS, MIN_ROWS);
+		/* Two short lines: one long line was cut to "...too small:
+		 * 40" at 30 columns. */
+		snprintf(msg, sizeof msg, "terminal %dx%d", ui->cols,
+		    ui->rows);
+		ui_text(stdscr, ui->rows / 2 - 1, 0, ui->cols, msg,
+		    (size_t)-1, ui_attr(C_NORMAL) | A_BOLD, 0);
+		snprintf(msg, sizeof msg, "too small: %dx%d at least",
+		    MIN_COLS, MIN_ROWS);
 		ui_text(stdscr, ui->rows / 2, 0, ui->cols, msg, (size_t)-1,
 		    ui_attr(C_NORMAL) | A_BOLD, 0);
 		refresh();
@@ -324,9 +338,13 @@ resize(struct ui *ui)
 	struct winsize ws;
 	int i;
 
+	/* resize_term(), not resizeterm(): the latter also pushes a
+	 * KEY_RESIZE into curses' input queue, where it sits unseen (the
+	 * loop polls the descriptor, not the queue) until the next key, and
+	 * reading it back then made get_wch() return KEY_RESIZE forever. */
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
-	    ws.ws_col > 0)
-		resizeterm(ws.ws_row, ws.ws_col);
+	    ws.ws_col > 0 && is_term_resized(ws.ws_row, ws.ws_col))
+		resize_term(ws.ws_row, ws.ws_col);
 	getmaxyx(stdscr, ui->rows, ui->cols);
 	for (i = 0; i < ui->depth; i++) {
 		if (ui->stack[i].v->resize != NULL)

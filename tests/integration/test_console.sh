@@ -1,0 +1,243 @@
+#!/bin/sh
+# The console driven for real in tmux against tests/sim (200 instances):
+# first screen (header, data age), filter as you type (the count after
+# each key), Esc, :window / :clear / :bogus, sort (> and s move the
+# header marker), marks (Space, a, u), the drill-down (Enter, Esc, q),
+# the help made from the key tables, resizes (60x15, 30x8 "too small",
+# 250x70 with the windows column), a key after a resize (it once spun
+# forever), q and the terminal restored (stty: icanon, echo).  Also:
+# --frames 1 under script(1), refusal without a terminal, NO_COLOR=1, and
+# LANG=C (ASCII lines, no UTF-8 byte in the raw output).
+. tests/integration/lib.sh
+. tests/integration/console_lib.sh
+PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
+sim_start --seed 11 --fleet 200
+trap 'tm_cleanup; sim_stop' EXIT
+
+CFG="$TEST_TMP/config"
+CACHE="$TEST_TMP/cache.db"
+cat >"$CFG" <<'CONF'
+[window sun-0200]
+schedule = sun 02:00
+duration = 3h
+timezone = Europe/Berlin
+
+[window tue-2200]
+schedule = tue 22:00
+duration = 1h30m
+
+[window wed-0100]
+schedule = wed 01:00
+duration = 2h
+CONF
+expect_rc 0 timeout 120 "$PD" --config "$CFG" --cache "$CACHE" sync
+L="$TEST_TMP/launch.sh"
+
+# 1. The console at 120x40, UTF-8, colour.
+tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
+	--config "$CFG" --cache "$CACHE"
+tm_start 120 40 "$L"
+tm_wait '^ patchdeck .* UTC$' "the title line"
+tm_wait '  name \^ +id +state +ping +tag state' "the table header"
+# The background refresh at start ends with a message, which the next
+# key clears; then the status line shows the counts and the data's age.
+tm_wait_status '^ refreshed: 200 instances' "the background refresh"
+tm_keys g
+tm_wait_status '^ 200 instances +data (just now|[0-9]+ s ago) \| default/' "the data age"
+
+# Filter as you type: the count after each key, from the prompt line.
+tm_keys /
+tm_wait_status '^/ +200 instances' "the empty filter prompt"
+# (for seed 11: w 156, we 57, web 16 of 200)
+count() {
+	tm_wait_status "^/$1 +200 instances, [0-9]+ shown" "the count for /$1"
+	n=$(tm_status | sed -n 's/.*200 instances, \([0-9]*\) shown.*/\1/p')
+	[ -n "$n" ] || fail "no count after /$1"
+}
+prev=200
+for prefix in w we web; do
+	tm_type "$(printf '%s' "$prefix" | tail -c 1)"
+	count "$prefix"
+	[ "$n" -lt "$prev" ] || fail "/$prefix: $n shown, not fewer than $prev"
+	[ "$n" -ge 1 ] || fail "/$prefix matches nothing"
+	[ "$prefix" = we ] && n_we=$n
+	prev=$n
+done
+tm_wait 'web-(prod|dev|stage)-' "a web row"
+tm_keys BSpace
+count we
+[ "$n" -eq "$n_we" ] || fail "Backspace to /we: $n shown, not $n_we"
+tm_type b
+count web
+[ "$n" -eq "$prev" ] || fail "/web again: $n shown, not $prev"
+tm_keys Enter
+tm_wait_status "^ 200 instances, $prev shown  /web " "the kept filter"
+tm_keys Escape
+tm_wait_status '^ filter cleared' "Esc"
+tm_keys j
+tm_wait_status '^ 200 instances +data' "all instances after Esc"
+
+# Commands.
+tm_keys :
+tm_type 'window sun-0200'
+tm_keys Enter
+tm_wait_status '^ window: sun-0200 \([0-9]+ shown\)' ":window"
+tm_keys j
+tm_wait_status '^ 200 instances, [0-9]+ shown  :window sun-0200 ' ":window in the status"
+tm_cap
+expect_no_grep '  (tue-2200|wed-0100) ' "$TEST_TMP/screen"
+tm_keys :
+tm_type clear
+tm_keys Enter
+tm_wait_status '^ every condition and the filter cleared' ":clear"
+tm_keys :
+tm_type bogus
+tm_keys Enter
+tm_wait_status "^ unknown command 'bogus'" ":bogus"
+
+# Sort: > moves the marker to the next column, s reverses it.
+tm_keys '>'
+tm_wait_status '^ sorted by id' ">"
+tm_wait '  name +id \^ ' "the marker on id"
+tm_keys s
+tm_wait '  name +id v ' "the reversed marker"
+tm_keys '<'
+tm_wait '  name \^ +id ' "the marker back on name"
+
+# Marks.
+tm_keys Space
+tm_wait_status '^ 200 instances, 1 marked ' "Space"
+tm_keys a
+tm_wait_status '^ 200 marked' "a"
+tm_keys u
+tm_wait_status '^ marks cleared' "u"
+tm_keys j
+tm_wait_status '^ 200 instances +data' "no marks after u"
+
+# Drill-down: the id under the cursor, the tags; Esc and q go back.
+tm_keys g
+tm_cap
+id=$(grep -o 'i-[0-9a-f]\{17\}' "$TEST_TMP/screen" | head -n 1)
+[ -n "$id" ] || fail "no instance id on the first screen"
+tm_keys Enter
+tm_wait "^ $id  " "the drill-down title"
+tm_wait '^ Tags \([0-9]+\)$' "the Tags section"
+tm_wait "^  id +$id\$" "the id line"
+tm_keys Escape
+tm_wait '  name \^ +id ' "the table after Esc"
+tm_keys Enter
+tm_wait '^ Tags \([0-9]+\)$' "the drill-down again"
+tm_keys q
+tm_wait '  name \^ +id ' "the table after q"
+
+# Help: generated from the key tables.
+tm_keys '?'
+tm_wait 'filter as you type' "the help"
+tm_wait '^ everywhere$' "the help's global keys"
+tm_wait 'help for this screen' "the help"
+tm_keys q
+tm_wait '  name \^ +id ' "the table after the help"
+
+# Resizes.
+tm_resize 60 15
+tm_wait '^  name \^ +state +tag state' "the header at 60x15"
+tm_wait_gone 'WINDOWS' "no windows column at 60x15"
+tm_cap
+awk 'length($0) > 60 { bad = 1 } END { exit bad }' "$TEST_TMP/screen" ||
+	fail "a line is wider than 60 columns"
+[ "$(grep -c 'running\|stopped' "$TEST_TMP/screen")" -ge 10 ] ||
+	{ cat "$TEST_TMP/screen"; fail "too few rows at 60x15"; }
+tm_wait_status '^ 200 instances ' "the status line at 60x15"
+tm_resize 30 8
+tm_wait 'too small' "the too-small message"
+tm_wait '40x10 at least' "the minimum size"
+tm_resize 250 70
+tm_wait '^WINDOWS +│ +name \^' "the windows column at 250x70"
+tm_wait '^sun-0200 +32 ' "the window counts"
+tm_wait ' last patched owner' "more columns at 250x70"
+# A key after a resize (this once made get_wch() spin on KEY_RESIZE).
+tm_keys G
+tm_keys g
+tm_resize 120 40
+tm_wait '^WINDOWS +│ +name \^' "the layout back at 120x40"
+tm_keys '>'
+tm_wait '  name +id \^ ' "a key handled after the resize"
+
+# Quit: the shell's prompt, the terminal restored.
+tm_keys q
+tm_wait '^EXITED 0$' "the console's exit"
+tm_wait '^pdshell\$' "the shell's prompt"
+tm_type 'stty -a | tr " ;" "\n\n" | grep -x -e icanon -e -icanon -e echo -e -echo | tr "\n" " "; echo STTY-END'
+tm_keys Enter
+tm_wait 'STTY-END$' "stty's output"
+tm_cap
+grep -q '^icanon echo STTY-END$\|^echo icanon STTY-END$' "$TEST_TMP/screen" || {
+	cat "$TEST_TMP/screen"
+	fail "the terminal is not restored (want icanon and echo)"
+}
+tm_stop
+
+# 2. --frames 1 under script(1): one frame, exit 0.
+if command -v script >/dev/null 2>&1; then
+	TERM=xterm-256color LANG=C.UTF-8 timeout 30 script -q -e -c \
+		"'$PD' --config '$CFG' --cache '$CACHE' --frames 1" \
+		"$TEST_TMP/frames.raw" </dev/null >/dev/null 2>&1 ||
+		fail "--frames 1 under script exited $?"
+	grep -a -q 'patchdeck' "$TEST_TMP/frames.raw" ||
+		fail "--frames 1 drew nothing"
+fi
+tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
+	--config "$CFG" --cache "$CACHE" --frames 1
+tm_start 120 40 "$L"
+tm_wait '^EXITED 0$' "--frames 1 in tmux"
+tm_stop
+
+# 3. Not a terminal: refused, naming the subcommands.
+expect_rc 2 "$PD" --config "$CFG" --cache "$CACHE"
+expect_grep 'needs a terminal.*subcommands' "$TEST_TMP/err"
+"$PD" --config "$CFG" --cache "$CACHE" </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err" &&
+	fail "the console started with stdin not a terminal"
+
+# 4. NO_COLOR=1: draws and quits.
+tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= NO_COLOR=1 -- \
+	--config "$CFG" --cache "$CACHE"
+tm_start 120 40 "$L" "$TEST_TMP/nocolor.raw"
+tm_wait '  name \^ +id +state' "the header with NO_COLOR"
+tm_wait_status '200 instances' "the status with NO_COLOR"
+tm_keys q
+tm_wait '^EXITED 0$' "the exit with NO_COLOR"
+tm_stop
+# No colour pair set: no SGR 3x/4x/38/48 from the console.
+if LC_ALL=C grep -a -q "$(printf '\033')\[[0-9;]*\(3[0-9]\|4[0-9]\)m" "$TEST_TMP/nocolor.raw"; then
+	fail "colour sequences with NO_COLOR=1"
+fi
+
+# 5. LANG=C: ASCII lines, not a single UTF-8 byte written.
+tm_launcher "$L" TERM=xterm-256color LANG=C LC_ALL=C -- \
+	--config "$CFG" --cache "$CACHE"
+tm_start 120 40 "$L" "$TEST_TMP/c.raw"
+tm_wait '^WINDOWS +\| +name \^' "the ASCII vertical line"
+tm_keys /
+tm_type txt.exe
+tm_keys Enter
+tm_wait 'txt\.exe\\xe2\\x80\\xaegpj' "byte escapes in LANG=C"
+tm_keys Enter
+tm_wait '^ Tags \([0-9]+\)$' "the drill-down in LANG=C"
+tm_wait '^  name +txt\.exe\\xe2\\x80\\xaegpj\.sh$' "the name in the drill-down"
+tm_keys q
+tm_keys q
+tm_wait '^EXITED 0$' "the exit in LANG=C"
+tm_stop
+"$PY" - "$TEST_TMP/c.raw" <<'PYEOF' || fail "LANG=C output has bytes >= 0x80"
+import sys
+raw = open(sys.argv[1], "rb").read()
+assert len(raw) > 1000, len(raw)
+hi = [i for i, b in enumerate(raw) if b >= 0x80]
+if hi:
+    i = hi[0]
+    print("first byte >= 0x80 at %d: %r" % (i, raw[max(0, i - 40):i + 40]))
+    sys.exit(1)
+# The ACS line drawing of xterm (ESC ( 0) is not used either: '|' and '-'.
+assert b"\x1b(0" not in raw, "ACS line drawing in LANG=C"
+PYEOF
+echo "console: ok"

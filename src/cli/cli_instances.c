@@ -202,8 +202,14 @@ print_table(const struct inventory *inv, long long now)
 static void
 add_str(cJSON *o, const char *k, const char *v)
 {
-	if (cJSON_AddStringToObject(o, k, v != NULL ? v : "") == NULL)
+	/* Raw values, except bytes that are not UTF-8: JSON text must be. */
+	char *key = esc_utf8_repair(k), *val = esc_utf8_repair(v != NULL ?
+	    v : "");
+
+	if (cJSON_AddStringToObject(o, key, val) == NULL)
 		util_fatal("out of memory (JSON)");
+	free(key);
+	free(val);
 }
 
 static void

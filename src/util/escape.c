@@ -195,3 +195,25 @@ esc_append(struct buf *b, const char *s, size_t n, int utf8,
 		n -= k;
 	}
 }
+
+char *
+esc_utf8_repair(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k;
+	unsigned long c;
+	struct buf b;
+
+	buf_init(&b);
+	while (i < n) {
+		k = utf8_decode(u + i, n - i, &c);
+		if (k == 0) {
+			buf_puts(&b, "\xef\xbf\xbd");
+			i++;
+		} else {
+			buf_append(&b, s + i, k);
+			i += k;
+		}
+	}
+	return buf_steal(&b);
+}

@@ -43,6 +43,14 @@ size_t esc_next(const char *s, size_t n, int utf8, struct esc_piece *p);
 void esc_append(struct buf *b, const char *s, size_t n, int utf8,
     int keep_newlines);
 
+/*
+ * s as valid UTF-8, newly allocated: each byte that starts no valid
+ * sequence becomes U+FFFD.  For JSON output, which must be UTF-8 text
+ * (RFC 8259): AWS values are UTF-8, so only a value that was already
+ * broken changes, and it changes visibly.
+ */
+char *esc_utf8_repair(const char *s);
+
 /* Non-zero if the locale's character set is UTF-8. */
 int esc_locale_utf8(void);
 

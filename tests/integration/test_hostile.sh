@@ -88,10 +88,10 @@ PYEOF
 expect_rc 0 $PDC instances --format json --filter "$ID"
 "$PY" - "$TEST_TMP/out" <<'PYEOF' || fail "--format json does not keep the raw values"
 import json, sys
-# Not json.load(open(...)): the zone planted above holds a byte that is
-# not UTF-8, which --format json passes through as it is (reported; see
-# the comment at the top), so decode leniently here.
-(r,) = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape"))
+# Strict: JSON text must be UTF-8; the zone planted above holds a byte
+# that is not, which comes out as U+FFFD.
+(r,) = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+assert "\ufffd" in r["az"], r["az"]
 t = r["tags"]
 assert t["Name"] == "HOSTNAME\u009b31mC1\u202eBIDI\u200bZW\u2066ISO\u2069END", t["Name"]
 assert t["C1"] == "nel\u0085osc\u009d0;PWNED-C1\u009cst\u0090dcs", t["C1"]

@@ -122,6 +122,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX results_instance ON results(instance_id, ended_at);",
 };
 
+/* SQLite page cache, in KiB (negative: size, not pages).  Reading the
+ * fleet is one sequential scan, which a large cache does not speed up; a
+ * replace updates four indexes and does want one.  At 100,000 instances
+ * the difference is 45 MB of the console's peak memory. */
+#define CACHE_READ_PAGES "-8192"
+#define CACHE_WRITE_PAGES "-65536"
+
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 _Static_assert(NMIGRATIONS == CACHE_SCHEMA_VERSION,
@@ -795,7 +802,8 @@ cache_open_once(const char *path, struct cache **out, char **why,
 	if (cache_exec(c, "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA journal_size_limit = 16777216;"
-	    "PRAGMA cache_size = -65536", "cannot set pragmas", err) == -1)
+	    "PRAGMA cache_size = " CACHE_READ_PAGES, "cannot set pragmas",
+	    err) == -1)
 		goto failed;
 
 	if (version < CACHE_SCHEMA_VERSION) {
@@ -1214,6 +1222,10 @@ cache_replace_target(struct cache *c, const char *target,
 		return -1;
 	st = c->st[ST_TARGET_OK];
 	buf_init(&tags);
+	/* A big page cache while the indexes churn; back to the small one
+	 * after, so the console does not keep 64 MB it no longer needs. */
+	sqlite3_exec(c->db, "PRAGMA cache_size = " CACHE_WRITE_PAGES, NULL,
+	    NULL, NULL);
 	if (cache_begin(c, err) == -1)
 		goto fail;
 	cache_bind_str(st, 1, target);
@@ -1231,11 +1243,16 @@ cache_replace_target(struct cache *c, const char *target,
 	if (cache_commit(c, err) == -1)
 		goto fail;
 	buf_free(&tags);
+	sqlite3_exec(c->db, "PRAGMA cache_size = " CACHE_READ_PAGES, NULL,
+	    NULL, NULL);
 	return 0;
 
 fail:
 	cache_rollback(c);
 	buf_free(&tags);
+	if (c->db != NULL)
+		sqlite3_exec(c->db, "PRAGMA cache_size = " CACHE_READ_PAGES,
+		    NULL, NULL, NULL);
 	cache_recover(c, err);
 	return -1;
 }

@@ -29,7 +29,7 @@ static const char usage[] =
     "\n"
     "Lists the cached instances as the console's instances view does, with\n"
     "each one's tag state.  Conditions (all must hold): --window, --state,\n"
-    "--account, --region exact; --ping exact but any case; --owner a\n"
+    "--account, --region exact; --ping and --owner a\n"
     "case-insensitive substring; --tag-state one of: no window, unknown\n"
     "window, scheduled, excepted, exception upcoming, exception expired,\n"
     "unapproved exception, in run, patched, stale.  --filter TEXT keeps rows\n"

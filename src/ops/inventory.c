@@ -29,6 +29,8 @@ const struct inv_column inv_columns[COL_COUNT] = {
 	[COL_OWNER] = { "owner", 24 },
 };
 
+static void trail_clear(struct inventory *inv);
+
 static void
 lower_append(struct buf *b, const char *s)
 {
@@ -147,6 +149,7 @@ void
 inventory_free(struct inventory *inv)
 {
 
+	trail_clear(inv);
 	free(inv->hay_arena);
 	free(inv->rows);
 	free(inv->order);
@@ -188,7 +191,8 @@ row_matches_where(const struct inventory *inv, const struct inv_row *r)
 	if (!eq(w->window, r->st.window_id) || !eq(w->state, r->in->state) ||
 	    !eq(w->account, r->in->account) || !eq(w->region, r->in->region))
 		return 0;
-	if (w->ping != NULL && strcasecmp(w->ping, r->in->ping) != 0)
+	/* ":ping lost" finds ConnectionLost: any part of the status. */
+	if (w->ping != NULL && !ci_contains(r->in->ping, w->ping))
 		return 0;
 	if (w->owner != NULL && !ci_contains(r->st.owner != NULL ?
 	    r->st.owner : "", w->owner))
@@ -271,14 +275,82 @@ collect(struct inventory *inv, const unsigned char *keep)
 	}
 }
 
-/* Every visible row again, from the full sort order. */
+#define TRAIL_MAX 64
+
+static void
+trail_clear(struct inventory *inv)
+{
+	size_t i;
+
+	for (i = 0; i < inv->ntrail; i++) {
+		free(inv->trail[i].filter);
+		free(inv->trail[i].vis);
+	}
+	free(inv->trail);
+	inv->trail = NULL;
+	inv->ntrail = 0;
+}
+
+static void
+trail_push(struct inventory *inv)
+{
+	struct inv_trail *t;
+
+	if (inv->ntrail == TRAIL_MAX)
+		return;
+	inv->trail = xreallocarray(inv->trail, inv->ntrail + 1,
+	    sizeof *inv->trail);
+	t = &inv->trail[inv->ntrail++];
+	t->filter = inv->filter != NULL ? xstrdup(inv->filter) : NULL;
+	t->nvis = inv->nvis;
+	t->vis = xreallocarray(NULL, inv->nvis ? inv->nvis : 1,
+	    sizeof *t->vis);
+	memcpy(t->vis, inv->vis, inv->nvis * sizeof *t->vis);
+}
+
+static int
+same_filter(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Back to what filter low showed, if the trail holds it; pops what was
+ * typed after it.  Returns 1 when restored. */
+static int
+trail_restore(struct inventory *inv, const char *low)
+{
+	struct inv_trail *t;
+
+	while (inv->ntrail > 0) {
+		t = &inv->trail[inv->ntrail - 1];
+		if (same_filter(t->filter, low)) {
+			memcpy(inv->vis, t->vis, t->nvis * sizeof *t->vis);
+			inv->nvis = t->nvis;
+			free(t->filter);
+			free(t->vis);
+			inv->ntrail--;
+			return 1;
+		}
+		free(t->filter);
+		free(t->vis);
+		inv->ntrail--;
+	}
+	return 0;
+}
+
+/* Every visible row again, from the full sort order.  What the trail
+ * remembers no longer holds (the conditions or the order changed). */
 static void
 recompute(struct inventory *inv)
 {
-	unsigned char *keep = xmalloc(inv->n ? inv->n : 1);
+	unsigned char *keep;
 	struct finder f;
 	size_t i;
 
+	trail_clear(inv);
+	keep = xmalloc(inv->n ? inv->n : 1);
 	finder_init(&f, inv->filter);
 	for (i = 0; i < inv->n; i++)
 		keep[i] = (unsigned char)row_matches(inv, &f, &inv->rows[i]);
@@ -301,12 +373,16 @@ inventory_set_filter(struct inventory *inv, const char *text)
 			low[i] = (char)tolower((unsigned char)low[i]);
 	}
 	/* Typing one more character can only hide rows: scan the visible
-	 * ones, not the fleet. */
-	narrowing = old != NULL && low != NULL &&
-	    strncmp(low, old, strlen(old)) == 0;
+	 * ones, not the fleet.  Erasing one brings back what was shown. */
+	narrowing = low != NULL && (old == NULL ||
+	    strncmp(low, old, strlen(old)) == 0);
+	if (narrowing && !same_filter(low, old))
+		trail_push(inv);
 	inv->filter = low;
 	free(old);
 	if (!narrowing) {
+		if (trail_restore(inv, low))
+			return;
 		recompute(inv);
 		return;
 	}

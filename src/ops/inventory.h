@@ -48,8 +48,8 @@ struct inv_row {
 	unsigned marked : 1;
 };
 
-/* `:` conditions; NULL: no condition.  Exact match, except owner, which
- * is a case-insensitive substring. */
+/* `:` conditions; NULL: no condition.  Exact match, except owner and
+ * ping, which are case-insensitive substrings (":ping lost"). */
 struct inv_where {
 	char *window;
 	char *state;
@@ -74,6 +74,14 @@ struct inventory {
 	int desc;
 	size_t nmarked;
 	char *hay_arena;	/* every row's search text, one allocation */
+	/* What was visible before each narrowing keystroke, so Backspace
+	 * restores instead of scanning the fleet again. */
+	struct inv_trail {
+		char *filter;
+		size_t *vis;
+		size_t nvis;
+	} *trail;
+	size_t ntrail;
 	long long now;		/* the time tag states were computed for */
 	long long oldest;	/* oldest fetched_at among the rows; 0 none */
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/awsconf.h"
 #include "aws/net.h"
 #include "cache/cache.h"
 #include "cli/cli.h"
@@ -205,8 +206,28 @@ tick(struct ui *ui, void *arg)
 		app_refresh(a, ui);
 }
 
+/* The region a target without regions syncs: its profile's, as the
+ * AWS precedence gives it; "?" when there is none (sync says why). */
 static char *
-describe_targets(const struct config *cfg, const char *region)
+profile_region(const struct config_target *t, const char *profile)
+{
+	struct aws_config ac;
+	char *err = NULL, *r;
+
+	if (awsconf_load(&ac, t->profile != NULL ? t->profile : profile, NULL,
+	    &err) != 0) {
+		free(err);
+		awsconf_free(&ac);
+		return xstrdup("?");
+	}
+	r = xstrdup(ac.region != NULL ? ac.region : "?");
+	awsconf_free(&ac);
+	return r;
+}
+
+static char *
+describe_targets(const struct config *cfg, const char *region,
+    const char *profile)
 {
 	struct buf b;
 	size_t i, k;
@@ -216,8 +237,12 @@ describe_targets(const struct config *cfg, const char *region)
 		const struct config_target *t = &cfg->targets[i];
 
 		if (region != NULL || t->nregions == 0) {
+			char *r = region != NULL ? xstrdup(region) :
+			    profile_region(t, profile);
+
 			buf_printf(&b, "%s%s/%s", b.len ? ", " : "", t->name,
-			    region != NULL ? region : "default");
+			    r);
+			free(r);
 			continue;
 		}
 		for (k = 0; k < t->nregions; k++)
@@ -246,7 +271,7 @@ app_run(struct cli *g, int max_frames)
 	}
 	cache_set_tag_keys(a.cache, a.cfg.tags.window, a.cfg.tags.owner);
 	a.read_only = g->read_only || a.cfg.read_only;
-	a.targets = describe_targets(&a.cfg, g->region);
+	a.targets = describe_targets(&a.cfg, g->region, g->profile);
 	if (inventory_load(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
 	    &err) != 0) {
 		cli_err("cache: %s", err);

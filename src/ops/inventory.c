@@ -44,31 +44,42 @@ lower_append(struct buf *b, const char *s)
 	buf_putc(b, '\x1f');	/* no match runs across two fields */
 }
 
-/* The row's tag state, and its search text appended to the arena (its
- * offset returned: the arena moves while it grows). */
-static size_t
-row_init(struct buf *arena, struct inv_row *r, struct fleet_instance *in,
-    const struct fleet_tag_ctx *ctx)
+/* Every row's search text, in one allocation, made when a filter is
+ * first typed: the first frame does not wait for it. */
+static void
+build_hay(struct inventory *inv)
 {
-	size_t off = arena->len;
+	struct buf arena;
+	size_t i, *off;
 
-	r->in = in;
-	r->marked = 0;
-	fleet_tag_state_eval(ctx, in, &r->st);
-	lower_append(arena, in->name);
-	lower_append(arena, in->id);
-	lower_append(arena, in->account);
-	lower_append(arena, in->region);
-	lower_append(arena, in->state);
-	lower_append(arena, in->platform);
-	lower_append(arena, in->platform_name);
-	lower_append(arena, in->ping);
-	lower_append(arena, in->private_ip);
-	lower_append(arena, r->st.window_id != NULL ? r->st.window_id : "");
-	lower_append(arena, r->st.owner != NULL ? r->st.owner : "");
-	lower_append(arena, fleet_tag_state_name(r->st.state));
-	buf_putc(arena, '\0');
-	return off;
+	if (inv->hay_arena != NULL)
+		return;
+	off = xcalloc(inv->n ? inv->n : 1, sizeof *off);
+	buf_init(&arena);
+	for (i = 0; i < inv->n; i++) {
+		const struct inv_row *r = &inv->rows[i];
+		const struct fleet_instance *in = r->in;
+
+		off[i] = arena.len;
+		lower_append(&arena, in->name);
+		lower_append(&arena, in->id);
+		lower_append(&arena, in->account);
+		lower_append(&arena, in->region);
+		lower_append(&arena, in->state);
+		lower_append(&arena, in->platform);
+		lower_append(&arena, in->platform_name);
+		lower_append(&arena, in->ping);
+		lower_append(&arena, in->private_ip);
+		lower_append(&arena, r->st.window_id != NULL ?
+		    r->st.window_id : "");
+		lower_append(&arena, r->st.owner != NULL ? r->st.owner : "");
+		lower_append(&arena, fleet_tag_state_name(r->st.state));
+		buf_putc(&arena, '\0');
+	}
+	inv->hay_arena = arena.data != NULL ? buf_steal(&arena) : xstrdup("");
+	for (i = 0; i < inv->n; i++)
+		inv->rows[i].hay = inv->hay_arena + off[i];
+	free(off);
 }
 
 void
@@ -78,8 +89,7 @@ inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
 	struct fleet_tag_ctx ctx;
 	struct fleet_occurrence *next;
 	unsigned char *has_next;
-	struct buf arena;
-	size_t i, *off;
+	size_t i;
 
 	memset(inv, 0, sizeof *inv);
 	inv->cfg = cfg;
@@ -99,19 +109,13 @@ inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
 	inv->rows = xcalloc(n ? n : 1, sizeof *inv->rows);
 	inv->order = xcalloc(n ? n : 1, sizeof *inv->order);
 	inv->vis = xcalloc(n ? n : 1, sizeof *inv->vis);
-	off = xcalloc(n ? n : 1, sizeof *off);
-	/* One allocation for every row's search text, not one per row. */
-	buf_init(&arena);
 	for (i = 0; i < n; i++) {
-		off[i] = row_init(&arena, &inv->rows[i], &v[i], &ctx);
+		inv->rows[i].in = &v[i];
+		fleet_tag_state_eval(&ctx, &v[i], &inv->rows[i].st);
 		if (v[i].fetched_at > 0 && (inv->oldest == 0 ||
 		    v[i].fetched_at < inv->oldest))
 			inv->oldest = v[i].fetched_at;
 	}
-	inv->hay_arena = buf_steal(&arena);
-	for (i = 0; i < n; i++)
-		inv->rows[i].hay = inv->hay_arena + off[i];
-	free(off);
 	free(next);
 	free(has_next);
 	inventory_sort(inv, COL_NAME, 0);
@@ -368,6 +372,7 @@ inventory_set_filter(struct inventory *inv, const char *text)
 	int narrowing;
 
 	if (text != NULL && *text != '\0') {
+		build_hay(inv);
 		low = xstrdup(text);
 		for (i = 0; low[i] != '\0'; i++)
 			low[i] = (char)tolower((unsigned char)low[i]);
@@ -473,7 +478,12 @@ inventory_sort(struct inventory *inv, enum inv_col col, int desc)
 		}
 	}
 	sorting = inv;
-	qsort(keys, inv->n, sizeof *keys, cmp_keys);
+	/* The cache hands rows over by name: then one pass says so and the
+	 * first frame does not pay for a sort. */
+	for (i = 1; i < inv->n && cmp_keys(&keys[i - 1], &keys[i]) <= 0; i++)
+		;
+	if (i < inv->n)
+		qsort(keys, inv->n, sizeof *keys, cmp_keys);
 	sorting = NULL;
 	for (i = 0; i < inv->n; i++) {
 		inv->order[i] = keys[i].row;

@@ -44,7 +44,8 @@ extern const struct inv_column inv_columns[COL_COUNT];
 struct inv_row {
 	struct fleet_instance *in;
 	struct fleet_tag_status st;	/* borrows from in and the config */
-	char *hay;		/* lower-cased search text for `/`, in hay_arena */
+	char *hay;		/* lower-cased search text for `/`, in hay_arena;
+				 * NULL until a filter is first set */
 	unsigned marked : 1;
 };
 

@@ -155,30 +155,39 @@ draw_side(struct vinst *v, int y, int x, int h)
 	ui_vline(stdscr, y, x + SIDE_WIDTH - 1, h, ui_attr(C_DIM));
 }
 
-/* Which columns fit in width, at what widths; returns how many. */
+/* Which columns fit in width, at what widths; returns how many.  Columns
+ * are taken in priority order; one that does not fit is skipped and the
+ * smaller ones after it still get their chance.  Spare room widens the
+ * name, then the owner. */
 static int
 layout(int width, enum inv_col *cols, int *widths)
 {
-	int used = 2, n = 0, i, k;
+	int used = 2, i, k, grow;
 	int take[COL_COUNT] = { 0 };
 
 	for (i = 0; i < COL_COUNT; i++) {
 		int w = inv_columns[priority[i]].width;
 
 		if (used + w + 1 > width) {
-			if (n == 0)
-				take[priority[i]] = width - used - 1;
-			if (n == 0)
-				n++;
-			break;
+			/* The name always shows, cut to what there is. */
+			if (priority[i] == COL_NAME && width - used - 1 > 0) {
+				take[COL_NAME] = width - used - 1;
+				used = width;
+			}
+			continue;
 		}
 		take[priority[i]] = w;
 		used += w + 1;
-		n++;
 	}
-	/* Spare room goes to the name. */
-	if (n > 0 && used < width && take[COL_NAME] > 0)
-		take[COL_NAME] += width - used;
+	if (used < width && take[COL_NAME] > 0) {
+		grow = width - used;
+		if (grow > 24)
+			grow = 24;
+		take[COL_NAME] += grow;
+		used += grow;
+	}
+	if (used < width && take[COL_OWNER] > 0)
+		take[COL_OWNER] += width - used;
 	k = 0;
 	for (i = 0; i < COL_COUNT; i++) {
 		if (take[i] > 0) {

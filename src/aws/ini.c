@@ -154,6 +154,8 @@ open_section(struct parser *p, const char *name, size_t n)
 
 	p->sect = find_section(ini, s);
 	if (p->sect != NULL) {
+		if (p->sect->repeat_line == 0)
+			p->sect->repeat_line = p->line;
 		free(s);
 	} else {
 		ini->sections = xreallocarray(ini->sections,
@@ -161,6 +163,7 @@ open_section(struct parser *p, const char *name, size_t n)
 		p->sect = &ini->sections[ini->nsections++];
 		p->sect->name = s;
 		p->sect->line = p->line;
+		p->sect->repeat_line = 0;
 		p->sect->keys = NULL;
 		p->sect->nkeys = 0;
 	}

@@ -34,6 +34,9 @@ struct ini_key {
 struct ini_section {
 	char *name;
 	int line;
+	/* The line where the same header stands again (merged, as the SDKs
+	 * do), or 0: for formats of our own where a repeat is a mistake. */
+	int repeat_line;
 	struct ini_key *keys;
 	size_t nkeys;
 };

@@ -188,12 +188,10 @@ load_target(const struct ini_section *s, const char *name, struct config *c,
 	struct config_target *t;
 	size_t i;
 
-	for (i = 0; i < c->ntargets; i++) {
-		if (strcmp(c->targets[i].name, name) == 0) {
-			*err = xasprintf("%s:%d: target '%s' is given twice",
-			    file, s->line, name);
-			return -1;
-		}
+	if (s->repeat_line != 0) {
+		*err = xasprintf("%s:%d: target '%s' is given twice (first at "
+		    "line %d)", file, s->repeat_line, name, s->line);
+		return -1;
 	}
 	c->targets = xreallocarray(c->targets, c->ntargets + 1,
 	    sizeof *c->targets);
@@ -236,9 +234,9 @@ load_window(const struct ini_section *s, const char *id, struct config *c,
 	char *e = NULL;
 	size_t i;
 
-	if (fleet_window_find(c->windows, c->nwindows, id) >= 0) {
-		*err = xasprintf("%s:%d: window '%s' is given twice", file,
-		    s->line, id);
+	if (s->repeat_line != 0) {
+		*err = xasprintf("%s:%d: window '%s' is given twice (first at "
+		    "line %d)", file, s->repeat_line, id, s->line);
 		return -1;
 	}
 	c->windows = xreallocarray(c->windows, c->nwindows + 1,

@@ -52,7 +52,9 @@ struct config_target {
 	char *profile;		/* NULL: the default chain */
 	char *role_arn;		/* NULL: none */
 	char *external_id;
-	char **regions;		/* at least one once loaded */
+	char **regions;		/* none when neither the file nor the
+				 * default region names one: the AWS
+				 * region precedence decides at sync */
 	size_t nregions;
 };
 

@@ -537,6 +537,18 @@ inventory_command(struct inventory *inv, const char *cmd, char **msg)
 
 	while (*cmd == ' ')
 		cmd++;
+	/* "state running " means running: a trailing blank is a slip. */
+	n = strlen(cmd);
+	if (n > 0 && cmd[n - 1] == ' ') {
+		char *trimmed = xstrndup(cmd, n);
+		int rc;
+
+		while (n > 0 && trimmed[n - 1] == ' ')
+			trimmed[--n] = '\0';
+		rc = inventory_command(inv, trimmed, msg);
+		free(trimmed);
+		return rc;
+	}
 	n = strcspn(cmd, " ");
 	if (n >= sizeof word) {
 		*msg = xstrdup("unknown command (try :help)");

@@ -103,7 +103,8 @@ unit: $(TEST_BIN)
 simtest:
 	@sh tests/sim/run-tests.sh
 
-integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill
+integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill \
+	$(B)/tests/cacheset
 	@B=$(B) sh tests/integration/run.sh
 
 test: deps

@@ -58,17 +58,20 @@ PYEOF
 ID=$(cat "$TEST_TMP/id")
 expect_rc 0 timeout 120 $PDC sync
 
-# 2. C0 escape sequences in the fields SSM's JSON fills (see above).
-"$PY" - "$CACHE" "$ID" <<'PYEOF' || fail "planting C0 values in the cache"
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-n = db.execute(
-    "UPDATE instances SET platform_name = ?, platform_version = ?,"
-    " agent_version = ?, az = CAST(? AS TEXT) WHERE id = ?",
-    ("Ubuntu\x1b]0;PWNED-TITLE\x07", "\x1b[2JPWNED-CLEAR\x1b[31mRED",
-     "\x1b]52;c;UFdORUQ=\x07PWNED-CLIP", b"zone-\xff\xc0-BADUTF8", sys.argv[2])).rowcount
-db.commit()
-assert n == 1, n
+# 2. C0 escape sequences in the fields SSM's JSON fills (see above),
+# written through the cache's API by tests/integration/cacheset.c (each
+# instance is one record blob, which SQL cannot edit field by field).
+CACHESET=${CACHESET:-${B:-build}/tests/cacheset}
+[ -x "$CACHESET" ] || make --no-print-directory "$CACHESET" >&2 ||
+    fail "cannot build $CACHESET"
+"$PY" - "$CACHESET" "$CACHE" "$ID" <<'PYEOF' || fail "planting C0 values in the cache"
+import subprocess, sys
+helper, cache, iid = sys.argv[1:4]
+subprocess.run([helper, cache, iid,
+    b"platform_name=Ubuntu\x1b]0;PWNED-TITLE\x07",
+    b"platform_version=\x1b[2JPWNED-CLEAR\x1b[31mRED",
+    b"agent_version=\x1b]52;c;UFdORUQ=\x07PWNED-CLIP",
+    b"az=zone-\xff\xc0-BADUTF8"], check=True)
 PYEOF
 
 # 3. The command line: escaped in the table, raw in JSON.

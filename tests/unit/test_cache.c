@@ -333,6 +333,103 @@ count_account(const struct fleet_instance *v, size_t n, const char *account)
 	return k;
 }
 
+/*
+ * The rec of in (format in cache.h), written here from the format, not by
+ * the code under test.  nul_name: the name as "A\0B" (3 bytes).
+ */
+static void
+rec_u32(struct buf *b, size_t v)
+{
+	unsigned char p[4] = { (unsigned char)(v & 0xff),
+	    (unsigned char)(v >> 8 & 0xff), (unsigned char)(v >> 16 & 0xff),
+	    (unsigned char)(v >> 24 & 0xff) };
+
+	buf_append(b, p, 4);
+}
+
+static void
+rec_i64(struct buf *b, long long v)
+{
+	unsigned long long u = (unsigned long long)v;
+	unsigned char p[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(u >> (8 * i) & 0xff);
+	buf_append(b, p, 8);
+}
+
+static void
+rec_str(struct buf *b, const char *s, size_t len)
+{
+	rec_u32(b, len);
+	buf_append(b, s, len);
+}
+
+static void
+rec_build(struct buf *b, const struct fleet_instance *in)
+{
+	const char *const f[15] = {
+		in->id, in->account, in->region, in->name, in->state,
+		in->type, in->platform, in->platform_name,
+		in->platform_version, in->private_ip, in->public_ip, in->az,
+		in->launch_time, in->ping, in->agent_version,
+	};
+	size_t i;
+
+	buf_reset(b);
+	for (i = 0; i < 15; i++)
+		rec_str(b, f[i], strlen(f[i]));
+	rec_i64(b, in->last_ping);
+	rec_i64(b, in->fetched_at);
+	rec_u32(b, in->ntags);
+	for (i = 0; i < in->ntags; i++) {
+		rec_str(b, in->tags[i].key, strlen(in->tags[i].key));
+		rec_str(b, in->tags[i].value, strlen(in->tags[i].value));
+	}
+}
+
+/* Sets the rec of the row with id to p[0..len), with SQLite directly. */
+static void
+raw_set_rec(sqlite3 *db, const char *id, const void *p, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE instances SET rec ="
+	    " ?1 WHERE id = ?2", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, len ? p : "", (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(st);
+}
+
+/* Loads c expecting nskipped rows skipped (and the notice that says so,
+ * or none). */
+static void
+load_skipping(struct cache *c, struct fleet_instance **v, size_t *n,
+    size_t nskipped)
+{
+	char *notice;
+	char *want;
+
+	load_ok(c, v, n);
+	notice = cache_take_notice(c);
+	if (nskipped == 0) {
+		if (notice != NULL)
+			fail_msg("unexpected notice: %s", notice);
+		return;
+	}
+	assert_non_null(notice);
+	want = xasprintf(" %zu cached row%s unreadable and skipped; run "
+	    "patchdeck sync", nskipped, nskipped == 1 ? " was" : "s were");
+	if (strstr(notice, want) == NULL)
+		fail_msg("notice %s: wanted %s", notice, want);
+	free(want);
+	free(notice);
+	assert_null(cache_take_notice(c));
+}
+
 /* Tests. */
 
 static void
@@ -564,94 +661,176 @@ test_nul_in_stored_value(void **state)
 	char *path = tmp_path("nul.db");
 	struct cache *c;
 	struct fleet_instance *v, *got;
-	size_t n;
+	struct buf rec;
+	sqlite3 *db = NULL;
+	size_t n, b;
 
 	(void)state;
 	c = open_ok(path);
-	v = make_fleet("111111111111", 1, 1, 2);
-	replace_ok(c, "t", "111111111111", v, 1, 1);
+	v = make_fleet("111111111111", 2, 1, 2);
+	replace_ok(c, "t", "111111111111", v, 2, 1);
 	cache_close(c);
-	/* k = "a\0b", k2 = U+1F600 "\n": a NUL ends the C string. */
-	raw_exec(path, "UPDATE instances SET name = x'410042', tags ="
-	    " x'02000000' || x'01000000' || x'6b' || x'03000000' || x'610062'"
-	    " || x'02000000' || x'6b32' || x'05000000' || x'f09f98800a'");
+	/* The rec we write is the one the cache wrote. */
+	buf_init(&rec);
+	v[0].fetched_at = 1;
+	rec_build(&rec, &v[0]);
+	v[0].fetched_at = 0;
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM instances"
+	    " WHERE row = 1 AND typeof(rec) = 'blob'"), 1);
+	{
+		sqlite3_stmt *st = NULL;
+
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT rec FROM"
+		    " instances ORDER BY row LIMIT 1", -1, &st, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_bytes(st, 0), (int)rec.len);
+		assert_memory_equal(sqlite3_column_blob(st, 0), rec.data,
+		    rec.len);
+		sqlite3_finalize(st);
+	}
+
+	/* name = "A\0B", tag k = "a\0b", k2 = U+1F600 "\n". */
+	buf_reset(&rec);
+	{
+		const char *const f[15] = { v[0].id, v[0].account,
+		    v[0].region, "A\0B", "running", "", "", "", "", "", "", "",
+		    "", "", "3.0" };
+		size_t lens[15], i;
+
+		for (i = 0; i < 15; i++)
+			lens[i] = i == 3 ? 3 : strlen(f[i]);
+		for (i = 0; i < 15; i++)
+			rec_str(&rec, f[i], lens[i]);
+	}
+	rec_i64(&rec, -7);
+	rec_i64(&rec, 99);
+	rec_u32(&rec, 2);
+	rec_str(&rec, "k", 1);
+	rec_str(&rec, "a\0b", 3);
+	rec_str(&rec, "k2", 2);
+	rec_str(&rec, "\xf0\x9f\x98\x80\n", 5);
+	raw_set_rec(db, v[0].id, rec.data, rec.len);
 	c = open_ok(path);
-	load_ok(c, &got, &n);
-	assert_int_equal(n, 1);
+	load_skipping(c, &got, &n, 0);
+	assert_int_equal(n, 2);
 	assert_int_equal(got[0].ntags, 2);
 	assert_string_equal(got[0].tags[0].key, "k");
 	assert_string_equal(got[0].tags[0].value, "a");
 	assert_string_equal(got[0].tags[1].key, "k2");
 	assert_string_equal(got[0].tags[1].value, "\xf0\x9f\x98\x80\n");
 	assert_string_equal(got[0].name, "A");
+	assert_string_equal(got[0].agent_version, "3.0");
+	assert_string_equal(got[0].type, "");
+	assert_int_equal(got[0].last_ping, -7);
+	assert_int_equal(got[0].fetched_at, 99);
+	assert_same_instance(&got[1], &v[1]);
 	cache_instances_free(got, n);
 	cache_close(c);
 
-	/* Not a blob of ours (old JSON text, cut short, bytes left over, a
-	 * length past the end): the row loads with no tags. */
+	/* Not a rec of ours (old JSON text, empty, cut short, bytes left
+	 * over, a length past the end or a limit): the row is skipped, the
+	 * other loads, and the notice says so. */
 	{
 		static const char *const bad[] = {
 			"'{\"a\":\"1\",\"b\":\"2\"}'",
-			"'{}'",
 			"x''",
-			"x'020000'",
-			"x'0100000001000000'",
-			"x'01000000010000006b0200000061'",
-			"x'01000000010000006b010000006100'",
-			"x'01000000ffffffff6b0100000061'",
-			"x'00000000' || x'00'",
-			"x'e9030000'",
 			"zeroblob(0)",
 			"42",
+			"x'020000'",
+			"zeroblob(15 * 4 + 16)",		/* no tag count */
+			"zeroblob(15 * 4 + 16 + 4) || x'00'",	/* left over */
+			"zeroblob(15 * 4 + 16) || x'e9030000'",	/* 1001 tags */
+			("zeroblob(15 * 4 + 16) || x'01000000ffffffff6b01000000"
+			"61'"),
+			"zeroblob(15 * 4 + 16) || x'01000000010000006b0200000061'",
+			"x'ffffffff' || zeroblob(15 * 4 + 16)",
+			/* a 65537-byte id, whole */
+			"x'01000100' || zeroblob(65537 + 14 * 4 + 16 + 4)",
 		};
-		size_t b;
 		char *sql;
 
+		/* Sanity: all zeros is a valid empty instance. */
+		raw_exec(path, "UPDATE instances SET rec = zeroblob(15 * 4 +"
+		    " 16 + 4) WHERE row = 1");
+		c = open_ok(path);
+		load_skipping(c, &got, &n, 0);
+		assert_int_equal(n, 2);
+		assert_string_equal(got[0].id, "");
+		assert_int_equal(got[0].ntags, 0);
+		cache_instances_free(got, n);
+		cache_close(c);
+		/* And a 65536-byte id is within the limit. */
+		raw_exec(path, "UPDATE instances SET rec = x'00000100' ||"
+		    " zeroblob(65536 + 14 * 4 + 16 + 4) WHERE row = 1");
+		c = open_ok(path);
+		load_skipping(c, &got, &n, 0);
+		assert_int_equal(n, 2);
+		cache_instances_free(got, n);
+		cache_close(c);
 		for (b = 0; b < sizeof bad / sizeof bad[0]; b++) {
-			sql = xasprintf("UPDATE instances SET tags = %s",
-			    bad[b]);
+			sql = xasprintf("UPDATE instances SET rec = %s"
+			    " WHERE row = 1", bad[b]);
 			raw_exec(path, sql);
 			free(sql);
 			c = open_ok(path);
-			load_ok(c, &got, &n);
-			assert_int_equal(n, 1);
-			if (got[0].ntags != 0)
-				fail_msg("tags %s: %zu tags", bad[b],
-				    got[0].ntags);
-			assert_null(got[0].tags);
-			assert_string_equal(got[0].id, v[0].id);
-			assert_string_equal(got[0].agent_version,
-			    v[0].agent_version);
+			load_skipping(c, &got, &n, 1);
+			if (n != 1)
+				fail_msg("rec %s: %zu rows", bad[b], n);
+			assert_same_instance(&got[0], &v[1]);
 			cache_instances_free(got, n);
 			cache_close(c);
 		}
 	}
-	cache_instances_free(v, 1);
+	sqlite3_close(db);
+	buf_free(&rec);
+	cache_instances_free(v, 2);
 	free(path);
 }
 
-/* Every cut and many single-byte changes of a valid blob: each loads as
- * a valid blob or as no tags, never reading past the column (ASan). */
+/* Every cut and many single-byte changes of a valid rec: each row loads
+ * as a valid rec or is skipped (and counted), never reading past the
+ * column (ASan). */
 static void
-test_tags_blob_mutations(void **state)
+test_rec_mutations(void **state)
 {
-	static const unsigned char good[] = {
-		3, 0, 0, 0,
-		1, 0, 0, 0, 'a', 2, 0, 0, 0, 'x', 'y',
-		0, 0, 0, 0, 0, 0, 0, 0,
-		2, 0, 0, 0, 'k', 'k', 1, 0, 0, 0, 0xff,
-	};
 	static const unsigned char vals[] = { 0, 1, 3, 0x7f, 0x80, 0xff };
 	char *path = tmp_path("mut.db");
 	struct cache *c;
-	struct fleet_instance *v, *got;
-	unsigned char blob[sizeof good];
+	struct fleet_instance *v, *got, in;
+	struct fleet_tag tags[3] = {
+		{ "a", "xy" }, { "", "" }, { "kk", "\xff" },
+	};
+	struct buf good;
+	unsigned char *blob;
 	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	size_t n, i, j, row, nrows;
+	size_t n, i, j, row, nrows, total, len, ok;
+	char *notice;
 
 	(void)state;
-	nrows = (sizeof good + 1) + sizeof good * sizeof vals;
+	memset(&in, 0, sizeof in);
+	in.id = "i-1";
+	in.account = "1";
+	in.region = "r";
+	in.name = "nm";
+	in.state = in.type = in.platform = in.platform_name = "";
+	in.platform_version = in.private_ip = in.public_ip = in.az = "";
+	in.launch_time = in.ping = in.agent_version = "";
+	in.state = "s";
+	in.az = "z";
+	in.last_ping = 0x0102030405060708LL;
+	in.fetched_at = -2;
+	in.tags = tags;
+	in.ntags = 3;
+	buf_init(&good);
+	rec_build(&good, &in);
+	total = good.len;		/* every string byte is counted here */
+	blob = xmalloc(good.len + 1);
+
+	/* Rows: every cut (0 .. len - 1), the whole rec, the rec with a
+	 * byte more, then each byte set to each of vals. */
+	nrows = good.len + 2 + good.len * sizeof vals;
 	c = open_ok(path);
 	v = make_fleet("111111111111", nrows, 1, 1);
 	replace_ok(c, "t", "111111111111", v, nrows, 1);
@@ -659,60 +838,153 @@ test_tags_blob_mutations(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
 	    SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE instances SET tags ="
-	    " ?1 WHERE id = ?2", -1, &st, NULL), SQLITE_OK);
 	row = 0;
-	/* Rows 0..len: good cut to i bytes (row len: whole). */
-	for (i = 0; i <= sizeof good; i++, row++) {
-		sqlite3_bind_blob(st, 1, i ? good : blob, (int)i,
-		    SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, v[row].id, -1, SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-		sqlite3_reset(st);
-	}
-	for (i = 0; i < sizeof good; i++) {
+	for (i = 0; i < good.len; i++, row++)
+		raw_set_rec(db, v[row].id, good.data, i);
+	raw_set_rec(db, v[row++].id, good.data, good.len);
+	memcpy(blob, good.data, good.len);
+	blob[good.len] = 0;
+	raw_set_rec(db, v[row++].id, blob, good.len + 1);
+	for (i = 0; i < good.len; i++) {
 		for (j = 0; j < sizeof vals; j++, row++) {
-			memcpy(blob, good, sizeof good);
+			memcpy(blob, good.data, good.len);
 			blob[i] = vals[j];
-			sqlite3_bind_blob(st, 1, blob, sizeof blob,
-			    SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, v[row].id, -1,
-			    SQLITE_STATIC);
-			assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-			sqlite3_reset(st);
+			raw_set_rec(db, v[row].id, blob, good.len);
 		}
 	}
-	sqlite3_finalize(st);
+	assert_int_equal(row, nrows);
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
 
 	c = open_ok(path);
 	load_ok(c, &got, &n);
-	assert_int_equal(n, nrows);
-	for (i = 0; i < n; i++) {
-		if (i < sizeof good) {
-			assert_int_equal(got[i].ntags, 0);
-			continue;
-		}
-		assert_true(got[i].ntags == 0 || got[i].ntags <= 3);
-		for (j = 0; j < got[i].ntags; j++)
-			assert_true(strlen(got[i].tags[j].key) +
-			    strlen(got[i].tags[j].value) < sizeof good);
-		assert_string_equal(got[i].id, v[i].id);
+	/* The cuts and the longer one are all skipped; the whole one is
+	 * the first row loaded. */
+	assert_true(n >= 1 && n <= nrows - good.len - 1);
+	notice = cache_take_notice(c);
+	assert_non_null(notice);
+	{
+		char *want = xasprintf(" %zu cached rows were unreadable",
+		    nrows - n);
+
+		if (strstr(notice, want) == NULL)
+			fail_msg("notice %s: wanted %s", notice, want);
+		free(want);
 	}
-	/* The whole blob: "a"="xy", ""="", "kk"="\xff". */
-	row = sizeof good;
-	assert_int_equal(got[row].ntags, 3);
-	assert_string_equal(got[row].tags[0].key, "a");
-	assert_string_equal(got[row].tags[0].value, "xy");
-	assert_string_equal(got[row].tags[1].key, "");
-	assert_string_equal(got[row].tags[1].value, "");
-	assert_string_equal(got[row].tags[2].key, "kk");
-	assert_string_equal(got[row].tags[2].value, "\xff");
+	free(notice);
+	assert_string_equal(got[0].id, "i-1");
+	assert_string_equal(got[0].name, "nm");
+	assert_string_equal(got[0].state, "s");
+	assert_string_equal(got[0].az, "z");
+	assert_string_equal(got[0].type, "");
+	assert_int_equal(got[0].last_ping, 0x0102030405060708LL);
+	assert_int_equal(got[0].fetched_at, -2);
+	assert_int_equal(got[0].ntags, 3);
+	assert_string_equal(got[0].tags[0].key, "a");
+	assert_string_equal(got[0].tags[0].value, "xy");
+	assert_string_equal(got[0].tags[1].key, "");
+	assert_string_equal(got[0].tags[1].value, "");
+	assert_string_equal(got[0].tags[2].key, "kk");
+	assert_string_equal(got[0].tags[2].value, "\xff");
+	/* What loads stays inside the rec. */
+	ok = 0;
+	for (i = 0; i < n; i++) {
+		const char *const f[15] = { got[i].id, got[i].account,
+		    got[i].region, got[i].name, got[i].state, got[i].type,
+		    got[i].platform, got[i].platform_name,
+		    got[i].platform_version, got[i].private_ip,
+		    got[i].public_ip, got[i].az, got[i].launch_time,
+		    got[i].ping, got[i].agent_version };
+
+		len = 0;
+		for (j = 0; j < 15; j++)
+			len += strlen(f[j]);
+		assert_true(got[i].ntags <= 3);
+		for (j = 0; j < got[i].ntags; j++)
+			len += strlen(got[i].tags[j].key) +
+			    strlen(got[i].tags[j].value);
+		assert_true(len < total);
+		ok += got[i].ntags == 3 && strcmp(got[i].name, "nm") == 0;
+	}
+	/* Changing a string's content or an i64 keeps the rec valid. */
+	assert_true(ok > 1);
 	cache_instances_free(got, n);
 	cache_close(c);
 	cache_instances_free(v, nrows);
+	buf_free(&good);
+	free(blob);
+	free(path);
+}
+
+/* A version 1 file: its instances are dropped, the targets kept with
+ * last_ok 0 (shown as never synced), inside the migration transaction. */
+static void
+test_migrate_from_v1(void **state)
+{
+	char *path = tmp_path("v1.db");
+	struct cache *c;
+	struct cache_target *t;
+	struct fleet_instance *v, *got;
+	size_t n, nt;
+	char *err = NULL;
+
+	(void)state;
+	c = open_ok(path);
+	v = make_fleet("111111111111", 3, 1, 2);
+	replace_ok(c, "prod", "111111111111", v, 3, 1000);
+	cache_close(c);
+	/* Back to the version 1 instances table, with a row in it. */
+	raw_exec(path, "DROP TABLE instances;"
+	    "CREATE TABLE instances ("
+	    "  row INTEGER PRIMARY KEY,"
+	    "  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,"
+	    "  account TEXT NOT NULL DEFAULT '', region TEXT NOT NULL DEFAULT '',"
+	    "  id TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',"
+	    "  state TEXT NOT NULL DEFAULT '', type TEXT NOT NULL DEFAULT '',"
+	    "  platform TEXT NOT NULL DEFAULT '',"
+	    "  platform_name TEXT NOT NULL DEFAULT '',"
+	    "  platform_version TEXT NOT NULL DEFAULT '',"
+	    "  private_ip TEXT NOT NULL DEFAULT '',"
+	    "  public_ip TEXT NOT NULL DEFAULT '', az TEXT NOT NULL DEFAULT '',"
+	    "  launch_time TEXT NOT NULL DEFAULT '',"
+	    "  ping TEXT NOT NULL DEFAULT '',"
+	    "  agent_version TEXT NOT NULL DEFAULT '',"
+	    "  last_ping INTEGER NOT NULL DEFAULT 0,"
+	    "  fetched_at INTEGER NOT NULL DEFAULT 0,"
+	    "  tags BLOB NOT NULL DEFAULT x'00000000',"
+	    "  window_tag TEXT NOT NULL DEFAULT '',"
+	    "  owner_tag TEXT NOT NULL DEFAULT '',"
+	    "  UNIQUE (id, account, region, target));"
+	    "CREATE INDEX instances_target ON instances(target);"
+	    "CREATE INDEX instances_state ON instances(state);"
+	    "CREATE INDEX instances_ping ON instances(ping);"
+	    "CREATE INDEX instances_window ON instances(window_tag);"
+	    "CREATE INDEX instances_owner ON instances(owner_tag);"
+	    "INSERT INTO instances (target, id) VALUES ('prod', 'i-old');"
+	    "PRAGMA user_version = 1");
+	c = open_ok(path);
+	assert_int_equal(raw_int(path, "PRAGMA user_version"), 2);
+	load_skipping(c, &got, &n, 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(cache_targets(c, 5000, &t, &nt, &err), 0);
+	assert_int_equal(nt, 1);
+	assert_string_equal(t[0].name, "prod");
+	assert_int_equal(t[0].last_ok, 0);
+	assert_int_equal(t[0].last_attempt, 1000);
+	assert_int_equal(t[0].age, -1);
+	assert_int_equal(t[0].ninstances, 0);
+	cache_targets_free(t, nt);
+	/* The next sync refills it. */
+	replace_ok(c, "prod", "111111111111", v, 3, 2000);
+	load_skipping(c, &got, &n, 0);
+	assert_int_equal(n, 3);
+	assert_same_instance(&got[2], &v[2]);
+	cache_instances_free(got, n);
+	cache_close(c);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM pragma_table_info"
+	    "('instances') WHERE name IN ('tags', 'type', 'az')"), 0);
+	cache_instances_free(v, 3);
 	free(path);
 }
 
@@ -762,6 +1034,26 @@ test_tags_limits(void **state)
 	assert_int_equal(cache_replace_target(c, "t", "111111111111",
 	    "eu-west-1", v, 2, 2, &err), -1);
 	assert_non_null(strstr(err, "1001 tags"));
+	free(err);
+	err = NULL;
+	v[0].ntags--;
+	/* A string field: 64 KiB is stored, one byte more is an error. */
+	big = xmalloc(CACHE_FIELD_MAX_LEN + 2);
+	memset(big, 'n', CACHE_FIELD_MAX_LEN + 1);
+	big[CACHE_FIELD_MAX_LEN + 1] = '\0';
+	free(v[1].platform_name);
+	v[1].platform_name = xstrdup(big + 1);
+	replace_ok(c, "t", "111111111111", v, 2, 1);
+	load_ok(c, &got, &n);
+	assert_int_equal(n, 2);
+	assert_same_instance(&got[1], &v[1]);
+	cache_instances_free(got, n);
+	free(v[1].platform_name);
+	v[1].platform_name = big;
+	v[0].ntags++;
+	assert_int_equal(cache_replace_target(c, "t", "111111111111",
+	    "eu-west-1", v + 1, 1, 2, &err), -1);
+	assert_non_null(strstr(err, "longer than 65536 bytes"));
 	free(err);
 	load_ok(c, &got, &n);
 	assert_int_equal(n, 2);
@@ -817,9 +1109,9 @@ test_tag_columns(void **state)
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM instances WHERE"
 	    " target = 'b' AND window_tag = CAST(x'781b5b33316dff225c' AS"
 	    " TEXT)"), 1);
-	/* Not JSON: a blob of our own. */
+	/* Not JSON: a rec of our own, starting with the id's length. */
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM instances WHERE"
-	    " typeof(tags) = 'blob' AND substr(tags, 1, 4) = x'03000000'"),
+	    " typeof(rec) = 'blob' AND substr(rec, 1, 6) = x'13000000692d'"),
 	    16);
 	cache_instances_free(v, 8);
 	free(path);
@@ -1286,6 +1578,12 @@ test_corrupt_wrong_schema(void **state)
 	    " target TEXT); PRAGMA user_version = 1");
 	check_moved_aside(path, "missing column");
 	free(path);
+	path = tmp_path("column2.db");
+	fill_real_cache(path, 3);
+	raw_exec(path, "DROP INDEX instances_ping;"
+	    " ALTER TABLE instances DROP COLUMN ping");
+	check_moved_aside(path, "missing column");
+	free(path);
 }
 
 /* A corrupt file whose name is taken already: the next name is used. */
@@ -1659,7 +1957,8 @@ main(void)
 		cmocka_unit_test(test_roundtrip_hostile),
 		cmocka_unit_test(test_null_fields),
 		cmocka_unit_test(test_nul_in_stored_value),
-		cmocka_unit_test(test_tags_blob_mutations),
+		cmocka_unit_test(test_rec_mutations),
+		cmocka_unit_test(test_migrate_from_v1),
 		cmocka_unit_test(test_tags_limits),
 		cmocka_unit_test(test_tag_columns),
 		cmocka_unit_test(test_replace_one_target),

@@ -149,6 +149,14 @@ app_reload(struct app *a, struct ui *ui)
 	}
 	view_instances_select(base_self, cur);
 	a->loaded_ms = util_now_ms();
+	{
+		char *notice = cache_take_notice(a->cache);
+
+		if (notice != NULL) {
+			ui_message(ui, 1, "%s", notice);
+			free(notice);
+		}
+	}
 	free(filter);
 	free(cur);
 	for (i = 0; i < nmarked; i++)
@@ -202,6 +210,13 @@ tick(struct ui *ui, void *arg)
 {
 	struct app *a = arg;
 
+	/* What the cache noticed at the first load (rows skipped, a corrupt
+	 * file moved aside) comes onto the screen once. */
+	if (a->notice != NULL) {
+		ui_message(ui, 1, "%s", a->notice);
+		free(a->notice);
+		a->notice = NULL;
+	}
 	if (a->next_refresh_ms > 0 && util_now_ms() >= a->next_refresh_ms)
 		app_refresh(a, ui);
 }
@@ -281,6 +296,7 @@ app_run(struct cli *g, int max_frames)
 	}
 	a.net = net_new();
 	a.loaded_ms = util_now_ms();
+	a.notice = cache_take_notice(a.cache);
 	base = view_instances_new(&a, &base_self);
 
 	memset(&o, 0, sizeof o);
@@ -312,6 +328,7 @@ app_run(struct cli *g, int max_frames)
 out:
 	inventory_free(&a.inv);
 	free(a.targets);
+	free(a.notice);
 	free(a.last_error);
 	cache_close(a.cache);
 	config_free(&a.cfg);

@@ -29,6 +29,7 @@ struct app {
 	long long next_refresh_ms;	/* automatic refresh; 0 off */
 	int read_only;
 	char *targets;			/* "prod/us-east-1, ..." for the status */
+	char *notice;			/* from the first load, shown once */
 };
 
 /* Starts a refresh in the background unless one runs. */

@@ -133,3 +133,14 @@ cli_no_args(const char *cmd, const char *usage, int argc, char **argv)
 	fputs(usage, stderr);
 	return EXIT_USAGE;
 }
+
+void
+cli_cache_notice(struct cache *c)
+{
+	char *notice = cache_take_notice(c);
+
+	if (notice != NULL) {
+		cli_err("%s", notice);
+		free(notice);
+	}
+}

@@ -60,6 +60,9 @@ int cli_load_config(const struct cli *g, struct config *c);
 /* The cache (--cache or the default), saying on stderr when a corrupt one
  * was moved aside; -1 after saying why it cannot be opened. */
 int cli_open_cache(const struct cli *g, struct cache **out);
+/* Says on stderr what the cache noticed since (rows it had to skip, a
+ * corrupt file moved aside), if anything. */
+void cli_cache_notice(struct cache *c);
 
 int cli_doctor(struct cli *g, int argc, char **argv);
 int cli_sync(struct cli *g, int argc, char **argv);

@@ -515,6 +515,7 @@ cli_instances(struct cli *g, int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_CONFIG;
 	}
+	cli_cache_notice(cache);
 	for (k = 0; k < nopts; k++) {
 		char *cmd;
 		int r;

@@ -138,6 +138,7 @@ cli_windows(struct cli *g, int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_CONFIG;
 	}
+	cli_cache_notice(cache);
 	counts = inventory_window_counts(&inv);
 	occ = xcalloc(cfg.nwindows + 1, sizeof *occ);
 	for (i = 0; i < cfg.nwindows; i++) {

@@ -158,7 +158,7 @@ draw_side(struct vinst *v, int y, int x, int h)
 /* Which columns fit in width, at what widths; returns how many.  Columns
  * are taken in priority order; one that does not fit is skipped and the
  * smaller ones after it still get their chance.  Spare room widens the
- * name, then the owner. */
+ * name, then the owner, then the name again. */
 static int
 layout(int width, enum inv_col *cols, int *widths)
 {
@@ -186,8 +186,17 @@ layout(int width, enum inv_col *cols, int *widths)
 		take[COL_NAME] += grow;
 		used += grow;
 	}
-	if (used < width && take[COL_OWNER] > 0)
-		take[COL_OWNER] += width - used;
+	if (used < width && take[COL_OWNER] > 0) {
+		grow = width - used;
+		if (grow > 24)
+			grow = 24;
+		take[COL_OWNER] += grow;
+		used += grow;
+	}
+	/* A very wide terminal: the rest to the name, which is what long
+	 * values most often are. */
+	if (used < width && take[COL_NAME] > 0)
+		take[COL_NAME] += width - used;
 	k = 0;
 	for (i = 0; i < COL_COUNT; i++) {
 		if (take[i] > 0) {

@@ -43,6 +43,10 @@ static const struct command commands[] = {
 	    "assign or clear instances' maintenance window tag" },
 	{ "owner", cli_owner,
 	    "set or clear instances' owner tag" },
+	{ "exceptions", cli_exceptions,
+	    "request, approve, reject, revoke and list patch exceptions" },
+	{ "setup", cli_setup,
+	    "create the DynamoDB tables patchdeck needs (if missing)" },
 };
 
 static void

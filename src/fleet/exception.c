@@ -23,6 +23,7 @@ fleet_exception_done(struct fleet_exception *e)
 	free(e->status);
 	free(e->decided_by);
 	free(e->decided_at);
+	free(e->decision_reason);
 	memset(e, 0, sizeof *e);
 }
 

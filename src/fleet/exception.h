@@ -23,6 +23,7 @@ struct fleet_exception {
 	char *status;		/* PENDING, APPROVED, REJECTED, REVOKED */
 	char *decided_by;
 	char *decided_at;
+	char *decision_reason;	/* the approver's or rejecter's words */
 };
 
 #define FLEET_EXCEPTION_RANGE_LEN 22	/* YYYY-MM-DD..YYYY-MM-DD */

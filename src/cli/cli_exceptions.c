@@ -1,0 +1,802 @@
+/*
+ * cli_exceptions.c - `patchdeck exceptions request|approve|reject|revoke|
+ * list` (and `sync`, in cli_exsync.c): the exception records of
+ * ops/exceptions.h, in the exceptions table of the default session's
+ * account and region.
+ */
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache/cache.h"
+#include "fleet/date.h"
+#include "fleet/exception.h"
+#include "fleet/instance.h"
+#include "ops/audit.h"
+#include "ops/config.h"
+#include "ops/exceptions.h"
+#include "util/util.h"
+
+static const char exc_usage[] =
+    "usage: patchdeck [global options] exceptions request INSTANCE_ID\n"
+    "           --from YYYY-MM-DD --to YYYY-MM-DD --reason TEXT [--ticket T]\n"
+    "           [--force]\n"
+    "       patchdeck [global options] exceptions approve ID [--reason TEXT]\n"
+    "       patchdeck [global options] exceptions reject ID --reason TEXT\n"
+    "       patchdeck [global options] exceptions revoke ID [--reason TEXT]\n"
+    "       patchdeck [global options] exceptions list [--live] [--upcoming]\n"
+    "           [--expiring [DAYS]] [--pending] [--expired] [--rejected]\n"
+    "           [--revoked] [--all]\n"
+    "       patchdeck [global options] exceptions sync ...\n"
+    "\n"
+    "Patch exceptions: date ranges (UTC dates, both ends included) during\n"
+    "which an instance is left out of patching.  Records live in the\n"
+    "DynamoDB table exceptions_table (default patchdeck-exceptions) of the\n"
+    "default session's account and region (--profile/--region): the\n"
+    "operator's home account; `patchdeck setup` creates it.\n"
+    "\n"
+    "request   anyone; the instance must be in the cache (--force for one not\n"
+    "          yet synced); the range may not start in the past nor last\n"
+    "          longer than exception_max_days (default 90).  Prints the new\n"
+    "          exception's id alone on stdout.\n"
+    "approve   a PENDING one, with an optional reason; reject: with a reason.\n"
+    "          Never by the requester (the caller ARN from STS).  Of two\n"
+    "          people deciding at once exactly one succeeds; the other is\n"
+    "          told who decided, and when.\n"
+    "revoke    an APPROVED one.\n"
+    "list      scans the table (and stores the records in the cache);\n"
+    "          by default everything not expired, rejected or revoked.\n"
+    "          --expiring: live ones that end within DAYS (expiring_days,\n"
+    "          default 7).  --format table|json|csv.\n"
+    "\n"
+    "  --dry-run     print the DynamoDB write that would be made; make none\n"
+    "                (approve/reject/revoke still read the record and ask\n"
+    "                STS who you are; request makes no AWS call at all)\n"
+    "  --read-only   (or read_only = true) refuse every change, exit 1\n"
+    "\n"
+    "Each change is written to the audit log before and after it is made;\n"
+    "when the log cannot be written, nothing is changed.\n"
+    "\n"
+    "Exit status: 0 done, 1 refused or an AWS call failed, 2 bad arguments\n"
+    "or a request that does not validate, 3 configuration or credentials\n"
+    "unusable.\n";
+
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+/* "--opt VALUE" or "--opt=VALUE" at argv[*i]: 1 taken, 0 not this option,
+ * -1 missing value. */
+static int
+opt_value(int argc, char **argv, int *i, const char *opt, const char **out)
+{
+	size_t len = strlen(opt);
+
+	if (strncmp(argv[*i], opt, len) != 0)
+		return 0;
+	if (argv[*i][len] == '=') {
+		*out = argv[*i] + len + 1;
+		return 1;
+	}
+	if (argv[*i][len] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
+}
+
+static int
+refuse_read_only(const struct cli *g, const struct config *cfg,
+    const char *cmd)
+{
+	if (!g->read_only && !cfg->read_only)
+		return 0;
+	cli_err("%s: refused: patchdeck is in read-only mode (%s); no change "
+	    "was made", cmd, g->read_only ? "--read-only" :
+	    "read_only = true in the configuration");
+	return 1;
+}
+
+static struct fleet_date
+today_utc(void)
+{
+	return fleet_date_of_utc((long long)time(NULL));
+}
+
+static void
+print_call(const char *op, cJSON *body)
+{
+	char *text = cJSON_PrintUnformatted(body);
+
+	if (text == NULL)
+		util_fatal("out of memory (JSON)");
+	printf("would call: %s ", op);
+	cli_put(stdout, text);
+	putchar('\n');
+	free(text);
+}
+
+static int
+in_cache(const struct cli *g, const char *id, int *known)
+{
+	struct cache *cache = NULL;
+	struct fleet_instance *v = NULL;
+	size_t n = 0, i;
+	char *err = NULL;
+
+	*known = 0;
+	if (cli_open_cache(g, &cache) != 0)
+		return -1;
+	if (cache_load_instances(cache, &v, &n, &err) != 0) {
+		cli_err("exceptions request: %s", err);
+		free(err);
+		cache_close(cache);
+		return -1;
+	}
+	for (i = 0; i < n && !*known; i++)
+		*known = strcmp(v[i].id, id) == 0;
+	cache_instances_free(v, n);
+	cache_close(cache);
+	return 0;
+}
+
+static cJSON *
+record_details(const char *table, const struct fleet_exception *e)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	if (d == NULL)
+		util_fatal("out of memory (JSON)");
+	cJSON_AddStringToObject(d, "table", table);
+	cJSON_AddStringToObject(d, "exception_id", e->exception_id);
+	cJSON_AddStringToObject(d, "instance_id", e->instance_id);
+	return d;
+}
+
+static void
+add_outcome(cJSON *d, const char *outcome, const struct aws_error *ae,
+    const char *why)
+{
+	cJSON_AddStringToObject(d, "outcome", outcome);
+	if (ae != NULL && ae->code != NULL) {
+		cJSON_AddStringToObject(d, "code", ae->code);
+		cJSON_AddStringToObject(d, "message",
+		    ae->message ? ae->message : "");
+	}
+	if (why != NULL)
+		cJSON_AddStringToObject(d, "why", why);
+}
+
+static int
+do_request(struct cli *g, int argc, char **argv)
+{
+	const char *cmd = "exceptions request";
+	struct exceptions_request r;
+	struct fleet_exception e;
+	struct exceptions_ctx x;
+	struct config cfg;
+	struct audit *log = NULL;
+	struct aws_error ae;
+	char *err = NULL, *caller = NULL, *aid = NULL, *rnd;
+	char id[EXCEPTIONS_ID_LEN + 8], now[32];
+	int i, force = 0, known = 0, rc = EXIT_FAIL, t;
+	cJSON *d;
+
+	memset(&r, 0, sizeof r);
+	for (i = 2; i < argc; i++) {
+		if ((t = opt_value(argc, argv, &i, "--from", &r.starts)) ||
+		    (t = opt_value(argc, argv, &i, "--to", &r.ends)) ||
+		    (t = opt_value(argc, argv, &i, "--reason", &r.reason)) ||
+		    (t = opt_value(argc, argv, &i, "--ticket", &r.ticket))) {
+			if (t < 0) {
+				cli_err("%s: %s needs a value", cmd, argv[i]);
+				return EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--force") == 0) {
+			force = 1;
+		} else if (argv[i][0] != '-' && r.instance_id == NULL) {
+			r.instance_id = argv[i];
+		} else {
+			cli_err("%s: unexpected argument '%s'", cmd, argv[i]);
+			fputs(exc_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (r.instance_id == NULL) {
+		cli_err("%s: which instance? (exceptions request INSTANCE_ID "
+		    "--from ... --to ... --reason ...)", cmd);
+		return EXIT_USAGE;
+	}
+	if (cli_load_config(g, &cfg) != 0)
+		return EXIT_CONFIG;
+	if (refuse_read_only(g, &cfg, cmd)) {
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	if (!force && in_cache(g, r.instance_id, &known) != 0) {
+		config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (exceptions_validate(&r, today_utc(), cfg.exception_max_days,
+	    known, force, &err) != 0) {
+		cli_err("%s: %s", cmd, err);
+		free(err);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	rnd = audit_new_id();
+	exceptions_make_id((long long)time(NULL), rnd, id, sizeof id);
+	free(rnd);
+	exceptions_now_iso((long long)time(NULL), now, sizeof now);
+	memset(&e, 0, sizeof e);
+	e.instance_id = xstrdup(r.instance_id);
+	e.exception_id = xstrdup(id);
+	e.starts = xstrdup(r.starts);
+	e.ends = xstrdup(r.ends);
+	e.reason = xstrdup(r.reason);
+	e.ticket = r.ticket != NULL ? xstrdup(r.ticket) : NULL;
+	e.requested_at = xstrdup(now);
+	e.status = xstrdup("PENDING");
+	awserr_init(&ae);
+	memset(&x, 0, sizeof x);
+
+	if (g->dry_run) {
+		/* No AWS call at all: who the caller is is not asked. */
+		e.requested_by = xstrdup("(caller ARN from STS)");
+		d = exceptions_put_request(cfg.exceptions_table, &e);
+		print_call("PutItem", d);
+		cJSON_Delete(d);
+		printf("%s: dry run: 1 item would be written to %s; none "
+		    "was\n", cmd, cfg.exceptions_table);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (audit_open(&log, &err) != 0) {
+		cli_err("%s: refused: %s; no change is made without an audit "
+		    "record", cmd, err);
+		goto out;
+	}
+	if (exceptions_open(&x, g->profile, g->region, cfg.exceptions_table,
+	    &err) != 0) {
+		cli_err("%s: %s", cmd, err);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (exceptions_caller(&x, &caller, &err) != 0) {
+		cli_err("%s: %s", cmd, err);
+		goto out;
+	}
+	e.requested_by = xstrdup(caller);
+	aid = audit_new_id();
+	d = record_details(x.table, &e);
+	cJSON_AddItemToObject(d, "item", exceptions_to_item(&e));
+	if (exceptions_audit(log, aid, "intent", "exceptions.request", caller,
+	    d, &err) != 0) {
+		cli_err("%s: refused: audit log: %s; no change is made without "
+		    "an audit record", cmd, err);
+		goto out;
+	}
+	if (exceptions_put(&x, exceptions_put_request(x.table, &e), &ae) == 0)
+		rc = EXIT_OK;
+	d = record_details(x.table, &e);
+	add_outcome(d, rc == EXIT_OK ? "ok" : "failed", &ae, NULL);
+	if (exceptions_audit(log, aid, "result", "exceptions.request", caller,
+	    d, &err) != 0) {
+		cli_err("%s: the audit result could not be written (action id "
+		    "%s): %s", cmd, aid, err);
+		free(err);
+		err = NULL;
+		rc = EXIT_FAIL;
+	}
+	if (ae.code != NULL) {
+		char *m = awserr_format(&ae);
+
+		cli_err("%s: PutItem %s: %s", cmd, x.table, m);
+		free(m);
+	} else {
+		printf("%s\n", id);
+	}
+out:
+	free(err);
+	free(aid);
+	free(caller);
+	awserr_free(&ae);
+	fleet_exception_done(&e);
+	if (log != NULL)
+		audit_close(log);
+	exceptions_close(&x);
+	config_free(&cfg);
+	return rc;
+}
+
+static int
+do_decide(struct cli *g, enum exceptions_action a, int argc, char **argv)
+{
+	char cmd[40];
+	const char *reason = NULL, *id = NULL;
+	struct exceptions_ctx x;
+	struct config cfg;
+	struct audit *log = NULL;
+	struct fleet_exception *v = NULL, now_rec;
+	struct aws_error ae;
+	size_t n = 0;
+	char *err = NULL, *caller = NULL, *aid = NULL, *why = NULL;
+	char action[40], now[32];
+	int i, t, rc = EXIT_FAIL, found = 0;
+	cJSON *d;
+
+	snprintf(cmd, sizeof cmd, "exceptions %s", exceptions_action_name(a));
+	snprintf(action, sizeof action, "exceptions.%s",
+	    exceptions_action_name(a));
+	for (i = 2; i < argc; i++) {
+		if ((t = opt_value(argc, argv, &i, "--reason", &reason))) {
+			if (t < 0) {
+				cli_err("%s: --reason needs a value", cmd);
+				return EXIT_USAGE;
+			}
+		} else if (argv[i][0] != '-' && id == NULL) {
+			id = argv[i];
+		} else {
+			cli_err("%s: unexpected argument '%s'", cmd, argv[i]);
+			fputs(exc_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (id == NULL) {
+		cli_err("%s: which exception? (its id, as `exceptions list` "
+		    "shows it)", cmd);
+		return EXIT_USAGE;
+	}
+	if (a == EXC_REJECT && (reason == NULL ||
+	    reason[strspn(reason, " \t")] == '\0')) {
+		cli_err("%s: a reason is required (--reason TEXT)", cmd);
+		return EXIT_USAGE;
+	}
+	if (reason != NULL && strlen(reason) > EXCEPTIONS_MAX_TEXT) {
+		cli_err("%s: the reason is longer than %d bytes", cmd,
+		    EXCEPTIONS_MAX_TEXT);
+		return EXIT_USAGE;
+	}
+	if (cli_load_config(g, &cfg) != 0)
+		return EXIT_CONFIG;
+	if (refuse_read_only(g, &cfg, cmd)) {
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	awserr_init(&ae);
+	memset(&now_rec, 0, sizeof now_rec);
+	if (!g->dry_run && audit_open(&log, &err) != 0) {
+		cli_err("%s: refused: %s; no change is made without an audit "
+		    "record", cmd, err);
+		free(err);
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	if (exceptions_open(&x, g->profile, g->region, cfg.exceptions_table,
+	    &err) != 0) {
+		cli_err("%s: %s", cmd, err);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (exceptions_caller(&x, &caller, &err) != 0 ||
+	    exceptions_scan(&x, id, &v, &n, &err) != 0) {
+		cli_err("%s: %s", cmd, err);
+		goto out;
+	}
+	if (n == 0) {
+		cli_err("%s: no exception '%s' in %s", cmd, id, x.table);
+		goto out;
+	}
+	/* Refused at once when it is already plain; the conditional update
+	 * below still decides a race. */
+	if (strcmp(v[0].status ? v[0].status : "",
+	    exceptions_action_from(a)) != 0 || (a != EXC_REVOKE &&
+	    v[0].requested_by != NULL && strcmp(v[0].requested_by,
+	    caller) == 0)) {
+		why = exceptions_refusal(&v[0], a, caller);
+		cli_err("%s: refused: %s", cmd, why);
+		goto out;
+	}
+	exceptions_now_iso((long long)time(NULL), now, sizeof now);
+	if (g->dry_run) {
+		d = exceptions_update_request(x.table, &v[0], a, caller, now,
+		    reason);
+		print_call("UpdateItem", d);
+		cJSON_Delete(d);
+		printf("%s: dry run: 1 item would be updated in %s; none "
+		    "was\n", cmd, x.table);
+		rc = EXIT_OK;
+		goto out;
+	}
+	aid = audit_new_id();
+	d = record_details(x.table, &v[0]);
+	cJSON_AddStringToObject(d, "from", exceptions_action_from(a));
+	cJSON_AddStringToObject(d, "to", exceptions_action_to(a));
+	if (reason != NULL)
+		cJSON_AddStringToObject(d, "reason", reason);
+	if (exceptions_audit(log, aid, "intent", action, caller, d,
+	    &err) != 0) {
+		cli_err("%s: refused: audit log: %s; no change is made without "
+		    "an audit record", cmd, err);
+		goto out;
+	}
+	if (exceptions_update(&x, exceptions_update_request(x.table, &v[0], a,
+	    caller, now, reason), &ae) == 0) {
+		rc = EXIT_OK;
+	} else if (ae.code != NULL &&
+	    strcmp(ae.code, "ConditionalCheckFailedException") == 0) {
+		if (exceptions_get(&x, v[0].instance_id, v[0].exception_id,
+		    &now_rec, &found, &err) != 0) {
+			why = xasprintf("someone changed it meanwhile (and it "
+			    "cannot be read again: %s)", err);
+			free(err);
+			err = NULL;
+		} else {
+			why = exceptions_refusal(found ? &now_rec : NULL, a,
+			    caller);
+		}
+	}
+	d = record_details(x.table, &v[0]);
+	add_outcome(d, rc == EXIT_OK ? "ok" : why != NULL ? "refused" :
+	    "failed", why != NULL ? NULL : &ae, why);
+	if (exceptions_audit(log, aid, "result", action, caller, d,
+	    &err) != 0) {
+		cli_err("%s: the audit result could not be written (action id "
+		    "%s): %s", cmd, aid, err);
+		free(err);
+		err = NULL;
+		rc = EXIT_FAIL;
+	}
+	if (why != NULL) {
+		cli_err("%s: refused: %s", cmd, why);
+	} else if (ae.code != NULL) {
+		char *m = awserr_format(&ae);
+
+		cli_err("%s: UpdateItem %s: %s", cmd, x.table, m);
+		free(m);
+	} else {
+		cli_put(stdout, id);
+		printf(" (");
+		cli_put(stdout, v[0].instance_id);
+		printf(" %s..%s): %s\n", v[0].starts ? v[0].starts : "",
+		    v[0].ends ? v[0].ends : "", exceptions_action_to(a));
+	}
+out:
+	free(err);
+	free(why);
+	free(aid);
+	free(caller);
+	awserr_free(&ae);
+	fleet_exception_done(&now_rec);
+	exceptions_free(v, n);
+	if (log != NULL)
+		audit_close(log);
+	exceptions_close(&x);
+	config_free(&cfg);
+	return rc;
+}
+
+/* --- list ------------------------------------------------------------ */
+
+static const char *
+s0(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	const struct fleet_exception *p = a, *q = b;
+
+	return strcmp(s0(p->exception_id), s0(q->exception_id));
+}
+
+static void
+store(const struct cli *g, const char *table,
+    const struct fleet_exception *v, size_t n)
+{
+	struct cache *cache = NULL;
+	struct cache_exception *c;
+	char *err = NULL;
+	size_t i;
+
+	if (cli_open_cache(g, &cache) != 0)
+		return;
+	c = xcalloc(n ? n : 1, sizeof *c);
+	for (i = 0; i < n; i++) {
+		/* Borrowed: the cache copies what it stores. */
+		c[i].source = (char *)table;
+		c[i].instance_id = (char *)s0(v[i].instance_id);
+		c[i].exception_id = (char *)s0(v[i].exception_id);
+		c[i].starts = (char *)s0(v[i].starts);
+		c[i].ends = (char *)s0(v[i].ends);
+		c[i].reason = (char *)s0(v[i].reason);
+		c[i].ticket = (char *)s0(v[i].ticket);
+		c[i].requested_by = (char *)s0(v[i].requested_by);
+		c[i].requested_at = (char *)s0(v[i].requested_at);
+		c[i].status = (char *)s0(v[i].status);
+		c[i].decided_by = (char *)s0(v[i].decided_by);
+		c[i].decided_at = (char *)s0(v[i].decided_at);
+	}
+	if (cache_replace_exceptions(cache, table, c, n, (long long)time(NULL),
+	    &err) != 0) {
+		cli_err("exceptions list: the cache was not updated: %s", err);
+		free(err);
+	}
+	free(c);
+	cache_close(cache);
+}
+
+enum { F_LIVE = 1, F_UPCOMING = 2, F_PENDING = 4, F_EXPIRED = 8,
+	F_REJECTED = 16, F_REVOKED = 32, F_EXPIRING = 64, F_INVALID = 128,
+	F_ALL = 255 };
+
+static int
+selected(const struct fleet_exception *e, struct fleet_date today, int f,
+    int days)
+{
+	enum exceptions_category c = exceptions_category(e, today);
+	static const int bit[] = { F_LIVE, F_UPCOMING, F_PENDING, F_EXPIRED,
+	    F_REJECTED, F_REVOKED, F_INVALID };
+
+	if ((f & F_EXPIRING) && exceptions_is_expiring(e, today, days))
+		return 1;
+	return (f & bit[c]) != 0;
+}
+
+#define EXC_FIELDS(X) \
+	X(exception_id) X(instance_id) X(starts) X(ends) X(status) \
+	X(reason) X(ticket) X(requested_by) X(requested_at) X(decided_by) \
+	X(decided_at) X(decision_reason)
+
+static void
+print_json(const struct fleet_exception *const *sel, size_t n,
+    struct fleet_date today, int days)
+{
+	size_t i;
+
+	fputs("[", stdout);
+	for (i = 0; i < n; i++) {
+		const struct fleet_exception *e = sel[i];
+		cJSON *o = cJSON_CreateObject();
+		char *text;
+
+		if (o == NULL)
+			util_fatal("out of memory (JSON)");
+#define J(f) \
+		if (e->f != NULL) cJSON_AddStringToObject(o, #f, e->f); \
+		else cJSON_AddNullToObject(o, #f);
+		EXC_FIELDS(J)
+#undef J
+		cJSON_AddStringToObject(o, "category", exceptions_category_name(
+		    exceptions_category(e, today)));
+		cJSON_AddBoolToObject(o, "expiring",
+		    exceptions_is_expiring(e, today, days));
+		text = cJSON_PrintUnformatted(o);
+		if (text == NULL)
+			util_fatal("out of memory (JSON)");
+		printf("%s\n%s", i ? "," : "", text);
+		free(text);
+		cJSON_Delete(o);
+	}
+	fputs(n ? "\n]\n" : "]\n", stdout);
+}
+
+static void
+print_csv(const struct fleet_exception *const *sel, size_t n,
+    struct fleet_date today)
+{
+	struct buf line;
+	size_t i;
+
+	buf_init(&line);
+	fputs("exception_id,instance_id,starts,ends,status,category,reason,"
+	    "ticket,requested_by,requested_at,decided_by,decided_at,"
+	    "decision_reason\r\n", stdout);
+	for (i = 0; i < n; i++) {
+		const struct fleet_exception *e = sel[i];
+		const char *f[] = { e->exception_id, e->instance_id, e->starts,
+		    e->ends, e->status, exceptions_category_name(
+		    exceptions_category(e, today)), e->reason, e->ticket,
+		    e->requested_by, e->requested_at, e->decided_by,
+		    e->decided_at, e->decision_reason };
+		size_t k;
+
+		buf_reset(&line);
+		for (k = 0; k < sizeof f / sizeof f[0]; k++) {
+			if (k)
+				buf_putc(&line, ',');
+			cli_csv_field(&line, s0(f[k]));
+		}
+		buf_puts(&line, "\r\n");
+		fwrite(line.data, 1, line.len, stdout);
+	}
+	buf_free(&line);
+}
+
+/* s escaped, then blanks up to width w and one more. */
+static void
+put_pad(const char *s, int w)
+{
+	int len = (int)strlen(s);
+
+	cli_put(stdout, s);
+	printf("%*s ", len < w ? w - len : 0, "");
+}
+
+static void
+print_table(const struct fleet_exception *const *sel, size_t n,
+    struct fleet_date today, int days)
+{
+	size_t i;
+
+	printf("%-24s %-19s %-10s %-10s %-9s %-9s %s\n", "ID", "INSTANCE",
+	    "FROM", "TO", "STATUS", "CATEGORY", "REQUESTED BY / DECIDED BY / "
+	    "TICKET / REASON");
+	for (i = 0; i < n; i++) {
+		const struct fleet_exception *e = sel[i];
+		enum exceptions_category c = exceptions_category(e, today);
+		const char *cat = exceptions_category_name(c);
+
+		if (exceptions_is_expiring(e, today, days))
+			cat = "expiring";
+		/* Every column is outside text (the table is someone else's
+		 * to write), so every one is escaped. */
+		put_pad(s0(e->exception_id), 24);
+		put_pad(s0(e->instance_id), 19);
+		put_pad(s0(e->starts), 10);
+		put_pad(s0(e->ends), 10);
+		put_pad(s0(e->status), 9);
+		printf("%s\n", cat);
+		printf("    requested by ");
+		cli_put(stdout, s0(e->requested_by));
+		printf(" at ");
+		cli_put(stdout, s0(e->requested_at));
+		if (e->decided_by != NULL) {
+			printf("; decided by ");
+			cli_put(stdout, e->decided_by);
+			printf(" at ");
+			cli_put(stdout, s0(e->decided_at));
+		}
+		if (e->ticket != NULL) {
+			printf("; ticket ");
+			cli_put(stdout, e->ticket);
+		}
+		printf("\n    reason: ");
+		cli_put(stdout, s0(e->reason));
+		if (e->decision_reason != NULL) {
+			printf("\n    decision: ");
+			cli_put(stdout, e->decision_reason);
+		}
+		putchar('\n');
+	}
+	printf("%zu exception(s)\n", n);
+}
+
+static int
+do_list(struct cli *g, int argc, char **argv)
+{
+	const char *cmd = "exceptions list";
+	struct exceptions_ctx x;
+	struct config cfg;
+	struct fleet_exception *v = NULL;
+	const struct fleet_exception **sel = NULL;
+	struct fleet_date today = today_utc();
+	size_t n = 0, nsel = 0, i;
+	char *err = NULL;
+	int f = 0, days, rc = EXIT_FAIL;
+	long dflt_days = -1;
+
+	for (i = 2; i < (size_t)argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--live") == 0)
+			f |= F_LIVE;
+		else if (strcmp(a, "--upcoming") == 0)
+			f |= F_UPCOMING;
+		else if (strcmp(a, "--pending") == 0)
+			f |= F_PENDING;
+		else if (strcmp(a, "--expired") == 0)
+			f |= F_EXPIRED;
+		else if (strcmp(a, "--rejected") == 0)
+			f |= F_REJECTED;
+		else if (strcmp(a, "--revoked") == 0)
+			f |= F_REVOKED;
+		else if (strcmp(a, "--all") == 0)
+			f |= F_ALL;
+		else if (strcmp(a, "--expiring") == 0) {
+			f |= F_EXPIRING;
+			if (i + 1 < (size_t)argc && argv[i + 1][0] >= '0' &&
+			    argv[i + 1][0] <= '9') {
+				char *end;
+
+				dflt_days = strtol(argv[i + 1], &end, 10);
+				if (*end != '\0' || dflt_days > 3650) {
+					cli_err("%s: --expiring takes a number "
+					    "of days, not '%s'", cmd,
+					    argv[i + 1]);
+					return EXIT_USAGE;
+				}
+				i++;
+			}
+		} else {
+			cli_err("%s: unexpected argument '%s'", cmd, a);
+			fputs(exc_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (f == 0)
+		f = F_LIVE | F_UPCOMING | F_PENDING | F_INVALID;
+	if (cli_load_config(g, &cfg) != 0)
+		return EXIT_CONFIG;
+	days = dflt_days >= 0 ? (int)dflt_days : cfg.expiring_days;
+	if (exceptions_open(&x, g->profile, g->region, cfg.exceptions_table,
+	    &err) != 0) {
+		cli_err("%s: %s", cmd, err);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (exceptions_scan(&x, NULL, &v, &n, &err) != 0) {
+		cli_err("%s: %s", cmd, err);
+		goto out;
+	}
+	store(g, x.table, v, n);
+	qsort(v, n, sizeof *v, cmp_id);
+	sel = xcalloc(n ? n : 1, sizeof *sel);
+	for (i = 0; i < n; i++)
+		if (selected(&v[i], today, f, days))
+			sel[nsel++] = &v[i];
+	if (g->format == FORMAT_JSON)
+		print_json(sel, nsel, today, days);
+	else if (g->format == FORMAT_CSV)
+		print_csv(sel, nsel, today);
+	else
+		print_table(sel, nsel, today, days);
+	rc = EXIT_OK;
+out:
+	free(err);
+	free(sel);
+	exceptions_free(v, n);
+	exceptions_close(&x);
+	config_free(&cfg);
+	return rc;
+}
+
+int
+cli_exceptions(struct cli *g, int argc, char **argv)
+{
+	const char *sub = argc >= 2 ? argv[1] : "";
+
+	if (strcmp(sub, "sync") == 0)
+		return cli_exceptions_sync(g, argc - 1, argv + 1);
+	if (wants_help(argc, argv)) {
+		fputs(exc_usage, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "request") == 0)
+		return do_request(g, argc, argv);
+	if (strcmp(sub, "approve") == 0)
+		return do_decide(g, EXC_APPROVE, argc, argv);
+	if (strcmp(sub, "reject") == 0)
+		return do_decide(g, EXC_REJECT, argc, argv);
+	if (strcmp(sub, "revoke") == 0)
+		return do_decide(g, EXC_REVOKE, argc, argv);
+	if (strcmp(sub, "list") == 0)
+		return do_list(g, argc, argv);
+	cli_err("exceptions: expected request, approve, reject, revoke, list "
+	    "or sync");
+	fputs(exc_usage, stderr);
+	return EXIT_USAGE;
+}

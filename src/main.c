@@ -43,6 +43,10 @@ static const struct command commands[] = {
 	    "assign or clear instances' maintenance window tag" },
 	{ "owner", cli_owner,
 	    "set or clear instances' owner tag" },
+	/* Until the exception-records branch is merged, cli_exceptions (in
+	 * cli_exsync.c) knows only `sync`; its cli_exceptions.c takes over. */
+	{ "exceptions", cli_exceptions,
+	    "sync: make the exception tags follow the approved records" },
 };
 
 static void

@@ -67,5 +67,10 @@ int cli_instances(struct cli *g, int argc, char **argv);
 int cli_windows(struct cli *g, int argc, char **argv);
 int cli_window(struct cli *g, int argc, char **argv);
 int cli_owner(struct cli *g, int argc, char **argv);
+/* `exceptions sync` (cli_exsync.c).  cli_exceptions is a stand-in that
+ * dispatches only `sync`; the exception-records branch's cli_exceptions.c
+ * replaces it when merged and calls cli_exceptions_sync for `sync`. */
+int cli_exceptions_sync(struct cli *g, int argc, char **argv);
+int cli_exceptions(struct cli *g, int argc, char **argv);
 
 #endif

@@ -63,7 +63,9 @@ struct exsync_plan {
 	size_t nset, nchange, nremove, nunapproved;
 	size_t nlive;			/* instances with a live record */
 	size_t norphan_records;		/* records of no instance given */
-	struct tagging_plan calls;	/* CreateTags/DeleteTags, grouped */
+	/* CreateTags/DeleteTags, grouped: by target and region, then the
+	 * CreateTags by value, then the DeleteTags. */
+	struct tagging_plan calls;
 };
 
 /*

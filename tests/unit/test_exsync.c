@@ -420,8 +420,16 @@ grouped_by_value(void **state)
 	/* us-east-1 x 2 values, eu-west-1 x 1 value; one delete per region. */
 	assert_int_equal(creates, 3);
 	assert_int_equal(deletes, 2);
-	assert_string_equal(p.calls.calls[0].value, "2026-11-01..2026-11-30");
-	assert_int_equal(p.calls.calls[0].nids, 3);
+	/* Calls by target, region, then value, then the removal. */
+	assert_string_equal(p.calls.calls[0].region, "eu-west-1");
+	assert_int_equal(p.calls.calls[1].op, TAGGING_DELETE);
+	assert_string_equal(p.calls.calls[2].region, "us-east-1");
+	assert_string_equal(p.calls.calls[2].value, "2026-11-01..2026-11-30");
+	assert_int_equal(p.calls.calls[2].nids, 3);
+	assert_string_equal(p.calls.calls[2].ids[0], "i-a1");
+	assert_string_equal(p.calls.calls[2].ids[2], "i-a4");
+	assert_string_equal(p.calls.calls[3].value, "2026-11-02..2026-11-30");
+	assert_int_equal(p.calls.calls[4].op, TAGGING_DELETE);
 	exsync_plan_free(&p);
 	/* Chunked at max_ids. */
 	plan(&w, &p, 2);

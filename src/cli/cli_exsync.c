@@ -1,17 +1,589 @@
 /*
- * cli_exsync.c - placeholder for `patchdeck exceptions sync`, so that the
- * `exceptions` branch builds on its own.  The real command is written on
- * another branch in a file of this same name, which replaces this one
- * whole when the branches meet.
+ * cli_exsync.c - `patchdeck exceptions sync [--refresh]`: the PatchException
+ * tags made to follow the approved records (ops/exsync.h), and one SNS
+ * alert for tags no approval backs.  The job a scheduled Lambda did.
+ *
+ * The records are read from the exceptions table in the default session's
+ * account and region (--profile/--region, as `doctor`); the instances come
+ * from the cache (--refresh syncs first).  Tag calls go through
+ * ops/tagging.c (audited per target, refused in read-only mode); the SNS
+ * publish is audited too ("exceptions.alert": the topic and the ids).
+ *
+ * cli_exceptions.c dispatches `patchdeck exceptions sync` here.
  */
 #include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws/awserr.h"
+#include "aws/ddb.h"
+#include "aws/net.h"
+#include "aws/sns.h"
+#include "cache/cache.h"
+#include "fleet/exception.h"
+#include "ops/audit.h"
+#include "ops/config.h"
+#include "ops/exsync.h"
+#include "ops/session.h"
+#include "ops/sync.h"
+#include "ops/tagging.h"
+#include "util/util.h"
+
+static const char sync_usage[] =
+    "usage: patchdeck [global options] exceptions sync [--refresh]\n"
+    "\n"
+    "Makes the exception tag (PatchException, or [tags] exception) follow\n"
+    "the approved records of the exceptions table (exceptions_table, in the\n"
+    "account and region of --profile/--region):\n"
+    "  - an instance with a live approved record (starts <= today <= ends,\n"
+    "    UTC) gets STARTS..ENDS of that record (of several, the one ending\n"
+    "    last);\n"
+    "  - a tag on an instance with no live approved record is removed;\n"
+    "  - a tag that no approved record of the instance covers is\n"
+    "    \"unapproved\": it is removed (or set to the approved range) too, and\n"
+    "    one SNS message to sns_topic lists those instances with their\n"
+    "    owner.  A tag left by a revoked record goes without an alert.\n"
+    "Instances come from the local cache; --refresh runs `patchdeck sync`\n"
+    "first.  Tag calls are grouped by target, region and value (up to 1000\n"
+    "ids each).\n"
+    "\n"
+    "  --refresh     sync the inventory first\n"
+    "  --dry-run     print the differences and every call that would be\n"
+    "                made; make none (the table is still read)\n"
+    "  --read-only   (or read_only = true) refuse, exit 1\n"
+    "\n"
+    "Every change is audited (intent and result) before and after it is\n"
+    "made, the SNS alert included.\n"
+    "\n"
+    "Exit status: 0 in step (or brought in step), 1 a call failed (named)\n"
+    "or the change was refused, 2 bad arguments, 3 configuration, cache or\n"
+    "credentials unusable.\n";
+
+/* --- records ------------------------------------------------------------ */
+
+struct scan {
+	struct fleet_exception *v;
+	size_t n, cap;
+	int ended;
+	struct aws_error err;
+	int failed;
+};
+
+static char *
+dup_attr(const cJSON *item, const char *name)
+{
+	const char *s = ddb_item_s(item, name);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static int
+on_scan_page(void *arg, const cJSON *items)
+{
+	struct scan *s = arg;
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, items) {
+		struct fleet_exception *e;
+
+		if (s->n == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 256;
+			s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
+		}
+		e = &s->v[s->n++];
+		memset(e, 0, sizeof *e);
+		e->instance_id = dup_attr(it, "instance_id");
+		e->exception_id = dup_attr(it, "exception_id");
+		e->starts = dup_attr(it, "starts");
+		e->ends = dup_attr(it, "ends");
+		e->reason = dup_attr(it, "reason");
+		e->ticket = dup_attr(it, "ticket");
+		e->requested_by = dup_attr(it, "requested_by");
+		e->requested_at = dup_attr(it, "requested_at");
+		e->status = dup_attr(it, "status");
+		e->decided_by = dup_attr(it, "decided_by");
+		e->decided_at = dup_attr(it, "decided_at");
+		/* A record without an instance matches none. */
+		if (e->instance_id == NULL) {
+			fleet_exception_done(e);
+			s->n--;
+		}
+	}
+	return 0;
+}
+
+static void
+on_scan_end(void *arg, const struct aws_error *err)
+{
+	struct scan *s = arg;
+
+	s->ended = 1;
+	if (err != NULL) {
+		s->failed = 1;
+		awserr_copy(&s->err, err);
+	}
+}
+
+static void
+records_free(struct fleet_exception *v, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		fleet_exception_done(&v[k]);
+	free(v);
+}
+
+/* Every record of the table, every page.  -1 after saying why. */
+static int
+load_records(struct session *ss, const char *table,
+    struct fleet_exception **out, size_t *n)
+{
+	struct aws_client *c;
+	struct scan s;
+	cJSON *req;
+	char *err = NULL;
+
+	c = session_client(ss, "DYNAMODB", &err);
+	if (c == NULL) {
+		cli_err("exceptions sync: DynamoDB: %s", err);
+		free(err);
+		return -1;
+	}
+	memset(&s, 0, sizeof s);
+	awserr_init(&s.err);
+	req = cJSON_CreateObject();
+	if (req == NULL)
+		util_fatal("out of memory (JSON)");
+	cJSON_AddStringToObject(req, "TableName", table);
+	cJSON_AddTrueToObject(req, "ConsistentRead");
+	ddb_scan(c, req, on_scan_page, on_scan_end, &s);
+	net_run(ss->net, NULL);
+	if (!s.ended || s.failed) {
+		cli_err("exceptions sync: FAILED: DynamoDB Scan %s: %s: %s", table,
+		    s.ended ? s.err.code : "ended", s.ended ? s.err.message :
+		    "without an outcome");
+		awserr_free(&s.err);
+		records_free(s.v, s.n);
+		return -1;
+	}
+	awserr_free(&s.err);
+	*out = s.v;
+	*n = s.n;
+	return 0;
+}
+
+/* --- output ------------------------------------------------------------- */
+
+static void
+print_change(const struct exsync_change *c, const char *key)
+{
+	printf("%-6s ", exsync_kind_name(c->kind));
+	cli_put(stdout, c->inst->id);
+	printf(" (");
+	cli_put(stdout, c->inst->name);
+	printf(") ");
+	cli_put(stdout, c->target);
+	putchar('/');
+	cli_put(stdout, c->inst->region);
+	printf(" %s: ", key);
+	if (c->old_value != NULL) {
+		putchar('\'');
+		cli_put(stdout, c->old_value);
+		putchar('\'');
+	} else {
+		printf("(none)");
+	}
+	if (c->kind == EXSYNC_REMOVE) {
+		printf(" -> (removed)");
+	} else {
+		printf(" -> %s (record ", c->value);
+		cli_put(stdout, c->record->exception_id != NULL ?
+		    c->record->exception_id : "?");
+		putchar(')');
+	}
+	if (c->unapproved)
+		printf("  UNAPPROVED");
+	putchar('\n');
+}
+
+static void
+print_call(const struct tagging_call *c, const char *prefix)
+{
+	size_t k;
+
+	printf("%s%s ", prefix, tagging_op_name(c->op));
+	cli_put(stdout, c->target);
+	putchar('/');
+	cli_put(stdout, c->region);
+	putchar(' ');
+	cli_put(stdout, c->key);
+	if (c->op == TAGGING_CREATE) {
+		putchar('=');
+		cli_put(stdout, c->value);
+	}
+	printf(" on %zu instance(s):", c->nids);
+	for (k = 0; k < c->nids; k++) {
+		putchar(' ');
+		cli_put(stdout, c->ids[k]);
+	}
+	putchar('\n');
+}
+
+/* --- the SNS alert ------------------------------------------------------ */
+
+struct published {
+	int ended;
+	char *message_id;
+	struct aws_error err;
+	int failed;
+};
+
+static void
+on_published(void *arg, const char *message_id, const struct aws_error *err)
+{
+	struct published *p = arg;
+
+	p->ended = 1;
+	if (err != NULL) {
+		p->failed = 1;
+		awserr_copy(&p->err, err);
+	} else {
+		p->message_id = xstrdup(message_id != NULL ? message_id : "");
+	}
+}
+
+static cJSON *
+alert_entry(const char *id, const char *phase, const char *topic,
+    const char *subject, const struct exsync_plan *plan)
+{
+	cJSON *e = cJSON_CreateObject(), *ids;
+	size_t k;
+
+	if (e == NULL || (ids = cJSON_CreateArray()) == NULL)
+		util_fatal("out of memory (JSON)");
+	cJSON_AddStringToObject(e, "action_id", id);
+	cJSON_AddStringToObject(e, "phase", phase);
+	cJSON_AddStringToObject(e, "action", "exceptions.alert");
+	cJSON_AddFalseToObject(e, "dry_run");
+	cJSON_AddStringToObject(e, "op", "Publish");
+	cJSON_AddStringToObject(e, "topic", topic);
+	cJSON_AddStringToObject(e, "subject", subject);
+	for (k = 0; k < plan->nchanges; k++)
+		if (plan->changes[k].unapproved)
+			cJSON_AddItemToArray(ids, cJSON_CreateString(
+			    plan->changes[k].inst->id));
+	cJSON_AddItemToObject(e, "instances", ids);
+	return e;
+}
+
+/* Audited publish; 0 or -1 after saying why. */
+static int
+send_alert(struct session *ss, const char *topic, const char *subject,
+    const char *body, const struct exsync_plan *plan)
+{
+	struct audit *a = NULL;
+	struct aws_client *c;
+	struct published p;
+	cJSON *e;
+	char *id, *err = NULL;
+	int rc = -1;
+
+	if (audit_open(&a, &err) != 0) {
+		cli_err("exceptions sync: alert refused: %s; no message is "
+		    "sent without an audit record", err);
+		free(err);
+		return -1;
+	}
+	c = session_client(ss, "SNS", &err);
+	if (c == NULL) {
+		cli_err("exceptions sync: alert: SNS: %s", err);
+		free(err);
+		audit_close(a);
+		return -1;
+	}
+	id = audit_new_id();
+	e = alert_entry(id, "intent", topic, subject, plan);
+	if (audit_write(a, e, &err) != 0) {
+		cli_err("exceptions sync: alert refused: %s; no message is "
+		    "sent without an audit record", err);
+		free(err);
+		cJSON_Delete(e);
+		goto out;
+	}
+	cJSON_Delete(e);
+	memset(&p, 0, sizeof p);
+	awserr_init(&p.err);
+	sns_publish(c, topic, subject, body, on_published, &p);
+	net_run(ss->net, NULL);
+	e = alert_entry(id, "result", topic, subject, plan);
+	if (p.ended && !p.failed) {
+		cJSON_AddStringToObject(e, "outcome", "ok");
+		cJSON_AddStringToObject(e, "message_id", p.message_id);
+		printf("alert: published to ");
+		cli_put(stdout, topic);
+		printf(" (message ");
+		cli_put(stdout, p.message_id);
+		printf(")\n");
+		rc = 0;
+	} else {
+		cJSON_AddStringToObject(e, "outcome", "failed");
+		cJSON_AddStringToObject(e, "error_code",
+		    p.ended ? p.err.code : "ended");
+		cJSON_AddStringToObject(e, "error_message",
+		    p.ended ? p.err.message : "without an outcome");
+		cli_err("exceptions sync: FAILED: SNS Publish to %s: %s: %s",
+		    topic, p.ended ? p.err.code : "ended",
+		    p.ended ? p.err.message : "without an outcome");
+	}
+	if (audit_write(a, e, &err) != 0) {
+		cli_err("exceptions sync: alert: the result could not be "
+		    "audited: %s", err);
+		free(err);
+		rc = -1;
+	}
+	cJSON_Delete(e);
+	free(p.message_id);
+	awserr_free(&p.err);
+out:
+	free(id);
+	audit_close(a);
+	return rc;
+}
+
+/* --- the command -------------------------------------------------------- */
+
+static void
+on_sync_progress(void *arg, enum sync_event ev, const char *target,
+    size_t count, const char *code, const char *message)
+{
+	(void)arg;
+	(void)count;
+	if (ev == SYNC_FAILED)
+		cli_err("exceptions sync: refresh %s: FAILED: %s: %s (previous "
+		    "data kept)", target, code, message);
+}
+
+static int
+refresh(struct cli *g, const struct config *cfg, struct cache *cache)
+{
+	struct sync_opts o;
+	struct sync *s;
+	struct net *net;
+	char *err = NULL;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.cfg = cfg;
+	o.profile = g->profile;
+	o.region = g->region;
+	o.cache = cache;
+	o.progress = on_sync_progress;
+	net = net_new();
+	s = sync_start(net, &o, &err);
+	if (s == NULL) {
+		cli_err("exceptions sync: refresh: %s", err);
+		free(err);
+		net_free(net);
+		return -1;
+	}
+	net_run(net, NULL);
+	net_free(net);
+	rc = sync_failed_count(s) > 0 ? -1 : 0;
+	sync_free(s);
+	return rc;
+}
+
+static int
+run_sync(struct cli *g, int do_refresh)
+{
+	struct config cfg;
+	struct cache *cache = NULL;
+	struct session ss;
+	struct fleet_exception *recs = NULL;
+	struct fleet_instance *v = NULL;
+	struct cache_target *ts = NULL;
+	const struct fleet_instance **rows = NULL, **insts = NULL;
+	const char **targets = NULL;
+	struct tagging_items items;
+	struct exsync_plan plan;
+	size_t nrecs = 0, n = 0, nts = 0, i;
+	char *err = NULL, *subject = NULL, *body = NULL;
+	int rc = EXIT_FAIL, session_ok = 0, failed = 0;
+
+	memset(&items, 0, sizeof items);
+	memset(&plan, 0, sizeof plan);
+	memset(&ss, 0, sizeof ss);
+	if (cli_load_config(g, &cfg) != 0)
+		return EXIT_CONFIG;
+	if (!g->dry_run && (g->read_only || cfg.read_only)) {
+		cli_err("exceptions sync: refused: patchdeck is in read-only "
+		    "mode (%s); no change was made (--dry-run shows the "
+		    "differences)", g->read_only ? "--read-only" :
+		    "read_only = true in the configuration");
+		config_free(&cfg);
+		return EXIT_FAIL;
+	}
+	if (cli_open_cache(g, &cache) != 0) {
+		config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	if (do_refresh && refresh(g, &cfg, cache) != 0)
+		failed = 1;
+
+	if (session_open(&ss, g->profile, g->region, &err) != 0) {
+		cli_err("exceptions sync: %s", err);
+		free(err);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	session_ok = 1;
+	if (load_records(&ss, cfg.exceptions_table, &recs, &nrecs) != 0)
+		goto out;
+	if (cache_load_instances(cache, &v, &n, &err) != 0 ||
+	    cache_targets(cache, 0, &ts, &nts, &err) != 0) {
+		cli_err("exceptions sync: %s", err);
+		free(err);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	rows = xcalloc(n + 1, sizeof *rows);
+	for (i = 0; i < n; i++)
+		rows[i] = &v[i];
+	tagging_items_from_rows(&cfg, ts, nts, rows, n, NULL, &items);
+	insts = xcalloc(items.n + 1, sizeof *insts);
+	targets = xcalloc(items.n + 1, sizeof *targets);
+	for (i = 0; i < items.n; i++) {
+		insts[i] = rows[items.row[i]];
+		targets[i] = items.v[i].target;
+	}
+	exsync_plan_build(recs, nrecs, insts, targets, items.n,
+	    fleet_date_of_utc((long long)time(NULL)), cfg.tags.exception, 0,
+	    &plan);
+
+	for (i = 0; i < plan.nchanges; i++)
+		print_change(&plan.changes[i], cfg.tags.exception);
+	printf("exceptions sync: %zu record(s), %zu instance(s) with a live "
+	    "exception; %zu to set, %zu to change, %zu to remove, %zu "
+	    "unapproved", nrecs, plan.nlive, plan.nset, plan.nchange,
+	    plan.nremove, plan.nunapproved);
+	if (plan.norphan_records > 0)
+		printf("; %zu record(s) of instances not in the cache",
+		    plan.norphan_records);
+	putchar('\n');
+	exsync_alert_text(&plan, cfg.tags.exception, cfg.tags.owner, &subject,
+	    &body);
+
+	if (g->dry_run) {
+		for (i = 0; i < plan.calls.ncalls; i++)
+			print_call(&plan.calls.calls[i], "would call: ");
+		if (subject != NULL) {
+			printf("would publish to %s: ", cfg.sns_topic != NULL ?
+			    cfg.sns_topic : "(no sns_topic configured)");
+			cli_put(stdout, subject);
+			putchar('\n');
+		}
+		printf("exceptions sync: dry run: %zu call(s)%s would be made; "
+		    "none was\n", plan.calls.ncalls, subject != NULL ?
+		    " and 1 alert" : "");
+		rc = failed ? EXIT_FAIL : EXIT_OK;
+		goto out;
+	}
+
+	if (plan.calls.ncalls > 0) {
+		struct tagging_opts o;
+		int acted = 0;
+
+		memset(&o, 0, sizeof o);
+		o.cfg = &cfg;
+		o.profile = g->profile;
+		o.action = "exceptions.sync";
+		tagging_apply(&o, &plan.calls, &acted, &err);
+		for (i = 0; i < plan.calls.ncalls; i++) {
+			const struct tagging_call *c = &plan.calls.calls[i];
+
+			if (!c->sent && c->err.code == NULL)
+				continue;
+			print_call(c, "");
+			if (c->ok) {
+				printf("  ok\n");
+			} else {
+				printf("  FAILED: ");
+				cli_put(stdout, c->err.code);
+				printf(": ");
+				cli_put(stdout, c->err.message);
+				putchar('\n');
+			}
+		}
+		if (err != NULL) {
+			cli_err("exceptions sync: %s", err);
+			free(err);
+			err = NULL;
+			failed = 1;
+		}
+		if (acted && tagging_update_cache(cache, &cfg, &plan.calls,
+		    &err) != 0) {
+			cli_err("exceptions sync: the tags were changed, but the "
+			    "cache could not be updated (%s); run `patchdeck "
+			    "sync`", err);
+			free(err);
+			err = NULL;
+		}
+	}
+	if (subject != NULL) {
+		if (cfg.sns_topic == NULL || *cfg.sns_topic == '\0') {
+			cli_err("exceptions sync: FAILED: %zu unapproved "
+			    "exception tag(s), but no sns_topic is configured; "
+			    "no alert was sent", plan.nunapproved);
+			failed = 1;
+		} else if (send_alert(&ss, cfg.sns_topic, subject, body,
+		    &plan) != 0) {
+			failed = 1;
+		}
+	}
+	if (!failed && plan.calls.ncalls == 0 && subject == NULL)
+		printf("exceptions sync: in step; nothing to change\n");
+	rc = failed ? EXIT_FAIL : EXIT_OK;
+out:
+	free(subject);
+	free(body);
+	exsync_plan_free(&plan);
+	tagging_items_free(&items);
+	free(insts);
+	free(targets);
+	free(rows);
+	records_free(recs, nrecs);
+	cache_targets_free(ts, nts);
+	cache_instances_free(v, n);
+	cache_close(cache);
+	if (session_ok || ss.net != NULL)
+		session_close(&ss);
+	config_free(&cfg);
+	return rc;
+}
 
 int
 cli_exceptions_sync(struct cli *g, int argc, char **argv)
 {
-	(void)g;
-	(void)argc;
-	(void)argv;
-	cli_err("exceptions sync: not built yet");
-	return EXIT_USAGE;
+	int i, do_refresh = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			fputs(sync_usage, stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(argv[i], "--refresh") == 0) {
+			do_refresh = 1;
+			continue;
+		}
+		cli_err("exceptions sync: unknown argument '%s'", argv[i]);
+		fputs(sync_usage, stderr);
+		return EXIT_USAGE;
+	}
+	return run_sync(g, do_refresh);
 }

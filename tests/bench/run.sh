@@ -14,6 +14,9 @@
 #   (b) first frame: the console from a warm 50,000-instance cache
 #   (c) filter: per keystroke at 100,000 instances (tests/bench/bench_filter)
 #   (d) peak RSS: the console with 100,000 instances loaded
+#   (e) exception sync: the plan for 20,000 records over 50,000 instances
+#       (tests/bench/bench_exsync), and its tag calls against the distinct
+#       tag values
 #
 # Run from the top of the tree with the programs built: `make bench` does
 # both (B= names the build folder, default build).  Takes about 2 minutes.
@@ -24,7 +27,7 @@ BIN="$ROOT/$B/bench"
 PD="$ROOT/patchdeck"
 RUNS_SYNC=3
 RUNS_FRAME=5
-for f in "$PD" "$BIN/timerun" "$BIN/ptyrun" "$BIN/mkcache" "$BIN/bench_filter"; do
+for f in "$PD" "$BIN/timerun" "$BIN/ptyrun" "$BIN/mkcache" "$BIN/bench_filter" "$BIN/bench_exsync"; do
 	[ -x "$f" ] || { echo "bench: $f missing; run make bench" >&2; exit 1; }
 done
 
@@ -161,5 +164,10 @@ out=$("$BIN/ptyrun" 1 50 200 "$PD" --config "$TMP/bench.conf" \
 echo "$out"
 kb=$(echo "$out" | sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p')
 echo "peak-rss-100k: measured $(echo "$kb" | awk '{ printf "%.1f", $1 / 1024 }') MB (ru_maxrss; --frames 1) (target <= 150 MB)"
+echo
+
+# --- (e) exception sync plan -------------------------------------------------
+echo "== (e) exceptions sync: plan for 20,000 records over 50,000 instances"
+"$BIN/bench_exsync" 20000 50000 || die "bench_exsync failed"
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

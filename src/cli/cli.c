@@ -4,12 +4,15 @@
 #include "cli/cli.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
 
 #include "cache/cache.h"
+#include "aws/net.h"
 #include "ops/config.h"
+#include "ops/sync.h"
 #include "util/escape.h"
 #include "util/util.h"
 
@@ -143,4 +146,48 @@ cli_cache_notice(struct cache *c)
 		cli_err("%s", notice);
 		free(notice);
 	}
+}
+
+static void
+on_refresh_progress(void *arg, enum sync_event ev, const char *target,
+    size_t count, const char *code, const char *message)
+{
+	const char *cmd = arg;
+
+	(void)count;
+	if (ev == SYNC_FAILED)
+		cli_err("%s: refresh %s: FAILED: %s: %s (previous data kept)",
+		    cmd, target, code, message);
+}
+
+int
+cli_refresh(const struct cli *g, const struct config *cfg,
+    struct cache *cache, const char *cmd)
+{
+	struct sync_opts o;
+	struct sync *s;
+	struct net *net;
+	char *err = NULL;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.cfg = cfg;
+	o.profile = g->profile;
+	o.region = g->region;
+	o.cache = cache;
+	o.progress = on_refresh_progress;
+	o.arg = (void *)(uintptr_t)cmd;
+	net = net_new();
+	s = sync_start(net, &o, &err);
+	if (s == NULL) {
+		cli_err("%s: refresh: %s", cmd, err);
+		free(err);
+		net_free(net);
+		return -1;
+	}
+	net_run(net, NULL);
+	net_free(net);
+	rc = sync_failed_count(s) > 0 ? -1 : 0;
+	sync_free(s);
+	return rc;
 }

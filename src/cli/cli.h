@@ -60,6 +60,10 @@ int cli_load_config(const struct cli *g, struct config *c);
 /* The cache (--cache or the default), saying on stderr when a corrupt one
  * was moved aside; -1 after saying why it cannot be opened. */
 int cli_open_cache(const struct cli *g, struct cache **out);
+/* --refresh: `patchdeck sync` first, quiet but for targets that fail
+ * (named, with cmd in front).  Returns 0, or -1 if any target failed. */
+int cli_refresh(const struct cli *g, const struct config *cfg,
+    struct cache *cache, const char *cmd);
 /* Says on stderr what the cache noticed since (rows it had to skip, a
  * corrupt file moved aside), if anything. */
 void cli_cache_notice(struct cache *c);

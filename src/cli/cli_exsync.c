@@ -357,47 +357,6 @@ out:
 
 /* --- the command -------------------------------------------------------- */
 
-static void
-on_sync_progress(void *arg, enum sync_event ev, const char *target,
-    size_t count, const char *code, const char *message)
-{
-	(void)arg;
-	(void)count;
-	if (ev == SYNC_FAILED)
-		cli_err("exceptions sync: refresh %s: FAILED: %s: %s (previous "
-		    "data kept)", target, code, message);
-}
-
-static int
-refresh(struct cli *g, const struct config *cfg, struct cache *cache)
-{
-	struct sync_opts o;
-	struct sync *s;
-	struct net *net;
-	char *err = NULL;
-	int rc;
-
-	memset(&o, 0, sizeof o);
-	o.cfg = cfg;
-	o.profile = g->profile;
-	o.region = g->region;
-	o.cache = cache;
-	o.progress = on_sync_progress;
-	net = net_new();
-	s = sync_start(net, &o, &err);
-	if (s == NULL) {
-		cli_err("exceptions sync: refresh: %s", err);
-		free(err);
-		net_free(net);
-		return -1;
-	}
-	net_run(net, NULL);
-	net_free(net);
-	rc = sync_failed_count(s) > 0 ? -1 : 0;
-	sync_free(s);
-	return rc;
-}
-
 static int
 run_sync(struct cli *g, int do_refresh)
 {
@@ -432,7 +391,7 @@ run_sync(struct cli *g, int do_refresh)
 		config_free(&cfg);
 		return EXIT_CONFIG;
 	}
-	if (do_refresh && refresh(g, &cfg, cache) != 0)
+	if (do_refresh && cli_refresh(g, &cfg, cache, "exceptions sync") != 0)
 		failed = 1;
 
 	if (session_open(&ss, g->profile, g->region, &err) != 0) {

@@ -385,48 +385,6 @@ apply_sort(struct inventory *inv, const char *spec)
 	return 0;
 }
 
-static void
-on_sync_progress(void *arg, enum sync_event ev, const char *target,
-    size_t count, const char *code, const char *message)
-{
-	(void)arg;
-	(void)count;
-	if (ev == SYNC_FAILED)
-		cli_err("refresh %s: FAILED: %s: %s (previous data kept)",
-		    target, code, message);
-}
-
-/* --refresh: `patchdeck sync`, quietly unless a target fails. */
-static int
-refresh(struct cli *g, const struct config *cfg, struct cache *cache)
-{
-	struct sync_opts o;
-	struct sync *s;
-	struct net *net;
-	char *err = NULL;
-	int rc;
-
-	memset(&o, 0, sizeof o);
-	o.cfg = cfg;
-	o.profile = g->profile;
-	o.region = g->region;
-	o.cache = cache;
-	o.progress = on_sync_progress;
-	net = net_new();
-	s = sync_start(net, &o, &err);
-	if (s == NULL) {
-		cli_err("instances: refresh: %s", err);
-		free(err);
-		net_free(net);
-		return -1;
-	}
-	net_run(net, NULL);
-	net_free(net);
-	rc = sync_failed_count(s) > 0 ? 1 : 0;
-	sync_free(s);
-	return rc;
-}
-
 struct opt {
 	const char *name;
 	const char *cmd;	/* inventory_command word, or NULL */
@@ -497,7 +455,7 @@ cli_instances(struct cli *g, int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	if (do_refresh) {
-		int r = refresh(g, &cfg, cache);
+		int r = cli_refresh(g, &cfg, cache, "instances");
 
 		if (r < 0) {
 			cache_close(cache);

@@ -87,26 +87,18 @@ usage(FILE *f)
 	    f);
 }
 
-/* Takes the value of an option given as "--opt VALUE" or "--opt=VALUE". */
+/* cli_opt_value(), but a missing value ends the program here: global
+ * options come before anything else is set up. */
 static int
 take_value(int argc, char **argv, int *i, const char *opt, const char **out)
 {
-	size_t len = strlen(opt);
+	int r = cli_opt_value(argc, argv, i, opt, out);
 
-	if (strncmp(argv[*i], opt, len) != 0)
-		return 0;
-	if (argv[*i][len] == '=') {
-		*out = argv[*i] + len + 1;
-		return 1;
-	}
-	if (argv[*i][len] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
+	if (r < 0) {
 		cli_err("%s needs a value", opt);
 		exit(EXIT_USAGE);
 	}
-	*out = argv[++*i];
-	return 1;
+	return r;
 }
 
 static void

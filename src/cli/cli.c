@@ -13,6 +13,7 @@
 #include "aws/net.h"
 #include "ops/config.h"
 #include "ops/sync.h"
+#include "ops/tagging.h"
 #include "util/escape.h"
 #include "util/util.h"
 
@@ -190,4 +191,72 @@ cli_refresh(const struct cli *g, const struct config *cfg,
 	rc = sync_failed_count(s) > 0 ? -1 : 0;
 	sync_free(s);
 	return rc;
+}
+
+int
+cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+int
+cli_opt_value(int argc, char **argv, int *i, const char *opt,
+    const char **out)
+{
+	size_t len = strlen(opt);
+
+	if (strncmp(argv[*i], opt, len) != 0)
+		return 0;
+	if (argv[*i][len] == '=') {
+		*out = argv[*i] + len + 1;
+		return 1;
+	}
+	if (argv[*i][len] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
+}
+
+void
+cli_print_tagging_call(const struct tagging_call *c, const char *prefix)
+{
+	size_t k;
+
+	printf("%s%s ", prefix, tagging_op_name(c->op));
+	cli_put(stdout, c->target);
+	putchar('/');
+	cli_put(stdout, c->region);
+	putchar(' ');
+	cli_put(stdout, c->key);
+	if (c->op == TAGGING_CREATE) {
+		putchar('=');
+		cli_put(stdout, c->value);
+	}
+	printf(" on %zu instance(s):", c->nids);
+	for (k = 0; k < c->nids; k++) {
+		putchar(' ');
+		cli_put(stdout, c->ids[k]);
+	}
+	putchar('\n');
+}
+
+void
+cli_print_tagging_outcome(const struct tagging_call *c)
+{
+	if (c->ok) {
+		printf("  ok\n");
+		return;
+	}
+	printf("  FAILED: ");
+	cli_put(stdout, c->err.code);
+	printf(": ");
+	cli_put(stdout, c->err.message);
+	putchar('\n');
 }

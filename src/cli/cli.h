@@ -41,6 +41,18 @@ void cli_err(const char *fmt, ...)
 struct config;
 struct cache;
 struct buf;
+struct tagging_call;
+
+/* Non-zero if --help or -h stands among argv[1..argc). */
+int cli_wants_help(int argc, char **argv);
+/* "--opt VALUE" or "--opt=VALUE" at argv[*i]: 1 taken (and *i moved past
+ * the value), 0 not this option, -1 the value is missing. */
+int cli_opt_value(int argc, char **argv, int *i, const char *opt,
+    const char **out);
+/* One planned tag call, "PREFIXCreateTags target/region Key=V on N
+ * instance(s): ids" (outside text escaped), and its outcome line. */
+void cli_print_tagging_call(const struct tagging_call *c, const char *prefix);
+void cli_print_tagging_outcome(const struct tagging_call *c);
 
 /* For a command that takes no arguments of its own: -1 when there are
  * none (go on), else the exit code after printing the usage (--help) or

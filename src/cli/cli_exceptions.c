@@ -65,38 +65,6 @@ static const char exc_usage[] =
     "unusable.\n";
 
 static int
-wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return 1;
-	return 0;
-}
-
-/* "--opt VALUE" or "--opt=VALUE" at argv[*i]: 1 taken, 0 not this option,
- * -1 missing value. */
-static int
-opt_value(int argc, char **argv, int *i, const char *opt, const char **out)
-{
-	size_t len = strlen(opt);
-
-	if (strncmp(argv[*i], opt, len) != 0)
-		return 0;
-	if (argv[*i][len] == '=') {
-		*out = argv[*i] + len + 1;
-		return 1;
-	}
-	if (argv[*i][len] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*out = argv[++*i];
-	return 1;
-}
-
-static int
 refuse_read_only(const struct cli *g, const struct config *cfg,
     const char *cmd)
 {
@@ -195,10 +163,10 @@ do_request(struct cli *g, int argc, char **argv)
 
 	memset(&r, 0, sizeof r);
 	for (i = 2; i < argc; i++) {
-		if ((t = opt_value(argc, argv, &i, "--from", &r.starts)) ||
-		    (t = opt_value(argc, argv, &i, "--to", &r.ends)) ||
-		    (t = opt_value(argc, argv, &i, "--reason", &r.reason)) ||
-		    (t = opt_value(argc, argv, &i, "--ticket", &r.ticket))) {
+		if ((t = cli_opt_value(argc, argv, &i, "--from", &r.starts)) ||
+		    (t = cli_opt_value(argc, argv, &i, "--to", &r.ends)) ||
+		    (t = cli_opt_value(argc, argv, &i, "--reason", &r.reason)) ||
+		    (t = cli_opt_value(argc, argv, &i, "--ticket", &r.ticket))) {
 			if (t < 0) {
 				cli_err("%s: %s needs a value", cmd, argv[i]);
 				return EXIT_USAGE;
@@ -340,7 +308,7 @@ do_decide(struct cli *g, enum exceptions_action a, int argc, char **argv)
 	snprintf(action, sizeof action, "exceptions.%s",
 	    exceptions_action_name(a));
 	for (i = 2; i < argc; i++) {
-		if ((t = opt_value(argc, argv, &i, "--reason", &reason))) {
+		if ((t = cli_opt_value(argc, argv, &i, "--reason", &reason))) {
 			if (t < 0) {
 				cli_err("%s: --reason needs a value", cmd);
 				return EXIT_USAGE;
@@ -781,7 +749,7 @@ cli_exceptions(struct cli *g, int argc, char **argv)
 
 	if (strcmp(sub, "sync") == 0)
 		return cli_exceptions_sync(g, argc - 1, argv + 1);
-	if (wants_help(argc, argv)) {
+	if (cli_wants_help(argc, argv)) {
 		fputs(exc_usage, stdout);
 		return EXIT_OK;
 	}

@@ -211,29 +211,6 @@ print_change(const struct exsync_change *c, const char *key)
 	putchar('\n');
 }
 
-static void
-print_call(const struct tagging_call *c, const char *prefix)
-{
-	size_t k;
-
-	printf("%s%s ", prefix, tagging_op_name(c->op));
-	cli_put(stdout, c->target);
-	putchar('/');
-	cli_put(stdout, c->region);
-	putchar(' ');
-	cli_put(stdout, c->key);
-	if (c->op == TAGGING_CREATE) {
-		putchar('=');
-		cli_put(stdout, c->value);
-	}
-	printf(" on %zu instance(s):", c->nids);
-	for (k = 0; k < c->nids; k++) {
-		putchar(' ');
-		cli_put(stdout, c->ids[k]);
-	}
-	putchar('\n');
-}
-
 /* --- the SNS alert ------------------------------------------------------ */
 
 struct published {
@@ -439,7 +416,7 @@ run_sync(struct cli *g, int do_refresh)
 
 	if (g->dry_run) {
 		for (i = 0; i < plan.calls.ncalls; i++)
-			print_call(&plan.calls.calls[i], "would call: ");
+			cli_print_tagging_call(&plan.calls.calls[i], "would call: ");
 		if (subject != NULL) {
 			printf("would publish to %s: ", cfg.sns_topic != NULL ?
 			    cfg.sns_topic : "(no sns_topic configured)");
@@ -467,16 +444,8 @@ run_sync(struct cli *g, int do_refresh)
 
 			if (!c->sent && c->err.code == NULL)
 				continue;
-			print_call(c, "");
-			if (c->ok) {
-				printf("  ok\n");
-			} else {
-				printf("  FAILED: ");
-				cli_put(stdout, c->err.code);
-				printf(": ");
-				cli_put(stdout, c->err.message);
-				putchar('\n');
-			}
+			cli_print_tagging_call(c, "");
+			cli_print_tagging_outcome(c);
 		}
 		if (err != NULL) {
 			cli_err("exceptions sync: %s", err);

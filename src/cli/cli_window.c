@@ -50,35 +50,6 @@ static const char owner_usage[] =
     "`patchdeck window --help` describes: ids from the cache, --dry-run,\n"
     "--read-only, the audit log, the exit status.\n";
 
-static void
-print_ids(FILE *f, char *const *ids, size_t n)
-{
-	size_t k;
-
-	for (k = 0; k < n; k++) {
-		fputc(' ', f);
-		cli_put(f, ids[k]);
-	}
-}
-
-static void
-print_call(const struct tagging_call *c, const char *prefix)
-{
-	printf("%s%s ", prefix, tagging_op_name(c->op));
-	cli_put(stdout, c->target);
-	putchar('/');
-	cli_put(stdout, c->region);
-	putchar(' ');
-	cli_put(stdout, c->key);
-	if (c->op == TAGGING_CREATE) {
-		putchar('=');
-		cli_put(stdout, c->value);
-	}
-	printf(" on %zu instance(s):", c->nids);
-	print_ids(stdout, c->ids, c->nids);
-	putchar('\n');
-}
-
 /* Owner values come from a person's command line; AWS takes 256 Unicode
  * characters, and nothing patchdeck writes should carry control bytes. */
 static int
@@ -217,7 +188,7 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 
 	if (g->dry_run) {
 		for (i = 0; i < plan.ncalls; i++)
-			print_call(&plan.calls[i], "would call: ");
+			cli_print_tagging_call(&plan.calls[i], "would call: ");
 		printf("%s: dry run: %zu instance(s), %zu call(s) would be "
 		    "made; none was\n", cmd, plan.ninstances, plan.ncalls);
 		rc = EXIT_OK;
@@ -236,16 +207,8 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 		/* A refusal leaves every call unsent and without an error. */
 		if (!c->sent && c->err.code == NULL)
 			continue;
-		print_call(c, "");
-		if (c->ok) {
-			printf("  ok\n");
-		} else {
-			printf("  FAILED: ");
-			cli_put(stdout, c->err.code);
-			printf(": ");
-			cli_put(stdout, c->err.message);
-			putchar('\n');
-		}
+		cli_print_tagging_call(c, "");
+		cli_print_tagging_outcome(c);
 	}
 	if (err != NULL) {
 		cli_err("%s: %s", cmd, err);
@@ -291,17 +254,6 @@ out:
 	return rc;
 }
 
-static int
-wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return 1;
-	return 0;
-}
-
 /* Options after the subcommand are refused: an id never starts with
  * '-', and a stray "--dryrun" must not turn into a real change. */
 static int
@@ -324,7 +276,7 @@ check_args(const char *cmd, int argc, char **argv, int from, const char *use)
 int
 cli_window(struct cli *g, int argc, char **argv)
 {
-	if (wants_help(argc, argv)) {
+	if (cli_wants_help(argc, argv)) {
 		fputs(window_usage, stdout);
 		return EXIT_OK;
 	}
@@ -352,7 +304,7 @@ cli_owner(struct cli *g, int argc, char **argv)
 {
 	char *why = NULL;
 
-	if (wants_help(argc, argv)) {
+	if (cli_wants_help(argc, argv)) {
 		fputs(owner_usage, stdout);
 		return EXIT_OK;
 	}

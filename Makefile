@@ -21,11 +21,11 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wundef
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	$(WARN) $(CFLAGS) -Isrc -Iui -DPATCHDECK_VERSION='"$(VERSION)"' \
+	-pthread $(WARN) $(CFLAGS) -Isrc -Iui -DPATCHDECK_VERSION='"$(VERSION)"' \
 	$(shell $(PKG_CONFIG) --cflags $(LIBS_CORE) 2>/dev/null)
 # Only ui/ includes curses.h (DESIGN.md section 2), so only ui/ gets its flags.
 UI_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_UI) 2>/dev/null)
-ALL_LDFLAGS := $(LDFLAGS)
+ALL_LDFLAGS := -pthread $(LDFLAGS)
 LDLIBS_CORE := $(shell $(PKG_CONFIG) --libs $(LIBS_CORE) 2>/dev/null) -lm
 LDLIBS_UI := $(shell $(PKG_CONFIG) --libs $(LIBS_UI) 2>/dev/null)
 LDLIBS_TEST := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)

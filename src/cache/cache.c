@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,30 @@
 #include <sqlite3.h>
 
 #include "util/util.h"
+
+#define CACHE_STR_(x) #x
+#define CACHE_STR(x) CACHE_STR_(x)
+
+/* The instances table's SQL columns and indexes since version 2 (text a
+ * shipped step used, so it does not change). */
+#define INSTANCES_COLUMNS \
+	"  row INTEGER PRIMARY KEY," \
+	"  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE," \
+	"  account TEXT NOT NULL DEFAULT ''," \
+	"  region TEXT NOT NULL DEFAULT ''," \
+	"  id TEXT NOT NULL DEFAULT ''," \
+	"  name TEXT NOT NULL DEFAULT ''," \
+	"  state TEXT NOT NULL DEFAULT ''," \
+	"  ping TEXT NOT NULL DEFAULT ''," \
+	"  window_tag TEXT NOT NULL DEFAULT ''," \
+	"  owner_tag TEXT NOT NULL DEFAULT ''," \
+	"  fetched_at INTEGER NOT NULL DEFAULT 0,"
+#define INSTANCES_INDEXES \
+	"CREATE INDEX instances_target ON instances(target);" \
+	"CREATE INDEX instances_state ON instances(state);" \
+	"CREATE INDEX instances_ping ON instances(ping);" \
+	"CREATE INDEX instances_window ON instances(window_tag);" \
+	"CREATE INDEX instances_owner ON instances(owner_tag);"
 
 /*
  * Migrations: step i takes the schema from user_version i to i + 1.  Never
@@ -62,11 +88,7 @@ static const char *const migrations[] = {
 	"  owner_tag TEXT NOT NULL DEFAULT '',"
 	"  UNIQUE (id, account, region, target)"
 	");"
-	"CREATE INDEX instances_target ON instances(target);"
-	"CREATE INDEX instances_state ON instances(state);"
-	"CREATE INDEX instances_ping ON instances(ping);"
-	"CREATE INDEX instances_window ON instances(window_tag);"
-	"CREATE INDEX instances_owner ON instances(owner_tag);"
+	INSTANCES_INDEXES
 	"CREATE TABLE exceptions ("
 	"  source TEXT NOT NULL,"
 	"  instance_id TEXT NOT NULL,"
@@ -126,25 +148,27 @@ static const char *const migrations[] = {
 	 * refills them. */
 	"DROP TABLE instances;"
 	"CREATE TABLE instances ("
-	"  row INTEGER PRIMARY KEY,"
-	"  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,"
-	"  account TEXT NOT NULL DEFAULT '',"
-	"  region TEXT NOT NULL DEFAULT '',"
-	"  id TEXT NOT NULL DEFAULT '',"
-	"  name TEXT NOT NULL DEFAULT '',"
-	"  state TEXT NOT NULL DEFAULT '',"
-	"  ping TEXT NOT NULL DEFAULT '',"
-	"  window_tag TEXT NOT NULL DEFAULT '',"
-	"  owner_tag TEXT NOT NULL DEFAULT '',"
-	"  fetched_at INTEGER NOT NULL DEFAULT 0,"
+	INSTANCES_COLUMNS
 	"  rec BLOB NOT NULL,"
 	"  UNIQUE (id, account, region, target)"
 	");"
-	"CREATE INDEX instances_target ON instances(target);"
-	"CREATE INDEX instances_state ON instances(state);"
-	"CREATE INDEX instances_ping ON instances(ping);"
-	"CREATE INDEX instances_window ON instances(window_tag);"
-	"CREATE INDEX instances_owner ON instances(owner_tag);"
+	INSTANCES_INDEXES
+	"UPDATE targets SET last_ok = 0;",
+	/* 2 -> 3: the recs leave the rows for one blob per target (fleet),
+	 * read in one piece at start-up; instances keeps the SQL columns.
+	 * Dropped, not converted, as in 1 -> 2. */
+	"DROP TABLE instances;"
+	"CREATE TABLE instances ("
+	INSTANCES_COLUMNS
+	"  UNIQUE (id, account, region, target)"
+	");"
+	INSTANCES_INDEXES
+	"CREATE TABLE fleet ("
+	"  target TEXT PRIMARY KEY"
+	"    REFERENCES targets(name) ON DELETE CASCADE,"
+	"  count INTEGER NOT NULL DEFAULT 0,"
+	"  recs BLOB NOT NULL DEFAULT x''"
+	");"
 	"UPDATE targets SET last_ok = 0;",
 };
 
@@ -153,6 +177,8 @@ static const char *const migrations[] = {
  * replace updates four indexes and does want one.  At 100,000 instances
  * the difference is 45 MB of the console's peak memory. */
 #define CACHE_READ_PAGES "-8192"
+/* The page size of a new file (see cache_open_once). */
+#define CACHE_PAGE_SIZE "65536"
 #define CACHE_WRITE_PAGES "-65536"
 
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
@@ -172,7 +198,8 @@ enum {
 	ST_TARGET_DROP,
 	ST_DEL_INSTANCES,
 	ST_INS_INSTANCE,
-	ST_LOAD_INSTANCES,
+	ST_PUT_FLEET,
+	ST_LOAD_FLEET,
 	ST_TARGETS,
 	ST_DEL_EXCEPTIONS,
 	ST_INS_EXCEPTION,
@@ -212,10 +239,14 @@ static const char *const statements[ST__COUNT] = {
 	    "DELETE FROM instances WHERE target = ?1",
 	[ST_INS_INSTANCE] =
 	    "INSERT INTO instances (target, account, region, id, name, state,"
-	    " ping, window_tag, owner_tag, fetched_at, rec) VALUES (?1, ?2,"
-	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[ST_LOAD_INSTANCES] =
-	    "SELECT rec FROM instances ORDER BY row",
+	    " ping, window_tag, owner_tag, fetched_at) VALUES (?1, ?2,"
+	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_PUT_FLEET] =
+	    "INSERT INTO fleet (target, count, recs) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (target) DO UPDATE SET count = excluded.count,"
+	    " recs = excluded.recs",
+	[ST_LOAD_FLEET] =
+	    "SELECT rowid, count, length(recs) FROM fleet ORDER BY target",
 	[ST_TARGETS] =
 	    "SELECT name, account, region, last_ok, last_attempt, error_code,"
 	    " error_message, (SELECT count(*) FROM instances"
@@ -730,20 +761,29 @@ cache_finalize_all(struct cache *c)
 }
 
 /*
- * Prepares every statement.  A table or column missing or unreadable makes
- * the file OPEN_CORRUPT.  from_v1: the file is at version 1, whose
- * instances table the migration replaces; the two statements that read or
- * write its version 2 columns are left out (the check before migrating).
+ * The schema version each statement first works with as written; older
+ * files are checked with the statements they already support.
+ */
+static const int statement_since[ST__COUNT] = {
+	[ST_INS_INSTANCE] = 2,
+	[ST_PUT_FLEET] = 3,
+	[ST_LOAD_FLEET] = 3,
+};
+
+/*
+ * Prepares every statement a file at schema version `version` supports
+ * (0: all).  A table or column missing or unreadable makes the file
+ * OPEN_CORRUPT.  Before a migration this is the check of the old schema,
+ * run before anything writes.
  */
 static enum open_result
-cache_prepare_all(struct cache *c, int from_v1, char **why, char **err)
+cache_prepare_all(struct cache *c, int version, char **why, char **err)
 {
 	size_t i;
 	int rc;
 
 	for (i = 0; i < ST__COUNT; i++) {
-		if (from_v1 && (i == ST_INS_INSTANCE ||
-		    i == ST_LOAD_INSTANCES))
+		if (version != 0 && statement_since[i] > version)
 			continue;
 		rc = sqlite3_prepare_v3(c->db, statements[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL);
@@ -759,6 +799,28 @@ cache_prepare_all(struct cache *c, int from_v1, char **why, char **err)
 		return OPEN_FAILED;
 	}
 	return OPEN_OK;
+}
+
+/*
+ * A file from before version 3 has 4 KB pages.  Its migration just
+ * dropped the instances, so rewriting it with large pages is cheap: out
+ * of WAL (the page size cannot change in it), VACUUM, back.  Best effort:
+ * with another process on the file it is left as it is, and works.
+ */
+static void
+cache_grow_pages(struct cache *c)
+{
+	long long size = 0;
+
+	if (c->memory || cache_pragma_int(c, "PRAGMA page_size", &size) !=
+	    SQLITE_OK || size >= atoll(CACHE_PAGE_SIZE))
+		return;
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode = DELETE", NULL, NULL,
+	    NULL) == SQLITE_OK)
+		(void)sqlite3_exec(c->db, "PRAGMA page_size = " CACHE_PAGE_SIZE
+		    "; VACUUM", NULL, NULL, NULL);
+	(void)sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+	    NULL);
 }
 
 /*
@@ -820,11 +882,11 @@ cache_open_once(const char *path, struct cache **out, char **why,
 	 * the header and the schema shows as SQLITE_CORRUPT from the
 	 * statement that meets it, which then moves the file aside
 	 * (cache_recover); cache_check() runs the full check on demand. */
-	/* A version 1 file is checked the same way, but for its instances
-	 * table (which the migration drops), before anything writes. */
-	if (version == CACHE_SCHEMA_VERSION || version == 1) {
-		res = cache_prepare_all(c, version == 1, why, err);
-		if (version == 1)
+	/* An older file is checked the same way, with the statements its
+	 * version supports, before anything writes. */
+	if (version >= 1) {
+		res = cache_prepare_all(c, (int)version, why, err);
+		if (version < CACHE_SCHEMA_VERSION)
 			cache_finalize_all(c);
 		if (res == OPEN_CORRUPT)
 			goto corrupt;
@@ -832,6 +894,14 @@ cache_open_once(const char *path, struct cache **out, char **why,
 			goto failed;
 	}
 
+	/* A new file gets large pages; it can only be set before the first
+	 * table and outside WAL.  The recs blobs are read through their
+	 * overflow pages one at a time: 26 MB of them in 400 reads instead
+	 * of 6,400 (~30 ms against ~50 ms), without mapping the file, which
+	 * would put every page read into the process's resident size. */
+	if (version == 0 && nobjects == 0)
+		(void)sqlite3_exec(c->db, "PRAGMA page_size = " CACHE_PAGE_SIZE,
+		    NULL, NULL, NULL);
 	/* journal_mode answers "memory" for :memory:, which is fine. */
 	rc = sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL,
 	    NULL);
@@ -850,6 +920,8 @@ cache_open_once(const char *path, struct cache **out, char **why,
 
 	if (version < CACHE_SCHEMA_VERSION) {
 		res = cache_migrate(c, why, err);
+		if (res == OPEN_OK && version >= 1)
+			cache_grow_pages(c);
 		if (res == OPEN_OK && c->st[0] == NULL)
 			res = cache_prepare_all(c, 0, why, err);
 		if (res == OPEN_CORRUPT)
@@ -1091,16 +1163,15 @@ cache_check(struct cache *c, char **err)
 /* Instances. */
 
 /*
- * Each instance is one record blob of our own, rec (format in cache.h):
- * reading one column instead of eighteen roughly halves loading (the
- * per-column extraction was most of it; figures in cache.h).
- * Its tags part is the format that was the tags column: one blob instead
- * of a row per tag makes a 100k-instance replace several times faster
- * (1.1M rows with their indexes against 100k: measured 14 s against
- * ~2.5 s on the same machine).  The columns SQL filters on (state, ping,
- * the window and owner tags, ...) are copies beside it, indexed.  Lengths
- * instead of delimiters: nothing is escaped, every byte is kept, and
- * decoding is one bounds-checked walk.
+ * Each instance is one record of our own, rec (format in cache.h), and a
+ * target's instances are one blob of them, recs, in the console's default
+ * order (name, id, region).  Loading is then one blob read per target
+ * into memory the instances point into: no copy per string, no
+ * allocation per instance, and no sort before the first frame (figures
+ * in cache.h).  The strings end in a NUL inside the rec for that reason.  The columns SQL filters
+ * on (state, ping, the window and owner tags, ...) are copies in the
+ * instances table, indexed.  Lengths instead of delimiters: nothing is
+ * escaped, every byte is kept, and decoding is one bounds-checked walk.
  */
 static void
 cache_put_u32(struct buf *b, uint32_t v)
@@ -1144,79 +1215,13 @@ cache_get_i64(const unsigned char *p)
 	return (long long)u;
 }
 
-/*
- * Appends in's tags to b.  Refuses, with *err, what the decoder would
- * refuse: more than CACHE_TAGS_MAX tags or a key or value
- * longer than CACHE_TAG_MAX_LEN (EC2 allows 50 of 128/256 bytes, so only
- * a bug upstream gets there; better an error than tags lost silently).
- */
-static int
-cache_tags_encode(struct cache *c, struct buf *b,
-    const struct fleet_instance *in, char **err)
+/* u32 len, the bytes, a NUL. */
+static void
+cache_put_str(struct buf *b, const char *s, size_t len)
 {
-	const char *key, *value;
-	size_t k, klen, vlen;
-
-	if (in->ntags > CACHE_TAGS_MAX) {
-		free(*err);
-		*err = xasprintf("cache %s: cannot store instance %s: %zu tags,"
-		    " more than %d", c->path, in->id != NULL ? in->id : "",
-		    in->ntags, CACHE_TAGS_MAX);
-		return -1;
-	}
-	cache_put_u32(b, (uint32_t)in->ntags);
-	for (k = 0; k < in->ntags; k++) {
-		key = in->tags[k].key != NULL ? in->tags[k].key : "";
-		value = in->tags[k].value != NULL ? in->tags[k].value : "";
-		klen = strlen(key);
-		vlen = strlen(value);
-		if (klen > CACHE_TAG_MAX_LEN || vlen > CACHE_TAG_MAX_LEN) {
-			free(*err);
-			*err = xasprintf("cache %s: cannot store instance %s: "
-			    "a tag key or value longer than %d bytes",
-			    c->path, in->id != NULL ? in->id : "",
-			    CACHE_TAG_MAX_LEN);
-			return -1;
-		}
-		cache_put_u32(b, (uint32_t)klen);
-		buf_append(b, key, klen);
-		cache_put_u32(b, (uint32_t)vlen);
-		buf_append(b, value, vlen);
-	}
-	return 0;
-}
-
-/*
- * Checks the tags part of a rec, which is untrusted: every length against
- * the bytes left and the limits, and no byte left over.  Returns the tag
- * count with *strbytes = what its keys and values take as C strings, or
- * -1 when it is malformed.
- */
-static long
-cache_tags_check(const unsigned char *p, size_t len, size_t *strbytes)
-{
-	size_t off = 4, total = 0, ntags, k, l;
-
-	*strbytes = 0;
-	if (len < 4)
-		return -1;
-	ntags = cache_get_u32(p);
-	if (ntags > CACHE_TAGS_MAX)
-		return -1;
-	for (k = 0; k < 2 * ntags; k++) {
-		if (len - off < 4)
-			return -1;
-		l = cache_get_u32(p + off);
-		off += 4;
-		if (l > CACHE_TAG_MAX_LEN || l > len - off)
-			return -1;
-		off += l;
-		total += l + 1;
-	}
-	if (off != len)
-		return -1;
-	*strbytes = total;
-	return (long)ntags;
+	cache_put_u32(b, (uint32_t)len);
+	buf_append(b, s, len);
+	buf_putc(b, '\0');
 }
 
 /* The string fields of in, in the order of the rec (cache.h). */
@@ -1227,71 +1232,141 @@ cache_tags_check(const unsigned char *p, size_t len, size_t *strbytes)
 	&(in)->platform_version, &(in)->private_ip, &(in)->public_ip, \
 	&(in)->az, &(in)->launch_time, &(in)->ping, &(in)->agent_version }
 
+static int
+cache_store_refused(struct cache *c, const struct fleet_instance *in,
+    const char *what, char **err)
+{
+	free(*err);
+	*err = xasprintf("cache %s: cannot store instance %s: %s", c->path,
+	    in->id != NULL ? in->id : "", what);
+	return -1;
+}
+
 /*
- * Encodes in as a rec (format in cache.h) into b (reset first), fetched_at
- * being the value stored.  Refuses, with *err, what the decoder would
- * refuse (a string over CACHE_FIELD_MAX_LEN, tags over their limits).
+ * Appends in as one framed rec (u32 length, then the rec; format in
+ * cache.h) to b, fetched_at being the value stored.  Refuses, with *err,
+ * what the decoder would refuse: a string over CACHE_FIELD_MAX_LEN, more
+ * than CACHE_TAGS_MAX tags, a key or value over CACHE_TAG_MAX_LEN (EC2
+ * allows 50 of 128/256 bytes, so only a bug upstream gets there; better an
+ * error than data lost silently).
  */
 static int
 cache_rec_encode(struct cache *c, struct buf *b,
     const struct fleet_instance *in, long long fetched_at, char **err)
 {
 	char *const *const field[REC_NSTR] = REC_FIELDS(in);
-	const char *s;
-	size_t i, len;
+	const char *s, *key, *value;
+	size_t i, len, klen, vlen, start;
+	uint32_t reclen;
 
-	buf_reset(b);
+	start = b->len;
+	cache_put_u32(b, 0);		/* the frame, filled in below */
 	for (i = 0; i < REC_NSTR; i++) {
 		s = *field[i] != NULL ? *field[i] : "";
 		len = strlen(s);
-		if (len > CACHE_FIELD_MAX_LEN) {
-			free(*err);
-			*err = xasprintf("cache %s: cannot store instance %s: "
-			    "a field longer than %d bytes", c->path,
-			    in->id != NULL ? in->id : "", CACHE_FIELD_MAX_LEN);
-			return -1;
-		}
-		cache_put_u32(b, (uint32_t)len);
-		buf_append(b, s, len);
+		if (len > CACHE_FIELD_MAX_LEN)
+			return cache_store_refused(c, in, "a field longer "
+			    "than " CACHE_STR(CACHE_FIELD_MAX_LEN) " bytes",
+			    err);
+		cache_put_str(b, s, len);
 	}
 	cache_put_i64(b, in->last_ping);
 	cache_put_i64(b, fetched_at);
-	return cache_tags_encode(c, b, in, err);
+	if (in->ntags > CACHE_TAGS_MAX) {
+		char what[64];
+
+		snprintf(what, sizeof what, "%zu tags, more than %d",
+		    in->ntags, CACHE_TAGS_MAX);
+		return cache_store_refused(c, in, what, err);
+	}
+	cache_put_u32(b, (uint32_t)in->ntags);
+	for (i = 0; i < in->ntags; i++) {
+		key = in->tags[i].key != NULL ? in->tags[i].key : "";
+		value = in->tags[i].value != NULL ? in->tags[i].value : "";
+		klen = strlen(key);
+		vlen = strlen(value);
+		if (klen > CACHE_TAG_MAX_LEN || vlen > CACHE_TAG_MAX_LEN)
+			return cache_store_refused(c, in, "a tag key or value "
+			    "longer than " CACHE_STR(CACHE_TAG_MAX_LEN)
+			    " bytes", err);
+		cache_put_str(b, key, klen);
+		cache_put_str(b, value, vlen);
+	}
+	reclen = (uint32_t)(b->len - start - 4);
+	b->data[start] = (char)(reclen & 0xff);
+	b->data[start + 1] = (char)((reclen >> 8) & 0xff);
+	b->data[start + 2] = (char)((reclen >> 16) & 0xff);
+	b->data[start + 3] = (char)(reclen >> 24);
+	return 0;
 }
 
 /*
- * Checks a rec read from the file, which is untrusted: every length
- * against the bytes left and the limits, and nothing left over.  Returns
- * 0 with *ntags and *size = the bytes of the one allocation it decodes
- * into (tags array, then every string with its NUL), or -1.  No overflow:
- * SQLite caps a value below 2^31 bytes.
+ * One string of a rec at p[*off..len): its length within max and the
+ * bytes left, and its NUL in place.  Returns the string (inside p), or
+ * NULL when malformed.
  */
-static int
-cache_rec_check(const unsigned char *p, size_t len, size_t *ntags,
-    size_t *size)
+static char *
+cache_rec_str(unsigned char *p, size_t len, size_t *off, size_t max)
 {
-	size_t off = 0, total = 0, strbytes, l, i;
-	long nt;
+	size_t l;
+	char *s;
 
-	for (i = 0; i < REC_NSTR; i++) {
-		if (len - off < 4)
+	if (len - *off < 4)
+		return NULL;
+	l = cache_get_u32(p + *off);
+	*off += 4;
+	if (l > max || l >= len - *off || p[*off + l] != '\0')
+		return NULL;
+	s = (char *)p + *off;
+	*off += l + 1;
+	return s;
+}
+
+/*
+ * Walks the rec p[0..len), which is untrusted: every length against the
+ * bytes left and the limits, every NUL where the format puts it, nothing
+ * left over.  With in, points in's strings into p and its tags array at
+ * tags (room for the count this returns).  Returns the tag count, or -1
+ * when the rec is malformed (in then partly set: not to be used).
+ */
+static long
+cache_rec_walk(unsigned char *p, size_t len, struct fleet_instance *in,
+    struct fleet_tag *tags)
+{
+	struct fleet_instance dummy;
+	char **const field[REC_NSTR] = REC_FIELDS(in != NULL ? in : &dummy);
+	size_t off = 0, ntags, k;
+	char *key, *value;
+
+	for (k = 0; k < REC_NSTR; k++) {
+		if ((*field[k] = cache_rec_str(p, len, &off,
+		    CACHE_FIELD_MAX_LEN)) == NULL)
 			return -1;
-		l = cache_get_u32(p + off);
-		off += 4;
-		if (l > CACHE_FIELD_MAX_LEN || l > len - off)
-			return -1;
-		off += l;
-		total += l + 1;
 	}
-	if (len - off < 16)
+	if (len - off < 20)
 		return -1;
-	off += 16;
-	nt = cache_tags_check(p + off, len - off, &strbytes);
-	if (nt < 0)
+	ntags = cache_get_u32(p + off + 16);
+	if (ntags > CACHE_TAGS_MAX)
 		return -1;
-	*ntags = (size_t)nt;
-	*size = *ntags * sizeof(struct fleet_tag) + total + strbytes;
-	return 0;
+	if (in != NULL) {
+		in->last_ping = cache_get_i64(p + off);
+		in->fetched_at = cache_get_i64(p + off + 8);
+		in->tags = ntags > 0 ? tags : NULL;
+		in->ntags = ntags;
+	}
+	off += 20;
+	for (k = 0; k < ntags; k++) {
+		if ((key = cache_rec_str(p, len, &off,
+		    CACHE_TAG_MAX_LEN)) == NULL ||
+		    (value = cache_rec_str(p, len, &off,
+		    CACHE_TAG_MAX_LEN)) == NULL)
+			return -1;
+		if (in != NULL) {
+			tags[k].key = key;
+			tags[k].value = value;
+		}
+	}
+	return off == len ? (long)ntags : -1;
 }
 
 /* fleet_instance_tag() that survives NULL keys (a bug upstream). */
@@ -1309,14 +1384,10 @@ cache_tag(const struct fleet_instance *in, const char *key)
 
 static int
 cache_insert_instance(struct cache *c, const char *target,
-    const struct fleet_instance *in, long long fetched_at, struct buf *rec,
-    char **err)
+    const struct fleet_instance *in, long long when, char **err)
 {
 	sqlite3_stmt *st = c->st[ST_INS_INSTANCE];
-	long long when = in->fetched_at != 0 ? in->fetched_at : fetched_at;
 
-	if (cache_rec_encode(c, rec, in, when, err) == -1)
-		return -1;
 	cache_bind_str(st, 1, target);
 	cache_bind_str(st, 2, in->account);
 	cache_bind_str(st, 3, in->region);
@@ -1327,7 +1398,6 @@ cache_insert_instance(struct cache *c, const char *target,
 	cache_bind_str(st, 8, cache_tag(in, c->window_key));
 	cache_bind_str(st, 9, cache_tag(in, c->owner_key));
 	sqlite3_bind_int64(st, 10, when);
-	sqlite3_bind_blob(st, 11, rec->data, (int)rec->len, SQLITE_STATIC);
 	return cache_step_done(c, st, "cannot store an instance", err);
 }
 
@@ -1340,6 +1410,60 @@ cache_delete_rows(struct cache *c, const char *target, char **err)
 	    "cannot delete instances", err);
 }
 
+/* Sorts instance pointers as fleet_instance_cmp_name (qsort's way). */
+static int
+cache_cmp_name(const void *a, const void *b)
+{
+	return fleet_instance_cmp_name(*(const struct fleet_instance *const *)
+	    a, *(const struct fleet_instance *const *)b);
+}
+
+/* Writes the rows and the recs blob of target's n instances, by name;
+ * inside a transaction. */
+static int
+cache_write_instances(struct cache *c, const char *target,
+    const struct fleet_instance *v, size_t n, long long fetched_at,
+    char **err)
+{
+	const struct fleet_instance **sorted;
+	sqlite3_stmt *st = c->st[ST_PUT_FLEET];
+	struct buf recs;
+	long long when;
+	size_t i;
+	int rc = -1;
+
+	sorted = xcalloc(n ? n : 1, sizeof *sorted);
+	for (i = 0; i < n; i++)
+		sorted[i] = &v[i];
+	qsort(sorted, n, sizeof *sorted, cache_cmp_name);
+	buf_init(&recs);
+	for (i = 0; i < n; i++) {
+		when = sorted[i]->fetched_at != 0 ? sorted[i]->fetched_at :
+		    fetched_at;
+		if (cache_rec_encode(c, &recs, sorted[i], when, err) == -1 ||
+		    cache_insert_instance(c, target, sorted[i], when,
+		    err) == -1)
+			goto out;
+	}
+	if (recs.len > INT_MAX) {
+		free(*err);
+		*err = xasprintf("cache %s: target %s: %zu instances take "
+		    "%zu bytes, more than one blob holds", c->path, target, n,
+		    recs.len);
+		goto out;
+	}
+	cache_bind_str(st, 1, target);
+	sqlite3_bind_int64(st, 2, (long long)n);
+	sqlite3_bind_blob(st, 3, recs.len > 0 ? recs.data : "",
+	    (int)recs.len, SQLITE_STATIC);
+	rc = cache_step_done(c, st, "cannot store the instances", err);
+	sqlite3_clear_bindings(st);
+out:
+	buf_free(&recs);
+	free(sorted);
+	return rc;
+}
+
 int
 cache_replace_target(struct cache *c, const char *target,
     const char *account, const char *region,
@@ -1347,13 +1471,10 @@ cache_replace_target(struct cache *c, const char *target,
     char **err)
 {
 	sqlite3_stmt *st;
-	struct buf rec;
-	size_t i;
 
 	if (cache_usable(c, err) == -1)
 		return -1;
 	st = c->st[ST_TARGET_OK];
-	buf_init(&rec);
 	/* A big page cache while the indexes churn; back to the small one
 	 * after, so the console does not keep 64 MB it no longer needs. */
 	sqlite3_exec(c->db, "PRAGMA cache_size = " CACHE_WRITE_PAGES, NULL,
@@ -1365,23 +1486,16 @@ cache_replace_target(struct cache *c, const char *target,
 	cache_bind_str(st, 3, region);
 	sqlite3_bind_int64(st, 4, fetched_at);
 	if (cache_step_done(c, st, "cannot record the target", err) == -1 ||
-	    cache_delete_rows(c, target, err) == -1)
+	    cache_delete_rows(c, target, err) == -1 ||
+	    cache_write_instances(c, target, v, n, fetched_at, err) == -1 ||
+	    cache_commit(c, err) == -1)
 		goto fail;
-	for (i = 0; i < n; i++) {
-		if (cache_insert_instance(c, target, &v[i], fetched_at, &rec,
-		    err) == -1)
-			goto fail;
-	}
-	if (cache_commit(c, err) == -1)
-		goto fail;
-	buf_free(&rec);
 	sqlite3_exec(c->db, "PRAGMA cache_size = " CACHE_READ_PAGES, NULL,
 	    NULL, NULL);
 	return 0;
 
 fail:
 	cache_rollback(c);
-	buf_free(&rec);
 	if (c->db != NULL)
 		sqlite3_exec(c->db, "PRAGMA cache_size = " CACHE_READ_PAGES,
 		    NULL, NULL, NULL);
@@ -1441,110 +1555,340 @@ cache_instances_free(struct fleet_instance *v, size_t n)
 	free(v);
 }
 
-/*
- * Column idx as bytes, never NULL: sqlite3_column_blob() hands TEXT over
- * as it is stored (no conversion, no terminating NUL needed), with its
- * length; NULL (an empty value, or a NULL written by something else) is
- * "".
- */
-static const unsigned char *
-cache_col_bytes(struct cache *c, sqlite3_stmt *st, int idx, size_t *len)
-{
-	const unsigned char *p = sqlite3_column_blob(st, idx);
+/* One target's recs blob, as the fleet table lists it. */
+struct cache_recs {
+	long long rowid;
+	long long count;	/* stored beside it: untrusted */
+	size_t len;
+};
 
-	*len = (size_t)sqlite3_column_bytes(st, idx);
-	if (p == NULL) {
-		cache_oom_check(c);
-		*len = 0;
-		return (const unsigned char *)"";
+/* The smallest rec: 15 empty strings, two i64, a tag count. */
+#define REC_MIN (REC_NSTR * 5 + 20)
+/* The smallest tag: two empty strings. */
+#define TAG_MIN 10
+
+/*
+ * Decodes the framed recs in blk->data[0..len) and appends the instances
+ * to v[*n..], pointing into blk (v has room for every rec len can hold).
+ * One walk: the tags arrays go into one allocation sized for the most
+ * tags len can hold, whose untouched pages cost no memory, trimmed after.
+ * A malformed rec is skipped; a frame that runs past the end ends the
+ * walk, the rest being unreadable (counted from the stored count, at
+ * least one).
+ */
+static void
+cache_recs_decode(struct fleet_block *blk, size_t len, long long count,
+    struct fleet_instance *v, size_t *n, size_t *skipped)
+{
+	size_t off, flen, ntags = 0, seen = 0, refs = 0, k;
+	unsigned char *p = blk->data;
+	struct fleet_tag *tags;
+	long nt;
+
+	tags = xmalloc((len / TAG_MIN + 1) * sizeof *tags);
+	for (off = 0; off < len; off += flen) {
+		if (len - off < 4 || (flen = cache_get_u32(p + off)) >
+		    len - off - 4) {
+			*skipped += count > (long long)seen ?
+			    (size_t)(count - (long long)seen) : 1;
+			break;
+		}
+		off += 4;
+		seen++;
+		memset(&v[*n], 0, sizeof *v);
+		nt = cache_rec_walk(p + off, flen, &v[*n], tags + ntags);
+		if (nt < 0) {
+			(*skipped)++;
+			continue;
+		}
+		v[(*n)++].block = blk;
+		ntags += (size_t)nt;
+		refs++;
 	}
-	return p;
+	if (ntags == 0) {
+		free(tags);
+		tags = NULL;
+	} else {
+		/* Trimming may move it: the instances point at offsets. */
+		struct fleet_tag *was = tags;
+
+		tags = xreallocarray(tags, ntags, sizeof *tags);
+		if (tags != was) {
+			for (k = *n - refs; k < *n; k++)
+				if (v[k].tags != NULL)
+					v[k].tags = tags + (v[k].tags - was);
+		}
+	}
+	blk->tags = tags;
+	blk->refs = refs;
+}
+
+/* The fleet table's rows, in target order.  Inside the read transaction. */
+static int
+cache_list_recs(struct cache *c, struct cache_recs **out, size_t *nout,
+    char **err)
+{
+	sqlite3_stmt *st = c->st[ST_LOAD_FLEET];
+	struct cache_recs *r = NULL;
+	size_t n = 0, cap = 0;
+	long long len;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			r = xreallocarray(r, cap, sizeof *r);
+		}
+		r[n].rowid = sqlite3_column_int64(st, 0);
+		r[n].count = sqlite3_column_int64(st, 1);
+		len = sqlite3_column_int64(st, 2);
+		r[n++].len = len > 0 ? (size_t)len : 0;
+	}
+	if (rc != SQLITE_DONE) {
+		cache_oom_check(c);
+		cache_seterr(c, err, "cannot read instances");
+		sqlite3_reset(st);
+		free(r);
+		return -1;
+	}
+	sqlite3_reset(st);
+	*out = r;
+	*nout = n;
+	return 0;
 }
 
 /*
- * Decodes the rec p[0..len) into in as one allocation: the tags array
- * first (malloc's alignment suits it), then every string with its NUL.
- * Returns -1, in untouched, when the rec is malformed.
+ * Reads the recs blob at rowid into a new block (refs 0, tags NULL), *len
+ * its size.  Returns an SQLite result code (*out NULL unless SQLITE_OK).
  */
 static int
-cache_rec_decode(const unsigned char *p, size_t len,
-    struct fleet_instance *in)
+cache_recs_read(sqlite3 *db, long long rowid, struct fleet_block **out,
+    size_t *len)
 {
-	char **const field[REC_NSTR] = REC_FIELDS(in);
-	size_t ntags, size, off, l, k;
-	char *s;
+	struct fleet_block *blk;
+	sqlite3_blob *blob = NULL;
+	int rc, bytes;
 
-	if (cache_rec_check(p, len, &ntags, &size) == -1)
-		return -1;
-	memset(in, 0, sizeof *in);
-	in->block = xmalloc(size);
-	in->tags = ntags > 0 ? in->block : NULL;
-	in->ntags = ntags;
-	s = (char *)in->block + ntags * sizeof *in->tags;
-	off = 0;
-	for (k = 0; k < REC_NSTR; k++) {
-		l = cache_get_u32(p + off);
-		off += 4;
-		memcpy(s, p + off, l);
-		s[l] = '\0';
-		*field[k] = s;
-		s += l + 1;
-		off += l;
+	*out = NULL;
+	*len = 0;
+	rc = sqlite3_blob_open(db, "main", "fleet", "recs", rowid, 0, &blob);
+	if (rc != SQLITE_OK) {
+		sqlite3_blob_close(blob);
+		return rc;
 	}
-	in->last_ping = cache_get_i64(p + off);
-	in->fetched_at = cache_get_i64(p + off + 8);
-	off += 16 + 4;
-	for (k = 0; k < 2 * ntags; k++) {
-		l = cache_get_u32(p + off);
-		off += 4;
-		memcpy(s, p + off, l);
-		s[l] = '\0';
-		if (k % 2 == 0)
-			in->tags[k / 2].key = s;
-		else
-			in->tags[k / 2].value = s;
-		s += l + 1;
-		off += l;
+	bytes = sqlite3_blob_bytes(blob);
+	blk = xmalloc(sizeof *blk + (size_t)bytes + 1);
+	util_prefault(blk, sizeof *blk + (size_t)bytes);
+	blk->refs = 0;
+	blk->tags = NULL;
+	rc = sqlite3_blob_read(blob, blk->data, bytes, 0);
+	sqlite3_blob_close(blob);
+	if (rc != SQLITE_OK) {
+		free(blk);
+		return rc;
 	}
-	return 0;
+	*out = blk;
+	*len = (size_t)bytes;
+	return SQLITE_OK;
+}
+
+/*
+ * Reads and decodes the recs blobs r[0..nr) on db, appending to v[*n..]
+ * (room for all of them, see cache_recs_room).  Returns an SQLite result
+ * code; on failure what was appended stays (the caller frees it).
+ */
+static int
+cache_recs_load(sqlite3 *db, const struct cache_recs *r, size_t nr,
+    struct fleet_instance *v, size_t *n, size_t *skipped)
+{
+	struct fleet_block *blk;
+	size_t i, len, before;
+	int rc;
+
+	for (i = 0; i < nr; i++) {
+		rc = cache_recs_read(db, r[i].rowid, &blk, &len);
+		if (rc != SQLITE_OK)
+			return rc;
+		/* Another connection's snapshot may hold a newer blob than
+		 * the one listed: never more recs than its own length. */
+		if (len > r[i].len) {
+			free(blk);
+			return SQLITE_CORRUPT;
+		}
+		before = *n;
+		cache_recs_decode(blk, len, r[i].count, v, n, skipped);
+		if (*n == before) {
+			free(blk->tags);
+			free(blk);
+		}
+	}
+	return SQLITE_OK;
+}
+
+/* How many instances blobs of len bytes can hold at most. */
+static size_t
+cache_recs_room(const struct cache_recs *r, size_t nr)
+{
+	size_t i, room = 0;
+
+	for (i = 0; i < nr; i++)
+		room += r[i].len / (4 + REC_MIN);
+	return room;
+}
+
+/*
+ * Loading in two threads.  Half the bytes of the fleet (whole targets)
+ * are read by a helper thread on a connection of its own, which is how
+ * SQLite allows two threads; 50,000 instances in six targets load in
+ * ~25 ms instead of ~45 on two cores.  The helper's snapshot may be a
+ * later commit than the caller's: each target is still whole (one
+ * transaction each, DESIGN.md section 8).  Whatever goes wrong in the
+ * helper (its open, a busy file, damage) is not reported from there: the
+ * caller loads those targets again itself, where errors and damage are
+ * handled as usual.
+ */
+#define CACHE_PARALLEL_MIN_BYTES (4 * 1024 * 1024)
+
+struct cache_part {
+	const char *path;
+	const struct cache_recs *r;	/* its targets */
+	size_t nr;
+	struct fleet_instance *v;	/* out: cache_recs_room(r, nr) */
+	size_t n, skipped;
+	int rc;				/* SQLITE_OK: v[0..n) loaded */
+};
+
+static void *
+cache_part_run(void *arg)
+{
+	struct cache_part *p = arg;
+	sqlite3 *db = NULL;
+
+	p->rc = sqlite3_open_v2(p->path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (p->rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, CACHE_BUSY_TIMEOUT_MS);
+		p->rc = sqlite3_exec(db, "PRAGMA cache_size = "
+		    CACHE_READ_PAGES "; BEGIN", NULL, NULL, NULL);
+	}
+	if (p->rc == SQLITE_OK)
+		p->rc = cache_recs_load(db, p->r, p->nr, p->v, &p->n,
+		    &p->skipped);
+	sqlite3_close(db);	/* ends the read transaction */
+	return NULL;
+}
+
+static int
+cache_cmp_recs_len(const void *a, const void *b)
+{
+	const struct cache_recs *x = a, *y = b;
+
+	return x->len < y->len ? 1 : x->len > y->len ? -1 : 0;
+}
+
+/*
+ * Moves the largest targets that add up to about half the bytes of r to
+ * the end of r (r is reordered), returning how many stay at the front for
+ * the caller; the rest go to the helper.  Returns nr when a split is not
+ * worth a thread.
+ */
+static size_t
+cache_recs_split(struct cache *c, struct cache_recs *r, size_t nr)
+{
+	size_t total = 0, mine = 0, theirs = 0, i, k;
+	struct cache_recs t;
+	long cpus;
+
+	for (i = 0; i < nr; i++)
+		total += r[i].len;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (c->memory || nr < 2 || total < CACHE_PARALLEL_MIN_BYTES ||
+	    cpus < 2)
+		return nr;
+	/* Largest first, each to the lighter side: mine at the front,
+	 * theirs collected at the back. */
+	qsort(r, nr, sizeof *r, cache_cmp_recs_len);
+	for (i = 0, k = nr; i < k;) {
+		if (mine <= theirs) {
+			mine += r[i++].len;
+		} else {
+			theirs += r[i].len;
+			t = r[--k];
+			r[k] = r[i];
+			r[i] = t;
+		}
+	}
+	return k;
 }
 
 int
 cache_load_instances(struct cache *c, struct fleet_instance **vp,
     size_t *np, char **err)
 {
-	sqlite3_stmt *st;
 	struct fleet_instance *v = NULL;
-	const unsigned char *p;
-	size_t n = 0, cap = 0, len, skipped = 0;
+	struct cache_recs *r = NULL;
+	struct cache_part part;
+	pthread_t helper;
+	size_t n = 0, cap, nr = 0, skipped = 0, mine;
+	int rc, threaded = 0;
 	char *msg;
-	int rc;
 
 	*vp = NULL;
 	*np = 0;
 	if (cache_usable(c, err) == -1)
 		return -1;
-	st = c->st[ST_LOAD_INSTANCES];
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 1024 : cap * 2;
-			v = xreallocarray(v, cap, sizeof *v);
+	/* One read transaction: every target as of the same commit. */
+	if (cache_exec(c, "BEGIN", "cannot start a transaction", err) == -1 ||
+	    cache_list_recs(c, &r, &nr, err) == -1)
+		goto fail;
+	mine = cache_recs_split(c, r, nr);
+	memset(&part, 0, sizeof part);
+	if (mine < nr) {
+		part.path = c->path;
+		part.r = r + mine;
+		part.nr = nr - mine;
+		part.v = xcalloc(cache_recs_room(part.r, part.nr) + 1,
+		    sizeof *part.v);
+		threaded = pthread_create(&helper, NULL, cache_part_run,
+		    &part) == 0;
+		if (!threaded) {
+			free(part.v);
+			mine = nr;
 		}
-		p = cache_col_bytes(c, st, 0, &len);
-		if (cache_rec_decode(p, len, &v[n]) == -1)
-			skipped++;
-		else
-			n++;
 	}
-	if (rc != SQLITE_DONE) {
+	/* Room for as many recs as the blobs can hold: one allocation,
+	 * whose untouched pages cost nothing. */
+	cap = cache_recs_room(r, nr);
+	v = xcalloc(cap ? cap : 1, sizeof *v);
+	rc = cache_recs_load(c->db, r, mine, v, &n, &skipped);
+	if (threaded) {
+		pthread_join(helper, NULL);
+		if (rc == SQLITE_OK && part.rc == SQLITE_OK) {
+			memcpy(v + n, part.v, part.n * sizeof *v);
+			n += part.n;
+			skipped += part.skipped;
+		} else {
+			cache_instances_free(part.v, part.n);
+			part.v = NULL;
+			if (rc == SQLITE_OK)
+				rc = cache_recs_load(c->db, r + mine,
+				    nr - mine, v, &n, &skipped);
+		}
+		free(part.v);
+	}
+	if (rc != SQLITE_OK) {
 		cache_oom_check(c);
 		cache_seterr(c, err, "cannot read instances");
-		sqlite3_reset(st);
-		cache_instances_free(v, n);
-		cache_recover(c, err);
-		return -1;
+		goto fail;
 	}
-	sqlite3_reset(st);
+	free(r);
+	cache_exec(c, "COMMIT", "cannot end a transaction", NULL);
+	if (n == 0) {
+		free(v);
+		v = NULL;
+	} else if (n < cap / 2) {
+		v = xreallocarray(v, n, sizeof *v);
+	}
 	if (skipped > 0) {
 		msg = xasprintf("cache %s: %zu cached row%s unreadable and "
 		    "skipped; run patchdeck sync", c->path, skipped,
@@ -1561,6 +1905,14 @@ cache_load_instances(struct cache *c, struct fleet_instance **vp,
 	*vp = v;
 	*np = n;
 	return 0;
+
+fail:
+	free(r);
+	cache_instances_free(v, n);
+	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	cache_recover(c, err);
+	return -1;
 }
 
 void

@@ -14,7 +14,10 @@ fleet_instance_done(struct fleet_instance *i)
 	size_t k;
 
 	if (i->block != NULL) {
-		free(i->block);
+		if (--i->block->refs == 0) {
+			free(i->block->tags);
+			free(i->block);
+		}
 		memset(i, 0, sizeof *i);
 		return;
 	}
@@ -77,6 +80,20 @@ fleet_instance_copy(struct fleet_instance *d, const struct fleet_instance *s)
 		d->tags[k].key = dup0(s->tags[k].key);
 		d->tags[k].value = dup0(s->tags[k].value);
 	}
+}
+
+int
+fleet_instance_cmp_name(const struct fleet_instance *a,
+    const struct fleet_instance *b)
+{
+	int c;
+
+	c = strcmp(a->name, b->name);
+	if (c == 0)
+		c = strcmp(a->id, b->id);
+	if (c == 0)
+		c = strcmp(a->region, b->region);
+	return c;
 }
 
 const char *

@@ -17,6 +17,19 @@ struct fleet_tag {
 	char *value;
 };
 
+/*
+ * Memory shared by many instances: the cache loads each target's
+ * instances into one block (their strings and tags arrays), not 30
+ * allocations per instance.  refs counts the instances pointing into it;
+ * fleet_instance_done() frees the block with the last of them.  One
+ * thread per block (the count is not atomic).
+ */
+struct fleet_block {
+	size_t refs;
+	struct fleet_tag *tags;	/* every instance's tags array, or NULL */
+	unsigned char data[];	/* the strings */
+};
+
 struct fleet_instance {
 	char *id;		/* i-0123456789abcdef0 */
 	char *account;		/* 12 digits */
@@ -38,11 +51,11 @@ struct fleet_instance {
 	size_t ntags;
 	long long fetched_at;	/* Unix seconds this row was fetched */
 	/* When not NULL, every string above and the tags array live inside
-	 * this one allocation (the cache loads 100,000 instances this way:
-	 * one malloc each instead of thirty), and fleet_instance_done() frees
-	 * just the block.  Such an instance must not have single fields
-	 * replaced; copy it first (fleet_instance_copy gives a plain one). */
-	void *block;
+	 * this shared block, and fleet_instance_done() only lets go of it.
+	 * Such an instance must not have single fields replaced; copy it
+	 * first (fleet_instance_copy gives a plain one).  A shallow struct
+	 * copy does not count as a reference: let go of one of the two. */
+	struct fleet_block *block;
 };
 
 /* Frees what i owns, leaving it zeroed. */
@@ -50,6 +63,12 @@ void fleet_instance_done(struct fleet_instance *i);
 /* Deep copy. */
 void fleet_instance_copy(struct fleet_instance *dst,
     const struct fleet_instance *src);
+/*
+ * The order of the console's default sort: name, then id, then region,
+ * byte-wise (strcmp).  The cache stores each target's instances in it.
+ */
+int fleet_instance_cmp_name(const struct fleet_instance *a,
+    const struct fleet_instance *b);
 /* The value of tag key, or NULL. */
 const char *fleet_instance_tag(const struct fleet_instance *i,
     const char *key);

@@ -82,14 +82,56 @@ build_hay(struct inventory *inv)
 	free(off);
 }
 
+/* Below this many rows a second thread costs more than it saves. */
+#define PARALLEL_MIN_ROWS 4096
+
+/* The per-row work of a load, on rows [begin, end): tag state and the
+ * oldest fetched_at.  Pure per row, so two halves run at once. */
+struct take_job {
+	struct inventory *inv;
+	const struct fleet_tag_ctx *ctx;
+	long long oldest[2];	/* per half; 0 none */
+	size_t (*counts[2])[TS_STALE + 1];	/* per half */
+};
+
+static void
+take_rows(void *arg, size_t begin, size_t end)
+{
+	struct take_job *job = arg;
+	struct inventory *inv = job->inv;
+	size_t nw = inv->cfg->nwindows, i;
+	size_t (*counts)[TS_STALE + 1] = xcalloc(nw + 1, sizeof *counts);
+	long long oldest = 0;
+	long w;
+
+	/* This half's pages in one call, on this thread. */
+	util_prefault(inv->rows + begin, (end - begin) * sizeof *inv->rows);
+	for (i = begin; i < end; i++) {
+		struct inv_row *r = &inv->rows[i];
+
+		r->in = &inv->v[i];
+		fleet_tag_state_eval(job->ctx, r->in, &r->st);
+		if (r->in->fetched_at > 0 && (oldest == 0 ||
+		    r->in->fetched_at < oldest))
+			oldest = r->in->fetched_at;
+		w = r->st.window;
+		if (w < 0 || (size_t)w >= nw)
+			w = (long)nw;
+		counts[w][r->st.state]++;
+	}
+	job->oldest[begin == 0 ? 0 : 1] = oldest;
+	job->counts[begin == 0 ? 0 : 1] = counts;
+}
+
 void
 inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
     const struct config *cfg, long long now)
 {
+	struct take_job job;
 	struct fleet_tag_ctx ctx;
 	struct fleet_occurrence *next;
 	unsigned char *has_next;
-	size_t i;
+	size_t i, k;
 
 	memset(inv, 0, sizeof *inv);
 	inv->cfg = cfg;
@@ -109,12 +151,21 @@ inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
 	inv->rows = xcalloc(n ? n : 1, sizeof *inv->rows);
 	inv->order = xcalloc(n ? n : 1, sizeof *inv->order);
 	inv->vis = xcalloc(n ? n : 1, sizeof *inv->vis);
-	for (i = 0; i < n; i++) {
-		inv->rows[i].in = &v[i];
-		fleet_tag_state_eval(&ctx, &v[i], &inv->rows[i].st);
-		if (v[i].fetched_at > 0 && (inv->oldest == 0 ||
-		    v[i].fetched_at < inv->oldest))
-			inv->oldest = v[i].fetched_at;
+	memset(&job, 0, sizeof job);
+	job.inv = inv;
+	job.ctx = &ctx;
+	util_parallel(n, PARALLEL_MIN_ROWS, take_rows, &job);
+	inv->counts = job.counts[0];
+	for (i = 0; i < 2; i++) {
+		if (job.oldest[i] > 0 && (inv->oldest == 0 ||
+		    job.oldest[i] < inv->oldest))
+			inv->oldest = job.oldest[i];
+	}
+	if (job.counts[1] != NULL) {
+		for (i = 0; i <= cfg->nwindows; i++)
+			for (k = 0; k <= TS_STALE; k++)
+				inv->counts[i][k] += job.counts[1][i][k];
+		free(job.counts[1]);
 	}
 	free(next);
 	free(has_next);
@@ -155,6 +206,7 @@ inventory_free(struct inventory *inv)
 
 	trail_clear(inv);
 	free(inv->hay_arena);
+	free(inv->counts);
 	free(inv->rows);
 	free(inv->order);
 	free(inv->vis);
@@ -451,44 +503,130 @@ cmp_keys(const void *a, const void *b)
 	return c;
 }
 
+/* Runs of sorted input merge_runs() takes on; more, and qsort is as good. */
+#define MERGE_RUNS_MAX 64
+
+/*
+ * The cache hands each target's rows over by name, so loading 50,000
+ * instances of 6 targets gives 6 sorted runs: merging them is ~n log 6
+ * comparisons instead of qsort's n log n, and the first frame does not
+ * pay for a sort.  keys[i] is row i's key; the merge moves row numbers
+ * (8 bytes), not keys, and reads each run front to back.  Fills order
+ * with the rows in key order and returns 1, or returns 0 (order
+ * untouched) when there are more than MERGE_RUNS_MAX runs.
+ */
+static int
+merge_runs(const struct sort_key *keys, size_t n, size_t *order)
+{
+	size_t start[MERGE_RUNS_MAX + 1], nruns = 0, i, r, a, b, ea, eb, k;
+	size_t *tmp, *from, *to, *swap;
+
+	for (i = 0; i < n; i++) {
+		if (i == 0 || cmp_keys(&keys[i - 1], &keys[i]) > 0) {
+			if (nruns == MERGE_RUNS_MAX)
+				return 0;
+			start[nruns++] = i;
+		}
+		order[i] = i;
+	}
+	if (nruns <= 1)
+		return 1;
+	tmp = xmalloc(n * sizeof *tmp);
+	from = order;
+	to = tmp;
+	while (nruns > 1) {
+		start[nruns] = n;
+		for (r = 0, k = 0; r < nruns; r += 2) {
+			/* Run r is [start[r], start[r + 1]); an odd last one
+			 * is copied over alone. */
+			a = start[r];
+			ea = start[r + 1];
+			b = ea;
+			eb = r + 1 < nruns ? start[r + 2] : ea;
+			i = a;
+			while (a < ea && b < eb)
+				to[i++] = cmp_keys(&keys[from[a]],
+				    &keys[from[b]]) <= 0 ? from[a++] :
+				    from[b++];
+			while (a < ea)
+				to[i++] = from[a++];
+			while (b < eb)
+				to[i++] = from[b++];
+			start[k++] = start[r];
+		}
+		nruns = k;
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != order)
+		memcpy(order, from, n * sizeof *order);
+	free(tmp);
+	return 1;
+}
+
+struct key_job {
+	const struct inventory *inv;
+	struct sort_key *keys;
+	enum inv_col col;
+};
+
+/* Takes the sort keys of rows [begin, end); two halves run at once. */
+static void
+key_rows(void *arg, size_t begin, size_t end)
+{
+	const struct key_job *job = arg;
+	struct sort_key *key;
+	char buf[128];
+	size_t i;
+
+	for (i = begin; i < end; i++) {
+		const struct inv_row *r = &job->inv->rows[i];
+
+		key = &job->keys[i];
+		key->row = i;
+		if (job->col == COL_TAGSTATE)
+			key->k = (long long)r->st.state;
+		else if (job->col == COL_LAST_PATCHED)
+			key->k = patched_key(r);
+		else {
+			key->s = inventory_cell(job->inv, r, job->col, buf,
+			    sizeof buf);
+			if (key->s == buf)
+				key->s = key->owned = xstrdup(buf);
+			/* NUL-padded: the keys start zeroed. */
+			memcpy(key->pre, key->s, strnlen(key->s,
+			    sizeof key->pre));
+		}
+	}
+}
+
 void
 inventory_sort(struct inventory *inv, enum inv_col col, int desc)
 {
 	struct sort_key *keys = xcalloc(inv->n ? inv->n : 1, sizeof *keys);
-	char buf[128];
+	struct key_job job;
 	size_t i;
 
+	util_prefault(keys, inv->n * sizeof *keys);
 	inv->sort = col;
 	inv->desc = desc;
-	for (i = 0; i < inv->n; i++) {
-		const struct inv_row *r = &inv->rows[i];
-
-		keys[i].row = i;
-		if (col == COL_TAGSTATE)
-			keys[i].k = (long long)r->st.state;
-		else if (col == COL_LAST_PATCHED)
-			keys[i].k = patched_key(r);
-		else {
-			keys[i].s = inventory_cell(inv, r, col, buf,
-			    sizeof buf);
-			if (keys[i].s == buf)
-				keys[i].s = keys[i].owned = xstrdup(buf);
-			strncpy((char *)keys[i].pre, keys[i].s,
-			    sizeof keys[i].pre);
+	job.inv = inv;
+	job.keys = keys;
+	job.col = col;
+	util_parallel(inv->n, PARALLEL_MIN_ROWS, key_rows, &job);
+	sorting = inv;
+	if (merge_runs(keys, inv->n, inv->order)) {
+		for (i = 0; i < inv->n; i++)
+			free(keys[i].owned);
+	} else {
+		qsort(keys, inv->n, sizeof *keys, cmp_keys);
+		for (i = 0; i < inv->n; i++) {
+			inv->order[i] = keys[i].row;
+			free(keys[i].owned);
 		}
 	}
-	sorting = inv;
-	/* The cache hands rows over by name: then one pass says so and the
-	 * first frame does not pay for a sort. */
-	for (i = 1; i < inv->n && cmp_keys(&keys[i - 1], &keys[i]) <= 0; i++)
-		;
-	if (i < inv->n)
-		qsort(keys, inv->n, sizeof *keys, cmp_keys);
 	sorting = NULL;
-	for (i = 0; i < inv->n; i++) {
-		inv->order[i] = keys[i].row;
-		free(keys[i].owned);
-	}
 	free(keys);
 	if (desc) {
 		for (i = 0; i < inv->n / 2; i++) {
@@ -727,15 +865,10 @@ inventory_cell(const struct inventory *inv, const struct inv_row *r,
 
 size_t (*inventory_window_counts(const struct inventory *inv))[TS_STALE + 1]
 {
-	size_t nw = inv->cfg->nwindows, i;
+	size_t nw = inv->cfg->nwindows;
 	size_t (*c)[TS_STALE + 1] = xcalloc(nw + 1, sizeof *c);
-	long w;
 
-	for (i = 0; i < inv->n; i++) {
-		w = inv->rows[i].st.window;
-		if (w < 0 || (size_t)w >= nw)
-			w = (long)nw;
-		c[w][inv->rows[i].st.state]++;
-	}
+	if (inv->counts != NULL)
+		memcpy(c, inv->counts, (nw + 1) * sizeof *c);
 	return c;
 }

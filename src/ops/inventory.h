@@ -84,6 +84,9 @@ struct inventory {
 	} *trail;
 	size_t ntrail;
 	long long now;		/* the time tag states were computed for */
+	/* counts[w][state]: inventory_window_counts(), taken at load (tag
+	 * states change only with a new load). */
+	size_t (*counts)[TS_STALE + 1];
 	long long oldest;	/* oldest fetched_at among the rows; 0 none */
 };
 
@@ -131,7 +134,7 @@ const char *inventory_cell(const struct inventory *inv,
 
 /* Per window: how many instances in each tag state.  counts[w][state],
  * w in 0..nwindows (the last slot: instances with no or an unknown
- * window).  Caller frees the array. */
+ * window).  Counted once at load: a copy, which the caller frees. */
 size_t (*inventory_window_counts(const struct inventory *inv))[TS_STALE + 1];
 
 #endif

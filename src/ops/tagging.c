@@ -79,6 +79,12 @@ cmp_item(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 void
 tagging_plan_build(const struct tagging_item *items, size_t n,
     const char *key, size_t max_ids, struct tagging_plan *p)
@@ -133,6 +139,11 @@ tagging_plan_build(const struct tagging_item *items, size_t n,
 		}
 		c->ids[c->nids++] = xstrdup(it->id);
 	}
+	/* The ids of a call in order, whatever order the rows came in: a dry
+	 * run reads the same twice, and the audit log diffs cleanly. */
+	for (m = 0; m < p->ncalls; m++)
+		qsort(p->calls[m].ids, p->calls[m].nids,
+		    sizeof *p->calls[m].ids, cmp_id);
 	free(order);
 	free(dup);
 }

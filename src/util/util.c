@@ -5,10 +5,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +86,57 @@ xreallocarray(void *p, size_t nmemb, size_t size)
 	if (size != 0 && nmemb > SIZE_MAX / size)
 		util_fatal("allocation overflow (%zu x %zu)", nmemb, size);
 	return xrealloc(p, nmemb * size);
+}
+
+void
+util_prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a, b;
+
+	/* Whole pages inside the buffer: madvise wants an aligned start,
+	 * and the partial pages at the ends fault as usual. */
+	if (p == NULL || page == 0 || (page & (page - 1)) != 0)
+		return;
+	a = ((uintptr_t)p + page - 1) & ~(page - 1);
+	b = ((uintptr_t)p + n) & ~(page - 1);
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
+struct parallel_half {
+	void (*fn)(void *arg, size_t begin, size_t end);
+	void *arg;
+	size_t begin, end;
+};
+
+static void *
+parallel_run(void *p)
+{
+	struct parallel_half *h = p;
+
+	h->fn(h->arg, h->begin, h->end);
+	return NULL;
+}
+
+void
+util_parallel(size_t n, size_t min,
+    void (*fn)(void *arg, size_t begin, size_t end), void *arg)
+{
+	struct parallel_half h = { fn, arg, n / 2, n };
+	pthread_t t;
+
+	if (n < min || n < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    pthread_create(&t, NULL, parallel_run, &h) != 0) {
+		fn(arg, 0, n);
+		return;
+	}
+	fn(arg, 0, n / 2);
+	pthread_join(t, NULL);
 }
 
 char *

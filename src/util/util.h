@@ -31,6 +31,20 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 /* xreallocarray: like xrealloc(p, nmemb*size) but dies on overflow. */
 void *xreallocarray(void *p, size_t nmemb, size_t size);
+/*
+ * Asks the kernel to map p[0..n) now, in one call, rather than one page
+ * fault per 4 KB page at first touch: for large buffers about to be
+ * filled (a 26 MB read is ~6,500 faults, a third of the time it takes on
+ * some machines).  A hint: does nothing where it is not supported.
+ */
+void util_prefault(void *p, size_t n);
+/*
+ * Calls fn(arg, begin, end) over [0, n) split in two, one half on a
+ * helper thread, when n is at least min and there are two CPUs; else
+ * fn(arg, 0, n) here.  fn must be safe to run on disjoint ranges at once.
+ */
+void util_parallel(size_t n, size_t min,
+    void (*fn)(void *arg, size_t begin, size_t end), void *arg);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string; the caller frees it. */

@@ -1,12 +1,23 @@
 #!/bin/sh
 # Runs every tests/integration/test_*.sh from the repository root, each in
 # its own temporary folder ($TEST_TMP), and ends with one summary line.
+# With arguments, only the tests named (test_sync, or test_sync.sh).
 set -u
 cd "$(dirname "$0")/../.."
 pass=0
 fail=0
 failed=""
-for t in tests/integration/test_*.sh; do
+if [ $# -gt 0 ]; then
+	tests=""
+	for n in "$@"; do
+		t="tests/integration/$(basename "$n" .sh).sh"
+		[ -e "$t" ] || { echo "run.sh: no test $t" >&2; exit 2; }
+		tests="$tests $t"
+	done
+else
+	tests=$(ls tests/integration/test_*.sh 2>/dev/null)
+fi
+for t in $tests; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/patchdeck-$name.XXXXXX")

@@ -167,9 +167,10 @@ tm_wait '  name +id \^ ' "a key handled after the resize"
 tm_keys q
 tm_wait '^EXITED 0$' "the console's exit"
 tm_wait '^pdshell\$' "the shell's prompt"
-tm_type 'stty -a | tr " ;" "\n\n" | grep -x -e icanon -e -icanon -e echo -e -echo | tr "\n" " "; echo STTY-END'
+# STTY-""END: the typed line must not match the wait for the output.
+tm_type 'stty -a | tr " ;" "\n\n" | grep -x -e icanon -e -icanon -e echo -e -echo | tr "\n" " "; echo STTY-""END'
 tm_keys Enter
-tm_wait 'STTY-END$' "stty's output"
+tm_wait ' STTY-END$' "stty's output"
 tm_cap
 grep -q '^icanon echo STTY-END$\|^echo icanon STTY-END$' "$TEST_TMP/screen" || {
 	cat "$TEST_TMP/screen"

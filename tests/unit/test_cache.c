@@ -227,7 +227,7 @@ make_instance(struct fleet_instance *in, const char *account, int i,
 	in->id = xasprintf("i-%017x", (unsigned)i);
 	in->account = xstrdup(account);
 	in->region = xstrdup("eu-west-1");
-	in->name = xasprintf("web-%d", i);
+	in->name = xasprintf("web-%06d", i);	/* name order = i */
 	in->state = xstrdup(i % 7 == 0 ? "stopped" : "running");
 	in->type = xstrdup("t3.micro");
 	in->platform = xstrdup(i % 5 == 0 ? "windows" : "linux");
@@ -334,8 +334,9 @@ count_account(const struct fleet_instance *v, size_t n, const char *account)
 }
 
 /*
- * The rec of in (format in cache.h), written here from the format, not by
- * the code under test.  nul_name: the name as "A\0B" (3 bytes).
+ * Recs (format in cache.h), written here from the format, not by the code
+ * under test: rec_str() appends a string (u32 length, bytes, NUL),
+ * rec_build() one whole framed rec, rec_frame() frames what follows.
  */
 static void
 rec_u32(struct buf *b, size_t v)
@@ -364,10 +365,12 @@ rec_str(struct buf *b, const char *s, size_t len)
 {
 	rec_u32(b, len);
 	buf_append(b, s, len);
+	buf_putc(b, '\0');
 }
 
+/* Appends the rec of in, unframed. */
 static void
-rec_build(struct buf *b, const struct fleet_instance *in)
+rec_body(struct buf *b, const struct fleet_instance *in)
 {
 	const char *const f[15] = {
 		in->id, in->account, in->region, in->name, in->state,
@@ -377,7 +380,6 @@ rec_build(struct buf *b, const struct fleet_instance *in)
 	};
 	size_t i;
 
-	buf_reset(b);
 	for (i = 0; i < 15; i++)
 		rec_str(b, f[i], strlen(f[i]));
 	rec_i64(b, in->last_ping);
@@ -389,16 +391,40 @@ rec_build(struct buf *b, const struct fleet_instance *in)
 	}
 }
 
-/* Sets the rec of the row with id to p[0..len), with SQLite directly. */
+/* Appends p[0..len) framed as one rec. */
 static void
-raw_set_rec(sqlite3 *db, const char *id, const void *p, size_t len)
+rec_frame(struct buf *b, const void *p, size_t len)
+{
+	rec_u32(b, len);
+	buf_append(b, p, len);
+}
+
+/* b = the framed rec of in (reset first). */
+static void
+rec_build(struct buf *b, const struct fleet_instance *in)
+{
+	struct buf body;
+
+	buf_init(&body);
+	rec_body(&body, in);
+	buf_reset(b);
+	rec_frame(b, body.data, body.len);
+	buf_free(&body);
+}
+
+/* Sets target's recs blob to p[0..len) and its stored count, with SQLite
+ * directly. */
+static void
+raw_set_recs(sqlite3 *db, const char *target, const void *p, size_t len,
+    long long count)
 {
 	sqlite3_stmt *st = NULL;
 
-	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE instances SET rec ="
-	    " ?1 WHERE id = ?2", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE fleet SET recs = ?1,"
+	    " count = ?3 WHERE target = ?2", -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_blob(st, 1, len ? p : "", (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, count);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	assert_int_equal(sqlite3_changes(db), 1);
 	sqlite3_finalize(st);
@@ -466,7 +492,8 @@ test_migrate_and_reopen(void **state)
 	assert_int_equal(raw_int(path, "PRAGMA user_version"),
 	    CACHE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
-	    " WHERE type = 'table'"), 6);
+	    " WHERE type = 'table'"), 7);
+	assert_int_equal(raw_int(path, "PRAGMA page_size"), 65536);
 	{
 		sqlite3 *db = NULL;
 		sqlite3_stmt *st = NULL;
@@ -653,41 +680,91 @@ test_null_fields(void **state)
 	cache_close(c);
 }
 
+/* An empty rec (every string "", no tags), unframed, into b. */
+static void
+rec_empty(struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < 15; i++)
+		rec_str(b, "", 0);
+	rec_i64(b, 0);
+	rec_i64(b, 0);
+	rec_u32(b, 0);
+}
+
+/*
+ * Sets target t's recs to the rec p[0..len) framed, then v1's rec; loads
+ * and checks that the first is skipped (and counted) or not, and that v1
+ * loads either way.
+ */
+static void
+check_rec(const char *path, const void *p, size_t len,
+    const struct fleet_instance *v1, int valid)
+{
+	struct fleet_instance *got;
+	struct buf blob, one;
+	struct cache *c;
+	sqlite3 *db = NULL;
+	size_t n;
+
+	buf_init(&blob);
+	buf_init(&one);
+	rec_frame(&blob, p, len);
+	rec_build(&one, v1);
+	buf_append(&blob, one.data, one.len);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	raw_set_recs(db, "t", blob.data, blob.len, 2);
+	sqlite3_close(db);
+	c = open_ok(path);
+	load_skipping(c, &got, &n, valid ? 0 : 1);
+	assert_int_equal(n, valid ? 2 : 1);
+	assert_same_instance(&got[n - 1], v1);
+	cache_instances_free(got, n);
+	cache_close(c);
+	buf_free(&blob);
+	buf_free(&one);
+}
+
 /* A value holding a NUL (written by something else) reads back cut at
- * the NUL; nothing crashes. */
+ * the NUL; a rec that breaks the format is skipped and counted, the next
+ * one loads; nothing crashes. */
 static void
 test_nul_in_stored_value(void **state)
 {
 	char *path = tmp_path("nul.db");
 	struct cache *c;
 	struct fleet_instance *v, *got;
-	struct buf rec;
+	struct buf rec, want;
 	sqlite3 *db = NULL;
-	size_t n, b;
+	size_t n, i;
 
 	(void)state;
 	c = open_ok(path);
 	v = make_fleet("111111111111", 2, 1, 2);
 	replace_ok(c, "t", "111111111111", v, 2, 1);
 	cache_close(c);
-	/* The rec we write is the one the cache wrote. */
+	/* The recs we write are the ones the cache wrote. */
 	buf_init(&rec);
-	v[0].fetched_at = 1;
-	rec_build(&rec, &v[0]);
-	v[0].fetched_at = 0;
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM instances"
-	    " WHERE row = 1 AND typeof(rec) = 'blob'"), 1);
+	buf_init(&want);
+	for (i = 0; i < 2; i++) {
+		v[i].fetched_at = 1;
+		rec_build(&rec, &v[i]);
+		buf_append(&want, rec.data, rec.len);
+		v[i].fetched_at = 0;
+	}
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	{
 		sqlite3_stmt *st = NULL;
 
-		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-		assert_int_equal(sqlite3_prepare_v2(db, "SELECT rec FROM"
-		    " instances ORDER BY row LIMIT 1", -1, &st, NULL),
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT recs, count"
+		    " FROM fleet WHERE target = 't'", -1, &st, NULL),
 		    SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_bytes(st, 0), (int)rec.len);
-		assert_memory_equal(sqlite3_column_blob(st, 0), rec.data,
-		    rec.len);
+		assert_int_equal(sqlite3_column_bytes(st, 0), (int)want.len);
+		assert_memory_equal(sqlite3_column_blob(st, 0), want.data,
+		    want.len);
+		assert_int_equal(sqlite3_column_int64(st, 1), 2);
 		sqlite3_finalize(st);
 	}
 
@@ -697,12 +774,9 @@ test_nul_in_stored_value(void **state)
 		const char *const f[15] = { v[0].id, v[0].account,
 		    v[0].region, "A\0B", "running", "", "", "", "", "", "", "",
 		    "", "", "3.0" };
-		size_t lens[15], i;
 
 		for (i = 0; i < 15; i++)
-			lens[i] = i == 3 ? 3 : strlen(f[i]);
-		for (i = 0; i < 15; i++)
-			rec_str(&rec, f[i], lens[i]);
+			rec_str(&rec, f[i], i == 3 ? 3 : strlen(f[i]));
 	}
 	rec_i64(&rec, -7);
 	rec_i64(&rec, 99);
@@ -711,7 +785,12 @@ test_nul_in_stored_value(void **state)
 	rec_str(&rec, "a\0b", 3);
 	rec_str(&rec, "k2", 2);
 	rec_str(&rec, "\xf0\x9f\x98\x80\n", 5);
-	raw_set_rec(db, v[0].id, rec.data, rec.len);
+	buf_reset(&want);
+	rec_frame(&want, rec.data, rec.len);
+	rec_build(&rec, &v[1]);
+	buf_append(&want, rec.data, rec.len);
+	raw_set_recs(db, "t", want.data, want.len, 2);
+	sqlite3_close(db);
 	c = open_ok(path);
 	load_skipping(c, &got, &n, 0);
 	assert_int_equal(n, 2);
@@ -729,63 +808,141 @@ test_nul_in_stored_value(void **state)
 	cache_instances_free(got, n);
 	cache_close(c);
 
-	/* Not a rec of ours (old JSON text, empty, cut short, bytes left
-	 * over, a length past the end or a limit): the row is skipped, the
-	 * other loads, and the notice says so. */
+	/* Sanity: an empty rec is a valid empty instance, and a 65536-byte
+	 * id is within the limit. */
+	buf_reset(&rec);
+	rec_empty(&rec);
+	check_rec(path, rec.data, rec.len, &v[1], 1);
 	{
-		static const char *const bad[] = {
-			"'{\"a\":\"1\",\"b\":\"2\"}'",
-			"x''",
-			"zeroblob(0)",
-			"42",
-			"x'020000'",
-			"zeroblob(15 * 4 + 16)",		/* no tag count */
-			"zeroblob(15 * 4 + 16 + 4) || x'00'",	/* left over */
-			"zeroblob(15 * 4 + 16) || x'e9030000'",	/* 1001 tags */
-			("zeroblob(15 * 4 + 16) || x'01000000ffffffff6b01000000"
-			"61'"),
-			"zeroblob(15 * 4 + 16) || x'01000000010000006b0200000061'",
-			"x'ffffffff' || zeroblob(15 * 4 + 16)",
-			/* a 65537-byte id, whole */
-			"x'01000100' || zeroblob(65537 + 14 * 4 + 16 + 4)",
-		};
-		char *sql;
+		char *id = xcalloc(1, 65537);
 
-		/* Sanity: all zeros is a valid empty instance. */
-		raw_exec(path, "UPDATE instances SET rec = zeroblob(15 * 4 +"
-		    " 16 + 4) WHERE row = 1");
-		c = open_ok(path);
-		load_skipping(c, &got, &n, 0);
-		assert_int_equal(n, 2);
-		assert_string_equal(got[0].id, "");
-		assert_int_equal(got[0].ntags, 0);
-		cache_instances_free(got, n);
-		cache_close(c);
-		/* And a 65536-byte id is within the limit. */
-		raw_exec(path, "UPDATE instances SET rec = x'00000100' ||"
-		    " zeroblob(65536 + 14 * 4 + 16 + 4) WHERE row = 1");
-		c = open_ok(path);
-		load_skipping(c, &got, &n, 0);
-		assert_int_equal(n, 2);
-		cache_instances_free(got, n);
-		cache_close(c);
-		for (b = 0; b < sizeof bad / sizeof bad[0]; b++) {
-			sql = xasprintf("UPDATE instances SET rec = %s"
-			    " WHERE row = 1", bad[b]);
-			raw_exec(path, sql);
-			free(sql);
-			c = open_ok(path);
-			load_skipping(c, &got, &n, 1);
-			if (n != 1)
-				fail_msg("rec %s: %zu rows", bad[b], n);
-			assert_same_instance(&got[0], &v[1]);
-			cache_instances_free(got, n);
-			cache_close(c);
-		}
+		memset(id, 'i', 65536);
+		buf_reset(&rec);
+		rec_str(&rec, id, 65536);
+		for (i = 1; i < 15; i++)
+			rec_str(&rec, "", 0);
+		rec_i64(&rec, 0);
+		rec_i64(&rec, 0);
+		rec_u32(&rec, 0);
+		check_rec(path, rec.data, rec.len, &v[1], 1);
+
+		/* One byte more is over it. */
+		buf_reset(&rec);
+		id = xrealloc(id, 65538);
+		id[65536] = 'i';
+		id[65537] = '\0';
+		rec_str(&rec, id, 65537);
+		for (i = 1; i < 15; i++)
+			rec_str(&rec, "", 0);
+		rec_i64(&rec, 0);
+		rec_i64(&rec, 0);
+		rec_u32(&rec, 0);
+		check_rec(path, rec.data, rec.len, &v[1], 0);
+		free(id);
 	}
-	sqlite3_close(db);
+
+	/* Not a rec of ours: old JSON text, empty, cut short, bytes left
+	 * over, a length past the end or a limit, a string without its
+	 * NUL.  Each is skipped and counted; the next rec loads. */
+	check_rec(path, "{\"a\":\"1\",\"b\":\"2\"}", 17, &v[1], 0);
+	check_rec(path, "", 0, &v[1], 0);
+	check_rec(path, "\x02\x00\x00", 3, &v[1], 0);
+	buf_reset(&rec);
+	rec_empty(&rec);
+	check_rec(path, rec.data, rec.len - 4, &v[1], 0);	/* no count */
+	buf_putc(&rec, 'x');
+	check_rec(path, rec.data, rec.len, &v[1], 0);		/* left over */
+	buf_reset(&rec);
+	rec_empty(&rec);
+	rec.data[rec.len - 4] = (char)0xe9;			/* 1001 tags */
+	rec.data[rec.len - 3] = 0x03;
+	check_rec(path, rec.data, rec.len, &v[1], 0);
+	rec.data[rec.len - 4] = 1;				/* 1 tag, */
+	rec.data[rec.len - 3] = 0;
+	rec_u32(&rec, 0xffffffff);				/* key too long */
+	check_rec(path, rec.data, rec.len, &v[1], 0);
+	rec.len -= 4;
+	rec_str(&rec, "k", 1);
+	rec_u32(&rec, 2);					/* value cut */
+	buf_append(&rec, "a", 1);
+	check_rec(path, rec.data, rec.len, &v[1], 0);
+	buf_reset(&rec);
+	rec_u32(&rec, 0xffffffff);				/* id length */
+	check_rec(path, rec.data, rec.len, &v[1], 0);
+	buf_reset(&rec);
+	rec_empty(&rec);
+	rec.data[4] = 'x';					/* id's NUL */
+	check_rec(path, rec.data, rec.len, &v[1], 0);
+
 	buf_free(&rec);
+	buf_free(&want);
 	cache_instances_free(v, 2);
+	free(path);
+}
+
+/*
+ * The frames around the recs: a blob cut anywhere loads the whole recs
+ * before the cut, and counts the rest as unreadable (from the stored
+ * count, at least one); a frame longer than the blob ends the walk the
+ * same way.
+ */
+static void
+test_recs_cut(void **state)
+{
+	char *path = tmp_path("cut.db");
+	struct fleet_instance *v, *got;
+	struct buf blob, one;
+	size_t ends[4], n, cut, whole, k;
+	struct cache *c;
+	sqlite3 *db = NULL;
+
+	(void)state;
+	c = open_ok(path);
+	v = make_fleet("111111111111", 3, 1, 2);
+	replace_ok(c, "t", "111111111111", v, 3, 1);
+	cache_close(c);
+	buf_init(&blob);
+	buf_init(&one);
+	ends[0] = 0;
+	for (k = 0; k < 3; k++) {
+		rec_build(&one, &v[k]);
+		buf_append(&blob, one.data, one.len);
+		ends[k + 1] = blob.len;
+	}
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (cut = 0; cut <= blob.len; cut++) {
+		raw_set_recs(db, "t", blob.data, cut, 3);
+		for (whole = 0; whole < 3 && ends[whole + 1] <= cut; whole++)
+			;
+		c = open_ok(path);
+		load_skipping(c, &got, &n, cut == ends[whole] ? 0 :
+		    3 - whole);
+		assert_int_equal(n, whole);
+		for (k = 0; k < n; k++)
+			assert_same_instance(&got[k], &v[k]);
+		cache_instances_free(got, n);
+		cache_close(c);
+	}
+	/* A lying count: at least one is said to be lost. */
+	raw_set_recs(db, "t", blob.data, ends[1] + 5, 0);
+	c = open_ok(path);
+	load_skipping(c, &got, &n, 1);
+	assert_int_equal(n, 1);
+	cache_instances_free(got, n);
+	cache_close(c);
+	/* The second frame says more than the blob holds. */
+	memset(blob.data + ends[1], 0x7f, 4);
+	raw_set_recs(db, "t", blob.data, blob.len, 3);
+	c = open_ok(path);
+	load_skipping(c, &got, &n, 2);
+	assert_int_equal(n, 1);
+	assert_same_instance(&got[0], &v[0]);
+	cache_instances_free(got, n);
+	cache_close(c);
+	sqlite3_close(db);
+	buf_free(&blob);
+	buf_free(&one);
+	cache_instances_free(v, 3);
 	free(path);
 }
 
@@ -802,7 +959,7 @@ test_rec_mutations(void **state)
 	struct fleet_tag tags[3] = {
 		{ "a", "xy" }, { "", "" }, { "kk", "\xff" },
 	};
-	struct buf good;
+	struct buf good, recs;
 	unsigned char *blob;
 	sqlite3 *db = NULL;
 	size_t n, i, j, row, nrows, total, len, ok;
@@ -824,38 +981,40 @@ test_rec_mutations(void **state)
 	in.tags = tags;
 	in.ntags = 3;
 	buf_init(&good);
-	rec_build(&good, &in);
+	buf_init(&recs);
+	rec_body(&good, &in);
 	total = good.len;		/* every string byte is counted here */
 	blob = xmalloc(good.len + 1);
 
-	/* Rows: every cut (0 .. len - 1), the whole rec, the rec with a
-	 * byte more, then each byte set to each of vals. */
+	/* Recs, each in a frame of its own length: every cut (0 .. len -
+	 * 1), the whole rec, the rec with a byte more, then each byte set
+	 * to each of vals. */
 	nrows = good.len + 2 + good.len * sizeof vals;
 	c = open_ok(path);
-	v = make_fleet("111111111111", nrows, 1, 1);
-	replace_ok(c, "t", "111111111111", v, nrows, 1);
+	v = make_fleet("111111111111", 1, 1, 1);
+	replace_ok(c, "t", "111111111111", v, 1, 1);
 	cache_close(c);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
-	    SQLITE_OK);
 	row = 0;
 	for (i = 0; i < good.len; i++, row++)
-		raw_set_rec(db, v[row].id, good.data, i);
-	raw_set_rec(db, v[row++].id, good.data, good.len);
+		rec_frame(&recs, good.data, i);
+	rec_frame(&recs, good.data, good.len);
+	row++;
 	memcpy(blob, good.data, good.len);
 	blob[good.len] = 0;
-	raw_set_rec(db, v[row++].id, blob, good.len + 1);
+	rec_frame(&recs, blob, good.len + 1);
+	row++;
 	for (i = 0; i < good.len; i++) {
 		for (j = 0; j < sizeof vals; j++, row++) {
 			memcpy(blob, good.data, good.len);
 			blob[i] = vals[j];
-			raw_set_rec(db, v[row].id, blob, good.len);
+			rec_frame(&recs, blob, good.len);
 		}
 	}
 	assert_int_equal(row, nrows);
-	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
-	    SQLITE_OK);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	raw_set_recs(db, "t", recs.data, recs.len, (long long)nrows);
 	sqlite3_close(db);
+	buf_free(&recs);
 
 	c = open_ok(path);
 	load_ok(c, &got, &n);
@@ -911,31 +1070,73 @@ test_rec_mutations(void **state)
 	assert_true(ok > 1);
 	cache_instances_free(got, n);
 	cache_close(c);
-	cache_instances_free(v, nrows);
+	cache_instances_free(v, 1);
 	buf_free(&good);
 	free(blob);
 	free(path);
 }
 
-/* A version 1 file: its instances are dropped, the targets kept with
- * last_ok 0 (shown as never synced), inside the migration transaction. */
+/*
+ * A file of an older version, made by turning a new one back with
+ * old_sql (which sets user_version) and giving it 4 KB pages: its
+ * instances are dropped, the targets kept with last_ok 0 (shown as never
+ * synced), inside the migration transaction; it is rewritten with large
+ * pages, in WAL again, and the next sync refills it.
+ */
 static void
-test_migrate_from_v1(void **state)
+check_migration(const char *name, const char *old_sql)
 {
-	char *path = tmp_path("v1.db");
+	char *path = tmp_path(name);
 	struct cache *c;
 	struct cache_target *t;
 	struct fleet_instance *v, *got;
 	size_t n, nt;
 	char *err = NULL;
 
-	(void)state;
 	c = open_ok(path);
 	v = make_fleet("111111111111", 3, 1, 2);
 	replace_ok(c, "prod", "111111111111", v, 3, 1000);
 	cache_close(c);
-	/* Back to the version 1 instances table, with a row in it. */
-	raw_exec(path, "DROP TABLE instances;"
+	raw_exec(path, old_sql);
+	raw_exec(path, "PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096;"
+	    " VACUUM; PRAGMA journal_mode = WAL");
+	assert_int_equal(raw_int(path, "PRAGMA page_size"), 4096);
+	c = open_ok(path);
+	assert_int_equal(raw_int(path, "PRAGMA user_version"),
+	    CACHE_SCHEMA_VERSION);
+	load_skipping(c, &got, &n, 0);
+	assert_int_equal(n, 0);
+	cache_instances_free(got, n);
+	assert_int_equal(cache_targets(c, 5000, &t, &nt, &err), 0);
+	assert_int_equal(nt, 1);
+	assert_string_equal(t[0].name, "prod");
+	assert_int_equal(t[0].last_ok, 0);
+	assert_int_equal(t[0].last_attempt, 1000);
+	assert_int_equal(t[0].age, -1);
+	assert_int_equal(t[0].ninstances, 0);
+	cache_targets_free(t, nt);
+	replace_ok(c, "prod", "111111111111", v, 3, 2000);
+	load_skipping(c, &got, &n, 0);
+	assert_int_equal(n, 3);
+	assert_same_instance(&got[2], &v[2]);
+	cache_instances_free(got, n);
+	cache_close(c);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM pragma_table_info"
+	    "('instances') WHERE name IN ('tags', 'type', 'az', 'rec')"), 0);
+	assert_int_equal(raw_int(path, "PRAGMA page_size"), 65536);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM"
+	    " pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+	cache_instances_free(v, 3);
+	free(path);
+}
+
+/* Version 1: a column per field, tags in a blob. */
+static void
+test_migrate_from_v1(void **state)
+{
+	(void)state;
+	check_migration("v1.db",
+	    "DROP TABLE instances; DROP TABLE fleet;"
 	    "CREATE TABLE instances ("
 	    "  row INTEGER PRIMARY KEY,"
 	    "  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,"
@@ -963,29 +1164,34 @@ test_migrate_from_v1(void **state)
 	    "CREATE INDEX instances_owner ON instances(owner_tag);"
 	    "INSERT INTO instances (target, id) VALUES ('prod', 'i-old');"
 	    "PRAGMA user_version = 1");
-	c = open_ok(path);
-	assert_int_equal(raw_int(path, "PRAGMA user_version"), 2);
-	load_skipping(c, &got, &n, 0);
-	assert_int_equal(n, 0);
-	assert_int_equal(cache_targets(c, 5000, &t, &nt, &err), 0);
-	assert_int_equal(nt, 1);
-	assert_string_equal(t[0].name, "prod");
-	assert_int_equal(t[0].last_ok, 0);
-	assert_int_equal(t[0].last_attempt, 1000);
-	assert_int_equal(t[0].age, -1);
-	assert_int_equal(t[0].ninstances, 0);
-	cache_targets_free(t, nt);
-	/* The next sync refills it. */
-	replace_ok(c, "prod", "111111111111", v, 3, 2000);
-	load_skipping(c, &got, &n, 0);
-	assert_int_equal(n, 3);
-	assert_same_instance(&got[2], &v[2]);
-	cache_instances_free(got, n);
-	cache_close(c);
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM pragma_table_info"
-	    "('instances') WHERE name IN ('tags', 'type', 'az')"), 0);
-	cache_instances_free(v, 3);
-	free(path);
+}
+
+/* Version 2: a rec per row. */
+static void
+test_migrate_from_v2(void **state)
+{
+	(void)state;
+	check_migration("v2.db",
+	    "DROP TABLE instances; DROP TABLE fleet;"
+	    "CREATE TABLE instances ("
+	    "  row INTEGER PRIMARY KEY,"
+	    "  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,"
+	    "  account TEXT NOT NULL DEFAULT '', region TEXT NOT NULL DEFAULT '',"
+	    "  id TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',"
+	    "  state TEXT NOT NULL DEFAULT '', ping TEXT NOT NULL DEFAULT '',"
+	    "  window_tag TEXT NOT NULL DEFAULT '',"
+	    "  owner_tag TEXT NOT NULL DEFAULT '',"
+	    "  fetched_at INTEGER NOT NULL DEFAULT 0,"
+	    "  rec BLOB NOT NULL,"
+	    "  UNIQUE (id, account, region, target));"
+	    "CREATE INDEX instances_target ON instances(target);"
+	    "CREATE INDEX instances_state ON instances(state);"
+	    "CREATE INDEX instances_ping ON instances(ping);"
+	    "CREATE INDEX instances_window ON instances(window_tag);"
+	    "CREATE INDEX instances_owner ON instances(owner_tag);"
+	    "INSERT INTO instances (target, id, rec) VALUES ('prod', 'i-old',"
+	    " x'00');"
+	    "PRAGMA user_version = 2");
 }
 
 /* The limits: 1000 tags and 64 KiB values are stored; more is an error
@@ -1109,10 +1315,11 @@ test_tag_columns(void **state)
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM instances WHERE"
 	    " target = 'b' AND window_tag = CAST(x'781b5b33316dff225c' AS"
 	    " TEXT)"), 1);
-	/* Not JSON: a rec of our own, starting with the id's length. */
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM instances WHERE"
-	    " typeof(rec) = 'blob' AND substr(rec, 1, 6) = x'13000000692d'"),
-	    16);
+	/* Not JSON: recs of our own, the first starting (after its frame)
+	 * with the id's length. */
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM fleet WHERE"
+	    " typeof(recs) = 'blob' AND substr(recs, 5, 6) = x'13000000692d'"
+	    " AND count = 8"), 2);
 	cache_instances_free(v, 8);
 	free(path);
 }
@@ -1441,16 +1648,19 @@ test_corrupt_truncated(void **state)
 	check_moved_aside(path, "truncated in page 1");
 	free(path);
 
-	/* Garbage written over the middle, size kept. */
+	/* Garbage written over the middle, size kept: whole pages (64 KB),
+	 * headers and all.  (Garbage inside the recs of a blob, with the
+	 * pages' structure whole, is not SQLite's to see: those recs are
+	 * skipped and counted, test_rec_mutations.) */
 	path = tmp_path("smashed.db");
 	fill_real_cache(path, 2000);
 	{
-		char junk[4096 * 4];
+		static char junk[65536 * 2];
 		int fd = open(path, O_WRONLY);
 
 		memset(junk, 0xa5, sizeof junk);
 		assert_true(fd >= 0);
-		assert_int_equal(pwrite(fd, junk, sizeof junk, 4096 * 20),
+		assert_int_equal(pwrite(fd, junk, sizeof junk, 65536),
 		    (ssize_t)sizeof junk);
 		close(fd);
 	}
@@ -1958,7 +2168,9 @@ main(void)
 		cmocka_unit_test(test_null_fields),
 		cmocka_unit_test(test_nul_in_stored_value),
 		cmocka_unit_test(test_rec_mutations),
+		cmocka_unit_test(test_recs_cut),
 		cmocka_unit_test(test_migrate_from_v1),
+		cmocka_unit_test(test_migrate_from_v2),
 		cmocka_unit_test(test_tags_limits),
 		cmocka_unit_test(test_tag_columns),
 		cmocka_unit_test(test_replace_one_target),

@@ -242,7 +242,41 @@ if grep -F -q -- "$AWS_SECRET_ACCESS_KEY" "$AUDIT" || grep -F -q -- "$B_SECRET" 
 	fail "a secret key is in the audit log"
 fi
 
-# 9. `exceptions sync` is reached through `exceptions` (test_exsync.sh
+# 9. More records than one Scan page holds (DynamoDB pages at 1 MB):
+#    1,500 of ~1 KB each, written straight into the table; every one
+#    comes back, over several pages.
+"$PY" - <<'PYEOF' || fail "could not write the bulk records"
+import boto3
+ddb = boto3.resource("dynamodb").Table("patchdeck-exceptions")
+with ddb.batch_writer() as b:
+    for i in range(1500):
+        b.put_item(Item={
+            "instance_id": "i-bulk%012d" % i,
+            "exception_id": "ex-20261101000000-%06d" % i,
+            "starts": "2026-11-01", "ends": "2026-11-02",
+            "reason": "bulk %04d " % i + "x" * 1000,
+            "requested_by": "arn:aws:iam::123456789012:user/bulk",
+            "requested_at": "2026-10-30T00:00:00Z",
+            "status": "REJECTED",
+            "decided_by": "arn:aws:iam::123456789012:user/approver-b",
+            "decided_at": "2026-10-31T00:00:00Z",
+            "decision_reason": "bulk"})
+PYEOF
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 0 $PDC --format json exceptions list --all
+"$PY" - "$TEST_TMP/out" <<'PYEOF' || fail "the bulk records did not all come back"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+bulk = sorted(r["exception_id"] for r in rows if r["instance_id"].startswith("i-bulk"))
+assert len(rows) == 1507, len(rows)
+assert bulk == ["ex-20261101000000-%06d" % i for i in range(1500)], bulk[:3]
+r = [r for r in rows if r["exception_id"] == "ex-20261101000000-000042"][0]
+assert r["reason"] == "bulk 0042 " + "x" * 1000 and r["status"] == "REJECTED", r
+PYEOF
+scans=$(sim_ops Scan)
+[ "$scans" -ge 2 ] || fail "1.5 MB of records came in $scans Scan page(s)"
+
+# 10. `exceptions sync` is reached through `exceptions` (test_exsync.sh
 #    tests what it does); its dry run changes nothing.
 expect_rc 0 $PDC --dry-run exceptions sync
 expect_grep 'exceptions sync: [0-9]+ record' "$TEST_TMP/out"

@@ -20,6 +20,12 @@ name_or(const char *configured, const char *def)
 	return configured != NULL ? configured : def;
 }
 
+static const char *
+id_of(const struct fleet_exception *e)
+{
+	return e->instance_id != NULL ? e->instance_id : "";
+}
+
 static void
 eval_window(const struct fleet_tag_ctx *ctx, const char *id,
     struct fleet_tag_status *st)
@@ -71,6 +77,46 @@ fleet_tag_ctx_prepare(struct fleet_tag_ctx *ctx, struct fleet_occurrence *next,
 	}
 	ctx->next = next;
 	ctx->has_next = has_next;
+	ctx->sorted = NULL;
+	for (i = 1; i < ctx->nexceptions; i++) {
+		if (strcmp(id_of(&ctx->exceptions[i - 1]),
+		    id_of(&ctx->exceptions[i])) > 0)
+			return;
+	}
+	ctx->sorted = ctx->exceptions;
+	ctx->nsorted = ctx->nexceptions;
+}
+
+/*
+ * The records that may be inst's: [*begin, *end) of ctx->exceptions.
+ * Sorted records (the cache gives them so): a binary search, as 50,000
+ * instances against 20,000 records one by one is a billion compares.
+ * Otherwise all of them; callers check the id either way.
+ */
+static void
+exceptions_of(const struct fleet_tag_ctx *ctx, const char *id,
+    size_t *begin, size_t *end)
+{
+	size_t lo = 0, hi = ctx->nexceptions, mid;
+
+	*begin = 0;
+	*end = ctx->nexceptions;
+	/* Checked by fleet_tag_ctx_prepare(), and not changed since. */
+	if (ctx->sorted == NULL || ctx->sorted != ctx->exceptions ||
+	    ctx->nsorted != ctx->nexceptions || id == NULL)
+		return;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(id_of(&ctx->exceptions[mid]), id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*begin = lo;
+	for (hi = lo; hi < ctx->nexceptions &&
+	    strcmp(id_of(&ctx->exceptions[hi]), id) == 0; hi++)
+		;
+	*end = hi;
 }
 
 static void
@@ -80,7 +126,7 @@ eval_exception(const struct fleet_tag_ctx *ctx,
 {
 	const struct fleet_exception *e, *live = NULL, *soon = NULL;
 	struct fleet_date s, t;
-	size_t k;
+	size_t k, begin, end;
 
 	if (value != NULL) {
 		st->exception_tagged = 1;
@@ -93,7 +139,8 @@ eval_exception(const struct fleet_tag_ctx *ctx,
 		st->exception_starts = s;
 		st->exception_ends = t;
 		if (ctx->exceptions_known) {
-			for (k = 0; k < ctx->nexceptions; k++) {
+			exceptions_of(ctx, inst->id, &begin, &end);
+			for (k = begin; k < end; k++) {
 				e = &ctx->exceptions[k];
 				if (fleet_exception_covers(e, inst->id, s, t)) {
 					st->exception_record = e;
@@ -117,7 +164,8 @@ eval_exception(const struct fleet_tag_ctx *ctx,
 		return;
 	/* No tag yet (sync has not run): the records still decide the run,
 	 * which checks them right before sending, so they decide the state. */
-	for (k = 0; k < ctx->nexceptions; k++) {
+	exceptions_of(ctx, inst->id, &begin, &end);
+	for (k = begin; k < end; k++) {
 		e = &ctx->exceptions[k];
 		if (e->instance_id == NULL || strcmp(e->instance_id, inst->id) ||
 		    !fleet_exception_is_approved(e) ||

@@ -96,6 +96,11 @@ struct fleet_tag_ctx {
 	const struct fleet_exception *exceptions;
 	size_t nexceptions;
 	int exceptions_known;
+	/* Set by fleet_tag_ctx_prepare() when exceptions are in instance_id
+	 * order (strcmp): each instance then looks up only its own.  Records
+	 * set or changed after it are searched one by one (still right). */
+	const struct fleet_exception *sorted;
+	size_t nsorted;
 };
 
 /*
@@ -134,7 +139,9 @@ struct fleet_tag_status {
 /* Fills *st for inst.  Never fails: every input leads to some state. */
 /*
  * Fills next[0..nwindows) and has_next[] for ctx (arrays of nwindows
- * each, owned by the caller) and points ctx at them.
+ * each, owned by the caller) and points ctx at them; notes whether the
+ * exceptions (set before) are in instance_id order, so lookups can use
+ * a binary search.
  */
 void fleet_tag_ctx_prepare(struct fleet_tag_ctx *ctx,
     struct fleet_occurrence *next, unsigned char *has_next);

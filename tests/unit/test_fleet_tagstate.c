@@ -485,27 +485,50 @@ static const struct state_case state_cases[] = {
 	    TS_NO_WINDOW },
 };
 
+/*
+ * Every case three ways: records looked at one by one (no prepare), by
+ * binary search (prepared, records in instance order), and one by one
+ * again (prepared, records reversed: not in order).  Same state each way.
+ */
 static void
 test_state_table(void **state)
 {
+	enum { PLAIN, SORTED, REVERSED };
+	static const char *const how[] = { "plain", "sorted", "reversed" };
+	struct fleet_exception reversed[sizeof records / sizeof records[0]];
+	size_t nrec = sizeof records / sizeof records[0], k, mode;
+	struct fleet_occurrence next[2];
+	unsigned char has_next[2];
 	struct windows ws;
 	struct fleet_tag_ctx ctx;
-	size_t k;
 
 	(void)state;
+	for (k = 0; k < nrec; k++)
+		reversed[k] = records[nrec - 1 - k];
 	windows_init(&ws);
 	for (k = 0; k < sizeof state_cases / sizeof state_cases[0]; k++) {
 		const struct state_case *c = &state_cases[k];
 		struct fleet_instance inst;
 		struct fleet_tag_status st;
 
-		ctx_init(&ctx, &ws, c->known);
 		make_instance(&inst, c->id, c->launch, c->kv);
-		fleet_tag_state_eval(&ctx, &inst, &st);
-		if (st.state != c->want)
-			fail_msg("case %zu (%s): got '%s', want '%s'", k,
-			    c->what, fleet_tag_state_name(st.state),
-			    fleet_tag_state_name(c->want));
+		for (mode = PLAIN; mode <= REVERSED; mode++) {
+			ctx_init(&ctx, &ws, c->known);
+			if (mode == REVERSED)
+				ctx.exceptions = reversed;
+			if (mode != PLAIN)
+				fleet_tag_ctx_prepare(&ctx, next, has_next);
+			if (mode == SORTED)
+				assert_ptr_equal(ctx.sorted, records);
+			else
+				assert_null(ctx.sorted);
+			fleet_tag_state_eval(&ctx, &inst, &st);
+			if (st.state != c->want)
+				fail_msg("case %zu (%s, %s): got '%s', want "
+				    "'%s'", k, c->what, how[mode],
+				    fleet_tag_state_name(st.state),
+				    fleet_tag_state_name(c->want));
+		}
 		fleet_instance_done(&inst);
 	}
 	windows_done(&ws);

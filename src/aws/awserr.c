@@ -394,10 +394,9 @@ awserr_from_reply_typed(struct aws_error *e, long http_status,
 	else if (i < len && body[i] == '{')
 		found = parse_json(body, len, &code, &message, &rid);
 
-	htype = json_code(header_error_type != NULL &&
-	    *header_error_type != '\0' ? header_error_type : NULL);
+	htype = code == NULL ? json_code(header_error_type != NULL &&
+	    *header_error_type != '\0' ? header_error_type : NULL) : NULL;
 	if (htype != NULL) {
-		free(code);
 		code = htype;
 		found = 1;
 	}

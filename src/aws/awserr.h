@@ -61,8 +61,10 @@ void awserr_from_reply(struct aws_error *e, long http_status,
 /*
  * As awserr_from_reply(), with the x-amzn-ErrorType header of the JSON
  * protocols ("Code" or "Code:http://..."), which names the error when the
- * body does not.  NULL or "" means no such header; when given it wins over
- * the body's code, as in botocore's JSON parsers.
+ * body does not (a proxy's page, an empty body).  NULL or "" means no such
+ * header.  The body's code comes first: botocore's parser for the
+ * awsJson protocols (DynamoDB, SSM, Athena) reads only the body, and
+ * AWS sends both alike; only its restJson parser prefers the header.
  */
 void awserr_from_reply_typed(struct aws_error *e, long http_status,
     const char *body, size_t len, const char *header_request_id,

@@ -300,8 +300,9 @@ on_reply(void *arg, const struct net_reply *reply)
 		awserr_set(&k->last, 0, reply->timed_out ? "Timeout" :
 		    "NetworkError", reply->curl_error, NULL);
 	else
-		awserr_from_reply(&k->last, reply->status, reply->body.data,
-		    reply->body.len, reply->request_id);
+		awserr_from_reply_typed(&k->last, reply->status,
+		    reply->body.data, reply->body.len, reply->request_id,
+		    reply->error_type);
 	debugf("aws: %s %s attempt %d/%d: HTTP %ld %s (%.0f ms)\n",
 	    c->service_id, k->req.op, k->attempt, c->max_attempts,
 	    reply->status, k->last.code, reply->elapsed_s * 1000);

@@ -23,6 +23,7 @@ struct net_xfer {
 	size_t max_body;
 	int too_big;
 	char request_id[128];
+	char error_type[256];	/* x-amzn-ErrorType, or "" */
 	char errbuf[CURL_ERROR_SIZE];
 	net_done_fn done;
 	void *arg;
@@ -118,36 +119,50 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
 
 /* Keeps the request id for error values; nothing else of the headers is
  * needed, so nothing else is stored. */
+/* Copies a header's value p[0..n) into dst (size bytes), trimmed, with
+ * anything but printable ASCII as '?': it ends up in messages. */
+static void
+header_value(char *dst, size_t size, const char *p, size_t n)
+{
+	size_t k;
+
+	while (n > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
+	    p[n - 1] == ' '))
+		n--;
+	for (k = 0; k < n && k < size - 1; k++) {
+		unsigned char c = (unsigned char)p[k];
+
+		dst[k] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	dst[k] = '\0';
+}
+
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
-	static const char *const names[] = {
+	static const char *const ids[] = {
 		"x-amzn-requestid:", "x-amz-request-id:", "x-amzn-request-id:"
 	};
+	static const char type[] = "x-amzn-errortype:";
 	struct net_xfer *x = arg;
-	size_t n = size * nmemb, i, k, len;
+	size_t n = size * nmemb, i, len;
 
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		len = strlen(names[i]);
-		if (n <= len || strncasecmp(p, names[i], len) != 0)
-			continue;
-		p += len;
-		n -= len;
-		while (n > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			n--;
+	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		len = strlen(ids[i]);
+		if (n > len && strncasecmp(p, ids[i], len) == 0) {
+			header_value(x->request_id, sizeof x->request_id,
+			    p + len, n - len);
+			return size * nmemb;
 		}
-		while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
-		    p[n - 1] == ' '))
-			n--;
-		for (k = 0; k < n && k < sizeof x->request_id - 1; k++) {
-			unsigned char c = (unsigned char)p[k];
-
-			x->request_id[k] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-		}
-		x->request_id[k] = '\0';
-		break;
 	}
+	len = sizeof type - 1;
+	if (n > len && strncasecmp(p, type, len) == 0)
+		header_value(x->error_type, sizeof x->error_type, p + len,
+		    n - len);
 	return size * nmemb;
 }
 
@@ -286,6 +301,7 @@ finish(CURL *e, CURLcode rc)
 		buf_append(&r.body, "", 0);
 	x->reply = r.body;	/* freed with the transfer */
 	r.request_id = x->request_id[0] != '\0' ? x->request_id : NULL;
+	r.error_type = x->error_type[0] != '\0' ? x->error_type : NULL;
 	if (x->too_big) {
 		r.failed = 1;
 		r.status = 0;

@@ -24,6 +24,7 @@ struct net_reply {
 	const char *curl_error;	/* "" on success */
 	struct buf body;
 	const char *request_id;	/* x-amzn-RequestId / x-amz-request-id, or NULL */
+	const char *error_type;	/* x-amzn-ErrorType (JSON services), or NULL */
 	const char *retry_after;	/* reserved; NULL */
 	double elapsed_s;
 };

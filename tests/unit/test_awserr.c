@@ -251,9 +251,18 @@ test_error_type_header(void **state)
 	assert_string_equal(e.code, "ValidationException");
 	assert_string_equal(e.message, "1 validation error");
 	assert_string_equal(e.request_id, "rid-1");
-	/* The header wins over the body, and works with no body at all. */
+	/* The body's code comes first (botocore's awsJson parser reads only
+	 * the body); the header names what a body does not: none, or not
+	 * AWS's. */
 	awserr_from_reply_typed(&e, 400, "{\"__type\":\"A\"}", 14, NULL, "B");
-	assert_string_equal(e.code, "B");
+	assert_string_equal(e.code, "A");
+	awserr_from_reply_typed(&e, 400, "{\"message\":\"slow\"}", 18, NULL,
+	    "ThrottlingException:http://internal.amazon.com/coral/x/");
+	assert_string_equal(e.code, "ThrottlingException");
+	assert_string_equal(e.message, "slow");
+	awserr_from_reply_typed(&e, 502, "<html>Bad Gateway</html>", 24, NULL,
+	    "ServiceUnavailableException");
+	assert_string_equal(e.code, "ServiceUnavailableException");
 	awserr_from_reply_typed(&e, 429, NULL, 0, NULL,
 	    "TooManyRequestsException");
 	assert_string_equal(e.code, "TooManyRequestsException");

@@ -80,6 +80,50 @@ owner_ok(const char *v, char **why)
 	return 1;
 }
 
+/* Instances by id, then account and region. */
+static int
+cmp_inst_id(const void *a, const void *b)
+{
+	const struct fleet_instance *x = *(const struct fleet_instance *const *)a;
+	const struct fleet_instance *y = *(const struct fleet_instance *const *)b;
+	int c;
+
+	if ((c = strcmp(x->id, y->id)) == 0 &&
+	    (c = strcmp(x->account, y->account)) == 0)
+		c = strcmp(x->region, y->region);
+	return c;
+}
+
+/* The first of byid[0..n) (sorted by cmp_inst_id) with id, or n. */
+static size_t
+first_with_id(const struct fleet_instance *const *byid, size_t n,
+    const char *id)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(byid[mid]->id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Whether ids[k] is also one of ids[0..k).  Ids come from a command line:
+ * a quadratic look is fine, the fleet is not scanned per id. */
+static int
+id_given_before(char *const *ids, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		if (strcmp(ids[i], ids[k]) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 run_change(struct cli *g, const char *cmd, const char *action, int is_window,
     const char *value, char **ids, size_t nids)
@@ -88,7 +132,8 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 	struct cache *cache = NULL;
 	struct fleet_instance *v = NULL;
 	struct cache_target *ts = NULL;
-	const struct fleet_instance **sel = NULL;
+	const struct fleet_instance **sel = NULL, **byid = NULL;
+	struct { size_t first; } *span = NULL;
 	unsigned char *hit = NULL;
 	struct tagging_items items;
 	struct tagging_plan plan;
@@ -140,38 +185,40 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 	}
 
 	/* Every cached row of each id (an id lives in one account and
-	 * region; the same pair synced under two targets counts once). */
+	 * region; the same pair synced under two targets counts once), found
+	 * by sorting: thousands of ids against 100,000 rows. */
 	sel = xcalloc(n + 1, sizeof *sel);
+	span = xcalloc(nids + 1, sizeof *span);
+	byid = xcalloc(n + 1, sizeof *byid);
+	for (i = 0; i < n; i++)
+		byid[i] = &v[i];
+	qsort(byid, n, sizeof *byid, cmp_inst_id);
 	for (k = 0; k < nids; k++) {
-		for (i = 0; i < n; i++) {
-			int dup = 0;
-
-			if (strcmp(v[i].id, ids[k]) != 0)
+		span[k].first = nsel;
+		if (id_given_before(ids, k))
+			continue;
+		for (i = first_with_id(byid, n, ids[k]); i < n &&
+		    strcmp(byid[i]->id, ids[k]) == 0; i++) {
+			if (nsel > span[k].first &&
+			    cmp_inst_id(&byid[i], &sel[nsel - 1]) == 0)
 				continue;
-			for (j = 0; j < nsel && !dup; j++)
-				dup = strcmp(sel[j]->id, v[i].id) == 0 &&
-				    strcmp(sel[j]->account, v[i].account) == 0 &&
-				    strcmp(sel[j]->region, v[i].region) == 0;
-			if (!dup)
-				sel[nsel++] = &v[i];
+			sel[nsel++] = byid[i];
 		}
 	}
+	span[nids].first = nsel;
 	tagging_items_from_rows(&cfg, ts, nts, sel, nsel, value, &items);
 	/* An id none of whose rows has a configured target is unknown. */
 	hit = xcalloc(nsel + 1, 1);
 	for (i = 0; i < items.n; i++)
 		hit[items.row[i]] = 1;
 	for (k = 0; k < nids; k++) {
-		int found = 0, seen = 0;
+		int found = 0;
 
-		for (j = 0; j < nsel && !found; j++)
-			found = hit[j] && strcmp(sel[j]->id, ids[k]) == 0;
-		if (found)
-			continue;
-		/* The same unknown id twice is named once. */
-		for (i = 0; i < k && !seen; i++)
-			seen = strcmp(ids[i], ids[k]) == 0;
-		if (!seen) {
+		if (id_given_before(ids, k))
+			continue;	/* named once */
+		for (j = span[k].first; j < span[k + 1].first && !found; j++)
+			found = hit[j];
+		if (!found) {
 			buf_printf(&unknown, "%s%s", nunknown ? ", " : "",
 			    ids[k]);
 			nunknown++;
@@ -246,6 +293,8 @@ out:
 	tagging_items_free(&items);
 	free(hit);
 	free(sel);
+	free(span);
+	free(byid);
 	buf_free(&unknown);
 	cache_targets_free(ts, nts);
 	cache_instances_free(v, n);

@@ -133,6 +133,11 @@ expect_grep "window 'fri-0300' is not defined in the configuration; defined: sun
 expect_rc 1 $PDC window assign sun-0200 $ID1 i-0000000000nothere
 expect_grep 'not in the cache.*i-0000000000nothere; run `patchdeck sync`' "$TEST_TMP/err"
 expect_no_grep "$ID1" "$TEST_TMP/err"
+# The same ids twice: each named once, each instance changed once.
+expect_rc 1 $PDC window assign sun-0200 i-0000000000nothere $ID1 i-0000000000nothere $ID1
+expect_grep ': 1 id\(s\) not in the cache of a configured target: i-0000000000nothere; run' "$TEST_TMP/err"
+expect_rc 0 $PDC --dry-run window assign sun-0200 $ID1 $ID1
+expect_grep 'dry run: 1 instance\(s\), 1 call\(s\)' "$TEST_TMP/out"
 [ "$(sim_ops all)" -eq 0 ] || fail "a refused change sent AWS requests"
 expect_rc 2 $PDC window assign sun-0200 --dryrun $ID1
 

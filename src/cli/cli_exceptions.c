@@ -18,6 +18,7 @@
 #include "ops/audit.h"
 #include "ops/config.h"
 #include "ops/exceptions.h"
+#include "ops/excache.h"
 #include "util/util.h"
 
 static const char exc_usage[] =
@@ -476,34 +477,15 @@ store(const struct cli *g, const char *table,
     const struct fleet_exception *v, size_t n)
 {
 	struct cache *cache = NULL;
-	struct cache_exception *c;
 	char *err = NULL;
-	size_t i;
 
 	if (cli_open_cache(g, &cache) != 0)
 		return;
-	c = xcalloc(n ? n : 1, sizeof *c);
-	for (i = 0; i < n; i++) {
-		/* Borrowed: the cache copies what it stores. */
-		c[i].source = (char *)table;
-		c[i].instance_id = (char *)s0(v[i].instance_id);
-		c[i].exception_id = (char *)s0(v[i].exception_id);
-		c[i].starts = (char *)s0(v[i].starts);
-		c[i].ends = (char *)s0(v[i].ends);
-		c[i].reason = (char *)s0(v[i].reason);
-		c[i].ticket = (char *)s0(v[i].ticket);
-		c[i].requested_by = (char *)s0(v[i].requested_by);
-		c[i].requested_at = (char *)s0(v[i].requested_at);
-		c[i].status = (char *)s0(v[i].status);
-		c[i].decided_by = (char *)s0(v[i].decided_by);
-		c[i].decided_at = (char *)s0(v[i].decided_at);
-	}
-	if (cache_replace_exceptions(cache, table, c, n, (long long)time(NULL),
+	if (excache_store(cache, table, v, n, (long long)time(NULL),
 	    &err) != 0) {
 		cli_err("exceptions list: the cache was not updated: %s", err);
 		free(err);
 	}
-	free(c);
 	cache_close(cache);
 }
 

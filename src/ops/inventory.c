@@ -82,13 +82,46 @@ build_hay(struct inventory *inv)
 	free(off);
 }
 
+/* Every row's tag state at inv->now.  The records are sorted by
+ * instance, and each row sees only its own: tagstate.c scans what it is
+ * given, and 100,000 rows times every record would not do. */
+static void
+eval_states(struct inventory *inv)
+{
+	const struct config *cfg = inv->cfg;
+	struct fleet_tag_ctx ctx;
+	struct fleet_occurrence *next;
+	unsigned char *has_next;
+	size_t i, first = 0;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.names = &cfg->tags;
+	ctx.windows = cfg->windows;
+	ctx.zones = cfg->zone_ptrs;
+	ctx.nwindows = cfg->nwindows;
+	ctx.now = inv->now;
+	ctx.stale_days = cfg->stale_days;
+	ctx.exceptions_known = inv->exc.fetched_at > 0;
+	next = xcalloc(cfg->nwindows ? cfg->nwindows : 1, sizeof *next);
+	has_next = xcalloc(cfg->nwindows ? cfg->nwindows : 1, 1);
+	fleet_tag_ctx_prepare(&ctx, next, has_next);
+	for (i = 0; i < inv->n; i++) {
+		const struct fleet_instance *in = inv->rows[i].in;
+
+		ctx.nexceptions = ctx.exceptions_known ?
+		    excache_of(&inv->exc, in->id, &first) : 0;
+		ctx.exceptions = ctx.nexceptions > 0 ? &inv->exc.v[first] :
+		    NULL;
+		fleet_tag_state_eval(&ctx, in, &inv->rows[i].st);
+	}
+	free(next);
+	free(has_next);
+}
+
 void
 inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
     const struct config *cfg, long long now)
 {
-	struct fleet_tag_ctx ctx;
-	struct fleet_occurrence *next;
-	unsigned char *has_next;
 	size_t i;
 
 	memset(inv, 0, sizeof *inv);
@@ -96,29 +129,36 @@ inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
 	inv->v = v;
 	inv->n = n;
 	inv->now = now;
-	memset(&ctx, 0, sizeof ctx);
-	ctx.names = &cfg->tags;
-	ctx.windows = cfg->windows;
-	ctx.zones = cfg->zone_ptrs;
-	ctx.nwindows = cfg->nwindows;
-	ctx.now = now;
-	ctx.stale_days = cfg->stale_days;
-	next = xcalloc(cfg->nwindows ? cfg->nwindows : 1, sizeof *next);
-	has_next = xcalloc(cfg->nwindows ? cfg->nwindows : 1, 1);
-	fleet_tag_ctx_prepare(&ctx, next, has_next);
 	inv->rows = xcalloc(n ? n : 1, sizeof *inv->rows);
 	inv->order = xcalloc(n ? n : 1, sizeof *inv->order);
 	inv->vis = xcalloc(n ? n : 1, sizeof *inv->vis);
 	for (i = 0; i < n; i++) {
 		inv->rows[i].in = &v[i];
-		fleet_tag_state_eval(&ctx, &v[i], &inv->rows[i].st);
 		if (v[i].fetched_at > 0 && (inv->oldest == 0 ||
 		    v[i].fetched_at < inv->oldest))
 			inv->oldest = v[i].fetched_at;
 	}
-	free(next);
-	free(has_next);
+	eval_states(inv);
 	inventory_sort(inv, COL_NAME, 0);
+}
+
+void
+inventory_set_exceptions(struct inventory *inv, struct excache *x)
+{
+	size_t i;
+
+	excache_done(&inv->exc);
+	inv->exc = *x;
+	memset(x, 0, sizeof *x);
+	eval_states(inv);
+	/* The tag state column and the search text follow the new states. */
+	free(inv->hay_arena);
+	inv->hay_arena = NULL;
+	for (i = 0; i < inv->n; i++)
+		inv->rows[i].hay = NULL;
+	if (inv->filter != NULL)
+		build_hay(inv);
+	inventory_sort(inv, inv->sort, inv->desc);
 }
 
 int
@@ -126,13 +166,22 @@ inventory_load(struct inventory *inv, struct cache *c,
     const struct config *cfg, long long now, char **err)
 {
 	struct fleet_instance *v = NULL;
+	struct excache x;
 	size_t n = 0;
 
 	if (cache_load_instances(c, &v, &n, err) != 0) {
 		memset(inv, 0, sizeof *inv);
 		return -1;
 	}
+	if (excache_load(c, cfg->exceptions_table, &x, err) != 0) {
+		cache_instances_free(v, n);
+		memset(inv, 0, sizeof *inv);
+		return -1;
+	}
 	inventory_take(inv, v, n, cfg, now);
+	if (x.fetched_at > 0)
+		inventory_set_exceptions(inv, &x);
+	excache_done(&x);
 	return 0;
 }
 
@@ -161,6 +210,7 @@ inventory_free(struct inventory *inv)
 	free(inv->filter);
 	where_free(&inv->where);
 	cache_instances_free(inv->v, inv->n);
+	excache_done(&inv->exc);
 	memset(inv, 0, sizeof *inv);
 }
 

@@ -339,6 +339,8 @@ exceptions_refusal(const struct fleet_exception *now, enum exceptions_action a,
 
 /* --- I/O ------------------------------------------------------------- */
 
+static int open_clients(struct exceptions_ctx *x, char **err);
+
 int
 exceptions_open(struct exceptions_ctx *x, const char *profile,
     const char *region, const char *table, char **err)
@@ -347,6 +349,23 @@ exceptions_open(struct exceptions_ctx *x, const char *profile,
 	x->table = xstrdup(table);
 	if (session_open(&x->s, profile, region, err) != 0)
 		return -1;
+	return open_clients(x, err);
+}
+
+int
+exceptions_open_on(struct exceptions_ctx *x, struct net *net,
+    const char *profile, const char *region, const char *table, char **err)
+{
+	memset(x, 0, sizeof *x);
+	x->table = xstrdup(table);
+	if (session_open_on(&x->s, net, profile, region, err) != 0)
+		return -1;
+	return open_clients(x, err);
+}
+
+static int
+open_clients(struct exceptions_ctx *x, char **err)
+{
 	x->ddb = session_client(&x->s, "DYNAMODB", err);
 	if (x->ddb == NULL)
 		return -1;
@@ -407,22 +426,30 @@ exceptions_caller(struct exceptions_ctx *x, char **arn, char **err)
 	return 0;
 }
 
+void
+exceptions_append_items(const cJSON *items, struct fleet_exception **v,
+    size_t *n, size_t *cap)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, items) {
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*v = xreallocarray(*v, *cap, sizeof **v);
+		}
+		/* A malformed item is skipped, not fatal: one bad record must
+		 * not hide the others. */
+		if (exceptions_from_item(it, &(*v)[*n], NULL) == 0)
+			(*n)++;
+	}
+}
+
 static int
 on_items(void *arg, const cJSON *items)
 {
 	struct waiter *w = arg;
-	const cJSON *it;
 
-	cJSON_ArrayForEach(it, items) {
-		if (w->n == w->cap) {
-			w->cap = w->cap ? w->cap * 2 : 64;
-			w->v = xreallocarray(w->v, w->cap, sizeof *w->v);
-		}
-		/* A malformed item is skipped, not fatal: one bad record must
-		 * not hide the others. */
-		if (exceptions_from_item(it, &w->v[w->n], NULL) == 0)
-			w->n++;
-	}
+	exceptions_append_items(items, &w->v, &w->n, &w->cap);
 	return 0;
 }
 

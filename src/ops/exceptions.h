@@ -30,6 +30,7 @@
 
 struct cJSON;
 struct audit;
+struct net;
 
 /* The longest reason or ticket accepted (bytes). */
 #define EXCEPTIONS_MAX_TEXT 1024
@@ -121,6 +122,9 @@ struct exceptions_ctx {
 int exceptions_open(struct exceptions_ctx *x, const char *profile,
     const char *region, const char *table, char **err);
 void exceptions_close(struct exceptions_ctx *x);
+/* The same on the caller's loop (see session_open_on), for exaction.h. */
+int exceptions_open_on(struct exceptions_ctx *x, struct net *net,
+    const char *profile, const char *region, const char *table, char **err);
 
 /* The caller ARN (STS GetCallerIdentity); caller frees. */
 int exceptions_caller(struct exceptions_ctx *x, char **arn, char **err);
@@ -131,6 +135,10 @@ int exceptions_caller(struct exceptions_ctx *x, char **arn, char **err);
 int exceptions_scan(struct exceptions_ctx *x, const char *id,
     struct fleet_exception **v, size_t *n, char **err);
 void exceptions_free(struct fleet_exception *v, size_t n);
+/* Appends the records of a page of Items to *v (grown as needed; *cap
+ * its room); items that are not records are skipped. */
+void exceptions_append_items(const struct cJSON *items,
+    struct fleet_exception **v, size_t *n, size_t *cap);
 
 /* GetItem of one record (consistent read): 0 with *found. */
 int exceptions_get(struct exceptions_ctx *x, const char *instance_id,

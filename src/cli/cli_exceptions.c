@@ -282,6 +282,7 @@ do_decide(struct cli *g, enum exceptions_action a, int argc, char **argv)
 	const char *reason = NULL, *id = NULL;
 	struct exaction_opts o;
 	struct config cfg;
+	char *err = NULL;
 	int i, t, rc;
 
 	snprintf(cmd, sizeof cmd, "exceptions %s", exceptions_action_name(a));
@@ -304,14 +305,12 @@ do_decide(struct cli *g, enum exceptions_action a, int argc, char **argv)
 		    "shows it)", cmd);
 		return EXIT_USAGE;
 	}
-	if (a == EXC_REJECT && (reason == NULL ||
-	    reason[strspn(reason, " \t")] == '\0')) {
-		cli_err("%s: a reason is required (--reason TEXT)", cmd);
-		return EXIT_USAGE;
-	}
-	if (reason != NULL && strlen(reason) > EXCEPTIONS_MAX_TEXT) {
-		cli_err("%s: the reason is longer than %d bytes", cmd,
-		    EXCEPTIONS_MAX_TEXT);
+	if (exceptions_check_reason(a, reason, &err) != 0) {
+		/* The CLI's words say which option gives it. */
+		cli_err("%s: %s%s", cmd, err, a == EXC_REJECT && (reason ==
+		    NULL || strlen(reason) <= EXCEPTIONS_MAX_TEXT) ?
+		    " (--reason TEXT)" : "");
+		free(err);
 		return EXIT_USAGE;
 	}
 	if (cli_load_config(g, &cfg) != 0)

@@ -98,6 +98,23 @@ exceptions_validate(const struct exceptions_request *r,
 	return 0;
 }
 
+int
+exceptions_check_reason(enum exceptions_action a, const char *reason,
+    char **err)
+{
+	if (a == EXC_REJECT && (reason == NULL ||
+	    reason[strspn(reason, " \t")] == '\0')) {
+		util_seterr(err, "a reason is required");
+		return -1;
+	}
+	if (reason != NULL && strlen(reason) > EXCEPTIONS_MAX_TEXT) {
+		util_seterr(err, "the reason is longer than %d bytes",
+		    EXCEPTIONS_MAX_TEXT);
+		return -1;
+	}
+	return 0;
+}
+
 void
 exceptions_make_id(long long now, const char *rnd_hex, char *buf, size_t size)
 {

@@ -32,6 +32,8 @@ struct cJSON;
 struct audit;
 struct net;
 
+enum exceptions_action { EXC_APPROVE, EXC_REJECT, EXC_REVOKE };
+
 /* The longest reason or ticket accepted (bytes). */
 #define EXCEPTIONS_MAX_TEXT 1024
 
@@ -53,6 +55,13 @@ struct exceptions_request {
  */
 int exceptions_validate(const struct exceptions_request *r,
     struct fleet_date today, int max_days, int known, int force, char **err);
+
+/*
+ * The reason of a decision: required to reject (not just blanks), at most
+ * EXCEPTIONS_MAX_TEXT bytes.  0, or -1 with *err (caller frees).
+ */
+int exceptions_check_reason(enum exceptions_action a, const char *reason,
+    char **err);
 
 /* "ex-" + UTC yyyymmddHHMMSS + "-" + 6 hex of rnd: sorts by time.  buf of
  * at least EXCEPTIONS_ID_LEN + 1 bytes. */
@@ -84,7 +93,6 @@ const char *exceptions_category_name(enum exceptions_category c);
 int exceptions_is_expiring(const struct fleet_exception *e,
     struct fleet_date today, int days);
 
-enum exceptions_action { EXC_APPROVE, EXC_REJECT, EXC_REVOKE };
 
 /* "approve", "reject", "revoke". */
 const char *exceptions_action_name(enum exceptions_action a);

@@ -596,10 +596,3 @@ exactions_decide(struct ui *ui, struct app *a, enum exceptions_action act,
 	    " (optional)");
 	ui_prompt(ui, label, NULL, NULL, on_reason, j);
 }
-
-void
-exactions_sync(struct ui *ui, struct app *a)
-{
-	(void)a;
-	ui_message(ui, 1, "exceptions sync: not yet in the console");
-}

@@ -91,6 +91,30 @@ app_exceptions(struct app *a, struct exceptions_ctx **x, char **err)
 
 static struct ui *exscan_ui;
 
+/* New records, the same instances: only the tag states are computed
+ * again (a whole reload reads every instance back from the cache). */
+static void
+reload_exceptions(struct app *a)
+{
+	struct excache x;
+	char *err = NULL;
+	const char *cur = view_instances_current(base_self);
+	char *keep = cur != NULL ? xstrdup(cur) : NULL;
+
+	if (excache_load(a->cache, a->cfg.exceptions_table, &x, &err) != 0) {
+		free(a->exc_error);
+		a->exc_error = xasprintf("cache: %s", err);
+		free(err);
+		free(keep);
+		return;
+	}
+	inventory_set_exceptions(&a->inv, &x);
+	excache_done(&x);
+	view_instances_select(base_self, keep);
+	free(keep);
+	a->generation++;
+}
+
 static void
 on_exceptions_read(void *arg, struct fleet_exception *v, size_t n,
     const char *err)
@@ -111,11 +135,10 @@ on_exceptions_read(void *arg, struct fleet_exception *v, size_t n,
 		free(cerr);
 	}
 	exceptions_free(v, n);
-	if (exscan_ui != NULL) {
-		if (err == NULL)
-			app_reload(a, exscan_ui);
+	if (err == NULL)
+		reload_exceptions(a);
+	if (exscan_ui != NULL)
 		ui_dirty(exscan_ui);
-	}
 }
 
 void

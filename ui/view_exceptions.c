@@ -254,7 +254,7 @@ draw_info(struct vexc *v, int y, int x, int w)
 		buf_puts(&b, " | reading...");
 	if (v->filter != NULL)
 		buf_printf(&b, " | /%s", v->filter);
-	buf_printf(&b, " | sort %s%s", exlist_columns[v->sort].name,
+	buf_printf(&b, " | sorted by %s%s", exlist_columns[v->sort].name,
 	    v->desc ? " (reversed)" : "");
 	used = ui_text(stdscr, y, x + 1, w - 1, b.data, b.len, ui_attr(C_DIM),
 	    0);

@@ -181,8 +181,6 @@ on_yes(struct ui *ui, void *arg)
 		j->o.rnd_hex = j->rnd;
 		j->o.req = &j->req;
 	}
-	if (!reaper_set && atexit(reap) == 0)
-		reaper_set = 1;
 	j->act = exaction_start(x, &j->o, on_done, j);
 	/* A request was confirmed from its form: the form is done. */
 	if (j->o.request)
@@ -204,6 +202,9 @@ job_new(struct ui *ui, struct app *a)
 	j->a = a;
 	j->o.dry_run = a->g->dry_run;
 	running = j;
+	/* A confirmation left unanswered at quit is freed at exit too. */
+	if (!reaper_set && atexit(reap) == 0)
+		reaper_set = 1;
 	return j;
 }
 

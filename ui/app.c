@@ -137,8 +137,14 @@ on_exceptions_read(void *arg, struct fleet_exception *v, size_t n,
 	exceptions_free(v, n);
 	if (err == NULL)
 		reload_exceptions(a);
-	if (exscan_ui != NULL)
+	if (exscan_ui != NULL) {
 		ui_dirty(exscan_ui);
+		/* A change made while this Scan ran may be missing from it. */
+		if (a->exc_again) {
+			a->exc_again = 0;
+			app_refresh_exceptions(a, exscan_ui);
+		}
+	}
 }
 
 void
@@ -147,8 +153,10 @@ app_refresh_exceptions(struct app *a, struct ui *ui)
 	struct exceptions_ctx *x;
 	char *err = NULL;
 
-	if (a->exscan != NULL)
+	if (a->exscan != NULL) {
+		a->exc_again = 1;
 		return;
+	}
 	exscan_ui = ui;
 	if (app_exceptions(a, &x, &err) != 0) {
 		free(a->exc_error);

@@ -38,6 +38,7 @@ struct app {
 	struct exceptions_ctx exc;
 	int exc_open;			/* exc is usable */
 	struct exaction_scan *exscan;	/* the Scan running, or NULL */
+	int exc_again;			/* read again when it ends */
 	char *exc_error;		/* of the last Scan; NULL: none */
 };
 
@@ -46,8 +47,8 @@ void app_refresh(struct app *a, struct ui *ui);
 /* In read-only mode: says so (naming where it comes from) and returns 1;
  * else 0.  Every change to AWS asks first. */
 int app_refuse_read_only(const struct app *a, struct ui *ui);
-/* Reads the exceptions table again in the background unless a Scan
- * runs; the cache and the views follow when it ends. */
+/* Reads the exceptions table again in the background (after the Scan
+ * running, if one is); the cache and the views follow when it ends. */
 void app_refresh_exceptions(struct app *a, struct ui *ui);
 /* The exceptions table on the console's loop, opened on first use.
  * 0, or -1 with *err (caller frees). */

@@ -210,7 +210,9 @@ job_new(struct ui *ui, struct app *a)
 
 /* --- the request form ------------------------------------------------- */
 
-enum { F_INSTANCE, F_FROM, F_TO, F_REASON, F_TICKET, F_COUNT };
+/* The first four in exceptions_validate_field()'s order. */
+enum { F_INSTANCE = EXF_INSTANCE, F_FROM = EXF_FROM, F_TO = EXF_TO,
+	F_REASON = EXF_REASON, F_TICKET, F_COUNT };
 
 static const struct {
 	const char *label;
@@ -289,24 +291,6 @@ form_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	    ui_attr(C_DIM), 0);
 }
 
-/* Which field an exceptions_validate() message is about. */
-static int
-field_of(const char *err)
-{
-	if (strstr(err, "instance") != NULL)
-		return F_INSTANCE;
-	if (strstr(err, "--from") != NULL || strstr(err, "past") != NULL)
-		return F_FROM;
-	if (strstr(err, "--to") != NULL || strstr(err, "days") != NULL ||
-	    strstr(err, "before it starts") != NULL)
-		return F_TO;
-	if (strstr(err, "reason") != NULL)
-		return F_REASON;
-	if (strstr(err, "ticket") != NULL)
-		return F_TICKET;
-	return F_INSTANCE;
-}
-
 static const char *
 val(const struct form *f, int i)
 {
@@ -336,10 +320,9 @@ form_submit(struct ui *ui, struct form *f)
 	r.ticket = val(f, F_TICKET);
 	free(f->error);
 	f->error = NULL;
-	if (exceptions_validate(&r, fleet_date_of_utc((long long)time(NULL)),
-	    f->a->cfg.exception_max_days, known(f->a, r.instance_id), 0,
-	    &err) != 0) {
-		f->error_field = field_of(err);
+	if (exceptions_validate_field(&r, fleet_date_of_utc((long long)time(
+	    NULL)), f->a->cfg.exception_max_days, known(f->a, r.instance_id),
+	    0, &f->error_field, &err) != 0) {
 		f->field = f->error_field;
 		f->error = xasprintf("%s: %s", fields[f->error_field].label,
 		    err);

@@ -43,53 +43,73 @@ int
 exceptions_validate(const struct exceptions_request *r,
     struct fleet_date today, int max_days, int known, int force, char **err)
 {
+	int field;
+
+	return exceptions_validate_field(r, today, max_days, known, force,
+	    &field, err);
+}
+
+int
+exceptions_validate_field(const struct exceptions_request *r,
+    struct fleet_date today, int max_days, int known, int force,
+    int *field, char **err)
+{
 	struct fleet_date s, e;
 	char t[11];
 	long days;
 
 	if (r->instance_id == NULL || !instance_id_ok(r->instance_id)) {
+		*field = EXF_INSTANCE;
 		util_seterr(err, "'%.40s' is not an instance id (i- and 8 or "
 		    "17 hex digits)", r->instance_id ? r->instance_id : "");
 		return -1;
 	}
 	if (r->starts == NULL || fleet_date_parse(r->starts, &s) != 0) {
+		*field = EXF_FROM;
 		util_seterr(err, "--from '%.40s' is not a date: expected "
 		    "YYYY-MM-DD (UTC)", r->starts ? r->starts : "");
 		return -1;
 	}
 	if (r->ends == NULL || fleet_date_parse(r->ends, &e) != 0) {
+		*field = EXF_TO;
 		util_seterr(err, "--to '%.40s' is not a date: expected "
 		    "YYYY-MM-DD (UTC)", r->ends ? r->ends : "");
 		return -1;
 	}
 	if (fleet_date_cmp(e, s) < 0) {
+		*field = EXF_TO;
 		util_seterr(err, "the exception ends (%s) before it starts "
 		    "(%s)", r->ends, r->starts);
 		return -1;
 	}
 	fleet_date_format(today, t, sizeof t);
 	if (fleet_date_cmp(s, today) < 0) {
+		*field = EXF_FROM;
 		util_seterr(err, "the exception starts in the past (%s; today "
 		    "is %s UTC)", r->starts, t);
 		return -1;
 	}
 	days = fleet_days_between(s, e) + 1;
 	if (max_days > 0 && days > max_days) {
+		*field = EXF_TO;
 		util_seterr(err, "the exception is %ld days long; at most %d "
 		    "are allowed (exception_max_days)", days, max_days);
 		return -1;
 	}
 	if (r->reason == NULL || r->reason[strspn(r->reason, " \t")] == '\0') {
+		*field = EXF_REASON;
 		util_seterr(err, "a reason is required (--reason TEXT)");
 		return -1;
 	}
 	if (strlen(r->reason) > EXCEPTIONS_MAX_TEXT ||
 	    (r->ticket != NULL && strlen(r->ticket) > EXCEPTIONS_MAX_TEXT)) {
+		*field = EXF_REASON;
 		util_seterr(err, "the reason or ticket is longer than %d bytes",
 		    EXCEPTIONS_MAX_TEXT);
 		return -1;
 	}
 	if (!known && !force) {
+		*field = EXF_INSTANCE;
 		util_seterr(err, "instance %s is not in the cache; run "
 		    "`patchdeck sync`, or pass --force for an instance not yet "
 		    "synced", r->instance_id);

@@ -55,6 +55,12 @@ struct exceptions_request {
  */
 int exceptions_validate(const struct exceptions_request *r,
     struct fleet_date today, int max_days, int known, int force, char **err);
+/* The field a request is wrong in, for a form to point at. */
+enum exceptions_field { EXF_INSTANCE, EXF_FROM, EXF_TO, EXF_REASON };
+/* exceptions_validate(), and on -1 *field: which one is wrong. */
+int exceptions_validate_field(const struct exceptions_request *r,
+    struct fleet_date today, int max_days, int known, int force,
+    int *field, char **err);
 
 /*
  * The reason of a decision: required to reject (not just blanks), at most

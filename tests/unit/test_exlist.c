@@ -2,7 +2,8 @@
  * test_exlist.c - the console's exceptions table: which records each tab
  * shows at a date, the filter over every column (hostile bytes matched
  * as bytes), sorting both ways with the id breaking ties, the counts per
- * tab, and the checks a decision's reason gets in the console's form.
+ * tab, and the checks the console's forms make: a decision's reason, and
+ * which field of a request is wrong.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,6 +232,53 @@ test_decision_reason(void **state)
 	free(big);
 }
 
+/* The form puts the cursor on the field a problem is about. */
+static void
+test_validate_field(void **state)
+{
+	struct exceptions_request r;
+	char *err = NULL;
+	int field = -1;
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	r.instance_id = "i-0000000a";
+	r.starts = "2026-03-12";
+	r.ends = "2026-03-14";
+	r.reason = "release";
+	assert_int_equal(exceptions_validate_field(&r, today, 90, 1, 0, &field,
+	    &err), 0);
+	r.instance_id = "web-1";
+	assert_int_equal(exceptions_validate_field(&r, today, 90, 1, 0, &field,
+	    &err), -1);
+	assert_int_equal(field, EXF_INSTANCE);
+	free(err);
+	r.instance_id = "i-0000000a";
+	r.starts = "2026-03-09";	/* yesterday */
+	assert_int_equal(exceptions_validate_field(&r, today, 90, 1, 0, &field,
+	    &err), -1);
+	assert_int_equal(field, EXF_FROM);
+	assert_non_null(strstr(err, "in the past"));
+	free(err);
+	r.starts = "2026-03-15";	/* after the end */
+	assert_int_equal(exceptions_validate_field(&r, today, 90, 1, 0, &field,
+	    &err), -1);
+	assert_int_equal(field, EXF_TO);
+	free(err);
+	r.starts = "2026-03-12";
+	r.reason = "  ";
+	assert_int_equal(exceptions_validate_field(&r, today, 90, 1, 0, &field,
+	    &err), -1);
+	assert_int_equal(field, EXF_REASON);
+	free(err);
+	r.reason = "release";
+	/* Not in the cache, and the console offers no --force. */
+	assert_int_equal(exceptions_validate_field(&r, today, 90, 0, 0, &field,
+	    &err), -1);
+	assert_int_equal(field, EXF_INSTANCE);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -242,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_cells),
 		cmocka_unit_test(test_decision_reason),
+		cmocka_unit_test(test_validate_field),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,8 +13,9 @@
  *   rows updated, then the SNS alert (audited "exceptions.alert"); the
  *   outcome on the message line, and the views reloaded
  *
- * The job owns its copy of the instances (loaded from the cache for it),
- * so a refresh that reloads the inventory meanwhile pulls nothing away.
+ * The run owns its copy of the instances (exsync_run_load reads them from
+ * the cache), so a refresh that reloads the inventory meanwhile pulls
+ * nothing away.
  */
 #include "views.h"
 
@@ -24,7 +25,6 @@
 #include <time.h>
 
 #include "app.h"
-#include "cache/cache.h"
 #include "cli/cli.h"
 #include "ops/exaction.h"
 #include "ops/excache.h"
@@ -37,10 +37,6 @@
 struct sjob {
 	struct ui *ui;
 	struct app *a;
-	struct fleet_instance *v;
-	size_t n;
-	struct cache_target *ts;
-	size_t nts;
 	struct exsync_run run;
 	struct exaction_scan *scan;
 	struct tagging *t;
@@ -63,8 +59,6 @@ sjob_free(struct sjob *j)
 	tagging_free(j->t);
 	exsync_alert_free(j->alert);
 	exsync_run_done(&j->run);
-	cache_targets_free(j->ts, j->nts);
-	cache_instances_free(j->v, j->n);
 	buf_free(&j->outcome);
 	free(j);
 }
@@ -310,16 +304,13 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 	if (excache_store(j->a->cache, j->a->cfg.exceptions_table, v, n,
 	    (long long)time(NULL), &cerr) != 0)
 		free(cerr);
-	if (cache_load_instances(j->a->cache, &j->v, &j->n, &cerr) != 0 ||
-	    cache_targets(j->a->cache, 0, &j->ts, &j->nts, &cerr) != 0) {
+	if (exsync_run_load(&j->run, j->a->cache, &j->a->cfg, v, n,
+	    fleet_date_of_utc((long long)time(NULL)), &cerr) != 0) {
 		ui_message(ui, 1, "exceptions sync: cache: %s", cerr);
 		free(cerr);
-		exceptions_free(v, n);
 		reap();
 		return;
 	}
-	exsync_run_prepare(&j->run, &j->a->cfg, j->ts, j->nts, j->v, j->n, v,
-	    n, fleet_date_of_utc((long long)time(NULL)));
 	app_reload(j->a, ui);
 	if (j->run.plan.nchanges == 0 && j->run.subject == NULL) {
 		ui_message(ui, 0, "exceptions sync: in step; nothing to change "

@@ -282,11 +282,9 @@ run_sync(struct cli *g, int do_refresh)
 	struct cache *cache = NULL;
 	struct session ss;
 	struct fleet_exception *recs = NULL;
-	struct fleet_instance *v = NULL;
-	struct cache_target *ts = NULL;
 	struct exsync_run run;
 	const struct exsync_plan *plan = &run.plan;
-	size_t nrecs = 0, n = 0, nts = 0, i;
+	size_t nrecs = 0, i;
 	char *err = NULL;
 	int rc = EXIT_FAIL, session_ok = 0, failed = 0;
 
@@ -318,17 +316,18 @@ run_sync(struct cli *g, int do_refresh)
 	session_ok = 1;
 	if (load_records(&ss, cfg.exceptions_table, &recs, &nrecs) != 0)
 		goto out;
-	if (cache_load_instances(cache, &v, &n, &err) != 0 ||
-	    cache_targets(cache, 0, &ts, &nts, &err) != 0) {
+	/* The run takes the records. */
+	rc = exsync_run_load(&run, cache, &cfg, recs, nrecs,
+	    fleet_date_of_utc((long long)time(NULL)), &err);
+	recs = NULL;
+	nrecs = 0;
+	if (rc != 0) {
 		cli_err("exceptions sync: %s", err);
 		free(err);
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	exsync_run_prepare(&run, &cfg, ts, nts, v, n, recs, nrecs,
-	    fleet_date_of_utc((long long)time(NULL)));
-	recs = NULL;	/* the run's now */
-	nrecs = 0;
+	rc = EXIT_FAIL;
 
 	for (i = 0; i < plan->nchanges; i++)
 		print_change(&plan->changes[i], cfg.tags.exception);
@@ -405,8 +404,6 @@ run_sync(struct cli *g, int do_refresh)
 out:
 	exsync_run_done(&run);
 	records_free(recs, nrecs);
-	cache_targets_free(ts, nts);
-	cache_instances_free(v, n);
 	cache_close(cache);
 	if (session_ok || ss.net != NULL)
 		session_close(&ss);

@@ -45,6 +45,30 @@ exsync_run_prepare(struct exsync_run *r, const struct config *cfg,
 	    &r->subject, &r->body);
 }
 
+int
+exsync_run_load(struct exsync_run *r, struct cache *c,
+    const struct config *cfg, struct fleet_exception *recs, size_t nrecs,
+    struct fleet_date today, char **err)
+{
+	struct fleet_instance *v = NULL;
+	struct cache_target *ts = NULL;
+	size_t n = 0, nts = 0;
+
+	memset(r, 0, sizeof *r);
+	if (cache_load_instances(c, &v, &n, err) != 0 ||
+	    cache_targets(c, 0, &ts, &nts, err) != 0) {
+		cache_instances_free(v, n);
+		exceptions_free(recs, nrecs);
+		return -1;
+	}
+	exsync_run_prepare(r, cfg, ts, nts, v, n, recs, nrecs, today);
+	r->v = v;
+	r->n = n;
+	r->ts = ts;
+	r->nts = nts;
+	return 0;
+}
+
 void
 exsync_run_done(struct exsync_run *r)
 {
@@ -56,6 +80,8 @@ exsync_run_done(struct exsync_run *r)
 	free(r->targets);
 	free(r->rows);
 	exceptions_free(r->recs, r->nrecs);
+	cache_targets_free(r->ts, r->nts);
+	cache_instances_free(r->v, r->n);
 	memset(r, 0, sizeof *r);
 }
 

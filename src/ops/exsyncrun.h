@@ -20,6 +20,7 @@
 #include "ops/tagging.h"
 
 struct aws_client;
+struct cache;
 struct cache_target;
 struct config;
 struct net;
@@ -33,6 +34,11 @@ struct exsync_run {
 	const char **targets;
 	struct exsync_plan plan;
 	char *subject, *body;		/* the alert; NULL: nothing to say */
+	/* Set by exsync_run_load: the instances and targets it read. */
+	struct fleet_instance *v;
+	size_t n;
+	struct cache_target *ts;
+	size_t nts;
 };
 
 /*
@@ -44,6 +50,14 @@ void exsync_run_prepare(struct exsync_run *r, const struct config *cfg,
     const struct cache_target *ts, size_t nts,
     const struct fleet_instance *v, size_t n, struct fleet_exception *recs,
     size_t nrecs, struct fleet_date today);
+/*
+ * The same for every cached instance: reads them and the targets from c
+ * (r owns them).  recs are taken either way.  -1 with *err when the cache
+ * cannot be read; r is then empty.
+ */
+int exsync_run_load(struct exsync_run *r, struct cache *c,
+    const struct config *cfg, struct fleet_exception *recs, size_t nrecs,
+    struct fleet_date today, char **err);
 void exsync_run_done(struct exsync_run *r);
 
 /* The alert's outcome: published (message_id) or not (err: one line

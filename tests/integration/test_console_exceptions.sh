@@ -2,7 +2,8 @@
 # The console's exceptions view against tests/sim, driven in tmux, every
 # byte the pane receives recorded (pipe-pane):
 #   - the instances view shows "unapproved exception" from the records
-#     (a tag no record backs), once the background refresh read the table;
+#     (a tag no record backs) and "excepted" for an untagged instance with
+#     a live record, once the background refresh read the table;
 #   - `e` opens the view; its tabs (live, expiring, pending, rejected)
 #     show the right records; a hostile reason shows escaped, and the raw
 #     bytes hold none of it;
@@ -12,7 +13,7 @@
 #   - the requester cannot approve it; a second identity does;
 #   - reject needs a reason and then rejects;
 #   - `S`: the confirmation shows the differences, `y` changes the tags in
-#     the simulator and publishes the alert, audited;
+#     the simulator and publishes the alert, audited; `V` revokes;
 #   - --read-only refuses; --dry-run shows the PutItem and sends nothing.
 . tests/integration/lib.sh
 . tests/integration/console_lib.sh
@@ -119,6 +120,12 @@ tm_type "$I7"
 tm_keys Enter
 tm_wait_status "1 shown  /$I7" "the filter on I7"
 tm_wait "$I7 .* unapproved exception " "I7 unapproved"
+# I1 carries no tag yet, but its live approved record excepts it.
+tm_keys / C-u
+tm_type "$I1"
+tm_keys Enter
+tm_wait_status "1 shown  /$I1" "the filter on I1"
+tm_wait "$I1 .* excepted " "I1 excepted by its record"
 tm_keys Escape
 
 # 2. The view and its tabs.
@@ -251,11 +258,27 @@ expect_grep '"action":"exceptions.sync"' "$AUDIT"
 expect_grep '"action":"exceptions.alert"' "$AUDIT"
 [ "$(sim_get /_sim/sns | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')" -eq 1 ] ||
 	fail "expected one SNS message"
+
+# 8. Revoke: the approval is taken back.
+tm_keys 1 /
+tm_type "$NEW"
+tm_keys Enter
+tm_wait "$NEW .*APPROVED" "the approved request, live"
+tm_keys V
+tm_wait 'revoke reason \(optional\):' "the revoke prompt"
+tm_type "plans changed"
+tm_keys Enter
+tm_wait "Revoke exception $NEW" "the revoke confirmation"
+tm_wait "Sets its status APPROVED -> REVOKED" "the status change named"
+tm_keys y
+tm_wait_status "$NEW $I3: REVOKED" "the revocation"
+[ "$(record "$I3" status)" = REVOKED ] || fail "$I3 not revoked"
+expect_grep '"action":"exceptions.revoke"' "$AUDIT"
 tm_keys q q
 tm_wait '^EXITED 0$' "the console's exit"
 tm_stop
 
-# 8. --read-only refuses; --dry-run sends nothing.
+# 9. --read-only refuses; --dry-run sends nothing.
 tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
 	--config "$CFG" --cache "$CACHE" --read-only
 tm_start 200 50 "$L"
@@ -287,7 +310,7 @@ tm_stop
 [ "$("$PY" -c 'import boto3; print(len(boto3.client("dynamodb").scan(TableName="patchdeck-exceptions")["Items"]))')" = "$N" ] ||
 	fail "the dry run wrote a record"
 
-# 9. No hostile byte reached the terminal.
+# 10. No hostile byte reached the terminal.
 "$PY" - "$RAW" <<'PYEOF' || fail "the hostile reason reached the terminal raw"
 import sys
 raw = open(sys.argv[1], "rb").read()

@@ -14,48 +14,63 @@
 #include "ops/audit.h"
 #include "util/util.h"
 
+/* The handle is &pub: the caller sees the results, not the steps. */
+struct exaction_job {
+	struct exaction pub;		/* first */
+	struct exceptions_ctx *x;
+	struct exaction_opts o;
+	char *id, *reason, *aid;
+	char now_iso[32];
+	struct fleet_exception *found;	/* what the Scan for id found */
+	size_t nfound, capfound;
+	struct net_timer *timer;
+	exaction_done_fn done;
+	void *arg;
+	int finished;
+};
+
 static void
 on_finished(void *arg)
 {
-	struct exaction *a = arg;
+	struct exaction_job *a = arg;
 
 	a->timer = NULL;
 	a->finished = 1;
 	if (a->done != NULL)
-		a->done(a->arg, a);
+		a->done(a->arg, &a->pub);
 }
 
 /* Ends the action: done runs from a timer, after the AWS callback that
  * got here has returned. */
 static void
-finish(struct exaction *a, enum exaction_outcome outcome)
+finish(struct exaction_job *a, enum exaction_outcome outcome)
 {
-	a->outcome = outcome;
+	a->pub.outcome = outcome;
 	a->timer = net_timer_add(a->x->s.net, 0, on_finished, a);
 }
 
 static void
-fail(struct exaction *a, enum exaction_outcome outcome, char *message)
+fail(struct exaction_job *a, enum exaction_outcome outcome, char *message)
 {
-	a->message = message;
+	a->pub.message = message;
 	finish(a, outcome);
 }
 
 static cJSON *
-details(const struct exaction *a)
+details(const struct exaction_job *a)
 {
 	cJSON *d = cJSON_CreateObject();
 
 	if (d == NULL)
 		util_fatal("out of memory (JSON)");
 	cJSON_AddStringToObject(d, "table", a->x->table);
-	cJSON_AddStringToObject(d, "exception_id", a->rec.exception_id);
-	cJSON_AddStringToObject(d, "instance_id", a->rec.instance_id);
+	cJSON_AddStringToObject(d, "exception_id", a->pub.rec.exception_id);
+	cJSON_AddStringToObject(d, "instance_id", a->pub.rec.instance_id);
 	return d;
 }
 
 static const char *
-action_name(const struct exaction *a, char *buf, size_t size)
+action_name(const struct exaction_job *a, char *buf, size_t size)
 {
 	snprintf(buf, size, "exceptions.%s", a->o.request ? "request" :
 	    exceptions_action_name(a->o.action));
@@ -65,13 +80,13 @@ action_name(const struct exaction *a, char *buf, size_t size)
 /* The intent entry; -1 (and the action ended) when it cannot be
  * written: nothing is changed without it. */
 static int
-audit_intent(struct exaction *a)
+audit_intent(struct exaction_job *a)
 {
 	cJSON *d = details(a);
 	char name[40], *err = NULL;
 
 	if (a->o.request) {
-		cJSON_AddItemToObject(d, "item", exceptions_to_item(&a->rec));
+		cJSON_AddItemToObject(d, "item", exceptions_to_item(&a->pub.rec));
 	} else {
 		cJSON_AddStringToObject(d, "from",
 		    exceptions_action_from(a->o.action));
@@ -82,7 +97,7 @@ audit_intent(struct exaction *a)
 	}
 	a->aid = audit_new_id();
 	if (exceptions_audit(a->o.log, a->aid, "intent", action_name(a, name,
-	    sizeof name), a->caller, d, &err) != 0) {
+	    sizeof name), a->pub.caller, d, &err) != 0) {
 		fail(a, EXA_ERROR, xasprintf("refused: audit log: %s; no change "
 		    "is made without an audit record", err));
 		free(err);
@@ -92,22 +107,22 @@ audit_intent(struct exaction *a)
 }
 
 static void
-audit_result(struct exaction *a, const char *outcome, const char *why)
+audit_result(struct exaction_job *a, const char *outcome, const char *why)
 {
 	cJSON *d = details(a);
 	char name[40], *err = NULL;
 
 	cJSON_AddStringToObject(d, "outcome", outcome);
-	if (why == NULL && a->ae.code != NULL) {
-		cJSON_AddStringToObject(d, "code", a->ae.code);
+	if (why == NULL && a->pub.ae.code != NULL) {
+		cJSON_AddStringToObject(d, "code", a->pub.ae.code);
 		cJSON_AddStringToObject(d, "message",
-		    a->ae.message ? a->ae.message : "");
+		    a->pub.ae.message ? a->pub.ae.message : "");
 	}
 	if (why != NULL)
 		cJSON_AddStringToObject(d, "why", why);
 	if (exceptions_audit(a->o.log, a->aid, "result", action_name(a, name,
-	    sizeof name), a->caller, d, &err) != 0) {
-		a->audit_err = xasprintf("the audit result could not be written "
+	    sizeof name), a->pub.caller, d, &err) != 0) {
+		a->pub.audit_err = xasprintf("the audit result could not be written "
 		    "(action id %s): %s", a->aid, err);
 		free(err);
 	}
@@ -129,7 +144,7 @@ body_text(cJSON *body)
 static void
 on_reread(void *arg, const cJSON *reply, const struct aws_error *err)
 {
-	struct exaction *a = arg;
+	struct exaction_job *a = arg;
 	struct fleet_exception now;
 	const cJSON *item = reply != NULL ?
 	    cJSON_GetObjectItemCaseSensitive(reply, "Item") : NULL;
@@ -146,7 +161,7 @@ on_reread(void *arg, const cJSON *reply, const struct aws_error *err)
 		found = cJSON_IsObject(item) &&
 		    exceptions_from_item(item, &now, NULL) == 0;
 		why = exceptions_refusal(found ? &now : NULL, a->o.action,
-		    a->caller);
+		    a->pub.caller);
 	}
 	fleet_exception_done(&now);
 	audit_result(a, "refused", why);
@@ -155,7 +170,7 @@ on_reread(void *arg, const cJSON *reply, const struct aws_error *err)
 }
 
 static void
-reread(struct exaction *a)
+reread(struct exaction_job *a)
 {
 	cJSON *b = cJSON_CreateObject(), *key;
 
@@ -163,9 +178,9 @@ reread(struct exaction *a)
 		util_fatal("out of memory (JSON)");
 	cJSON_AddStringToObject(b, "TableName", a->x->table);
 	key = cJSON_AddObjectToObject(b, "Key");
-	cJSON_AddItemToObject(key, "instance_id", ddb_s(a->rec.instance_id));
+	cJSON_AddItemToObject(key, "instance_id", ddb_s(a->pub.rec.instance_id));
 	cJSON_AddItemToObject(key, "exception_id",
-	    ddb_s(a->rec.exception_id));
+	    ddb_s(a->pub.rec.exception_id));
 	cJSON_AddTrueToObject(b, "ConsistentRead");
 	ddb_get_item(a->x->ddb, b, on_reread, a);
 }
@@ -173,7 +188,7 @@ reread(struct exaction *a)
 static void
 on_written(void *arg, const cJSON *reply, const struct aws_error *err)
 {
-	struct exaction *a = arg;
+	struct exaction_job *a = arg;
 	char *m;
 
 	if (reply != NULL) {
@@ -182,33 +197,33 @@ on_written(void *arg, const cJSON *reply, const struct aws_error *err)
 		return;
 	}
 	if (err != NULL)
-		awserr_copy(&a->ae, err);
+		awserr_copy(&a->pub.ae, err);
 	else
-		awserr_set(&a->ae, 0, "NoReply", "no reply", NULL);
+		awserr_set(&a->pub.ae, 0, "NoReply", "no reply", NULL);
 	/* Two deciding at once: the loser is told who won. */
-	if (!a->o.request && a->ae.code != NULL &&
-	    strcmp(a->ae.code, "ConditionalCheckFailedException") == 0) {
+	if (!a->o.request && a->pub.ae.code != NULL &&
+	    strcmp(a->pub.ae.code, "ConditionalCheckFailedException") == 0) {
 		reread(a);
 		return;
 	}
 	audit_result(a, "failed", NULL);
-	m = awserr_format(&a->ae);
+	m = awserr_format(&a->pub.ae);
 	fail(a, EXA_FAILED, xasprintf("%s %s: %s", a->o.request ? "PutItem" :
 	    "UpdateItem", a->x->table, m));
 	free(m);
 }
 
 static void
-write_record(struct exaction *a)
+write_record(struct exaction_job *a)
 {
 	if (audit_intent(a) != 0)
 		return;
 	if (a->o.request)
 		ddb_put_item(a->x->ddb, exceptions_put_request(a->x->table,
-		    &a->rec), on_written, a);
+		    &a->pub.rec), on_written, a);
 	else
 		ddb_update_item(a->x->ddb, exceptions_update_request(
-		    a->x->table, &a->rec, a->o.action, a->caller, a->now_iso,
+		    a->x->table, &a->pub.rec, a->o.action, a->pub.caller, a->now_iso,
 		    a->reason), on_written, a);
 }
 
@@ -217,7 +232,7 @@ write_record(struct exaction *a)
 static int
 on_found_page(void *arg, const cJSON *items)
 {
-	struct exaction *a = arg;
+	struct exaction_job *a = arg;
 
 	exceptions_append_items(items, &a->found, &a->nfound, &a->capfound);
 	return 0;
@@ -236,7 +251,7 @@ copy_record(struct fleet_exception *dst, const struct fleet_exception *src)
 static void
 on_found(void *arg, const struct aws_error *err)
 {
-	struct exaction *a = arg;
+	struct exaction_job *a = arg;
 	const struct fleet_exception *e;
 	char *m, *why;
 
@@ -252,22 +267,22 @@ on_found(void *arg, const struct aws_error *err)
 		return;
 	}
 	e = &a->found[0];
-	copy_record(&a->rec, e);
+	copy_record(&a->pub.rec, e);
 	/* Refused at once when it is already plain; the conditional update
 	 * still decides a race. */
 	if (strcmp(e->status ? e->status : "", exceptions_action_from(
 	    a->o.action)) != 0 || (a->o.action != EXC_REVOKE &&
 	    e->requested_by != NULL && strcmp(e->requested_by,
-	    a->caller) == 0)) {
-		why = exceptions_refusal(e, a->o.action, a->caller);
+	    a->pub.caller) == 0)) {
+		why = exceptions_refusal(e, a->o.action, a->pub.caller);
 		fail(a, EXA_REFUSED, xasprintf("refused: %s", why));
 		free(why);
 		return;
 	}
 	if (a->o.dry_run) {
-		a->dry_op = "UpdateItem";
-		a->dry_body = body_text(exceptions_update_request(a->x->table,
-		    &a->rec, a->o.action, a->caller, a->now_iso, a->reason));
+		a->pub.dry_op = "UpdateItem";
+		a->pub.dry_body = body_text(exceptions_update_request(a->x->table,
+		    &a->pub.rec, a->o.action, a->pub.caller, a->now_iso, a->reason));
 		finish(a, EXA_DRY_RUN);
 		return;
 	}
@@ -275,7 +290,7 @@ on_found(void *arg, const struct aws_error *err)
 }
 
 static void
-find_record(struct exaction *a)
+find_record(struct exaction_job *a)
 {
 	cJSON *b = cJSON_CreateObject(), *vals;
 
@@ -294,7 +309,7 @@ static void
 on_caller(void *arg, const struct sts_identity *id,
     const struct aws_error *err)
 {
-	struct exaction *a = arg;
+	struct exaction_job *a = arg;
 	char *m;
 
 	if (id == NULL || id->arn == NULL) {
@@ -304,12 +319,12 @@ on_caller(void *arg, const struct sts_identity *id,
 		free(m);
 		return;
 	}
-	a->caller = xstrdup(id->arn);
+	a->pub.caller = xstrdup(id->arn);
 	if (!a->o.request) {
 		find_record(a);
 		return;
 	}
-	a->rec.requested_by = xstrdup(a->caller);
+	a->pub.rec.requested_by = xstrdup(a->pub.caller);
 	write_record(a);
 }
 
@@ -336,7 +351,7 @@ struct exaction *
 exaction_start(struct exceptions_ctx *x, const struct exaction_opts *o,
     exaction_done_fn done, void *arg)
 {
-	struct exaction *a = xcalloc(1, sizeof *a);
+	struct exaction_job *a = xcalloc(1, sizeof *a);
 
 	a->x = x;
 	a->o = *o;
@@ -347,51 +362,54 @@ exaction_start(struct exceptions_ctx *x, const struct exaction_opts *o,
 	a->o.rnd_hex = NULL;
 	a->done = done;
 	a->arg = arg;
-	awserr_init(&a->ae);
+	awserr_init(&a->pub.ae);
 	exceptions_now_iso(o->now, a->now_iso, sizeof a->now_iso);
 	if (o->request)
-		exaction_new_request(o->req, o->now, o->rnd_hex, &a->rec);
+		exaction_new_request(o->req, o->now, o->rnd_hex, &a->pub.rec);
 	a->id = o->id != NULL ? xstrdup(o->id) : NULL;
 	a->reason = o->reason != NULL ? xstrdup(o->reason) : NULL;
 	if (o->request && o->dry_run) {
 		/* No AWS call at all: who the caller is is not asked. */
-		a->rec.requested_by = xstrdup("(caller ARN from STS)");
-		a->dry_op = "PutItem";
-		a->dry_body = body_text(exceptions_put_request(x->table,
-		    &a->rec));
+		a->pub.rec.requested_by = xstrdup("(caller ARN from STS)");
+		a->pub.dry_op = "PutItem";
+		a->pub.dry_body = body_text(exceptions_put_request(x->table,
+		    &a->pub.rec));
 		finish(a, EXA_DRY_RUN);
-		return a;
+		return &a->pub;
 	}
 	sts_get_caller_identity(x->sts, on_caller, a);
-	return a;
+	return &a->pub;
 }
 
 struct exaction *
 exaction_run(struct exceptions_ctx *x, const struct exaction_opts *o)
 {
-	struct exaction *a = exaction_start(x, o, NULL, NULL);
+	struct exaction *e = exaction_start(x, o, NULL, NULL);
 
-	net_run(x->s.net, &a->finished);
-	return a;
+	net_run(x->s.net, &((struct exaction_job *)e)->finished);
+	return e;
 }
 
 void
-exaction_free(struct exaction *a)
+exaction_free(struct exaction *e)
 {
+	/* pub is the first member: the handle is the job. */
+	struct exaction_job *a = (struct exaction_job *)e;
+
 	if (a == NULL)
 		return;
 	if (a->timer != NULL)
 		net_timer_cancel(a->x->s.net, a->timer);
-	free(a->message);
-	free(a->audit_err);
-	free(a->dry_body);
-	free(a->caller);
+	free(a->pub.message);
+	free(a->pub.audit_err);
+	free(a->pub.dry_body);
+	free(a->pub.caller);
 	free(a->id);
 	free(a->reason);
 	free(a->aid);
-	fleet_exception_done(&a->rec);
+	fleet_exception_done(&a->pub.rec);
 	exceptions_free(a->found, a->nfound);
-	awserr_free(&a->ae);
+	awserr_free(&a->pub.ae);
 	free(a);
 }
 

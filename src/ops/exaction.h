@@ -51,7 +51,8 @@ struct exaction_opts {
 	const char *rnd_hex;		/* the new id's 6 hex digits */
 };
 
-/* What happened; read it in done, or after exaction_run.  Owned. */
+/* What happened; read it in done, or after exaction_run.  Owned by the
+ * handle (the steps' own state is exaction.c's). */
 struct exaction {
 	enum exaction_outcome outcome;
 	/* EXA_ERROR / EXA_REFUSED / EXA_FAILED: one line without a command
@@ -64,17 +65,6 @@ struct exaction {
 	struct fleet_exception rec;	/* the new record, or the one read */
 	char *caller;
 	struct aws_error ae;
-	/* Internal. */
-	struct exceptions_ctx *x;
-	struct exaction_opts o;
-	char *id, *reason, *aid;
-	char now_iso[32];
-	struct fleet_exception *found;
-	size_t nfound, capfound;
-	struct net_timer *timer;
-	void (*done)(void *arg, struct exaction *a);
-	void *arg;
-	int finished;
 };
 
 typedef void (*exaction_done_fn)(void *arg, struct exaction *a);

@@ -162,6 +162,10 @@ tm_wait "$I1 " "the filter cleared"
 # Enter opens the instance.
 tm_keys 1 Enter
 tm_wait '^ Tags \([0-9]+\)$' "the drill-down"
+tm_wait '^ Exception records \(1\)$' "the instance's records"
+tm_wait 'ex-20260101000002-bbbbbb .* APPROVED \(expiring\)  audit week' "its record"
+tm_cap
+expect_grep '^  last patched +(never|unreadable|[0-9]+d ago)$' "$TEST_TMP/screen"
 tm_keys q
 tm_keys q
 tm_wait '  name \^ +id ' "back on the instances"

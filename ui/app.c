@@ -120,10 +120,11 @@ on_exceptions_read(void *arg, struct fleet_exception *v, size_t n,
     const char *err)
 {
 	struct app *a = arg;
+	struct exaction_scan *done = a->exscan;
 	char *cerr = NULL;
 
-	/* done runs from a timer of its own: the handle may go now. */
-	exaction_scan_free(a->exscan);
+	/* err belongs to the handle: it goes at the end (done runs from a
+	 * timer of its own, so it may go at all). */
 	a->exscan = NULL;
 	free(a->exc_error);
 	a->exc_error = NULL;
@@ -137,6 +138,7 @@ on_exceptions_read(void *arg, struct fleet_exception *v, size_t n,
 	exceptions_free(v, n);
 	if (err == NULL)
 		reload_exceptions(a);
+	exaction_scan_free(done);
 	if (exscan_ui != NULL) {
 		ui_dirty(exscan_ui);
 		/* A change made while this Scan ran may be missing from it. */

@@ -291,14 +291,15 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 	struct ui *ui = j->ui;
 	char *cerr = NULL;
 
-	exaction_scan_free(j->scan);
-	j->scan = NULL;
 	if (err != NULL) {
+		/* err belongs to the scan handle, which reap() frees. */
 		ui_message(ui, 1, "exceptions sync: %s; nothing was changed",
 		    err);
 		reap();
 		return;
 	}
+	exaction_scan_free(j->scan);
+	j->scan = NULL;
 	/* What was read is the freshest view of the table: the cache and
 	 * the exceptions view get it too. */
 	if (excache_store(j->a->cache, j->a->cfg.exceptions_table, v, n,

@@ -87,7 +87,8 @@ void exaction_new_request(const struct exceptions_request *r, long long now,
 void exaction_free(struct exaction *a);
 
 /* Every record of the table, every page, on x's loop.  done gets the
- * records (taken: free with exceptions_free) or err (borrowed). */
+ * records (taken: free with exceptions_free) or err (the handle's: valid
+ * until exaction_scan_free). */
 typedef void (*exaction_scan_fn)(void *arg, struct fleet_exception *v,
     size_t n, const char *err);
 struct exaction_scan;

@@ -118,9 +118,11 @@ eval_states(struct inventory *inv)
 	free(has_next);
 }
 
-void
-inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
-    const struct config *cfg, long long now)
+/* inventory_take() with the records (taken; NULL: none), so the states
+ * are computed once at load. */
+static void
+take(struct inventory *inv, struct fleet_instance *v, size_t n,
+    const struct config *cfg, long long now, struct excache *x)
 {
 	size_t i;
 
@@ -129,6 +131,10 @@ inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
 	inv->v = v;
 	inv->n = n;
 	inv->now = now;
+	if (x != NULL) {
+		inv->exc = *x;
+		memset(x, 0, sizeof *x);
+	}
 	inv->rows = xcalloc(n ? n : 1, sizeof *inv->rows);
 	inv->order = xcalloc(n ? n : 1, sizeof *inv->order);
 	inv->vis = xcalloc(n ? n : 1, sizeof *inv->vis);
@@ -140,6 +146,13 @@ inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
 	}
 	eval_states(inv);
 	inventory_sort(inv, COL_NAME, 0);
+}
+
+void
+inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
+    const struct config *cfg, long long now)
+{
+	take(inv, v, n, cfg, now, NULL);
 }
 
 void
@@ -178,10 +191,7 @@ inventory_load(struct inventory *inv, struct cache *c,
 		memset(inv, 0, sizeof *inv);
 		return -1;
 	}
-	inventory_take(inv, v, n, cfg, now);
-	if (x.fetched_at > 0)
-		inventory_set_exceptions(inv, &x);
-	excache_done(&x);
+	take(inv, v, n, cfg, now, &x);
 	return 0;
 }
 

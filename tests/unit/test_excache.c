@@ -251,6 +251,38 @@ test_other_table_is_not_ours(void **state)
 	cache_close(c);
 }
 
+/* The console's refresh: new records under a filter being typed. */
+static void
+test_set_exceptions_keeps_filter(void **state)
+{
+	struct cache *c = fleet(0);
+	struct inventory inv;
+	struct excache x;
+	struct fleet_exception r;
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(inventory_load(&inv, c, &cfg, now, &err), 0);
+	inventory_sort(&inv, COL_TAGSTATE, 0);
+	inventory_set_filter(&inv, "unapproved");
+	assert_int_equal(inv.nvis, 0);
+	rec(&r, "i-0000000a", "ex-1", "2026-03-01", "2026-03-31", "APPROVED");
+	assert_int_equal(excache_store(c, cfg.exceptions_table, &r, 1, now,
+	    &err), 0);
+	fleet_exception_done(&r);
+	assert_int_equal(excache_load(c, cfg.exceptions_table, &x, &err), 0);
+	inventory_set_exceptions(&inv, &x);
+	assert_null(x.v);
+	/* i-b's tag is now backed by nothing; i-a's by ex-1. */
+	assert_int_equal(inv.nvis, 1);
+	assert_string_equal(inv.rows[inv.vis[0]].in->id, "i-0000000b");
+	assert_int_equal(inv.sort, COL_TAGSTATE);
+	inventory_set_filter(&inv, NULL);
+	assert_int_equal(inv.nvis, 4);
+	inventory_free(&inv);
+	cache_close(c);
+}
+
 static void
 test_of_bisects(void **state)
 {
@@ -282,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_records_decide_states),
 		cmocka_unit_test(test_empty_table_read_makes_tags_unapproved),
 		cmocka_unit_test(test_other_table_is_not_ours),
+		cmocka_unit_test(test_set_exceptions_keeps_filter),
 		cmocka_unit_test(test_of_bisects),
 	};
 

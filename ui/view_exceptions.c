@@ -204,31 +204,43 @@ category_color(const struct fleet_exception *e, const struct vexc *v)
 	return C_DIM;
 }
 
-/* The tabs with their counts; the current one reversed. */
+/* The tabs with their counts; the current one reversed.  When they do
+ * not all fit, the first ones give way so the current one shows. */
 static void
 draw_tabs(struct vexc *v, int y, int x, int w)
 {
 	const struct excache *ex = &v->app->inv.exc;
 	size_t counts[EXT_COUNT];
-	char label[48];
-	int t, cx = x + 1, lw;
+	char label[EXT_COUNT][48];
+	int t, first = 0, cx, width = 0;
 
 	exlist_count(ex->v, ex->n, today(), v->app->cfg.expiring_days,
 	    counts);
-	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_NORMAL), 1);
-	for (t = 0; t < EXT_COUNT && cx < x + w; t++) {
+	for (t = 0; t < EXT_COUNT; t++) {
 		if (t == EXT_EXPIRING)
-			snprintf(label, sizeof label, " %d %s %dd: %zu ", t + 1,
-			    exlist_tab_name((enum exlist_tab)t),
+			snprintf(label[t], sizeof label[t], " %d %s %dd: %zu ",
+			    t + 1, exlist_tab_name((enum exlist_tab)t),
 			    v->app->cfg.expiring_days, counts[t]);
 		else
-			snprintf(label, sizeof label, " %d %s: %zu ", t + 1,
-			    exlist_tab_name((enum exlist_tab)t), counts[t]);
-		lw = (int)strlen(label);
-		ui_text(stdscr, y, cx, x + w - cx, label, (size_t)-1,
+			snprintf(label[t], sizeof label[t], " %d %s: %zu ",
+			    t + 1, exlist_tab_name((enum exlist_tab)t),
+			    counts[t]);
+	}
+	for (t = 0; t <= (int)v->tab; t++)
+		width += (int)strlen(label[t]) + 1;
+	while (first < (int)v->tab && width + 3 > w)
+		width -= (int)strlen(label[first++]) + 1;
+	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_NORMAL), 1);
+	cx = x + 1;
+	if (first > 0) {
+		ui_text(stdscr, y, x, 2, "<", 1, ui_attr(C_DIM), 0);
+		cx = x + 2;
+	}
+	for (t = first; t < EXT_COUNT && cx < x + w; t++) {
+		ui_text(stdscr, y, cx, x + w - cx, label[t], (size_t)-1,
 		    (enum exlist_tab)t == v->tab ? ui_attr(C_CURSOR) | A_BOLD :
 		    ui_attr(C_HEADER), 0);
-		cx += lw + 1;
+		cx += (int)strlen(label[t]) + 1;
 	}
 }
 

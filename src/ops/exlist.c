@@ -21,7 +21,7 @@ const struct exlist_column exlist_columns[EXL_COUNT] = {
 	[EXL_REQUESTED_BY] = { "requested by", 24 },
 	[EXL_DECIDED_BY] = { "decided by", 24 },
 	[EXL_TICKET] = { "ticket", 10 },
-	[EXL_REASON] = { "reason", 30 },
+	[EXL_REASON] = { "reason", 12 },	/* then all the room left */
 };
 
 const char *

@@ -307,6 +307,7 @@ static void
 form_submit(struct ui *ui, struct form *f)
 {
 	struct exceptions_request r;
+	struct fleet_date today;
 	struct exjob *j;
 	struct buf what, where;
 	char *err = NULL;
@@ -320,12 +321,21 @@ form_submit(struct ui *ui, struct form *f)
 	r.ticket = val(f, F_TICKET);
 	free(f->error);
 	f->error = NULL;
-	if (exceptions_validate_field(&r, fleet_date_of_utc((long long)time(
-	    NULL)), f->a->cfg.exception_max_days, known(f->a, r.instance_id),
-	    0, &f->error_field, &err) != 0) {
+	today = fleet_date_of_utc((long long)time(NULL));
+	if (exceptions_validate_field(&r, today, f->a->cfg.exception_max_days,
+	    known(f->a, r.instance_id), 0, &f->error_field, &err) != 0) {
 		f->field = f->error_field;
-		f->error = xasprintf("%s: %s", fields[f->error_field].label,
-		    err);
+		/* The CLI's way past the cache check is --force; here it is
+		 * a refresh (or the CLI). */
+		if (exceptions_validate(&r, today, f->a->cfg.exception_max_days,
+		    0, 1, NULL) == 0)
+			f->error = xasprintf("instance: %s is not in the "
+			    "inventory; r refreshes it (`patchdeck exceptions "
+			    "request --force` takes one not synced yet)",
+			    r.instance_id);
+		else
+			f->error = xasprintf("%s: %s",
+			    fields[f->error_field].label, err);
 		free(err);
 		return;
 	}

@@ -180,6 +180,14 @@ tm_wait "instance +$I3" "the instance prefilled"
 tm_keys Enter
 tm_wait 'reason: a reason is required' "the form's complaint"
 tm_type "console request"
+# An instance the inventory does not know: said on the form.
+tm_keys Up Up Up C-u
+tm_type "i-00000000deadbeef0"
+tm_keys Enter
+tm_wait 'instance: i-00000000deadbeef0 is not in the inventory' "the unknown instance"
+tm_keys C-u
+tm_type "$I3"
+tm_keys Down Down Down
 tm_keys Tab
 tm_type "CHG-1"
 tm_keys Enter

@@ -15,6 +15,8 @@
 #include "cache/cache.h"
 #include "cli/cli.h"
 #include "console.h"
+#include "ops/exaction.h"
+#include "ops/excache.h"
 #include "ops/sync.h"
 #include "ops/timefmt.h"
 #include "util/util.h"
@@ -61,12 +63,118 @@ on_sync_done(void *arg, size_t ok, size_t failed, size_t instances)
 	}
 }
 
+int
+app_refuse_read_only(const struct app *a, struct ui *ui)
+{
+	if (!a->read_only)
+		return 0;
+	ui_message(ui, 1, "refused: patchdeck is in read-only mode (%s); no "
+	    "change was made", a->g->read_only ? "--read-only" :
+	    "read_only = true in the configuration");
+	return 1;
+}
+
+int
+app_exceptions(struct app *a, struct exceptions_ctx **x, char **err)
+{
+	if (!a->exc_open) {
+		if (exceptions_open_on(&a->exc, a->net, a->g->profile,
+		    a->g->region, a->cfg.exceptions_table, err) != 0) {
+			exceptions_close(&a->exc);
+			return -1;
+		}
+		a->exc_open = 1;
+	}
+	*x = &a->exc;
+	return 0;
+}
+
+static struct ui *exscan_ui;
+
+/* New records, the same instances: only the tag states are computed
+ * again (a whole reload reads every instance back from the cache). */
+static void
+reload_exceptions(struct app *a)
+{
+	struct excache x;
+	char *err = NULL;
+	const char *cur = view_instances_current(base_self);
+	char *keep = cur != NULL ? xstrdup(cur) : NULL;
+
+	if (excache_load(a->cache, a->cfg.exceptions_table, &x, &err) != 0) {
+		free(a->exc_error);
+		a->exc_error = xasprintf("cache: %s", err);
+		free(err);
+		free(keep);
+		return;
+	}
+	inventory_set_exceptions(&a->inv, &x);
+	excache_done(&x);
+	view_instances_select(base_self, keep);
+	free(keep);
+	a->generation++;
+}
+
+static void
+on_exceptions_read(void *arg, struct fleet_exception *v, size_t n,
+    const char *err)
+{
+	struct app *a = arg;
+	struct exaction_scan *done = a->exscan;
+	char *cerr = NULL;
+
+	/* err belongs to the handle: it goes at the end (done runs from a
+	 * timer of its own, so it may go at all). */
+	a->exscan = NULL;
+	free(a->exc_error);
+	a->exc_error = NULL;
+	if (err != NULL) {
+		a->exc_error = xstrdup(err);
+	} else if (excache_store(a->cache, a->cfg.exceptions_table, v, n,
+	    (long long)time(NULL), &cerr) != 0) {
+		a->exc_error = xasprintf("cache: %s", cerr);
+		free(cerr);
+	}
+	exceptions_free(v, n);
+	if (err == NULL)
+		reload_exceptions(a);
+	exaction_scan_free(done);
+	if (exscan_ui != NULL) {
+		ui_dirty(exscan_ui);
+		/* A change made while this Scan ran may be missing from it. */
+		if (a->exc_again) {
+			a->exc_again = 0;
+			app_refresh_exceptions(a, exscan_ui);
+		}
+	}
+}
+
+void
+app_refresh_exceptions(struct app *a, struct ui *ui)
+{
+	struct exceptions_ctx *x;
+	char *err = NULL;
+
+	if (a->exscan != NULL) {
+		a->exc_again = 1;
+		return;
+	}
+	exscan_ui = ui;
+	if (app_exceptions(a, &x, &err) != 0) {
+		free(a->exc_error);
+		a->exc_error = err;
+		return;
+	}
+	a->exscan = exaction_scan_start(x, on_exceptions_read, a);
+}
+
 void
 app_refresh(struct app *a, struct ui *ui)
 {
 	struct sync_opts o;
 	char *err = NULL;
 
+	app_refresh_exceptions(a, ui);
 	if (a->sync != NULL && !sync_finished(a->sync)) {
 		ui_message(ui, 0, "a refresh is already running");
 		return;
@@ -149,6 +257,7 @@ app_reload(struct app *a, struct ui *ui)
 	}
 	view_instances_select(base_self, cur);
 	a->loaded_ms = util_now_ms();
+	a->generation++;
 	{
 		char *notice = cache_take_notice(a->cache);
 
@@ -322,6 +431,10 @@ app_run(struct cli *g, int max_frames)
 	/* Calls still in flight go with the loop, before what they use. */
 	net_free(a.net);
 	sync_free(a.sync);
+	exaction_scan_free(a.exscan);
+	if (a.exc_open)
+		exceptions_close(&a.exc);
+	exscan_ui = NULL;
 	free(base_self);
 	base_self = NULL;
 	sync_ui = NULL;
@@ -330,6 +443,7 @@ out:
 	free(a.targets);
 	free(a.notice);
 	free(a.last_error);
+	free(a.exc_error);
 	cache_close(a.cache);
 	config_free(&a.cfg);
 	return rc;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "ops/config.h"
+#include "ops/exceptions.h"
 #include "ops/inventory.h"
 
 struct cli;
@@ -15,6 +16,7 @@ struct cache;
 struct net;
 struct sync;
 struct ui;
+struct exaction_scan;
 
 struct app {
 	const struct cli *g;
@@ -30,10 +32,27 @@ struct app {
 	int read_only;
 	char *targets;			/* "prod/us-east-1, ..." for the status */
 	char *notice;			/* from the first load, shown once */
+	unsigned long generation;	/* counts reloads: views rebuild */
+	/* The exception records (inv.exc holds the cached ones): the
+	 * table is read again with every refresh, on this loop. */
+	struct exceptions_ctx exc;
+	int exc_open;			/* exc is usable */
+	struct exaction_scan *exscan;	/* the Scan running, or NULL */
+	int exc_again;			/* read again when it ends */
+	char *exc_error;		/* of the last Scan; NULL: none */
 };
 
 /* Starts a refresh in the background unless one runs. */
 void app_refresh(struct app *a, struct ui *ui);
+/* In read-only mode: says so (naming where it comes from) and returns 1;
+ * else 0.  Every change to AWS asks first. */
+int app_refuse_read_only(const struct app *a, struct ui *ui);
+/* Reads the exceptions table again in the background (after the Scan
+ * running, if one is); the cache and the views follow when it ends. */
+void app_refresh_exceptions(struct app *a, struct ui *ui);
+/* The exceptions table on the console's loop, opened on first use.
+ * 0, or -1 with *err (caller frees). */
+int app_exceptions(struct app *a, struct exceptions_ctx **x, char **err);
 /* Loads the inventory again from the cache, keeping sort, filter,
  * conditions, marks and the cursor's instance. */
 void app_reload(struct app *a, struct ui *ui);

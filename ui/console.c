@@ -95,6 +95,12 @@ pop(struct ui *ui)
 }
 
 void
+ui_pop(struct ui *ui)
+{
+	pop(ui);
+}
+
+void
 ui_quit(struct ui *ui)
 {
 	ui->quit = 1;
@@ -214,6 +220,45 @@ ui_confirm(struct ui *ui, const char *title, const char *const *lines,
 	ui->on_yes = on_yes;
 	ui->confirm_arg = arg;
 	ui->dirty = 1;
+}
+
+void
+ui_wrap(char ***lines, size_t *n, const char *text)
+{
+	const char *p = text;
+
+	do {
+		size_t len = strlen(p), cut = len;
+
+		if (len > UI_WRAP) {
+			for (cut = UI_WRAP; cut > 0 && p[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = UI_WRAP;
+		}
+		*lines = xreallocarray(*lines, *n + 1, sizeof **lines);
+		(*lines)[(*n)++] = xstrndup(p, cut);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	} while (*p != '\0');
+}
+
+void
+ui_confirm_texts(struct ui *ui, const char *title, const char *const *texts,
+    size_t n, ui_confirm_fn on_yes, void *arg)
+{
+	char **lines = NULL;
+	size_t nlines = 0, i;
+
+	for (i = 0; i < n; i++)
+		if (texts[i] != NULL)
+			ui_wrap(&lines, &nlines, texts[i]);
+	ui_confirm(ui, title, (const char *const *)lines, nlines, on_yes,
+	    arg);
+	for (i = 0; i < nlines; i++)
+		free(lines[i]);
+	free(lines);
 }
 
 static void

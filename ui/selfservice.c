@@ -39,8 +39,6 @@
 /* Names in the confirmation before "and N more"; so it fits the box. */
 #define SHOW_NAMES 3
 #define SHOW_PLACES 4
-/* The confirmation box is at most 76 columns with a margin of 2. */
-#define WRAP 70
 
 /* One change, from the confirmation until its outcome is shown. */
 struct job {
@@ -90,12 +88,8 @@ busy(void)
 static int
 refused(struct ui *ui, struct app *a, const char *verb)
 {
-	if (a->read_only) {
-		ui_message(ui, 1, "refused: patchdeck is in read-only mode "
-		    "(%s); no change was made", a->g->read_only ?
-		    "--read-only" : "read_only = true in the configuration");
+	if (app_refuse_read_only(a, ui))
 		return 1;
-	}
 	if (busy()) {
 		ui_message(ui, 1, "a window change is still being applied; "
 		    "wait for its outcome");
@@ -121,29 +115,6 @@ defined_windows(const struct config *cfg)
 	if (b.len == 0)
 		buf_puts(&b, "none");
 	return buf_steal(&b);
-}
-
-/* Appends text to lines, broken at spaces to at most WRAP bytes a line. */
-static void
-wrap(char ***lines, size_t *n, const char *text)
-{
-	const char *p = text;
-
-	do {
-		size_t len = strlen(p), cut = len;
-
-		if (len > WRAP) {
-			for (cut = WRAP; cut > 0 && p[cut] != ' '; cut--)
-				;
-			if (cut == 0)
-				cut = WRAP;
-		}
-		*lines = xreallocarray(*lines, *n + 1, sizeof **lines);
-		(*lines)[(*n)++] = xstrndup(p, cut);
-		p += cut;
-		while (*p == ' ')
-			p++;
-	} while (*p != '\0');
 }
 
 /* "web-1, web-2, db-3 and 9 more" of the marked rows that have an item. */
@@ -406,20 +377,20 @@ propose(struct ui *ui, struct app *a, const char *value)
 		    j->plan.ninstances, j->plan.ninstances == 1 ? "" : "s");
 	describe_rows(&b, rows, &it);
 	buf_puts(&b, "?");
-	wrap(&lines, &nlines, b.data);
+	ui_wrap(&lines, &nlines, b.data);
 	buf_reset(&b);
 	buf_puts(&b, "Only marked instances are changed, never the one "
 	    "under the cursor alone.");
-	wrap(&lines, &nlines, b.data);
+	ui_wrap(&lines, &nlines, b.data);
 	buf_reset(&b);
 	describe_calls(&b, &j->plan);
-	wrap(&lines, &nlines, b.data);
+	ui_wrap(&lines, &nlines, b.data);
 	if (nrows > it.n) {
 		buf_reset(&b);
 		buf_printf(&b, "%zu marked instance%s left out: %s target is no "
 		    "longer configured.", nrows - it.n, nrows - it.n == 1 ?
 		    " is" : "s are", nrows - it.n == 1 ? "its" : "their");
-		wrap(&lines, &nlines, b.data);
+		ui_wrap(&lines, &nlines, b.data);
 	}
 	buf_reset(&b);
 	if (a->g->dry_run)
@@ -427,7 +398,7 @@ propose(struct ui *ui, struct app *a, const char *value)
 		    "is made, nothing is audited.");
 	else
 		buf_puts(&b, "Written to the audit log before and after.");
-	wrap(&lines, &nlines, b.data);
+	ui_wrap(&lines, &nlines, b.data);
 	buf_free(&b);
 
 	ui_confirm(ui, a->g->dry_run ? "DRY RUN: patch window, nothing will "

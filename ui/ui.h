@@ -52,6 +52,9 @@ struct view {
 
 /* Pushes a view (self is owned by the stack from now on). */
 void ui_push(struct ui *ui, const struct view *v, void *self);
+/* Closes the top view (not the base one); for a form closed from its
+ * confirmation. */
+void ui_pop(struct ui *ui);
 /* Ends the loop after this turn. */
 void ui_quit(struct ui *ui);
 /* Marks the screen for a redraw at the end of this loop turn. */
@@ -79,6 +82,15 @@ void ui_prompt(struct ui *ui, const char *label, const char *initial,
 typedef void (*ui_confirm_fn)(struct ui *ui, void *arg);
 void ui_confirm(struct ui *ui, const char *title, const char *const *lines,
     size_t nlines, ui_confirm_fn on_yes, void *arg);
+
+/* The confirmation box is at most 76 columns with a margin of 2. */
+#define UI_WRAP 70
+/* Appends text to *lines (grown), broken at spaces into lines of at most
+ * UI_WRAP bytes; the lines are the caller's to free. */
+void ui_wrap(char ***lines, size_t *n, const char *text);
+/* ui_confirm() with each of texts[0..n) wrapped (NULL ones skipped). */
+void ui_confirm_texts(struct ui *ui, const char *title,
+    const char *const *texts, size_t n, ui_confirm_fn on_yes, void *arg);
 
 /* The loop, for views that start background work. */
 struct net *ui_net(struct ui *ui);

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "fleet/date.h"
 #include "fleet/window.h"
+#include "ops/exlist.h"
 #include "ops/timefmt.h"
 #include "util/util.h"
 
@@ -67,6 +68,36 @@ heading(struct vdetail *d, const char *text)
 	if (d->n > 0)
 		add(d, "", "", C_NORMAL);
 	add(d, NULL, text, C_HEADER);
+}
+
+/* Every cached record of the instance, whatever its status: what was
+ * asked, decided, taken back (the exceptions view has them all).  Last,
+ * so the sections above keep their places; none before the table was
+ * ever read. */
+static void
+records(struct vdetail *d, const struct app *a, const char *id)
+{
+	const struct excache *x = &a->inv.exc;
+	struct fleet_date today = fleet_date_of_utc((long long)time(NULL));
+	size_t first = 0, n, k;
+	char head[64], *line;
+
+	if (x->fetched_at <= 0)
+		return;
+	n = excache_of(x, id, &first);
+	snprintf(head, sizeof head, "Exception records (%zu)", n);
+	heading(d, head);
+	for (k = first; k < first + n; k++) {
+		const struct fleet_exception *e = &x->v[k];
+
+		line = xasprintf("%s %s..%s %s (%s)  %s", e->exception_id ?
+		    e->exception_id : "?", e->starts ? e->starts : "?",
+		    e->ends ? e->ends : "?", e->status ? e->status : "?",
+		    exlist_cell(e, EXL_CATEGORY, today, a->cfg.expiring_days),
+		    e->reason ? e->reason : "");
+		add(d, "", line, C_NORMAL);
+		free(line);
+	}
 }
 
 static void
@@ -134,8 +165,8 @@ fill(struct vdetail *d, const struct app *a, const struct inv_row *r)
 		    "configuration", C_FAILED);
 	}
 	if (r->st.exception_tagged || r->st.exception != 0) {
-		inventory_cell(&a->inv, r, COL_EXCEPTION, buf, sizeof buf);
-		add(d, "exception", buf, r->st.exception ==
+		add(d, "exception", inventory_cell(&a->inv, r, COL_EXCEPTION,
+		    buf, sizeof buf), r->st.exception ==
 		    TS_EXCEPTED_UNAPPROVED ? C_FAILED : C_EXCEPTED);
 		if (r->st.exception_record != NULL) {
 			add(d, "reason", r->st.exception_record->reason,
@@ -146,8 +177,9 @@ fill(struct vdetail *d, const struct app *a, const struct inv_row *r)
 	} else {
 		add(d, "exception", "none", C_NORMAL);
 	}
-	inventory_cell(&a->inv, r, COL_LAST_PATCHED, buf, sizeof buf);
-	add(d, "last patched", buf, r->st.stale ? C_STALE : C_NORMAL);
+	/* The cell is buf or a constant ("never"): use what it returns. */
+	add(d, "last patched", inventory_cell(&a->inv, r, COL_LAST_PATCHED, buf,
+	    sizeof buf), r->st.stale ? C_STALE : C_NORMAL);
 	add(d, "results", "no patch results cached for this instance yet",
 	    C_DIM);
 
@@ -155,6 +187,7 @@ fill(struct vdetail *d, const struct app *a, const struct inv_row *r)
 	heading(d, buf);
 	for (k = 0; k < in->ntags; k++)
 		add(d, in->tags[k].key, in->tags[k].value, C_NORMAL);
+	records(d, a, in->id);
 }
 
 static void

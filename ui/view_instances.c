@@ -26,7 +26,8 @@ static const enum inv_col priority[COL_COUNT] = {
 enum {
 	A_DOWN, A_UP, A_PGDN, A_PGUP, A_HOME, A_END, A_MARK, A_MARK_ALL,
 	A_CLEAR_MARKS, A_FILTER, A_COMMAND, A_OPEN, A_SORT_NEXT, A_SORT_PREV,
-	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_ESCAPE,
+	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_ESCAPE, A_EXCEPTIONS,
+	A_REQUEST,
 };
 
 static const struct ui_key keys[] = {
@@ -58,6 +59,9 @@ static const struct ui_key keys[] = {
 	{ 'W', A_UNASSIGN, "W", "clear the patch window of the marked "
 	    "instances" },
 	{ 27, A_ESCAPE, "Esc", "clear the filter" },
+	{ 'e', A_EXCEPTIONS, "e", "the exceptions: live, upcoming, expiring, "
+	    "pending, ...; q comes back" },
+	{ 'E', A_REQUEST, "E", "request an exception for this instance" },
 };
 
 struct vinst {
@@ -398,6 +402,12 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 		break;
 	case A_UNASSIGN:
 		selfservice_clear(ui, v->app);
+		break;
+	case A_EXCEPTIONS:
+		view_exceptions_push(ui, v->app);
+		break;
+	case A_REQUEST:
+		exactions_request(ui, v->app, view_instances_current(v));
 		break;
 	default:
 		return UI_IGNORED;

@@ -4,6 +4,7 @@
 #ifndef PATCHDECK_VIEWS_H
 #define PATCHDECK_VIEWS_H
 
+#include "ops/exceptions.h"
 #include "ui.h"
 
 struct app;
@@ -17,6 +18,20 @@ void view_instances_select(void *self, const char *id);
 /* Pushes the drill-down of one instance. */
 void view_detail_push(struct ui *ui, struct app *a, const char *id,
     const char *region);
+
+/* Pushes the exceptions view (tabs by category, actions). */
+void view_exceptions_push(struct ui *ui, struct app *a);
+
+/*
+ * The exception actions (exactions.c), each refused in read-only mode:
+ * request opens a form (instance_id prefilled when not NULL); approve,
+ * reject and revoke act on e (borrowed for the call) after asking for the
+ * reason and confirming; sync shows the differences, then applies them.
+ */
+void exactions_request(struct ui *ui, struct app *a, const char *instance_id);
+void exactions_decide(struct ui *ui, struct app *a, enum exceptions_action act,
+    const struct fleet_exception *e);
+void exactions_sync(struct ui *ui, struct app *a);
 
 /* Self-service on the marked instances: asks, confirms, acts. */
 void selfservice_assign(struct ui *ui, struct app *a);

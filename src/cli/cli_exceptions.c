@@ -17,7 +17,9 @@
 #include "fleet/instance.h"
 #include "ops/audit.h"
 #include "ops/config.h"
+#include "ops/exaction.h"
 #include "ops/exceptions.h"
+#include "ops/excache.h"
 #include "util/util.h"
 
 static const char exc_usage[] =
@@ -82,6 +84,7 @@ today_utc(void)
 	return fleet_date_of_utc((long long)time(NULL));
 }
 
+/* body is consumed. */
 static void
 print_call(const char *op, cJSON *body)
 {
@@ -93,6 +96,7 @@ print_call(const char *op, cJSON *body)
 	cli_put(stdout, text);
 	putchar('\n');
 	free(text);
+	cJSON_Delete(body);
 }
 
 static int
@@ -119,31 +123,78 @@ in_cache(const struct cli *g, const char *id, int *known)
 	return 0;
 }
 
-static cJSON *
-record_details(const char *table, const struct fleet_exception *e)
+/* What an action printed on success. */
+static void
+print_done(const struct exaction_opts *o, const struct exaction *a)
 {
-	cJSON *d = cJSON_CreateObject();
-
-	if (d == NULL)
-		util_fatal("out of memory (JSON)");
-	cJSON_AddStringToObject(d, "table", table);
-	cJSON_AddStringToObject(d, "exception_id", e->exception_id);
-	cJSON_AddStringToObject(d, "instance_id", e->instance_id);
-	return d;
+	if (o->request) {
+		printf("%s\n", a->rec.exception_id);
+		return;
+	}
+	cli_put(stdout, a->rec.exception_id);
+	printf(" (");
+	cli_put(stdout, a->rec.instance_id);
+	printf(" %s..%s): %s\n", a->rec.starts ? a->rec.starts : "",
+	    a->rec.ends ? a->rec.ends : "", exceptions_action_to(o->action));
 }
 
-static void
-add_outcome(cJSON *d, const char *outcome, const struct aws_error *ae,
-    const char *why)
+/*
+ * Runs o (ops/exaction.h) on a loop of its own, audited, and says what
+ * happened.  The log is opened first: nothing goes to AWS without it.
+ */
+static int
+run_action(const struct cli *g, const struct config *cfg, const char *cmd,
+    struct exaction_opts *o)
 {
-	cJSON_AddStringToObject(d, "outcome", outcome);
-	if (ae != NULL && ae->code != NULL) {
-		cJSON_AddStringToObject(d, "code", ae->code);
-		cJSON_AddStringToObject(d, "message",
-		    ae->message ? ae->message : "");
+	struct exceptions_ctx x;
+	struct audit *log = NULL;
+	struct exaction *a;
+	char *err = NULL;
+	int rc = EXIT_FAIL;
+
+	if (!o->dry_run && audit_open(&log, &err) != 0) {
+		cli_err("%s: refused: %s; no change is made without an audit "
+		    "record", cmd, err);
+		free(err);
+		return EXIT_FAIL;
 	}
-	if (why != NULL)
-		cJSON_AddStringToObject(d, "why", why);
+	if (exceptions_open(&x, g->profile, g->region, cfg->exceptions_table,
+	    &err) != 0) {
+		cli_err("%s: %s", cmd, err);
+		free(err);
+		exceptions_close(&x);
+		if (log != NULL)
+			audit_close(log);
+		return EXIT_CONFIG;
+	}
+	o->log = log;
+	a = exaction_run(&x, o);
+	if (a->audit_err != NULL)
+		cli_err("%s: %s", cmd, a->audit_err);
+	switch (a->outcome) {
+	case EXA_DRY_RUN:
+		printf("would call: %s ", a->dry_op);
+		cli_put(stdout, a->dry_body);
+		putchar('\n');
+		printf("%s: dry run: 1 item would be updated in %s; none "
+		    "was\n", cmd, x.table);
+		rc = EXIT_OK;
+		break;
+	case EXA_DONE:
+		print_done(o, a);
+		rc = a->audit_err != NULL ? EXIT_FAIL : EXIT_OK;
+		break;
+	case EXA_REFUSED:
+	case EXA_FAILED:
+	case EXA_ERROR:
+		cli_err("%s: %s", cmd, a->message);
+		break;
+	}
+	exaction_free(a);
+	if (log != NULL)
+		audit_close(log);
+	exceptions_close(&x);
+	return rc;
 }
 
 static int
@@ -151,15 +202,11 @@ do_request(struct cli *g, int argc, char **argv)
 {
 	const char *cmd = "exceptions request";
 	struct exceptions_request r;
+	struct exaction_opts o;
 	struct fleet_exception e;
-	struct exceptions_ctx x;
 	struct config cfg;
-	struct audit *log = NULL;
-	struct aws_error ae;
-	char *err = NULL, *caller = NULL, *aid = NULL, *rnd;
-	char id[EXCEPTIONS_ID_LEN + 8], now[32];
-	int i, force = 0, known = 0, rc = EXIT_FAIL, t;
-	cJSON *d;
+	char *err = NULL, *rnd;
+	int i, force = 0, known = 0, rc, t;
 
 	memset(&r, 0, sizeof r);
 	for (i = 2; i < argc; i++) {
@@ -204,86 +251,26 @@ do_request(struct cli *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rnd = audit_new_id();
-	exceptions_make_id((long long)time(NULL), rnd, id, sizeof id);
-	free(rnd);
-	exceptions_now_iso((long long)time(NULL), now, sizeof now);
-	memset(&e, 0, sizeof e);
-	e.instance_id = xstrdup(r.instance_id);
-	e.exception_id = xstrdup(id);
-	e.starts = xstrdup(r.starts);
-	e.ends = xstrdup(r.ends);
-	e.reason = xstrdup(r.reason);
-	e.ticket = r.ticket != NULL ? xstrdup(r.ticket) : NULL;
-	e.requested_at = xstrdup(now);
-	e.status = xstrdup("PENDING");
-	awserr_init(&ae);
-	memset(&x, 0, sizeof x);
-
 	if (g->dry_run) {
 		/* No AWS call at all: who the caller is is not asked. */
+		exaction_new_request(&r, (long long)time(NULL), rnd, &e);
 		e.requested_by = xstrdup("(caller ARN from STS)");
-		d = exceptions_put_request(cfg.exceptions_table, &e);
-		print_call("PutItem", d);
-		cJSON_Delete(d);
+		print_call("PutItem", exceptions_put_request(
+		    cfg.exceptions_table, &e));
 		printf("%s: dry run: 1 item would be written to %s; none "
 		    "was\n", cmd, cfg.exceptions_table);
-		rc = EXIT_OK;
-		goto out;
+		fleet_exception_done(&e);
+		free(rnd);
+		config_free(&cfg);
+		return EXIT_OK;
 	}
-	if (audit_open(&log, &err) != 0) {
-		cli_err("%s: refused: %s; no change is made without an audit "
-		    "record", cmd, err);
-		goto out;
-	}
-	if (exceptions_open(&x, g->profile, g->region, cfg.exceptions_table,
-	    &err) != 0) {
-		cli_err("%s: %s", cmd, err);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
-	if (exceptions_caller(&x, &caller, &err) != 0) {
-		cli_err("%s: %s", cmd, err);
-		goto out;
-	}
-	e.requested_by = xstrdup(caller);
-	aid = audit_new_id();
-	d = record_details(x.table, &e);
-	cJSON_AddItemToObject(d, "item", exceptions_to_item(&e));
-	if (exceptions_audit(log, aid, "intent", "exceptions.request", caller,
-	    d, &err) != 0) {
-		cli_err("%s: refused: audit log: %s; no change is made without "
-		    "an audit record", cmd, err);
-		goto out;
-	}
-	if (exceptions_put(&x, exceptions_put_request(x.table, &e), &ae) == 0)
-		rc = EXIT_OK;
-	d = record_details(x.table, &e);
-	add_outcome(d, rc == EXIT_OK ? "ok" : "failed", &ae, NULL);
-	if (exceptions_audit(log, aid, "result", "exceptions.request", caller,
-	    d, &err) != 0) {
-		cli_err("%s: the audit result could not be written (action id "
-		    "%s): %s", cmd, aid, err);
-		free(err);
-		err = NULL;
-		rc = EXIT_FAIL;
-	}
-	if (ae.code != NULL) {
-		char *m = awserr_format(&ae);
-
-		cli_err("%s: PutItem %s: %s", cmd, x.table, m);
-		free(m);
-	} else {
-		printf("%s\n", id);
-	}
-out:
-	free(err);
-	free(aid);
-	free(caller);
-	awserr_free(&ae);
-	fleet_exception_done(&e);
-	if (log != NULL)
-		audit_close(log);
-	exceptions_close(&x);
+	memset(&o, 0, sizeof o);
+	o.request = 1;
+	o.req = &r;
+	o.now = (long long)time(NULL);
+	o.rnd_hex = rnd;
+	rc = run_action(g, &cfg, cmd, &o);
+	free(rnd);
 	config_free(&cfg);
 	return rc;
 }
@@ -293,20 +280,12 @@ do_decide(struct cli *g, enum exceptions_action a, int argc, char **argv)
 {
 	char cmd[40];
 	const char *reason = NULL, *id = NULL;
-	struct exceptions_ctx x;
+	struct exaction_opts o;
 	struct config cfg;
-	struct audit *log = NULL;
-	struct fleet_exception *v = NULL, now_rec;
-	struct aws_error ae;
-	size_t n = 0;
-	char *err = NULL, *caller = NULL, *aid = NULL, *why = NULL;
-	char action[40], now[32];
-	int i, t, rc = EXIT_FAIL, found = 0;
-	cJSON *d;
+	char *err = NULL;
+	int i, t, rc;
 
 	snprintf(cmd, sizeof cmd, "exceptions %s", exceptions_action_name(a));
-	snprintf(action, sizeof action, "exceptions.%s",
-	    exceptions_action_name(a));
 	for (i = 2; i < argc; i++) {
 		if ((t = cli_opt_value(argc, argv, &i, "--reason", &reason))) {
 			if (t < 0) {
@@ -326,14 +305,12 @@ do_decide(struct cli *g, enum exceptions_action a, int argc, char **argv)
 		    "shows it)", cmd);
 		return EXIT_USAGE;
 	}
-	if (a == EXC_REJECT && (reason == NULL ||
-	    reason[strspn(reason, " \t")] == '\0')) {
-		cli_err("%s: a reason is required (--reason TEXT)", cmd);
-		return EXIT_USAGE;
-	}
-	if (reason != NULL && strlen(reason) > EXCEPTIONS_MAX_TEXT) {
-		cli_err("%s: the reason is longer than %d bytes", cmd,
-		    EXCEPTIONS_MAX_TEXT);
+	if (exceptions_check_reason(a, reason, &err) != 0) {
+		/* The CLI's words say which option gives it. */
+		cli_err("%s: %s%s", cmd, err, a == EXC_REJECT && (reason ==
+		    NULL || strlen(reason) <= EXCEPTIONS_MAX_TEXT) ?
+		    " (--reason TEXT)" : "");
+		free(err);
 		return EXIT_USAGE;
 	}
 	if (cli_load_config(g, &cfg) != 0)
@@ -342,115 +319,13 @@ do_decide(struct cli *g, enum exceptions_action a, int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
-	awserr_init(&ae);
-	memset(&now_rec, 0, sizeof now_rec);
-	if (!g->dry_run && audit_open(&log, &err) != 0) {
-		cli_err("%s: refused: %s; no change is made without an audit "
-		    "record", cmd, err);
-		free(err);
-		config_free(&cfg);
-		return EXIT_FAIL;
-	}
-	if (exceptions_open(&x, g->profile, g->region, cfg.exceptions_table,
-	    &err) != 0) {
-		cli_err("%s: %s", cmd, err);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
-	if (exceptions_caller(&x, &caller, &err) != 0 ||
-	    exceptions_scan(&x, id, &v, &n, &err) != 0) {
-		cli_err("%s: %s", cmd, err);
-		goto out;
-	}
-	if (n == 0) {
-		cli_err("%s: no exception '%s' in %s", cmd, id, x.table);
-		goto out;
-	}
-	/* Refused at once when it is already plain; the conditional update
-	 * below still decides a race. */
-	if (strcmp(v[0].status ? v[0].status : "",
-	    exceptions_action_from(a)) != 0 || (a != EXC_REVOKE &&
-	    v[0].requested_by != NULL && strcmp(v[0].requested_by,
-	    caller) == 0)) {
-		why = exceptions_refusal(&v[0], a, caller);
-		cli_err("%s: refused: %s", cmd, why);
-		goto out;
-	}
-	exceptions_now_iso((long long)time(NULL), now, sizeof now);
-	if (g->dry_run) {
-		d = exceptions_update_request(x.table, &v[0], a, caller, now,
-		    reason);
-		print_call("UpdateItem", d);
-		cJSON_Delete(d);
-		printf("%s: dry run: 1 item would be updated in %s; none "
-		    "was\n", cmd, x.table);
-		rc = EXIT_OK;
-		goto out;
-	}
-	aid = audit_new_id();
-	d = record_details(x.table, &v[0]);
-	cJSON_AddStringToObject(d, "from", exceptions_action_from(a));
-	cJSON_AddStringToObject(d, "to", exceptions_action_to(a));
-	if (reason != NULL)
-		cJSON_AddStringToObject(d, "reason", reason);
-	if (exceptions_audit(log, aid, "intent", action, caller, d,
-	    &err) != 0) {
-		cli_err("%s: refused: audit log: %s; no change is made without "
-		    "an audit record", cmd, err);
-		goto out;
-	}
-	if (exceptions_update(&x, exceptions_update_request(x.table, &v[0], a,
-	    caller, now, reason), &ae) == 0) {
-		rc = EXIT_OK;
-	} else if (ae.code != NULL &&
-	    strcmp(ae.code, "ConditionalCheckFailedException") == 0) {
-		if (exceptions_get(&x, v[0].instance_id, v[0].exception_id,
-		    &now_rec, &found, &err) != 0) {
-			why = xasprintf("someone changed it meanwhile (and it "
-			    "cannot be read again: %s)", err);
-			free(err);
-			err = NULL;
-		} else {
-			why = exceptions_refusal(found ? &now_rec : NULL, a,
-			    caller);
-		}
-	}
-	d = record_details(x.table, &v[0]);
-	add_outcome(d, rc == EXIT_OK ? "ok" : why != NULL ? "refused" :
-	    "failed", why != NULL ? NULL : &ae, why);
-	if (exceptions_audit(log, aid, "result", action, caller, d,
-	    &err) != 0) {
-		cli_err("%s: the audit result could not be written (action id "
-		    "%s): %s", cmd, aid, err);
-		free(err);
-		err = NULL;
-		rc = EXIT_FAIL;
-	}
-	if (why != NULL) {
-		cli_err("%s: refused: %s", cmd, why);
-	} else if (ae.code != NULL) {
-		char *m = awserr_format(&ae);
-
-		cli_err("%s: UpdateItem %s: %s", cmd, x.table, m);
-		free(m);
-	} else {
-		cli_put(stdout, id);
-		printf(" (");
-		cli_put(stdout, v[0].instance_id);
-		printf(" %s..%s): %s\n", v[0].starts ? v[0].starts : "",
-		    v[0].ends ? v[0].ends : "", exceptions_action_to(a));
-	}
-out:
-	free(err);
-	free(why);
-	free(aid);
-	free(caller);
-	awserr_free(&ae);
-	fleet_exception_done(&now_rec);
-	exceptions_free(v, n);
-	if (log != NULL)
-		audit_close(log);
-	exceptions_close(&x);
+	memset(&o, 0, sizeof o);
+	o.action = a;
+	o.id = id;
+	o.reason = reason;
+	o.dry_run = g->dry_run;
+	o.now = (long long)time(NULL);
+	rc = run_action(g, &cfg, cmd, &o);
 	config_free(&cfg);
 	return rc;
 }
@@ -476,34 +351,15 @@ store(const struct cli *g, const char *table,
     const struct fleet_exception *v, size_t n)
 {
 	struct cache *cache = NULL;
-	struct cache_exception *c;
 	char *err = NULL;
-	size_t i;
 
 	if (cli_open_cache(g, &cache) != 0)
 		return;
-	c = xcalloc(n ? n : 1, sizeof *c);
-	for (i = 0; i < n; i++) {
-		/* Borrowed: the cache copies what it stores. */
-		c[i].source = (char *)table;
-		c[i].instance_id = (char *)s0(v[i].instance_id);
-		c[i].exception_id = (char *)s0(v[i].exception_id);
-		c[i].starts = (char *)s0(v[i].starts);
-		c[i].ends = (char *)s0(v[i].ends);
-		c[i].reason = (char *)s0(v[i].reason);
-		c[i].ticket = (char *)s0(v[i].ticket);
-		c[i].requested_by = (char *)s0(v[i].requested_by);
-		c[i].requested_at = (char *)s0(v[i].requested_at);
-		c[i].status = (char *)s0(v[i].status);
-		c[i].decided_by = (char *)s0(v[i].decided_by);
-		c[i].decided_at = (char *)s0(v[i].decided_at);
-	}
-	if (cache_replace_exceptions(cache, table, c, n, (long long)time(NULL),
+	if (excache_store(cache, table, v, n, (long long)time(NULL),
 	    &err) != 0) {
 		cli_err("exceptions list: the cache was not updated: %s", err);
 		free(err);
 	}
-	free(c);
 	cache_close(cache);
 }
 

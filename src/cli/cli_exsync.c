@@ -28,6 +28,7 @@
 #include "ops/audit.h"
 #include "ops/config.h"
 #include "ops/exsync.h"
+#include "ops/exsyncrun.h"
 #include "ops/session.h"
 #include "ops/sync.h"
 #include "ops/tagging.h"
@@ -213,123 +214,63 @@ print_change(const struct exsync_change *c, const char *key)
 
 /* --- the SNS alert ------------------------------------------------------ */
 
-struct published {
+/* The topic, for the outcome line (the callback has no room for it). */
+static const char *cfg_topic;
+
+struct alerted {
 	int ended;
-	char *message_id;
-	struct aws_error err;
-	int failed;
+	int rc;
 };
 
 static void
-on_published(void *arg, const char *message_id, const struct aws_error *err)
+on_alerted(void *arg, const struct exsync_alert_result *res)
 {
-	struct published *p = arg;
+	struct alerted *w = arg;
 
-	p->ended = 1;
-	if (err != NULL) {
-		p->failed = 1;
-		awserr_copy(&p->err, err);
+	w->ended = 1;
+	if (res->published) {
+		printf("alert: published to ");
+		cli_put(stdout, cfg_topic);
+		printf(" (message ");
+		cli_put(stdout, res->message_id);
+		printf(")\n");
 	} else {
-		p->message_id = xstrdup(message_id != NULL ? message_id : "");
+		cli_err("exceptions sync: %s", res->err);
+		w->rc = -1;
+	}
+	if (res->audit_err != NULL) {
+		cli_err("exceptions sync: %s", res->audit_err);
+		w->rc = -1;
 	}
 }
 
-static cJSON *
-alert_entry(const char *id, const char *phase, const char *topic,
-    const char *subject, const struct exsync_plan *plan)
-{
-	cJSON *e = cJSON_CreateObject(), *ids;
-	size_t k;
-
-	if (e == NULL || (ids = cJSON_CreateArray()) == NULL)
-		util_fatal("out of memory (JSON)");
-	cJSON_AddStringToObject(e, "action_id", id);
-	cJSON_AddStringToObject(e, "phase", phase);
-	cJSON_AddStringToObject(e, "action", "exceptions.alert");
-	cJSON_AddFalseToObject(e, "dry_run");
-	cJSON_AddStringToObject(e, "op", "Publish");
-	cJSON_AddStringToObject(e, "topic", topic);
-	cJSON_AddStringToObject(e, "subject", subject);
-	for (k = 0; k < plan->nchanges; k++)
-		if (plan->changes[k].unapproved)
-			cJSON_AddItemToArray(ids, cJSON_CreateString(
-			    plan->changes[k].inst->id));
-	cJSON_AddItemToObject(e, "instances", ids);
-	return e;
-}
-
-/* Audited publish; 0 or -1 after saying why. */
+/* The audited publish (ops/exsyncrun.h), waited for; 0 or -1 after
+ * saying why. */
 static int
-send_alert(struct session *ss, const char *topic, const char *subject,
-    const char *body, const struct exsync_plan *plan)
+send_alert(struct session *ss, const char *topic, const struct exsync_run *r)
 {
-	struct audit *a = NULL;
+	struct exsync_alert *a;
 	struct aws_client *c;
-	struct published p;
-	cJSON *e;
-	char *id, *err = NULL;
-	int rc = -1;
+	struct alerted w;
+	char *err = NULL;
 
-	if (audit_open(&a, &err) != 0) {
-		cli_err("exceptions sync: alert refused: %s; no message is "
-		    "sent without an audit record", err);
-		free(err);
-		return -1;
-	}
 	c = session_client(ss, "SNS", &err);
 	if (c == NULL) {
 		cli_err("exceptions sync: alert: SNS: %s", err);
 		free(err);
-		audit_close(a);
 		return -1;
 	}
-	id = audit_new_id();
-	e = alert_entry(id, "intent", topic, subject, plan);
-	if (audit_write(a, e, &err) != 0) {
-		cli_err("exceptions sync: alert refused: %s; no message is "
-		    "sent without an audit record", err);
+	memset(&w, 0, sizeof w);
+	cfg_topic = topic;
+	a = exsync_alert_start(ss->net, c, topic, r, on_alerted, &w, &err);
+	if (a == NULL) {
+		cli_err("exceptions sync: %s", err);
 		free(err);
-		cJSON_Delete(e);
-		goto out;
+		return -1;
 	}
-	cJSON_Delete(e);
-	memset(&p, 0, sizeof p);
-	awserr_init(&p.err);
-	sns_publish(c, topic, subject, body, on_published, &p);
-	net_run(ss->net, NULL);
-	e = alert_entry(id, "result", topic, subject, plan);
-	if (p.ended && !p.failed) {
-		cJSON_AddStringToObject(e, "outcome", "ok");
-		cJSON_AddStringToObject(e, "message_id", p.message_id);
-		printf("alert: published to ");
-		cli_put(stdout, topic);
-		printf(" (message ");
-		cli_put(stdout, p.message_id);
-		printf(")\n");
-		rc = 0;
-	} else {
-		cJSON_AddStringToObject(e, "outcome", "failed");
-		cJSON_AddStringToObject(e, "error_code",
-		    p.ended ? p.err.code : "ended");
-		cJSON_AddStringToObject(e, "error_message",
-		    p.ended ? p.err.message : "without an outcome");
-		cli_err("exceptions sync: FAILED: SNS Publish to %s: %s: %s",
-		    topic, p.ended ? p.err.code : "ended",
-		    p.ended ? p.err.message : "without an outcome");
-	}
-	if (audit_write(a, e, &err) != 0) {
-		cli_err("exceptions sync: alert: the result could not be "
-		    "audited: %s", err);
-		free(err);
-		rc = -1;
-	}
-	cJSON_Delete(e);
-	free(p.message_id);
-	awserr_free(&p.err);
-out:
-	free(id);
-	audit_close(a);
-	return rc;
+	net_run(ss->net, &w.ended);
+	exsync_alert_free(a);
+	return w.ended ? w.rc : -1;
 }
 
 /* --- the command -------------------------------------------------------- */
@@ -341,18 +282,13 @@ run_sync(struct cli *g, int do_refresh)
 	struct cache *cache = NULL;
 	struct session ss;
 	struct fleet_exception *recs = NULL;
-	struct fleet_instance *v = NULL;
-	struct cache_target *ts = NULL;
-	const struct fleet_instance **rows = NULL, **insts = NULL;
-	const char **targets = NULL;
-	struct tagging_items items;
-	struct exsync_plan plan;
-	size_t nrecs = 0, n = 0, nts = 0, i;
-	char *err = NULL, *subject = NULL, *body = NULL;
+	struct exsync_run run;
+	const struct exsync_plan *plan = &run.plan;
+	size_t nrecs = 0, i;
+	char *err = NULL;
 	int rc = EXIT_FAIL, session_ok = 0, failed = 0;
 
-	memset(&items, 0, sizeof items);
-	memset(&plan, 0, sizeof plan);
+	memset(&run, 0, sizeof run);
 	memset(&ss, 0, sizeof ss);
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
@@ -380,57 +316,47 @@ run_sync(struct cli *g, int do_refresh)
 	session_ok = 1;
 	if (load_records(&ss, cfg.exceptions_table, &recs, &nrecs) != 0)
 		goto out;
-	if (cache_load_instances(cache, &v, &n, &err) != 0 ||
-	    cache_targets(cache, 0, &ts, &nts, &err) != 0) {
+	/* The run takes the records. */
+	rc = exsync_run_load(&run, cache, &cfg, recs, nrecs,
+	    fleet_date_of_utc((long long)time(NULL)), &err);
+	recs = NULL;
+	nrecs = 0;
+	if (rc != 0) {
 		cli_err("exceptions sync: %s", err);
 		free(err);
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	rows = xcalloc(n + 1, sizeof *rows);
-	for (i = 0; i < n; i++)
-		rows[i] = &v[i];
-	tagging_items_from_rows(&cfg, ts, nts, rows, n, NULL, &items);
-	insts = xcalloc(items.n + 1, sizeof *insts);
-	targets = xcalloc(items.n + 1, sizeof *targets);
-	for (i = 0; i < items.n; i++) {
-		insts[i] = rows[items.row[i]];
-		targets[i] = items.v[i].target;
-	}
-	exsync_plan_build(recs, nrecs, insts, targets, items.n,
-	    fleet_date_of_utc((long long)time(NULL)), cfg.tags.exception, 0,
-	    &plan);
+	rc = EXIT_FAIL;
 
-	for (i = 0; i < plan.nchanges; i++)
-		print_change(&plan.changes[i], cfg.tags.exception);
+	for (i = 0; i < plan->nchanges; i++)
+		print_change(&plan->changes[i], cfg.tags.exception);
 	printf("exceptions sync: %zu record(s), %zu instance(s) with a live "
 	    "exception; %zu to set, %zu to change, %zu to remove, %zu "
-	    "unapproved", nrecs, plan.nlive, plan.nset, plan.nchange,
-	    plan.nremove, plan.nunapproved);
-	if (plan.norphan_records > 0)
+	    "unapproved", run.nrecs, plan->nlive, plan->nset, plan->nchange,
+	    plan->nremove, plan->nunapproved);
+	if (plan->norphan_records > 0)
 		printf("; %zu record(s) of instances not in the cache",
-		    plan.norphan_records);
+		    plan->norphan_records);
 	putchar('\n');
-	exsync_alert_text(&plan, cfg.tags.exception, cfg.tags.owner, &subject,
-	    &body);
 
 	if (g->dry_run) {
-		for (i = 0; i < plan.calls.ncalls; i++)
-			cli_print_tagging_call(&plan.calls.calls[i], "would call: ");
-		if (subject != NULL) {
+		for (i = 0; i < plan->calls.ncalls; i++)
+			cli_print_tagging_call(&plan->calls.calls[i], "would call: ");
+		if (run.subject != NULL) {
 			printf("would publish to %s: ", cfg.sns_topic != NULL ?
 			    cfg.sns_topic : "(no sns_topic configured)");
-			cli_put(stdout, subject);
+			cli_put(stdout, run.subject);
 			putchar('\n');
 		}
 		printf("exceptions sync: dry run: %zu call(s)%s would be made; "
-		    "none was\n", plan.calls.ncalls, subject != NULL ?
+		    "none was\n", plan->calls.ncalls, run.subject != NULL ?
 		    " and 1 alert" : "");
 		rc = failed ? EXIT_FAIL : EXIT_OK;
 		goto out;
 	}
 
-	if (plan.calls.ncalls > 0) {
+	if (plan->calls.ncalls > 0) {
 		struct tagging_opts o;
 		int acted = 0;
 
@@ -438,9 +364,9 @@ run_sync(struct cli *g, int do_refresh)
 		o.cfg = &cfg;
 		o.profile = g->profile;
 		o.action = "exceptions.sync";
-		tagging_apply(&o, &plan.calls, &acted, &err);
-		for (i = 0; i < plan.calls.ncalls; i++) {
-			const struct tagging_call *c = &plan.calls.calls[i];
+		tagging_apply(&o, &run.plan.calls, &acted, &err);
+		for (i = 0; i < plan->calls.ncalls; i++) {
+			const struct tagging_call *c = &plan->calls.calls[i];
 
 			if (!c->sent && c->err.code == NULL)
 				continue;
@@ -453,7 +379,7 @@ run_sync(struct cli *g, int do_refresh)
 			err = NULL;
 			failed = 1;
 		}
-		if (acted && tagging_update_cache(cache, &cfg, &plan.calls,
+		if (acted && tagging_update_cache(cache, &cfg, &run.plan.calls,
 		    &err) != 0) {
 			cli_err("exceptions sync: the tags were changed, but the "
 			    "cache could not be updated (%s); run `patchdeck "
@@ -462,31 +388,22 @@ run_sync(struct cli *g, int do_refresh)
 			err = NULL;
 		}
 	}
-	if (subject != NULL) {
+	if (run.subject != NULL) {
 		if (cfg.sns_topic == NULL || *cfg.sns_topic == '\0') {
 			cli_err("exceptions sync: FAILED: %zu unapproved "
 			    "exception tag(s), but no sns_topic is configured; "
-			    "no alert was sent", plan.nunapproved);
+			    "no alert was sent", plan->nunapproved);
 			failed = 1;
-		} else if (send_alert(&ss, cfg.sns_topic, subject, body,
-		    &plan) != 0) {
+		} else if (send_alert(&ss, cfg.sns_topic, &run) != 0) {
 			failed = 1;
 		}
 	}
-	if (!failed && plan.calls.ncalls == 0 && subject == NULL)
+	if (!failed && plan->calls.ncalls == 0 && run.subject == NULL)
 		printf("exceptions sync: in step; nothing to change\n");
 	rc = failed ? EXIT_FAIL : EXIT_OK;
 out:
-	free(subject);
-	free(body);
-	exsync_plan_free(&plan);
-	tagging_items_free(&items);
-	free(insts);
-	free(targets);
-	free(rows);
+	exsync_run_done(&run);
 	records_free(recs, nrecs);
-	cache_targets_free(ts, nts);
-	cache_instances_free(v, n);
 	cache_close(cache);
 	if (session_ok || ss.net != NULL)
 		session_close(&ss);

@@ -43,56 +43,93 @@ int
 exceptions_validate(const struct exceptions_request *r,
     struct fleet_date today, int max_days, int known, int force, char **err)
 {
+	int field;
+
+	return exceptions_validate_field(r, today, max_days, known, force,
+	    &field, err);
+}
+
+int
+exceptions_validate_field(const struct exceptions_request *r,
+    struct fleet_date today, int max_days, int known, int force,
+    int *field, char **err)
+{
 	struct fleet_date s, e;
 	char t[11];
 	long days;
 
 	if (r->instance_id == NULL || !instance_id_ok(r->instance_id)) {
+		*field = EXF_INSTANCE;
 		util_seterr(err, "'%.40s' is not an instance id (i- and 8 or "
 		    "17 hex digits)", r->instance_id ? r->instance_id : "");
 		return -1;
 	}
 	if (r->starts == NULL || fleet_date_parse(r->starts, &s) != 0) {
+		*field = EXF_FROM;
 		util_seterr(err, "--from '%.40s' is not a date: expected "
 		    "YYYY-MM-DD (UTC)", r->starts ? r->starts : "");
 		return -1;
 	}
 	if (r->ends == NULL || fleet_date_parse(r->ends, &e) != 0) {
+		*field = EXF_TO;
 		util_seterr(err, "--to '%.40s' is not a date: expected "
 		    "YYYY-MM-DD (UTC)", r->ends ? r->ends : "");
 		return -1;
 	}
 	if (fleet_date_cmp(e, s) < 0) {
+		*field = EXF_TO;
 		util_seterr(err, "the exception ends (%s) before it starts "
 		    "(%s)", r->ends, r->starts);
 		return -1;
 	}
 	fleet_date_format(today, t, sizeof t);
 	if (fleet_date_cmp(s, today) < 0) {
+		*field = EXF_FROM;
 		util_seterr(err, "the exception starts in the past (%s; today "
 		    "is %s UTC)", r->starts, t);
 		return -1;
 	}
 	days = fleet_days_between(s, e) + 1;
 	if (max_days > 0 && days > max_days) {
+		*field = EXF_TO;
 		util_seterr(err, "the exception is %ld days long; at most %d "
 		    "are allowed (exception_max_days)", days, max_days);
 		return -1;
 	}
 	if (r->reason == NULL || r->reason[strspn(r->reason, " \t")] == '\0') {
+		*field = EXF_REASON;
 		util_seterr(err, "a reason is required (--reason TEXT)");
 		return -1;
 	}
 	if (strlen(r->reason) > EXCEPTIONS_MAX_TEXT ||
 	    (r->ticket != NULL && strlen(r->ticket) > EXCEPTIONS_MAX_TEXT)) {
+		*field = EXF_REASON;
 		util_seterr(err, "the reason or ticket is longer than %d bytes",
 		    EXCEPTIONS_MAX_TEXT);
 		return -1;
 	}
 	if (!known && !force) {
+		*field = EXF_INSTANCE;
 		util_seterr(err, "instance %s is not in the cache; run "
 		    "`patchdeck sync`, or pass --force for an instance not yet "
 		    "synced", r->instance_id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+exceptions_check_reason(enum exceptions_action a, const char *reason,
+    char **err)
+{
+	if (a == EXC_REJECT && (reason == NULL ||
+	    reason[strspn(reason, " \t")] == '\0')) {
+		util_seterr(err, "a reason is required");
+		return -1;
+	}
+	if (reason != NULL && strlen(reason) > EXCEPTIONS_MAX_TEXT) {
+		util_seterr(err, "the reason is longer than %d bytes",
+		    EXCEPTIONS_MAX_TEXT);
 		return -1;
 	}
 	return 0;
@@ -339,6 +376,8 @@ exceptions_refusal(const struct fleet_exception *now, enum exceptions_action a,
 
 /* --- I/O ------------------------------------------------------------- */
 
+static int open_clients(struct exceptions_ctx *x, char **err);
+
 int
 exceptions_open(struct exceptions_ctx *x, const char *profile,
     const char *region, const char *table, char **err)
@@ -347,6 +386,23 @@ exceptions_open(struct exceptions_ctx *x, const char *profile,
 	x->table = xstrdup(table);
 	if (session_open(&x->s, profile, region, err) != 0)
 		return -1;
+	return open_clients(x, err);
+}
+
+int
+exceptions_open_on(struct exceptions_ctx *x, struct net *net,
+    const char *profile, const char *region, const char *table, char **err)
+{
+	memset(x, 0, sizeof *x);
+	x->table = xstrdup(table);
+	if (session_open_on(&x->s, net, profile, region, err) != 0)
+		return -1;
+	return open_clients(x, err);
+}
+
+static int
+open_clients(struct exceptions_ctx *x, char **err)
+{
 	x->ddb = session_client(&x->s, "DYNAMODB", err);
 	if (x->ddb == NULL)
 		return -1;
@@ -407,22 +463,30 @@ exceptions_caller(struct exceptions_ctx *x, char **arn, char **err)
 	return 0;
 }
 
+void
+exceptions_append_items(const cJSON *items, struct fleet_exception **v,
+    size_t *n, size_t *cap)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, items) {
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*v = xreallocarray(*v, *cap, sizeof **v);
+		}
+		/* A malformed item is skipped, not fatal: one bad record must
+		 * not hide the others. */
+		if (exceptions_from_item(it, &(*v)[*n], NULL) == 0)
+			(*n)++;
+	}
+}
+
 static int
 on_items(void *arg, const cJSON *items)
 {
 	struct waiter *w = arg;
-	const cJSON *it;
 
-	cJSON_ArrayForEach(it, items) {
-		if (w->n == w->cap) {
-			w->cap = w->cap ? w->cap * 2 : 64;
-			w->v = xreallocarray(w->v, w->cap, sizeof *w->v);
-		}
-		/* A malformed item is skipped, not fatal: one bad record must
-		 * not hide the others. */
-		if (exceptions_from_item(it, &w->v[w->n], NULL) == 0)
-			w->n++;
-	}
+	exceptions_append_items(items, &w->v, &w->n, &w->cap);
 	return 0;
 }
 

@@ -30,6 +30,9 @@
 
 struct cJSON;
 struct audit;
+struct net;
+
+enum exceptions_action { EXC_APPROVE, EXC_REJECT, EXC_REVOKE };
 
 /* The longest reason or ticket accepted (bytes). */
 #define EXCEPTIONS_MAX_TEXT 1024
@@ -52,6 +55,19 @@ struct exceptions_request {
  */
 int exceptions_validate(const struct exceptions_request *r,
     struct fleet_date today, int max_days, int known, int force, char **err);
+/* The field a request is wrong in, for a form to point at. */
+enum exceptions_field { EXF_INSTANCE, EXF_FROM, EXF_TO, EXF_REASON };
+/* exceptions_validate(), and on -1 *field: which one is wrong. */
+int exceptions_validate_field(const struct exceptions_request *r,
+    struct fleet_date today, int max_days, int known, int force,
+    int *field, char **err);
+
+/*
+ * The reason of a decision: required to reject (not just blanks), at most
+ * EXCEPTIONS_MAX_TEXT bytes.  0, or -1 with *err (caller frees).
+ */
+int exceptions_check_reason(enum exceptions_action a, const char *reason,
+    char **err);
 
 /* "ex-" + UTC yyyymmddHHMMSS + "-" + 6 hex of rnd: sorts by time.  buf of
  * at least EXCEPTIONS_ID_LEN + 1 bytes. */
@@ -83,7 +99,6 @@ const char *exceptions_category_name(enum exceptions_category c);
 int exceptions_is_expiring(const struct fleet_exception *e,
     struct fleet_date today, int days);
 
-enum exceptions_action { EXC_APPROVE, EXC_REJECT, EXC_REVOKE };
 
 /* "approve", "reject", "revoke". */
 const char *exceptions_action_name(enum exceptions_action a);
@@ -121,6 +136,9 @@ struct exceptions_ctx {
 int exceptions_open(struct exceptions_ctx *x, const char *profile,
     const char *region, const char *table, char **err);
 void exceptions_close(struct exceptions_ctx *x);
+/* The same on the caller's loop (see session_open_on), for exaction.h. */
+int exceptions_open_on(struct exceptions_ctx *x, struct net *net,
+    const char *profile, const char *region, const char *table, char **err);
 
 /* The caller ARN (STS GetCallerIdentity); caller frees. */
 int exceptions_caller(struct exceptions_ctx *x, char **arn, char **err);
@@ -131,6 +149,10 @@ int exceptions_caller(struct exceptions_ctx *x, char **arn, char **err);
 int exceptions_scan(struct exceptions_ctx *x, const char *id,
     struct fleet_exception **v, size_t *n, char **err);
 void exceptions_free(struct fleet_exception *v, size_t n);
+/* Appends the records of a page of Items to *v (grown as needed; *cap
+ * its room); items that are not records are skipped. */
+void exceptions_append_items(const struct cJSON *items,
+    struct fleet_exception **v, size_t *n, size_t *cap);
 
 /* GetItem of one record (consistent read): 0 with *found. */
 int exceptions_get(struct exceptions_ctx *x, const char *instance_id,

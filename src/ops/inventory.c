@@ -85,9 +85,10 @@ build_hay(struct inventory *inv)
 /* Below this many rows a second thread costs more than it saves. */
 #define PARALLEL_MIN_ROWS 4096
 
-/* The per-row work of a load, on rows [begin, end): tag state and the
- * oldest fetched_at.  Pure per row, so two halves run at once. */
-struct take_job {
+/* The per-row work of a load, on rows [begin, end): tag state, the
+ * windows column's counts, the oldest fetched_at.  Pure per row, so two
+ * halves run at once. */
+struct state_job {
 	struct inventory *inv;
 	const struct fleet_tag_ctx *ctx;
 	long long oldest[2];	/* per half; 0 none */
@@ -95,9 +96,9 @@ struct take_job {
 };
 
 static void
-take_rows(void *arg, size_t begin, size_t end)
+state_rows(void *arg, size_t begin, size_t end)
 {
-	struct take_job *job = arg;
+	struct state_job *job = arg;
 	struct inventory *inv = job->inv;
 	size_t nw = inv->cfg->nwindows, i;
 	size_t (*counts)[TS_STALE + 1] = xcalloc(nw + 1, sizeof *counts);
@@ -123,39 +124,40 @@ take_rows(void *arg, size_t begin, size_t end)
 	job->counts[begin == 0 ? 0 : 1] = counts;
 }
 
-void
-inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
-    const struct config *cfg, long long now)
+/* Every row's tag state at inv->now, the windows column's counts and the
+ * oldest row.  The records are sorted by instance (the cache's order), so
+ * tagstate.c finds each row's own by binary search: 100,000 rows times
+ * every record would not do. */
+static void
+eval_states(struct inventory *inv)
 {
-	struct take_job job;
+	const struct config *cfg = inv->cfg;
+	struct state_job job;
 	struct fleet_tag_ctx ctx;
 	struct fleet_occurrence *next;
 	unsigned char *has_next;
 	size_t i, k;
 
-	memset(inv, 0, sizeof *inv);
-	inv->cfg = cfg;
-	inv->v = v;
-	inv->n = n;
-	inv->now = now;
 	memset(&ctx, 0, sizeof ctx);
 	ctx.names = &cfg->tags;
 	ctx.windows = cfg->windows;
 	ctx.zones = cfg->zone_ptrs;
 	ctx.nwindows = cfg->nwindows;
-	ctx.now = now;
+	ctx.now = inv->now;
 	ctx.stale_days = cfg->stale_days;
+	ctx.exceptions_known = inv->exc.fetched_at > 0;
+	ctx.exceptions = ctx.exceptions_known ? inv->exc.v : NULL;
+	ctx.nexceptions = ctx.exceptions_known ? inv->exc.n : 0;
 	next = xcalloc(cfg->nwindows ? cfg->nwindows : 1, sizeof *next);
 	has_next = xcalloc(cfg->nwindows ? cfg->nwindows : 1, 1);
 	fleet_tag_ctx_prepare(&ctx, next, has_next);
-	inv->rows = xcalloc(n ? n : 1, sizeof *inv->rows);
-	inv->order = xcalloc(n ? n : 1, sizeof *inv->order);
-	inv->vis = xcalloc(n ? n : 1, sizeof *inv->vis);
 	memset(&job, 0, sizeof job);
 	job.inv = inv;
 	job.ctx = &ctx;
-	util_parallel(n, PARALLEL_MIN_ROWS, take_rows, &job);
+	util_parallel(inv->n, PARALLEL_MIN_ROWS, state_rows, &job);
+	free(inv->counts);
 	inv->counts = job.counts[0];
+	inv->oldest = 0;
 	for (i = 0; i < 2; i++) {
 		if (job.oldest[i] > 0 && (inv->oldest == 0 ||
 		    job.oldest[i] < inv->oldest))
@@ -169,7 +171,54 @@ inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
 	}
 	free(next);
 	free(has_next);
+}
+
+/* inventory_take() with the records (taken; NULL: none), so the states
+ * are computed once at load. */
+static void
+take(struct inventory *inv, struct fleet_instance *v, size_t n,
+    const struct config *cfg, long long now, struct excache *x)
+{
+	memset(inv, 0, sizeof *inv);
+	inv->cfg = cfg;
+	inv->v = v;
+	inv->n = n;
+	inv->now = now;
+	if (x != NULL) {
+		inv->exc = *x;
+		memset(x, 0, sizeof *x);
+	}
+	inv->rows = xcalloc(n ? n : 1, sizeof *inv->rows);
+	inv->order = xcalloc(n ? n : 1, sizeof *inv->order);
+	inv->vis = xcalloc(n ? n : 1, sizeof *inv->vis);
+	eval_states(inv);
 	inventory_sort(inv, COL_NAME, 0);
+}
+
+void
+inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
+    const struct config *cfg, long long now)
+{
+	take(inv, v, n, cfg, now, NULL);
+}
+
+void
+inventory_set_exceptions(struct inventory *inv, struct excache *x)
+{
+	size_t i;
+
+	excache_done(&inv->exc);
+	inv->exc = *x;
+	memset(x, 0, sizeof *x);
+	eval_states(inv);
+	/* The tag state column and the search text follow the new states. */
+	free(inv->hay_arena);
+	inv->hay_arena = NULL;
+	for (i = 0; i < inv->n; i++)
+		inv->rows[i].hay = NULL;
+	if (inv->filter != NULL)
+		build_hay(inv);
+	inventory_sort(inv, inv->sort, inv->desc);
 }
 
 int
@@ -177,13 +226,19 @@ inventory_load(struct inventory *inv, struct cache *c,
     const struct config *cfg, long long now, char **err)
 {
 	struct fleet_instance *v = NULL;
+	struct excache x;
 	size_t n = 0;
 
 	if (cache_load_instances(c, &v, &n, err) != 0) {
 		memset(inv, 0, sizeof *inv);
 		return -1;
 	}
-	inventory_take(inv, v, n, cfg, now);
+	if (excache_load(c, cfg->exceptions_table, &x, err) != 0) {
+		cache_instances_free(v, n);
+		memset(inv, 0, sizeof *inv);
+		return -1;
+	}
+	take(inv, v, n, cfg, now, &x);
 	return 0;
 }
 
@@ -213,6 +268,7 @@ inventory_free(struct inventory *inv)
 	free(inv->filter);
 	where_free(&inv->where);
 	cache_instances_free(inv->v, inv->n);
+	excache_done(&inv->exc);
 	memset(inv, 0, sizeof *inv);
 }
 

@@ -15,6 +15,7 @@
 
 #include "fleet/instance.h"
 #include "fleet/tagstate.h"
+#include "ops/excache.h"
 
 struct cache;
 struct config;
@@ -88,18 +89,26 @@ struct inventory {
 	 * states change only with a new load). */
 	size_t (*counts)[TS_STALE + 1];
 	long long oldest;	/* oldest fetched_at among the rows; 0 none */
+	/* The cached exception records the tag states were computed with
+	 * (rows' st.exception_record point into them); none fetched yet:
+	 * exc.fetched_at 0, and only malformed tags are "unapproved". */
+	struct excache exc;
 };
 
 /*
- * Loads every cached instance and computes its tag state at now.  The
- * config must outlive the inventory.  Returns 0, or -1 with *err.  The
- * inventory starts sorted by name with no filter.
+ * Loads every cached instance and computes its tag state at now, with the
+ * cached records of cfg->exceptions_table (excache.h) when that table was
+ * ever read.  The config must outlive the inventory.  Returns 0, or -1
+ * with *err.  The inventory starts sorted by name with no filter.
  */
 int inventory_load(struct inventory *inv, struct cache *c,
     const struct config *cfg, long long now, char **err);
 /* The same from instances handed over (taken; for tests and benches). */
 void inventory_take(struct inventory *inv, struct fleet_instance *v,
     size_t n, const struct config *cfg, long long now);
+/* Hands the exception records over (taken; *x is emptied) and computes
+ * every row's tag state again with them. */
+void inventory_set_exceptions(struct inventory *inv, struct excache *x);
 void inventory_free(struct inventory *inv);
 
 /* Sets the `/` filter (NULL or "": none) and recomputes what is visible;

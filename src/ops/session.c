@@ -18,8 +18,19 @@ int
 session_open(struct session *s, const char *profile, const char *region,
     char **err)
 {
+	int rc = session_open_on(s, net_new(), profile, region, err);
+
+	s->net_borrowed = 0;
+	return rc;
+}
+
+int
+session_open_on(struct session *s, struct net *net, const char *profile,
+    const char *region, char **err)
+{
 	memset(s, 0, sizeof *s);
-	s->net = net_new();
+	s->net = net;
+	s->net_borrowed = 1;
 	if (awsconf_load(&s->cfg, profile, region, err) != 0)
 		return -1;
 	s->cfg_loaded = 1;
@@ -38,7 +49,8 @@ session_close(struct session *s)
 		aws_client_free(s->clients[i]);
 	/* Transfers may still point at the provider (a refresh in flight):
 	 * the loop goes first. */
-	net_free(s->net);
+	if (!s->net_borrowed)
+		net_free(s->net);
 	creds_free(s->creds);
 	if (s->cfg_loaded)
 		awsconf_free(&s->cfg);

@@ -23,6 +23,7 @@ struct session {
 	struct creds_provider *creds;
 	struct aws_client *clients[SESSION_NSERVICES];
 	int cfg_loaded;
+	int net_borrowed;	/* session_open_on: the net is the caller's */
 };
 
 /*
@@ -33,6 +34,11 @@ struct session {
 int session_open(struct session *s, const char *profile, const char *region,
     char **err);
 void session_close(struct session *s);
+/* The same on the caller's loop (the console's), which must outlive the
+ * session; session_close() leaves it alone.  Close the session only when
+ * none of its calls is in flight. */
+int session_open_on(struct session *s, struct net *net, const char *profile,
+    const char *region, char **err);
 
 /* The client for a service id ("EC2", ...), made on first use.  NULL with
  * *err when it cannot be made (no region). */

@@ -1,0 +1,593 @@
+/*
+ * view_exceptions.c - the exception records (DESIGN.md sections 1 and 5):
+ * tabs by category (live, upcoming, expiring within expiring_days,
+ * pending, expired, rejected, revoked, all), sorted by any column, `/`
+ * filter as you type, the selected record in full below the table, and
+ * the actions: request, approve, reject, revoke, sync (exactions.c).
+ *
+ * The records are the ones loaded with the inventory (app->inv.exc: the
+ * last Scan stored in the cache); every refresh reads the table again in
+ * the background, and the rows are rebuilt when the app reloads.  The
+ * cursor stays on the same exception id across a rebuild.
+ */
+#include "views.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "ops/exlist.h"
+#include "ops/timefmt.h"
+#include "util/util.h"
+
+/* Columns from the most to the least needed; the last ones go first on a
+ * narrow terminal. */
+static const enum exlist_col priority[EXL_COUNT] = {
+	EXL_INSTANCE, EXL_FROM, EXL_TO, EXL_CATEGORY, EXL_REASON, EXL_STATUS,
+	EXL_ID, EXL_REQUESTED_BY, EXL_TICKET, EXL_DECIDED_BY,
+};
+
+#define DETAIL_LINES 4		/* the selected record, below the table */
+#define DETAIL_MIN_ROWS 16	/* below this there is no detail pane */
+
+enum {
+	X_DOWN, X_UP, X_PGDN, X_PGUP, X_HOME, X_END, X_TAB_NEXT, X_TAB_PREV,
+	X_TAB_PICK, X_FILTER, X_ESCAPE, X_SORT_NEXT, X_SORT_PREV,
+	X_SORT_REVERSE, X_OPEN, X_REQUEST, X_APPROVE, X_REJECT, X_REVOKE,
+	X_SYNC,
+};
+
+static const struct ui_key keys[] = {
+	{ 'j', X_DOWN, "j, Down", "next exception" },
+	{ KEY_DOWN, X_DOWN, NULL, NULL },
+	{ 'k', X_UP, "k, Up", "previous exception" },
+	{ KEY_UP, X_UP, NULL, NULL },
+	{ KEY_NPAGE, X_PGDN, "PgDn, Ctrl-F", "page down" },
+	{ 6, X_PGDN, NULL, NULL },
+	{ KEY_PPAGE, X_PGUP, "PgUp, Ctrl-B", "page up" },
+	{ 2, X_PGUP, NULL, NULL },
+	{ KEY_HOME, X_HOME, "Home, g", "first exception" },
+	{ 'g', X_HOME, NULL, NULL },
+	{ KEY_END, X_END, "End, G", "last exception" },
+	{ 'G', X_END, NULL, NULL },
+	{ '\t', X_TAB_NEXT, "Tab, Shift-Tab", "next / previous tab: live, "
+	    "upcoming, expiring, pending, expired, rejected, revoked, all" },
+	{ KEY_BTAB, X_TAB_PREV, NULL, NULL },
+	{ '1', X_TAB_PICK, "1 .. 8", "that tab" },
+	{ '2', X_TAB_PICK, NULL, NULL },
+	{ '3', X_TAB_PICK, NULL, NULL },
+	{ '4', X_TAB_PICK, NULL, NULL },
+	{ '5', X_TAB_PICK, NULL, NULL },
+	{ '6', X_TAB_PICK, NULL, NULL },
+	{ '7', X_TAB_PICK, NULL, NULL },
+	{ '8', X_TAB_PICK, NULL, NULL },
+	{ '/', X_FILTER, "/", "filter as you type (any column)" },
+	{ 27, X_ESCAPE, "Esc", "clear the filter" },
+	{ '>', X_SORT_NEXT, ">, <", "sort by the next / previous column" },
+	{ '<', X_SORT_PREV, NULL, NULL },
+	{ 's', X_SORT_REVERSE, "s", "reverse the sort" },
+	{ '\r', X_OPEN, "Enter", "open the instance of this exception" },
+	{ KEY_ENTER, X_OPEN, NULL, NULL },
+	{ '\n', X_OPEN, NULL, NULL },
+	{ 'n', X_REQUEST, "n", "request an exception (a form)" },
+	{ 'A', X_APPROVE, "A", "approve this pending exception (not your "
+	    "own)" },
+	{ 'X', X_REJECT, "X", "reject this pending exception, with a reason" },
+	{ 'V', X_REVOKE, "V", "revoke this approved exception" },
+	{ 'S', X_SYNC, "S", "exceptions sync: tags follow the approvals "
+	    "(shows the differences first)" },
+};
+
+struct vexc {
+	struct app *app;
+	enum exlist_tab tab;
+	enum exlist_col sort;
+	int desc;
+	char *filter;
+	size_t *rows;		/* indices into app->inv.exc.v */
+	size_t nrows;
+	unsigned long gen;	/* app->generation the rows were made at */
+	char *cur_id;		/* the exception under the cursor */
+	int built;
+	size_t cursor, top;
+	int rows_on_screen;
+};
+
+static struct fleet_date
+today(void)
+{
+	return fleet_date_of_utc((long long)time(NULL));
+}
+
+static const struct fleet_exception *
+current(const struct vexc *v)
+{
+	if (v->nrows == 0 || v->cursor >= v->nrows)
+		return NULL;
+	return &v->app->inv.exc.v[v->rows[v->cursor]];
+}
+
+/* The exception under the cursor, by id: indices do not survive a
+ * reload of the records. */
+static void
+remember(struct vexc *v)
+{
+	const struct fleet_exception *e = current(v);
+
+	free(v->cur_id);
+	v->cur_id = e != NULL && e->exception_id != NULL ?
+	    xstrdup(e->exception_id) : NULL;
+}
+
+/* The rows again when the records were reloaded (or !built), the cursor
+ * kept on the exception it was on while that one is still shown. */
+static void
+rebuild(struct vexc *v)
+{
+	const struct excache *x = &v->app->inv.exc;
+	struct exlist_query q;
+	size_t i;
+
+	if (v->built && v->gen == v->app->generation)
+		return;
+	memset(&q, 0, sizeof q);
+	q.tab = v->tab;
+	q.filter = v->filter;
+	q.sort = v->sort;
+	q.desc = v->desc;
+	q.today = today();
+	q.days = v->app->cfg.expiring_days;
+	free(v->rows);
+	v->rows = xcalloc(x->n ? x->n : 1, sizeof *v->rows);
+	v->nrows = exlist_select(x->v, x->n, &q, v->rows);
+	v->gen = v->app->generation;
+	v->built = 1;
+	for (i = 0; v->cur_id != NULL && i < v->nrows; i++) {
+		const char *id = x->v[v->rows[i]].exception_id;
+
+		if (id != NULL && strcmp(id, v->cur_id) == 0) {
+			v->cursor = i;
+			break;
+		}
+	}
+}
+
+/* What changed is ours (tab, filter, sort): the same records, shown
+ * otherwise; the cursor stays on its exception only for a new sort. */
+static void
+changed(struct vexc *v, int keep_cursor)
+{
+	if (!keep_cursor) {
+		free(v->cur_id);
+		v->cur_id = NULL;
+		v->cursor = v->top = 0;
+	}
+	v->built = 0;
+	rebuild(v);
+	remember(v);
+}
+
+static void
+clamp(struct vexc *v)
+{
+	size_t n = v->nrows, rows = v->rows_on_screen > 0 ?
+	    (size_t)v->rows_on_screen : 1;
+
+	if (n == 0) {
+		v->cursor = v->top = 0;
+		return;
+	}
+	if (v->cursor >= n)
+		v->cursor = n - 1;
+	if (v->cursor < v->top)
+		v->top = v->cursor;
+	if (v->cursor >= v->top + rows)
+		v->top = v->cursor - rows + 1;
+	if (v->top + rows > n)
+		v->top = n > rows ? n - rows : 0;
+}
+
+static enum ui_color
+category_color(const struct fleet_exception *e, const struct vexc *v)
+{
+	const char *c = exlist_cell(e, EXL_CATEGORY, today(),
+	    v->app->cfg.expiring_days);
+
+	if (strcmp(c, "live") == 0 || strcmp(c, "upcoming") == 0)
+		return C_EXCEPTED;
+	if (strcmp(c, "expiring") == 0 || strcmp(c, "pending") == 0)
+		return C_PROMPT;
+	if (strcmp(c, "rejected") == 0 || strcmp(c, "invalid") == 0)
+		return C_FAILED;
+	return C_DIM;
+}
+
+/* The tabs with their counts; the current one reversed.  When they do
+ * not all fit, the first ones give way so the current one shows. */
+static void
+draw_tabs(struct vexc *v, int y, int x, int w)
+{
+	const struct excache *ex = &v->app->inv.exc;
+	size_t counts[EXT_COUNT];
+	char label[EXT_COUNT][48];
+	int t, first = 0, cx, width = 0;
+
+	exlist_count(ex->v, ex->n, today(), v->app->cfg.expiring_days,
+	    counts);
+	for (t = 0; t < EXT_COUNT; t++) {
+		if (t == EXT_EXPIRING)
+			snprintf(label[t], sizeof label[t], " %d %s %dd: %zu ",
+			    t + 1, exlist_tab_name((enum exlist_tab)t),
+			    v->app->cfg.expiring_days, counts[t]);
+		else
+			snprintf(label[t], sizeof label[t], " %d %s: %zu ",
+			    t + 1, exlist_tab_name((enum exlist_tab)t),
+			    counts[t]);
+	}
+	for (t = 0; t <= (int)v->tab; t++)
+		width += (int)strlen(label[t]) + 1;
+	while (first < (int)v->tab && width + 3 > w)
+		width -= (int)strlen(label[first++]) + 1;
+	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_NORMAL), 1);
+	cx = x + 1;
+	if (first > 0) {
+		ui_text(stdscr, y, x, 2, "<", 1, ui_attr(C_DIM), 0);
+		cx = x + 2;
+	}
+	for (t = first; t < EXT_COUNT && cx < x + w; t++) {
+		ui_text(stdscr, y, cx, x + w - cx, label[t], (size_t)-1,
+		    (enum exlist_tab)t == v->tab ? ui_attr(C_CURSOR) | A_BOLD :
+		    ui_attr(C_HEADER), 0);
+		cx += (int)strlen(label[t]) + 1;
+	}
+}
+
+/* Where the records come from and how old they are. */
+static void
+draw_info(struct vexc *v, int y, int x, int w)
+{
+	const struct app *a = v->app;
+	struct buf b;
+	char age[32];
+	int used;
+
+	buf_init(&b);
+	buf_printf(&b, "exceptions table %s: ", a->cfg.exceptions_table);
+	if (a->inv.exc.fetched_at > 0) {
+		timefmt_age((long long)time(NULL), a->inv.exc.fetched_at, age,
+		    sizeof age);
+		buf_printf(&b, "%zu records, data %s", a->inv.exc.n, age);
+	} else {
+		buf_puts(&b, "never read (r reads it)");
+	}
+	if (a->exscan != NULL)
+		buf_puts(&b, " | reading...");
+	if (v->filter != NULL)
+		buf_printf(&b, " | /%s", v->filter);
+	buf_printf(&b, " | sorted by %s%s", exlist_columns[v->sort].name,
+	    v->desc ? " (reversed)" : "");
+	used = ui_text(stdscr, y, x + 1, w - 1, b.data, b.len, ui_attr(C_DIM),
+	    0);
+	/* A table that cannot be read says so where its records show. */
+	if (a->exc_error != NULL && used + 4 < w) {
+		buf_reset(&b);
+		buf_printf(&b, " | ERROR %s", a->exc_error);
+		ui_text(stdscr, y, x + 1 + used, w - 1 - used, b.data, b.len,
+		    ui_attr(C_FAILED), 0);
+	}
+	buf_free(&b);
+}
+
+static int
+layout(int width, enum exlist_col *cols, int *widths)
+{
+	int take[EXL_COUNT] = { 0 }, used = 1, i, k = 0;
+
+	for (i = 0; i < EXL_COUNT; i++) {
+		int w = exlist_columns[priority[i]].width;
+
+		if (used + w + 1 > width)
+			continue;
+		take[priority[i]] = w;
+		used += w + 1;
+	}
+	/* The reason is the free text: it gets the room left. */
+	if (take[EXL_REASON] > 0 && used < width)
+		take[EXL_REASON] += width - used;
+	for (i = 0; i < EXL_COUNT; i++) {
+		if (take[i] > 0) {
+			cols[k] = (enum exlist_col)i;
+			widths[k++] = take[i];
+		}
+	}
+	return k;
+}
+
+static void
+draw_table(struct vexc *v, int y, int x, int h, int w)
+{
+	const struct excache *ex = &v->app->inv.exc;
+	enum exlist_col cols[EXL_COUNT];
+	int widths[EXL_COUNT], ncols, i, cx;
+	struct fleet_date t = today();
+	char head[48];
+	size_t r;
+
+	ncols = layout(w, cols, widths);
+	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
+	for (i = 0, cx = x + 1; i < ncols; i++) {
+		snprintf(head, sizeof head, "%s%s", exlist_columns[cols[i]].name,
+		    v->sort == cols[i] ? (v->desc ? " v" : " ^") : "");
+		ui_text(stdscr, y, cx, widths[i], head, (size_t)-1,
+		    ui_attr(C_HEADER), 0);
+		cx += widths[i] + 1;
+	}
+	v->rows_on_screen = h - 1;
+	clamp(v);
+	if (v->nrows == 0) {
+		ui_text(stdscr, y + 2, x + 1, w - 2, ex->n == 0 ?
+		    "no exception records: n requests one, r reads the table" :
+		    "none in this tab: Tab shows the next, Esc clears the filter",
+		    (size_t)-1, ui_attr(C_DIM), 0);
+		return;
+	}
+	for (r = v->top; r < v->nrows && (int)(r - v->top) < h - 1; r++) {
+		const struct fleet_exception *e = &ex->v[v->rows[r]];
+		int ry = y + 1 + (int)(r - v->top);
+		attr_t base = r == v->cursor ? ui_attr(C_CURSOR) :
+		    ui_attr(C_NORMAL);
+
+		ui_text(stdscr, ry, x, w, "", 0, base, 1);
+		for (i = 0, cx = x + 1; i < ncols; i++) {
+			attr_t a = base;
+
+			if (r != v->cursor && cols[i] == EXL_CATEGORY)
+				a = ui_attr(category_color(e, v));
+			ui_text(stdscr, ry, cx, widths[i], exlist_cell(e, cols[i],
+			    t, v->app->cfg.expiring_days), (size_t)-1, a, 0);
+			cx += widths[i] + 1;
+		}
+	}
+}
+
+/* One labelled line of the detail pane: label plain, value escaped. */
+static void
+detail_line(int y, int x, int w, const char *label, const char *value)
+{
+	int lw = (int)strlen(label);
+
+	ui_text(stdscr, y, x + 1, lw, label, (size_t)-1, ui_attr(C_HEADER), 0);
+	ui_text(stdscr, y, x + 1 + lw, w - lw - 2, value != NULL ? value : "",
+	    (size_t)-1, ui_attr(C_NORMAL), 0);
+}
+
+static void
+draw_detail(struct vexc *v, int y, int x, int w)
+{
+	const struct fleet_exception *e = current(v);
+	struct buf b;
+
+	ui_hline(stdscr, y, x, w, ui_attr(C_DIM));
+	if (e == NULL)
+		return;
+	buf_init(&b);
+	buf_printf(&b, "%s on %s, %s..%s, %s", e->exception_id ?
+	    e->exception_id : "?", e->instance_id ? e->instance_id : "?",
+	    e->starts ? e->starts : "?", e->ends ? e->ends : "?",
+	    e->status ? e->status : "?");
+	if (e->ticket != NULL)
+		buf_printf(&b, ", ticket %s", e->ticket);
+	detail_line(y + 1, x, w, "", b.data);
+	buf_reset(&b);
+	buf_printf(&b, "%s at %s", e->requested_by ? e->requested_by : "?",
+	    e->requested_at ? e->requested_at : "?");
+	detail_line(y + 2, x, w, "requested by ", b.data);
+	buf_reset(&b);
+	if (e->decided_by != NULL)
+		buf_printf(&b, "%s at %s", e->decided_by, e->decided_at ?
+		    e->decided_at : "?");
+	else
+		buf_puts(&b, "(not yet)");
+	detail_line(y + 3, x, w, "decided by ", b.data);
+	detail_line(y + 4, x, w, "reason: ", e->reason);
+	buf_free(&b);
+}
+
+static void
+exc_draw(struct ui *ui, void *self, int y, int x, int h, int w)
+{
+	struct vexc *v = self;
+	int th;
+
+	(void)ui;
+	rebuild(v);
+	draw_tabs(v, y, x, w);
+	draw_info(v, y + 1, x, w);
+	th = h - 2;
+	if (h >= DETAIL_MIN_ROWS)
+		th -= DETAIL_LINES + 1;
+	draw_table(v, y + 2, x, th, w);
+	if (h >= DETAIL_MIN_ROWS)
+		draw_detail(v, y + 2 + th, x, w);
+}
+
+static void
+on_filter_change(struct ui *ui, void *arg, const char *text)
+{
+	struct vexc *v = arg;
+
+	free(v->filter);
+	v->filter = text != NULL && *text != '\0' ? xstrdup(text) : NULL;
+	changed(v, 0);
+	ui_dirty(ui);
+}
+
+static void
+on_filter_done(struct ui *ui, void *arg, const char *text)
+{
+	if (text == NULL)
+		on_filter_change(ui, arg, NULL);
+	ui_dirty(ui);
+}
+
+/* The instance of the record, by id in the inventory (its region is
+ * what tells two instances apart in the detail view). */
+static void
+open_instance(struct ui *ui, struct vexc *v)
+{
+	const struct fleet_exception *e = current(v);
+	const struct inventory *inv = &v->app->inv;
+	size_t i;
+
+	if (e == NULL || e->instance_id == NULL)
+		return;
+	for (i = 0; i < inv->n; i++) {
+		if (strcmp(inv->rows[i].in->id, e->instance_id) == 0) {
+			view_detail_push(ui, v->app, inv->rows[i].in->id,
+			    inv->rows[i].in->region);
+			return;
+		}
+	}
+	ui_message(ui, 1, "%s is not in the inventory (another account, or not "
+	    "synced yet)", e->instance_id);
+}
+
+static int
+exc_key(struct ui *ui, void *self, int action, int ch)
+{
+	struct vexc *v = self;
+	size_t page = v->rows_on_screen > 1 ? (size_t)v->rows_on_screen - 1 :
+	    1;
+	int col;
+
+	rebuild(v);
+	switch (action) {
+	case UI_ACTION_REFRESH:
+		app_refresh(v->app, ui);
+		return UI_REDRAW;
+	case X_DOWN:
+		if (v->cursor + 1 < v->nrows)
+			v->cursor++;
+		break;
+	case X_UP:
+		if (v->cursor > 0)
+			v->cursor--;
+		break;
+	case X_PGDN:
+		v->cursor += page;
+		v->top += page;
+		break;
+	case X_PGUP:
+		v->cursor = v->cursor > page ? v->cursor - page : 0;
+		v->top = v->top > page ? v->top - page : 0;
+		break;
+	case X_HOME:
+		v->cursor = 0;
+		break;
+	case X_END:
+		v->cursor = v->nrows > 0 ? v->nrows - 1 : 0;
+		break;
+	case X_TAB_NEXT:
+	case X_TAB_PREV:
+		v->tab = (enum exlist_tab)((v->tab + (action == X_TAB_NEXT ?
+		    1 : EXT_COUNT - 1)) % EXT_COUNT);
+		changed(v, 0);
+		break;
+	case X_TAB_PICK:
+		v->tab = (enum exlist_tab)(ch - '1');
+		changed(v, 0);
+		break;
+	case X_FILTER:
+		ui_prompt(ui, "/", v->filter, on_filter_change,
+		    on_filter_done, v);
+		break;
+	case X_ESCAPE:
+		if (v->filter != NULL) {
+			on_filter_change(ui, v, NULL);
+			ui_message(ui, 0, "filter cleared");
+		}
+		break;
+	case X_SORT_NEXT:
+	case X_SORT_PREV:
+		col = ((int)v->sort + (action == X_SORT_NEXT ? 1 :
+		    EXL_COUNT - 1)) % EXL_COUNT;
+		v->sort = (enum exlist_col)col;
+		v->desc = 0;
+		changed(v, 1);
+		ui_message(ui, 0, "sorted by %s", exlist_columns[col].name);
+		break;
+	case X_SORT_REVERSE:
+		v->desc = !v->desc;
+		changed(v, 1);
+		break;
+	case X_OPEN:
+		open_instance(ui, v);
+		break;
+	case X_REQUEST:
+		exactions_request(ui, v->app, current(v) != NULL ?
+		    current(v)->instance_id : NULL);
+		break;
+	case X_APPROVE:
+		exactions_decide(ui, v->app, EXC_APPROVE, current(v));
+		break;
+	case X_REJECT:
+		exactions_decide(ui, v->app, EXC_REJECT, current(v));
+		break;
+	case X_REVOKE:
+		exactions_decide(ui, v->app, EXC_REVOKE, current(v));
+		break;
+	case X_SYNC:
+		exactions_sync(ui, v->app);
+		break;
+	default:
+		return UI_IGNORED;
+	}
+	clamp(v);
+	remember(v);
+	return UI_REDRAW;
+}
+
+static void
+exc_resize(struct ui *ui, void *self, int h, int w)
+{
+	struct vexc *v = self;
+
+	(void)ui;
+	(void)w;
+	v->rows_on_screen = h - 3;
+	clamp(v);
+}
+
+static void
+exc_free(void *self)
+{
+	struct vexc *v = self;
+
+	free(v->rows);
+	free(v->filter);
+	free(v->cur_id);
+	free(v);
+}
+
+static const struct view view_exceptions = {
+	.name = "exceptions",
+	.draw = exc_draw,
+	.key = exc_key,
+	.resize = exc_resize,
+	.free = exc_free,
+	.keys = keys,
+	.nkeys = sizeof keys / sizeof keys[0],
+};
+
+void
+view_exceptions_push(struct ui *ui, struct app *a)
+{
+	struct vexc *v = xcalloc(1, sizeof *v);
+
+	v->app = a;
+	v->tab = EXT_LIVE;
+	v->sort = EXL_TO;
+	ui_push(ui, &view_exceptions, v);
+}

@@ -508,8 +508,14 @@ handle_key(struct ui *ui, wint_t ch, int is_key)
 		prompt_key(ui, ch, is_key);
 		return;
 	}
-	/* Wide characters beyond the key tables reach views as -1 keys. */
-	r = dispatch(ui, (int)ch);
+	if (!is_key && ch >= KEY_MIN) {
+		/* A character, not the key of the same number. */
+		struct frame *top = &ui->stack[ui->depth - 1];
+
+		r = top->v->key(ui, top->self, UI_ACTION_TEXT, (int)ch);
+	} else {
+		r = dispatch(ui, (int)ch);
+	}
 	if (r & UI_QUIT)
 		ui->quit = 1;
 	if (r & UI_POP)

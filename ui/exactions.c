@@ -442,6 +442,9 @@ form_key(struct ui *ui, void *self, int action, int ch)
 			return UI_IGNORED;
 		form_insert(f, ch);
 		break;
+	case UI_ACTION_TEXT:
+		form_insert(f, ch);
+		break;
 	case UI_ACTION_REFRESH:
 		app_refresh(f->a, ui);
 		break;

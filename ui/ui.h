@@ -27,6 +27,9 @@ struct net;
 
 #define UI_ACTION_RAW (-1)
 #define UI_ACTION_REFRESH (-2)
+/* A typed character whose number is also a curses key code (U+0101 and
+ * up: 'Ă' is KEY_DOWN's number): never bound, only text. */
+#define UI_ACTION_TEXT (-3)
 
 /* One binding: the same table drives dispatch and the help screen. */
 struct ui_key {
@@ -41,8 +44,9 @@ struct view {
 	/* Draws into the rectangle y, x, h, w of stdscr. */
 	void (*draw)(struct ui *ui, void *self, int y, int x, int h, int w);
 	/* action is the bound action; UI_ACTION_RAW with the raw key in ch
-	 * for a key no binding names; UI_ACTION_REFRESH (to the base view
-	 * only) when a refresh was asked for from any screen. */
+	 * for a key no binding names; UI_ACTION_TEXT with a character that
+	 * only text input wants; UI_ACTION_REFRESH (to the base view only)
+	 * when a refresh was asked for from any screen. */
 	int (*key)(struct ui *ui, void *self, int action, int ch);
 	void (*resize)(struct ui *ui, void *self, int h, int w);
 	void (*free)(void *self);

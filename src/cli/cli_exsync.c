@@ -27,6 +27,7 @@
 #include "fleet/exception.h"
 #include "ops/audit.h"
 #include "ops/config.h"
+#include "ops/excache.h"
 #include "ops/exsync.h"
 #include "ops/exsyncrun.h"
 #include "ops/session.h"
@@ -316,6 +317,16 @@ run_sync(struct cli *g, int do_refresh)
 	session_ok = 1;
 	if (load_records(&ss, cfg.exceptions_table, &recs, &nrecs) != 0)
 		goto out;
+	/* What the Scan saw is the freshest copy there is: the console and
+	 * `exceptions list` read it from the cache.  A cache that cannot
+	 * take it is said, and the sync goes on. */
+	if (excache_store(cache, cfg.exceptions_table, recs, nrecs,
+	    (long long)time(NULL), &err) != 0) {
+		cli_err("exceptions sync: %s", err);
+		free(err);
+		err = NULL;
+		cli_cache_notice(cache);
+	}
 	/* The run takes the records. */
 	rc = exsync_run_load(&run, cache, &cfg, recs, nrecs,
 	    fleet_date_of_utc((long long)time(NULL)), &err);

@@ -179,7 +179,9 @@ tm_wait 'Request a patch exception' "the form"
 tm_wait "instance +$I3" "the instance prefilled"
 tm_keys Enter
 tm_wait 'reason: a reason is required' "the form's complaint"
-tm_type "console request"
+# U+0102 and U+0105 share their numbers with curses' KEY_DOWN and
+# KEY_RIGHT: typed, they are text, not keys.
+tm_type "console request Ăą"
 # An instance the inventory does not know: said on the form.
 tm_keys Up Up Up C-u
 tm_type "i-00000000deadbeef0"
@@ -192,11 +194,11 @@ tm_keys Tab
 tm_type "CHG-1"
 tm_keys Enter
 tm_wait "Request an exception for $I3" "the confirmation"
-tm_wait "Reason: console request" "the confirmation's reason"
+tm_wait "Reason: console request Ăą" "the confirmation's reason"
 tm_keys y
 tm_wait_status "requested ex-[0-9]+-[0-9a-f]{6} for $I3 .*PENDING" "the request's outcome"
 [ "$(record "$I3" status)" = PENDING ] || fail "no PENDING record for $I3"
-[ "$(record "$I3" reason)" = "console request" ] || fail "the reason"
+[ "$(record "$I3" reason)" = "console request Ăą" ] || fail "the reason"
 [ "$(record "$I3" ticket)" = "CHG-1" ] || fail "the ticket"
 NEW=$(record "$I3" exception_id)
 [ "$(grep -c "\"action\":\"exceptions.request\".*\"exception_id\":\"$NEW\"" "$AUDIT")" -eq 2 ] ||

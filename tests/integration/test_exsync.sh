@@ -210,6 +210,19 @@ assert a["instances"] == b["instances"] == [sys.argv[3]], a
 assert b["outcome"] == "ok" and b["message_id"], b
 assert lines[1]["outcome"] == "ok", lines[1]
 PYEOF
+# The records the Scan saw are in the cache, as `exceptions list` stores
+# them: every one of the table, under its source, with the Scan's time.
+"$PY" - "$TEST_TMP/cache.db" <<'PYEOF' || fail "the cache does not hold the scanned records"
+import boto3, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+table = {(i["instance_id"]["S"], i["exception_id"]["S"])
+         for i in boto3.client("dynamodb").scan(TableName="patchdeck-exceptions")["Items"]}
+cached = set(db.execute("select instance_id, exception_id from exceptions"
+                        " where source = 'patchdeck-exceptions'").fetchall())
+assert len(table) > 5 and cached == table, (len(table), len(cached))
+(when,) = db.execute("select value from meta where key = 'exceptions:patchdeck-exceptions'").fetchone()
+assert int(when) > 0, when
+PYEOF
 
 # 4. Right after: nothing to change, nothing sent (the cache carries the
 #    new tags; --refresh reads them from EC2 again).

@@ -60,8 +60,8 @@ athena_start_query(struct aws_client *c, const struct athena_start *s,
 	}
 	if (s->workgroup != NULL)
 		cJSON_AddStringToObject(body, "WorkGroup", s->workgroup);
-	aws_json_call(c, ATHENA_PREFIX, JSON11, "StartQueryExecution", body,
-	    start_reply, w);
+	aws_json_call_owned(c, ATHENA_PREFIX, JSON11, "StartQueryExecution", body,
+	    start_reply, free, w);
 }
 
 struct xw {
@@ -116,8 +116,8 @@ athena_get_query_execution(struct aws_client *c, const char *id,
 	w->fn = fn;
 	w->arg = arg;
 	cJSON_AddStringToObject(body, "QueryExecutionId", id);
-	aws_json_call(c, ATHENA_PREFIX, JSON11, "GetQueryExecution", body,
-	    exec_reply, w);
+	aws_json_call_owned(c, ATHENA_PREFIX, JSON11, "GetQueryExecution", body,
+	    exec_reply, free, w);
 }
 
 struct rw {
@@ -189,6 +189,6 @@ athena_get_query_results(struct aws_client *c, const char *id,
 	w->arg = arg;
 	cJSON_AddStringToObject(body, "QueryExecutionId", id);
 	cJSON_AddNumberToObject(body, "MaxResults", ATHENA_MAX_RESULTS);
-	aws_json_pages(c, ATHENA_PREFIX, JSON11, "GetQueryResults", body,
-	    "NextToken", "NextToken", rows_page, rows_end, w);
+	aws_json_pages_owned(c, ATHENA_PREFIX, JSON11, "GetQueryResults", body,
+	    "NextToken", "NextToken", rows_page, rows_end, free, w);
 }

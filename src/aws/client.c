@@ -213,6 +213,7 @@ struct call {
 	struct aws_client *client;
 	struct aws_request req;
 	aws_done_fn done;
+	aws_drop_fn drop;	/* NULL: arg needs no letting go of */
 	void *arg;
 	int attempt;		/* attempts made so far */
 	int cost_paid;		/* retry tokens taken */
@@ -279,6 +280,20 @@ on_backoff(void *arg)
 	attempt(arg);
 }
 
+/* The loop went away with the call in flight: free it, and let the
+ * caller free what it gave as arg. */
+static void
+call_drop(void *arg)
+{
+	struct call *k = arg;
+
+	if (k->drop != NULL)
+		k->drop(k->arg);
+	awserr_free(&k->last);
+	aws_request_done(&k->req);
+	free(k);
+}
+
 static void
 on_reply(void *arg, const struct net_reply *reply)
 {
@@ -328,7 +343,7 @@ on_reply(void *arg, const struct net_reply *reply)
 	k->delay_ms += delay;
 	debugf("aws: %s %s retry %d in %ld ms\n", c->service_id, k->req.op,
 	    k->attempt, delay);
-	net_timer_add(c->net, delay, on_backoff, k);
+	net_timer_add_drop(c->net, delay, on_backoff, call_drop, k);
 }
 
 /* Splits "scheme://host[:port]/base" into the origin and the base path. */
@@ -462,6 +477,7 @@ on_creds(void *arg, const struct aws_creds *cr, const struct aws_error *err)
 		o.connect_timeout_ms = c->connect_timeout_ms;
 		o.timeout_ms = c->timeout_ms;
 		o.ca_bundle = c->ca_bundle;
+		o.drop = call_drop;
 		k->attempt++;
 		c->attempts++;
 		net_submit(c->net, &o, on_reply, k);
@@ -490,17 +506,25 @@ void
 aws_send(struct aws_client *c, struct aws_request *req, aws_done_fn done,
     void *arg)
 {
+	aws_send_owned(c, req, done, NULL, arg);
+}
+
+void
+aws_send_owned(struct aws_client *c, struct aws_request *req,
+    aws_done_fn done, aws_drop_fn drop, void *arg)
+{
 	struct call *k = xcalloc(1, sizeof *k);
 
 	k->client = c;
 	k->req = *req;
 	memset(req, 0, sizeof *req);
 	k->done = done;
+	k->drop = drop;
 	k->arg = arg;
 	k->started_ms = util_now_ms();
 	awserr_init(&k->last);
 	c->calls++;
 	/* Even the first attempt starts from the loop, so done never runs
 	 * inside aws_send(), whatever the credentials do. */
-	net_timer_add(c->net, 0, on_backoff, k);
+	net_timer_add_drop(c->net, 0, on_backoff, call_drop, k);
 }

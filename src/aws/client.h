@@ -95,6 +95,14 @@ typedef void (*aws_done_fn)(void *arg, const struct aws_result *res);
  */
 void aws_send(struct aws_client *c, struct aws_request *req,
     aws_done_fn done, void *arg);
+/*
+ * The same for a caller whose arg owns state: if the loop is freed with
+ * the call in flight (net_free), done never runs and drop(arg) does, so
+ * that state is not lost.
+ */
+typedef void (*aws_drop_fn)(void *arg);
+void aws_send_owned(struct aws_client *c, struct aws_request *req,
+    aws_done_fn done, aws_drop_fn drop, void *arg);
 
 /*
  * Query protocol (EC2, SNS, STS): form parameters, URL-encoded, POST /.

@@ -56,7 +56,7 @@ table_call(struct aws_client *c, const char *op, const char *member,
 	u->arg = arg;
 	u->member = member;
 	u->op = op;
-	aws_json_call(c, DDB_PREFIX, JSON10, op, body, unwrap_reply, u);
+	aws_json_call_owned(c, DDB_PREFIX, JSON10, op, body, unwrap_reply, free, u);
 }
 
 void
@@ -117,8 +117,8 @@ paged(struct aws_client *c, const char *op, cJSON *request, ddb_items_fn page,
 	w->page = page;
 	w->end = end;
 	w->arg = arg;
-	aws_json_pages(c, DDB_PREFIX, JSON10, op, request,
-	    "ExclusiveStartKey", "LastEvaluatedKey", items_page, items_end, w);
+	aws_json_pages_owned(c, DDB_PREFIX, JSON10, op, request,
+	    "ExclusiveStartKey", "LastEvaluatedKey", items_page, items_end, free, w);
 }
 
 void

@@ -184,8 +184,8 @@ ec2_describe_instances(struct aws_client *c, const struct ec2_filter *filters,
 		snprintf(num, sizeof num, "%d", EC2_MAX_RESULTS);
 		aws_params_add(&p, "MaxResults", num);
 	}
-	aws_query_pages(c, "DescribeInstances", EC2_API_VERSION, &p,
-	    "NextToken", "nextToken", di_page, di_end, d);
+	aws_query_pages_owned(c, "DescribeInstances", EC2_API_VERSION, &p,
+	    "NextToken", "nextToken", di_page, di_end, free, d);
 }
 
 static int
@@ -278,8 +278,8 @@ state_call(struct aws_client *c, const char *action, const char *const *ids,
 	aws_params_init(&p);
 	for (i = 0; i < nids; i++)
 		aws_params_addf(&p, ids[i], "InstanceId.%zu", i + 1);
-	aws_query_pages(c, action, EC2_API_VERSION, &p, NULL, NULL, sc_page,
-	    sc_end, s);
+	aws_query_pages_owned(c, action, EC2_API_VERSION, &p, NULL, NULL, sc_page,
+	    sc_end, free, s);
 }
 
 void

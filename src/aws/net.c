@@ -26,6 +26,7 @@ struct net_xfer {
 	char error_type[256];	/* x-amzn-ErrorType, or "" */
 	char errbuf[CURL_ERROR_SIZE];
 	net_done_fn done;
+	net_drop_fn drop;
 	void *arg;
 	struct net_xfer *prev, *next;
 };
@@ -33,6 +34,7 @@ struct net_xfer {
 struct net_timer {
 	long long due_ms;
 	net_timer_fn fn;
+	net_drop_fn drop;
 	void *arg;
 	struct net_timer *next;
 };
@@ -90,13 +92,22 @@ void
 net_free(struct net *n)
 {
 	struct net_timer *t;
+	struct net_xfer *x;
 
 	if (n == NULL)
 		return;
-	while (n->xfers != NULL)
-		xfer_free(n->xfers);
+	while ((x = n->xfers) != NULL) {
+		net_drop_fn drop = x->drop;
+		void *arg = x->arg;
+
+		xfer_free(x);
+		if (drop != NULL)
+			drop(arg);
+	}
 	while ((t = n->timers) != NULL) {
 		n->timers = t->next;
+		if (t->drop != NULL)
+			t->drop(t->arg);
 		free(t);
 	}
 	curl_multi_cleanup(n->multi);
@@ -176,6 +187,7 @@ net_submit(struct net *n, const struct net_opts *o, net_done_fn done,
 
 	x->net = n;
 	x->done = done;
+	x->drop = o->drop;
 	x->arg = arg;
 	x->max_body = o->max_body ? o->max_body : NET_DEFAULT_MAX_BODY;
 	buf_init(&x->reply);
@@ -253,10 +265,18 @@ net_cancel(struct net *n, struct net_xfer *x)
 struct net_timer *
 net_timer_add(struct net *n, long delay_ms, net_timer_fn fn, void *arg)
 {
+	return net_timer_add_drop(n, delay_ms, fn, NULL, arg);
+}
+
+struct net_timer *
+net_timer_add_drop(struct net *n, long delay_ms, net_timer_fn fn,
+    net_drop_fn drop, void *arg)
+{
 	struct net_timer *t = xcalloc(1, sizeof *t), **pp;
 
 	t->due_ms = util_now_ms() + (delay_ms > 0 ? delay_ms : 0);
 	t->fn = fn;
+	t->drop = drop;
 	t->arg = arg;
 	for (pp = &n->timers; *pp != NULL && (*pp)->due_ms <= t->due_ms;
 	    pp = &(*pp)->next)

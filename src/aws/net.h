@@ -31,6 +31,9 @@ struct net_reply {
 
 typedef void (*net_done_fn)(void *arg, const struct net_reply *reply);
 typedef void (*net_timer_fn)(void *arg);
+/* Lets go of arg when its transfer or timer is never to complete: the
+ * loop is freed first (a console quit mid-refresh). */
+typedef void (*net_drop_fn)(void *arg);
 
 struct net_opts {
 	const char *method;
@@ -43,10 +46,15 @@ struct net_opts {
 	long timeout_ms;		/* 0: 60 s */
 	const char *ca_bundle;		/* NULL: system store */
 	size_t max_body;		/* 0: 256 MiB; larger replies fail */
+	net_drop_fn drop;		/* NULL: nothing to let go of */
 };
 
 struct net *net_new(void);
-/* Cancels every transfer and timer without calling their callbacks. */
+/*
+ * Cancels every transfer and timer without calling their callbacks, only
+ * their drop functions (net_opts.drop, net_timer_add_drop), so whoever
+ * owns their state frees it.  A drop must not add work to n.
+ */
 void net_free(struct net *n);
 
 /*
@@ -62,6 +70,9 @@ void net_cancel(struct net *n, struct net_xfer *x);
  * valid until fn runs or net_timer_cancel(). */
 struct net_timer *net_timer_add(struct net *n, long delay_ms,
     net_timer_fn fn, void *arg);
+/* The same, with drop called instead of fn if n is freed first. */
+struct net_timer *net_timer_add_drop(struct net *n, long delay_ms,
+    net_timer_fn fn, net_drop_fn drop, void *arg);
 void net_timer_cancel(struct net *n, struct net_timer *t);
 
 /*

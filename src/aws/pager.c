@@ -22,6 +22,7 @@ struct jpager {
 	aws_json_page_fn page;
 	aws_end_fn end;
 	void *arg;
+	void (*drop_arg)(void *arg);	/* arg is ours to free if dropped */
 };
 
 static void jpager_send(struct jpager *p);
@@ -117,6 +118,17 @@ jpager_reply(void *arg, const struct aws_result *res)
 	jpager_send(p);
 }
 
+/* The loop went away mid-call (net_free): nothing more will come. */
+static void
+jpager_drop(void *arg)
+{
+	struct jpager *p = arg;
+
+	if (p->drop_arg != NULL)
+		p->drop_arg(p->arg);
+	jpager_free(p);
+}
+
 static void
 jpager_send(struct jpager *p)
 {
@@ -124,7 +136,7 @@ jpager_send(struct jpager *p)
 
 	aws_json_request(&r, p->prefix, p->op, p->version,
 	    cJSON_Duplicate(p->body, 1));
-	aws_send(p->c, &r, jpager_reply, p);
+	aws_send_owned(p->c, &r, jpager_reply, jpager_drop, p);
 }
 
 void
@@ -132,6 +144,17 @@ aws_json_pages(struct aws_client *c, const char *prefix,
     const char *json_version, const char *op, cJSON *body,
     const char *token_in, const char *token_out,
     aws_json_page_fn page, aws_end_fn end, void *arg)
+{
+	aws_json_pages_owned(c, prefix, json_version, op, body, token_in,
+	    token_out, page, end, NULL, arg);
+}
+
+void
+aws_json_pages_owned(struct aws_client *c, const char *prefix,
+    const char *json_version, const char *op, cJSON *body,
+    const char *token_in, const char *token_out,
+    aws_json_page_fn page, aws_end_fn end, void (*drop_arg)(void *arg),
+    void *arg)
 {
 	struct jpager *p = xcalloc(1, sizeof *p);
 
@@ -145,6 +168,7 @@ aws_json_pages(struct aws_client *c, const char *prefix,
 	p->page = page;
 	p->end = end;
 	p->arg = arg;
+	p->drop_arg = drop_arg;
 	jpager_send(p);
 }
 
@@ -198,6 +222,7 @@ struct qpager {
 	aws_xml_page_fn page;
 	aws_end_fn end;
 	void *arg;
+	void (*drop_arg)(void *arg);	/* arg is ours to free if dropped */
 };
 
 static void qpager_send(struct qpager *p);
@@ -280,6 +305,17 @@ qpager_reply(void *arg, const struct aws_result *res)
 	qpager_send(p);
 }
 
+/* The loop went away mid-call (net_free): nothing more will come. */
+static void
+qpager_drop(void *arg)
+{
+	struct qpager *p = arg;
+
+	if (p->drop_arg != NULL)
+		p->drop_arg(p->arg);
+	qpager_free(p);
+}
+
 static void
 qpager_send(struct qpager *p)
 {
@@ -291,13 +327,23 @@ qpager_send(struct qpager *p)
 		aws_form_add(&r, p->params.kv[2 * i], p->params.kv[2 * i + 1]);
 	if (p->token != NULL)
 		aws_form_add(&r, p->token_in, p->token);
-	aws_send(p->c, &r, qpager_reply, p);
+	aws_send_owned(p->c, &r, qpager_reply, qpager_drop, p);
 }
 
 void
 aws_query_pages(struct aws_client *c, const char *action, const char *version,
     struct aws_params *params, const char *token_in, const char *token_out,
     aws_xml_page_fn page, aws_end_fn end, void *arg)
+{
+	aws_query_pages_owned(c, action, version, params, token_in, token_out,
+	    page, end, NULL, arg);
+}
+
+void
+aws_query_pages_owned(struct aws_client *c, const char *action,
+    const char *version, struct aws_params *params, const char *token_in,
+    const char *token_out, aws_xml_page_fn page, aws_end_fn end,
+    void (*drop_arg)(void *arg), void *arg)
 {
 	struct qpager *p = xcalloc(1, sizeof *p);
 
@@ -315,11 +361,13 @@ aws_query_pages(struct aws_client *c, const char *action, const char *version,
 	p->page = page;
 	p->end = end;
 	p->arg = arg;
+	p->drop_arg = drop_arg;
 	qpager_send(p);
 }
 
 struct jcall {
 	aws_json_fn fn;
+	void (*drop)(void *arg);
 	void *arg;
 	int got;
 };
@@ -344,15 +392,34 @@ jcall_end(void *arg, const struct aws_error *err)
 	free(j);
 }
 
+static void
+jcall_drop(void *arg)
+{
+	struct jcall *j = arg;
+
+	if (j->drop != NULL)
+		j->drop(j->arg);
+	free(j);
+}
+
 void
 aws_json_call(struct aws_client *c, const char *prefix,
     const char *json_version, const char *op, cJSON *body, aws_json_fn fn,
     void *arg)
 {
+	aws_json_call_owned(c, prefix, json_version, op, body, fn, NULL, arg);
+}
+
+void
+aws_json_call_owned(struct aws_client *c, const char *prefix,
+    const char *json_version, const char *op, cJSON *body, aws_json_fn fn,
+    void (*drop)(void *arg), void *arg)
+{
 	struct jcall *j = xcalloc(1, sizeof *j);
 
 	j->fn = fn;
+	j->drop = drop;
 	j->arg = arg;
-	aws_json_pages(c, prefix, json_version, op, body, NULL, NULL,
-	    jcall_page, jcall_end, j);
+	aws_json_pages_owned(c, prefix, json_version, op, body, NULL, NULL,
+	    jcall_page, jcall_end, jcall_drop, j);
 }

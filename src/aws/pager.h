@@ -41,6 +41,20 @@ void aws_json_call(struct aws_client *c, const char *prefix,
     const char *json_version, const char *op, struct cJSON *body,
     aws_json_fn fn, void *arg);
 
+/*
+ * The _owned forms take drop(arg), called instead of end (or fn) when the
+ * loop is freed with the call in flight (aws_send_owned): for wrappers
+ * whose arg is their own allocation.
+ */
+void aws_json_pages_owned(struct aws_client *c, const char *prefix,
+    const char *json_version, const char *op, struct cJSON *body,
+    const char *token_in, const char *token_out,
+    aws_json_page_fn page, aws_end_fn end, void (*drop)(void *arg),
+    void *arg);
+void aws_json_call_owned(struct aws_client *c, const char *prefix,
+    const char *json_version, const char *op, struct cJSON *body,
+    aws_json_fn fn, void (*drop)(void *arg), void *arg);
+
 /* Query protocol parameters, kept so each page can be sent again. */
 struct aws_params {
 	char **kv;		/* key, value, key, value, ... */
@@ -65,5 +79,9 @@ void aws_params_addf(struct aws_params *p, const char *value,
 void aws_query_pages(struct aws_client *c, const char *action,
     const char *version, struct aws_params *params, const char *token_in,
     const char *token_out, aws_xml_page_fn page, aws_end_fn end, void *arg);
+void aws_query_pages_owned(struct aws_client *c, const char *action,
+    const char *version, struct aws_params *params, const char *token_in,
+    const char *token_out, aws_xml_page_fn page, aws_end_fn end,
+    void (*drop)(void *arg), void *arg);
 
 #endif

@@ -60,6 +60,6 @@ sns_publish(struct aws_client *c, const char *topic_arn, const char *subject,
 	aws_params_add(&params, "Message", message);
 	if (subject != NULL)
 		aws_params_add(&params, "Subject", subject);
-	aws_query_pages(c, "Publish", SNS_API_VERSION, &params, NULL, NULL,
-	    pub_page, pub_end, p);
+	aws_query_pages_owned(c, "Publish", SNS_API_VERSION, &params, NULL, NULL,
+	    pub_page, pub_end, free, p);
 }

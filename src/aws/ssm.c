@@ -129,8 +129,8 @@ ssm_describe_instance_information(struct aws_client *c,
 		json_add_strings(f, "Values", ids, nids);
 		cJSON_AddItemToArray(filters, f);
 	}
-	aws_json_pages(c, SSM_PREFIX, JSON11, "DescribeInstanceInformation",
-	    body, "NextToken", "NextToken", dii_page, pagew_end, w);
+	aws_json_pages_owned(c, SSM_PREFIX, JSON11, "DescribeInstanceInformation",
+	    body, "NextToken", "NextToken", dii_page, pagew_end, free, w);
 }
 
 void
@@ -232,8 +232,8 @@ ssm_send_command(struct aws_client *c, const struct ssm_send *s,
 	if (s->output_prefix != NULL)
 		cJSON_AddStringToObject(body, "OutputS3KeyPrefix",
 		    s->output_prefix);
-	aws_json_call(c, SSM_PREFIX, JSON11, "SendCommand", body, send_reply,
-	    k);
+	aws_json_call_owned(c, SSM_PREFIX, JSON11, "SendCommand", body,
+	    send_reply, free, k);
 }
 
 static int
@@ -268,8 +268,8 @@ ssm_list_commands(struct aws_client *c, const char *command_id,
 	if (command_id != NULL)
 		cJSON_AddStringToObject(body, "CommandId", command_id);
 	cJSON_AddNumberToObject(body, "MaxResults", 50);
-	aws_json_pages(c, SSM_PREFIX, JSON11, "ListCommands", body,
-	    "NextToken", "NextToken", lc_page, pagew_end, l);
+	aws_json_pages_owned(c, SSM_PREFIX, JSON11, "ListCommands", body,
+	    "NextToken", "NextToken", lc_page, pagew_end, free, l);
 }
 
 void
@@ -355,8 +355,8 @@ ssm_list_command_invocations(struct aws_client *c, const char *command_id,
 		cJSON_AddStringToObject(body, "InstanceId", instance_id);
 	cJSON_AddBoolToObject(body, "Details", details ? 1 : 0);
 	cJSON_AddNumberToObject(body, "MaxResults", 50);
-	aws_json_pages(c, SSM_PREFIX, JSON11, "ListCommandInvocations", body,
-	    "NextToken", "NextToken", lci_page, pagew_end, l);
+	aws_json_pages_owned(c, SSM_PREFIX, JSON11, "ListCommandInvocations", body,
+	    "NextToken", "NextToken", lci_page, pagew_end, free, l);
 }
 
 struct gci {
@@ -405,8 +405,8 @@ ssm_get_command_invocation(struct aws_client *c, const char *command_id,
 	cJSON_AddStringToObject(body, "InstanceId", instance_id);
 	if (plugin != NULL)
 		cJSON_AddStringToObject(body, "PluginName", plugin);
-	aws_json_call(c, SSM_PREFIX, JSON11, "GetCommandInvocation", body,
-	    gci_reply, g);
+	aws_json_call_owned(c, SSM_PREFIX, JSON11, "GetCommandInvocation", body,
+	    gci_reply, free, g);
 }
 
 struct endw {
@@ -435,8 +435,8 @@ ssm_cancel_command(struct aws_client *c, const char *command_id,
 	cJSON_AddStringToObject(body, "CommandId", command_id);
 	if (nids > 0)
 		json_add_strings(body, "InstanceIds", ids, nids);
-	aws_json_call(c, SSM_PREFIX, JSON11, "CancelCommand", body,
-	    endw_reply, w);
+	aws_json_call_owned(c, SSM_PREFIX, JSON11, "CancelCommand", body,
+	    endw_reply, free, w);
 }
 
 void
@@ -501,7 +501,7 @@ doc_call(struct aws_client *c, const char *op, cJSON *body, ssm_document_fn fn,
 	w->arg = arg;
 	w->field = strcmp(op, "DescribeDocument") == 0 ? "Document" :
 	    "DocumentDescription";
-	aws_json_call(c, SSM_PREFIX, JSON11, op, body, doc_reply, w);
+	aws_json_call_owned(c, SSM_PREFIX, JSON11, op, body, doc_reply, free, w);
 }
 
 void

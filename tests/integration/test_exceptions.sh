@@ -280,4 +280,53 @@ scans=$(sim_ops Scan)
 #    tests what it does); its dry run changes nothing.
 expect_rc 0 $PDC --dry-run exceptions sync
 expect_grep 'exceptions sync: [0-9]+ record' "$TEST_TMP/out"
+
+# 11. The whole cycle, through patchdeck: request -> approve (by B) ->
+#     sync: the tag follows -> the exception ends -> sync: the tag goes,
+#     and the instance is no longer excepted.  The end is made by moving
+#     the record's dates back in the table, as the days passing would.
+#     The fleet's own PatchException tags are taken off first, so no
+#     unapproved tag calls for an alert (no topic is configured here).
+"$PY" - <<'PYEOF' || fail "could not clear the fleet's exception tags"
+import boto3
+ec2 = boto3.client("ec2")
+ids = [i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+ec2.delete_tags(Resources=ids, Tags=[{"Key": "PatchException"}])
+PYEOF
+tag_of() { "$PY" - "$1" <<'PYEOF'
+import boto3, sys
+tags = boto3.client("ec2").describe_tags(Filters=[
+    {"Name": "resource-id", "Values": [sys.argv[1]]},
+    {"Name": "key", "Values": ["PatchException"]}])["Tags"]
+print(tags[0]["Value"] if tags else "-")
+PYEOF
+}
+state_of() { "$PY" - "$TEST_TMP/out" "$1" <<'PYEOF'
+import json, sys
+print([r for r in json.load(open(sys.argv[1])) if r["id"] == sys.argv[2]][0]["tag_state"])
+PYEOF
+}
+expect_rc 0 $PDC exceptions request $I4 --from $TODAY --to $D3 --reason "cycle"
+EXC=$(cat "$TEST_TMP/out")
+expect_rc 0 as_b $PDC exceptions approve $EXC
+expect_rc 0 timeout 120 $PDC exceptions sync --refresh
+[ "$(tag_of $I4)" = "$TODAY..$D3" ] || fail "after approval and sync, $I4 has PatchException '$(tag_of $I4)'"
+expect_rc 0 $PDC --format json instances --refresh
+[ "$(state_of $I4)" = "excepted" ] || fail "$I4 is '$(state_of $I4)', not excepted"
+D_10=$(day -10)
+D_2=$(day -2)
+"$PY" - "$I4" "$EXC" "$D_10" "$D_2" <<'PYEOF' || fail "could not age the record"
+import boto3, sys
+boto3.client("dynamodb").update_item(TableName="patchdeck-exceptions",
+    Key={"instance_id": {"S": sys.argv[1]}, "exception_id": {"S": sys.argv[2]}},
+    UpdateExpression="SET starts = :s, ends = :e",
+    ExpressionAttributeValues={":s": {"S": sys.argv[3]}, ":e": {"S": sys.argv[4]}})
+PYEOF
+expect_rc 0 timeout 120 $PDC exceptions sync --refresh
+expect_grep "^remove $I4 .*PatchException: '$TODAY\.\.$D3' -> \(removed\)" "$TEST_TMP/out"
+[ "$(tag_of $I4)" = "-" ] || fail "after the end and a sync, $I4 still has '$(tag_of $I4)'"
+expect_rc 0 $PDC --format json instances --refresh
+[ "$(state_of $I4)" != "excepted" ] || fail "$I4 is still excepted"
+expect_rc 0 $PDC --format json exceptions list --expired
+[ "$(ids)" = "$EXC" ] || fail "--expired gave $(ids) after the end"
 echo ok

@@ -8,10 +8,11 @@
 #     5,000 characters), set with boto3 create_tags: the table, the
 #     drill-down (every tag), `instances` (escaped) and --format json (raw).
 #   JSON-borne fields (SSM PlatformName, PlatformVersion, AgentVersion)
-#     with C0 ESC sequences (OSC 0 title, OSC 52 clipboard, ESC[2J) and an
-#     invalid UTF-8 byte: tests/sim offers no way to set SSM instance
-#     information, so they are written into the cache, which holds raw
-#     values by design (section 8); the drawing path is the same.
+#     with C0 ESC sequences (OSC 0 title, OSC 52 clipboard, ESC[2J): set
+#     in the simulator (POST /_sim/ssm/instance) and fetched by `sync`
+#     through DescribeInstanceInformation, as from AWS.  An invalid UTF-8
+#     byte, which neither XML nor JSON carries, is written into the cache
+#     (raw values by design, section 8); the drawing path is the same.
 #   The status line's error: a target whose credential_process fails
 #     writing escape sequences to its stderr.
 # ncurses writes ESC sequences of its own, so only the payloads are
@@ -56,22 +57,38 @@ ec2.create_tags(Resources=[iid], Tags=[
 print(iid)
 PYEOF
 ID=$(cat "$TEST_TMP/id")
-expect_rc 0 timeout 120 $PDC sync
 
-# 2. C0 escape sequences in the fields SSM's JSON fills (see above),
-# written through the cache's API by tests/integration/cacheset.c (each
-# instance is one record blob, which SQL cannot edit field by field).
+# 2. C0 escape sequences in the fields SSM's JSON fills, set in the
+# simulator and fetched by sync (see above).
+"$PY" - "$(sim_url /_sim/ssm/instance)" "$ID" <<'PYEOF' || fail "setting SSM fields in the simulator"
+import json, sys, urllib.request
+url, iid = sys.argv[1:3]
+body = {"id": iid, "fields": {
+    "PlatformName": "Ubuntu\x1b]0;PWNED-TITLE\x07",
+    "PlatformVersion": "\x1b[2JPWNED-CLEAR\x1b[31mRED",
+    "AgentVersion": "\x1b]52;c;UFdORUQ=\x07PWNED-CLIP"}}
+req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                             headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=10).read()
+PYEOF
+expect_rc 0 timeout 120 $PDC sync
+expect_rc 0 $PDC instances --format json --filter "$ID"
+"$PY" - "$TEST_TMP/out" <<'PYEOF' || fail "sync did not bring the SSM fields"
+import json, sys
+(r,) = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+assert r["platform_name"] == "Ubuntu\x1b]0;PWNED-TITLE\x07", r["platform_name"]
+assert r["agent_version"] == "\x1b]52;c;UFdORUQ=\x07PWNED-CLIP", r["agent_version"]
+PYEOF
+# The invalid byte, written through the cache's API by
+# tests/integration/cacheset.c (each target's instances are one record
+# blob, which SQL cannot edit field by field).
 CACHESET=${CACHESET:-${B:-build}/tests/cacheset}
 [ -x "$CACHESET" ] || make --no-print-directory "$CACHESET" >&2 ||
     fail "cannot build $CACHESET"
-"$PY" - "$CACHESET" "$CACHE" "$ID" <<'PYEOF' || fail "planting C0 values in the cache"
+"$PY" - "$CACHESET" "$CACHE" "$ID" <<'PYEOF' || fail "planting an invalid byte in the cache"
 import subprocess, sys
 helper, cache, iid = sys.argv[1:4]
-subprocess.run([helper, cache, iid,
-    b"platform_name=Ubuntu\x1b]0;PWNED-TITLE\x07",
-    b"platform_version=\x1b[2JPWNED-CLEAR\x1b[31mRED",
-    b"agent_version=\x1b]52;c;UFdORUQ=\x07PWNED-CLIP",
-    b"az=zone-\xff\xc0-BADUTF8"], check=True)
+subprocess.run([helper, cache, iid, b"az=zone-\xff\xc0-BADUTF8"], check=True)
 PYEOF
 
 # 3. The command line: escaped in the table, raw in JSON.

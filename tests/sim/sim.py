@@ -386,11 +386,26 @@ class Simulator:
             self.ssm.tick()
             return self._ctl(start_response, 200, {"now": w.clock.now(),
                                                    "iso": w.clock.dt().isoformat()})
+        if path == "ssm/instance" and method == "POST":
+            # What JSON can carry and EC2's XML cannot (C0 controls): set
+            # SSM's instance information fields of one instance.
+            iid, fields = req.get("id"), req.get("fields")
+            bad = [k for k in (fields or {}) if k not in SSM_SETTABLE or
+                   not isinstance(fields[k], str)]
+            if not isinstance(iid, str) or not isinstance(fields, dict) or bad:
+                return self._ctl(start_response, 400, {
+                    "error": "want {\"id\": ID, \"fields\": {FIELD: string}} with "
+                             "FIELD one of " + ", ".join(sorted(SSM_SETTABLE)),
+                    "bad": bad})
+            with w.lock:
+                w.ssm_fields.setdefault(iid, {}).update(fields)
+            return self._ctl(start_response, 200, {"ok": True})
         return self._ctl(start_response, 404, {"error": "no such control endpoint",
                                                "endpoints": ["GET health", "GET log",
                                                              "POST log/clear", "GET faults",
                                                              "POST faults", "GET sns",
-                                                             "GET clock", "POST clock"]})
+                                                             "GET clock", "POST clock",
+                                                             "POST ssm/instance"]})
 
     @staticmethod
     def _ctl(start_response, status, data):
@@ -398,6 +413,11 @@ class Simulator:
         start_response("%d %s" % (status, "OK" if status == 200 else "Error"),
                        [("Content-Type", "application/json"), ("Content-Length", str(len(out)))])
         return [out]
+
+
+# SSM instance information fields POST /_sim/ssm/instance may set.
+SSM_SETTABLE = {"PlatformName", "PlatformVersion", "AgentVersion", "ComputerName",
+                "PingStatus", "PlatformType"}
 
 
 def sns_messages():

@@ -184,7 +184,7 @@ class SsmSim:
                                  else backend.region_name + ".compute.internal")
             ptype, pname, pver = "Linux", os_[1], os_[2]
         lt = inst.launch_time.timestamp() if hasattr(inst.launch_time, "timestamp") else now
-        return {
+        info = {
             "InstanceId": inst.id, "PingStatus": ping, "LastPingDateTime": last,
             "AgentVersion": facts.agent, "IsLatestVersion": False,
             "PlatformType": ptype, "PlatformName": pname, "PlatformVersion": pver,
@@ -192,6 +192,8 @@ class SsmSim:
             "RegistrationDate": lt, "SourceId": inst.id, "SourceType": "AWS::EC2::Instance",
             "AssociationStatus": "Success",
         }
+        info.update(self.world.ssm_fields.get(inst.id, {}))
+        return info
 
     def _DescribeInstanceInformation(self, body, account, region, backend, now):
         mr = body.get("MaxResults", 10)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 import boto3
@@ -252,6 +253,20 @@ class TestSsm(SimTest):
                          set(self.linux[:2]))
         with self.assertRaises(ClientError):
             self.ssm.describe_instance_information(MaxResults=51)
+
+    def test_instance_information_fields_set(self):
+        iid = self.linux[20]
+        hostile = "Ubuntu\x1b]0;PWNED\x07\x01"
+        self.sim.control("ssm/instance", {"id": iid, "fields": {
+            "PlatformName": hostile, "AgentVersion": "\x1b[2J9.9"}})
+        r = self.ssm.describe_instance_information(InstanceInformationFilterList=[
+            {"key": "InstanceIds", "valueSet": [iid]}])["InstanceInformationList"]
+        self.assertEqual(len(r), 1)
+        self.assertEqual(r[0]["PlatformName"], hostile)
+        self.assertEqual(r[0]["AgentVersion"], "\x1b[2J9.9")
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            self.sim.control("ssm/instance", {"id": iid, "fields": {"InstanceId": "x"}})
+        self.assertEqual(e.exception.code, 400)
 
     def test_patch_run(self):
         ok, reboot, disk, off = self.linux[10:14]

@@ -130,6 +130,9 @@ class World:
         self.clock = Clock(time_scale)
         self.lock = threading.RLock()
         self.facts = {}          # instance id -> InstanceFacts
+        # instance id -> {field: value}: what SSM's instance information
+        # says instead of the made-up facts (POST /_sim/ssm/instance).
+        self.ssm_fields = {}
         self.log = []            # dicts, see sim.py
         self.log_lock = threading.Lock()
         self.start = time.monotonic()

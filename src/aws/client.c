@@ -499,7 +499,7 @@ out_bufs:
 static void
 attempt(struct call *k)
 {
-	creds_get(k->client->creds, on_creds, k);
+	creds_get_owned(k->client->creds, on_creds, call_drop, k);
 }
 
 void

@@ -57,6 +57,7 @@ enum kind {
 
 struct waiter {
 	creds_fn fn;
+	void (*drop)(void *arg);	/* if the provider goes first */
 	void *arg;
 	struct waiter *next;
 };
@@ -209,6 +210,20 @@ fresh(const struct creds_provider *p)
 	    p->cur.expires - (long long)time(NULL) > CREDS_REFRESH_BEFORE_S;
 }
 
+/* The loop was freed with the provider's transfer or timer pending: it
+ * is gone, and must not be cancelled again when the provider is freed. */
+static void
+xfer_dropped(void *arg)
+{
+	((struct creds_provider *)arg)->xfer = NULL;
+}
+
+static void
+timer_dropped(void *arg)
+{
+	((struct creds_provider *)arg)->timer = NULL;
+}
+
 static void
 provider_destroy(struct creds_provider *p)
 {
@@ -229,6 +244,8 @@ provider_destroy(struct creds_provider *p)
 	}
 	while ((w = p->head) != NULL) {
 		p->head = w->next;
+		if (w->drop != NULL)
+			w->drop(w->arg);
 		free(w);
 	}
 	aws_creds_free(&p->cur);
@@ -323,6 +340,13 @@ finish_error(struct creds_provider *p, const char *code, const char *msg)
 void
 creds_get(struct creds_provider *p, creds_fn fn, void *arg)
 {
+	creds_get_owned(p, fn, NULL, arg);
+}
+
+void
+creds_get_owned(struct creds_provider *p, creds_fn fn, void (*drop)(void *),
+    void *arg)
+{
 	struct waiter *w;
 
 	if (fresh(p)) {
@@ -339,6 +363,7 @@ creds_get(struct creds_provider *p, creds_fn fn, void *arg)
 	}
 	w = xcalloc(1, sizeof *w);
 	w->fn = fn;
+	w->drop = drop;
 	w->arg = arg;
 	*p->tail = w;
 	p->tail = &w->next;
@@ -947,6 +972,7 @@ imds_step(struct creds_provider *p, int step)
 		}
 	}
 	o.url = url;
+	o.drop = xfer_dropped;
 	p->xfer = net_submit(p->net, &o, done, p);
 	free(url);
 	free_secret(tokhdr);
@@ -980,13 +1006,15 @@ start_refresh(struct creds_provider *p)
 	case K_PROCESS:
 		/* From the loop, as creds.h promises, and so that callers
 		 * arriving before it runs share one run. */
-		p->timer = net_timer_add(p->net, 0, process_refresh, p);
+		p->timer = net_timer_add_drop(p->net, 0, process_refresh,
+		    timer_dropped, p);
 		break;
 	case K_NONE:
 	case K_ENV:
 	case K_STATIC:
 		/* ENV and STATIC are always cached; K_NONE fails. */
-		p->timer = net_timer_add(p->net, 0, none_refresh, p);
+		p->timer = net_timer_add_drop(p->net, 0, none_refresh,
+		    timer_dropped, p);
 		break;
 	}
 }

@@ -67,6 +67,10 @@ struct creds_provider *creds_new_role(struct net *net,
 typedef void (*creds_fn)(void *arg, const struct aws_creds *creds,
     const struct aws_error *err);
 void creds_get(struct creds_provider *p, creds_fn fn, void *arg);
+/* The same, with drop(arg) called instead of fn if the provider is freed
+ * while fn waits for a refresh. */
+void creds_get_owned(struct creds_provider *p, creds_fn fn,
+    void (*drop)(void *arg), void *arg);
 
 /* Forgets cached credentials (after an ExpiredToken reply). */
 void creds_invalidate(struct creds_provider *p);

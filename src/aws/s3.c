@@ -44,13 +44,26 @@ struct lo {
 static void lo_send(struct lo *l);
 
 static void
-lo_finish(struct lo *l, const struct aws_error *err)
+lo_free(struct lo *l)
 {
-	l->end(l->arg, err);
 	free(l->bucket);
 	free(l->prefix);
 	free(l->token);
 	free(l);
+}
+
+static void
+lo_finish(struct lo *l, const struct aws_error *err)
+{
+	l->end(l->arg, err);
+	lo_free(l);
+}
+
+/* The loop went away mid-listing (net_free). */
+static void
+lo_drop(void *arg)
+{
+	lo_free(arg);
 }
 
 static void
@@ -153,7 +166,7 @@ lo_send(struct lo *l)
 		util_uri_encode(&q, l->prefix, strlen(l->prefix), 0);
 	}
 	r.query = buf_steal(&q);
-	aws_send(l->c, &r, lo_reply, l);
+	aws_send_owned(l->c, &r, lo_reply, lo_drop, l);
 }
 
 void
@@ -199,7 +212,7 @@ s3_get_object(struct aws_client *c, const char *bucket, const char *key,
 	g->arg = arg;
 	aws_request_init(&r, "GET", "GetObject");
 	s3_target(c, &r, bucket, key);
-	aws_send(c, &r, go_reply, g);
+	aws_send_owned(c, &r, go_reply, free, g);
 }
 
 struct po {
@@ -231,5 +244,5 @@ s3_put_object(struct aws_client *c, const char *bucket, const char *key,
 	r.content_type = xstrdup(content_type != NULL ? content_type :
 	    "application/octet-stream");
 	buf_append(&r.body, body, len);
-	aws_send(c, &r, po_reply, p);
+	aws_send_owned(c, &r, po_reply, free, p);
 }

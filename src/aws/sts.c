@@ -242,7 +242,7 @@ sts_get_caller_identity(struct aws_client *c, sts_identity_fn fn, void *arg)
 	k->identity_fn = fn;
 	k->arg = arg;
 	aws_form_init(&r, "GetCallerIdentity", STS_VERSION);
-	aws_send(c, &r, on_identity, k);
+	aws_send_owned(c, &r, on_identity, free, k);
 }
 
 static void
@@ -288,5 +288,5 @@ sts_assume_role(struct aws_client *c, const struct sts_assume_params *p,
 	}
 	if (p->external_id != NULL)
 		aws_form_add(&r, "ExternalId", p->external_id);
-	aws_send(c, &r, on_assume, k);
+	aws_send_owned(c, &r, on_assume, free, k);
 }

@@ -3,8 +3,9 @@
  * quitting mid-refresh): no callback runs, and every owner's drop does, so
  * nothing is lost.  Timers with and without a drop; a transfer to a local
  * socket that accepts and never answers; a paged call through the client
- * and the pager (client call, pager state and the wrapper's own state),
- * both waiting in its first-attempt timer and on the wire.
+ * and the pager (client call, pager state), waiting in its first-attempt
+ * timer, on the wire, and for credentials (IMDS that never answers: the
+ * provider's own transfer must not be cancelled again on a freed loop).
  *
  * LeakSanitizer (make SANITIZE=address) checks that the frees happened;
  * the counters check that each drop ran once and no callback ran.
@@ -141,16 +142,53 @@ on_end(void *arg, const struct aws_error *err)
 	ended++;
 }
 
+/* A client of SSM on its own loop, with the environment as set. */
+struct tc {
+	struct aws_config cfg;
+	struct creds_provider *cp;
+	struct aws_client *c;
+	struct net *n;
+};
+
+/* Opens tc and starts one paged call through it. */
+static void
+tc_start(struct tc *t)
+{
+	char *err = NULL;
+
+	if (awsconf_load(&t->cfg, NULL, "us-east-1", &err) != 0)
+		fail_msg("awsconf_load: %s", err);
+	t->n = net_new();
+	t->cp = creds_new(t->n, &t->cfg, NULL, &err);
+	if (t->cp == NULL)
+		fail_msg("creds_new: %s", err);
+	t->c = aws_client_new(t->n, &t->cfg, t->cp, "SSM", NULL, &err);
+	if (t->c == NULL)
+		fail_msg("aws_client_new: %s", err);
+	aws_json_pages(t->c, "AmazonSSM", "1.1",
+	    "DescribeInstanceInformation", NULL, "NextToken", "NextToken",
+	    on_page, on_end, NULL);
+}
+
+/* Frees the loop first, as the console does when it quits, then the
+ * rest; nothing may have ended. */
+static void
+tc_quit(struct tc *t)
+{
+	net_free(t->n);
+	creds_free(t->cp);
+	assert_int_equal(ended, 0);
+	aws_client_free(t->c);
+	awsconf_free(&t->cfg);
+}
+
 /* A pager's call through the client: waiting for its first attempt
  * (polls = 0) or on the wire (polls > 0) when the loop goes. */
 static void
 paged_call_dropped(int polls)
 {
-	struct aws_config cfg;
-	struct creds_provider *cp;
-	struct aws_client *c;
-	struct net *n;
-	char url[64], *err = NULL;
+	struct tc t;
+	char url[64];
 	int port, fd = silent_server(&port), i;
 
 	reset();
@@ -163,25 +201,11 @@ paged_call_dropped(int polls)
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	unsetenv("AWS_PROFILE");
 	unsetenv("AWS_SESSION_TOKEN");
-	if (awsconf_load(&cfg, NULL, "us-east-1", &err) != 0)
-		fail_msg("awsconf_load: %s", err);
-	n = net_new();
-	cp = creds_new(n, &cfg, NULL, &err);
-	if (cp == NULL)
-		fail_msg("creds_new: %s", err);
-	c = aws_client_new(n, &cfg, cp, "SSM", NULL, &err);
-	if (c == NULL)
-		fail_msg("aws_client_new: %s", err);
-	aws_json_pages(c, "AmazonSSM", "1.1", "DescribeInstanceInformation",
-	    NULL, "NextToken", "NextToken", on_page, on_end, NULL);
+	tc_start(&t);
 	for (i = 0; i < polls; i++)
-		net_poll(n, -1, 20);
-	assert_int_equal(c->attempts, polls > 0 ? 1 : 0);
-	net_free(n);
-	assert_int_equal(ended, 0);
-	aws_client_free(c);
-	creds_free(cp);
-	awsconf_free(&cfg);
+		net_poll(t.n, -1, 20);
+	assert_int_equal(t.c->attempts, polls > 0 ? 1 : 0);
+	tc_quit(&t);
 	close(fd);
 }
 
@@ -199,6 +223,37 @@ test_paged_call_on_the_wire(void **state)
 	paged_call_dropped(5);
 }
 
+/* A call waiting for credentials (from IMDS, which never answers here)
+ * when the loop goes: the provider's transfer is dropped (not cancelled
+ * again on a freed loop), and the waiting call is freed with the
+ * provider. */
+static void
+test_call_waiting_for_credentials(void **state)
+{
+	struct tc t;
+	char url[64];
+	int port, fd = silent_server(&port), i;
+
+	(void)state;
+	reset();
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
+	unsetenv("AWS_EC2_METADATA_DISABLED");
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9", 1);
+	tc_start(&t);
+	for (i = 0; i < 5; i++)
+		net_poll(t.n, -1, 20);
+	/* Still waiting for credentials: nothing sent, nothing ended. */
+	assert_int_equal(t.c->attempts, 0);
+	assert_int_equal(ended, 0);
+	tc_quit(&t);
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -207,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_transfer),
 		cmocka_unit_test(test_paged_call_waiting),
 		cmocka_unit_test(test_paged_call_on_the_wire),
+		cmocka_unit_test(test_call_waiting_for_credentials),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

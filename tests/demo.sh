@@ -37,6 +37,14 @@ while [ "$n" -le "${PATCHDECK_SIM_ACCOUNTS:-1}" ]; do
 		"$n" "$key" "$secret" >>"$dir/aws-credentials"
 	printf '[profile sim%d]\nregion = us-east-1\nendpoint_url = %s\n\n' \
 		"$n" "$AWS_ENDPOINT_URL" >>"$dir/aws-config"
+	# The default profile is account 1: the exceptions table and the
+	# alerts topic live there (the default session, see README).
+	if [ "$n" -eq 1 ]; then
+		printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n' \
+			"$key" "$secret" >>"$dir/aws-credentials"
+		printf '[default]\nregion = us-east-1\nendpoint_url = %s\n\n' \
+			"$AWS_ENDPOINT_URL" >>"$dir/aws-config"
+	fi
 	targets="$targets$(printf '[target account-%d]\nprofile = sim%d\nregions = %s\n\n' \
 		"$n" "$n" "$(echo "${PATCHDECK_SIM_REGIONS:-us-east-1}" | sed 's/,/, /g')")
 "
@@ -46,6 +54,7 @@ done
 cat >"$dir/patchdeck.conf" <<CONF
 [general]
 refresh = 5m
+sns_topic = arn:aws:sns:us-east-1:${PATCHDECK_SIM_ACCOUNT_1_ID:-123456789012}:patchdeck-alerts
 
 $targets
 [window sun-0200]
@@ -90,6 +99,65 @@ export XDG_STATE_HOME="$dir/state"
 echo "demo: first sync..."
 "$root/patchdeck" --config "$dir/patchdeck.conf" --cache "$dir/cache.db" sync ||
 	echo "demo: the first sync reported failures; the console shows them"
+
+# The exceptions table, with records behind most of the fleet's
+# PatchException tags (approved), some waiting for a decision, one
+# rejected, and a few tags nobody approved, for the exceptions view
+# (e) and its sync (S).
+echo "demo: the exceptions table and its records..."
+"$root/patchdeck" --config "$dir/patchdeck.conf" --cache "$dir/cache.db" setup >/dev/null &&
+py=$(sh "$root/tests/sim/find-python.sh" 2>/dev/null) &&
+"$py" - "$dir/sim/env" <<'PYEOF' ||
+import boto3, datetime, sys
+env = dict(l.strip().split("=", 1) for l in open(sys.argv[1]) if "=" in l)
+url = env["AWS_ENDPOINT_URL"]
+n = int(env.get("PATCHDECK_SIM_ACCOUNTS", "1"))
+regions = env.get("PATCHDECK_SIM_REGIONS", "us-east-1").split(",")
+def client(svc, k, region="us-east-1"):
+    return boto3.client(svc, endpoint_url=url, region_name=region,
+                        aws_access_key_id=env["PATCHDECK_SIM_ACCOUNT_%d_KEY" % k],
+                        aws_secret_access_key=env["PATCHDECK_SIM_ACCOUNT_%d_SECRET" % k])
+ddb = client("dynamodb", 1)
+client("sns", 1).create_topic(Name="patchdeck-alerts")
+acct = lambda k: env.get("PATCHDECK_SIM_ACCOUNT_%d_ID" % k, "123456789012")
+today = datetime.date.today()
+i = 0
+for k in range(1, n + 1):
+    for region in regions:
+        for r in client("ec2", k, region).describe_instances()["Reservations"]:
+            for inst in r["Instances"]:
+                tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+                iid, i = inst["InstanceId"], i + 1
+                asked = today - datetime.timedelta(days=12)
+                item = {"instance_id": iid,
+                        "exception_id": "ex-%s090000-%06x" % (asked.strftime("%Y%m%d"), i),
+                        "requested_by": "arn:aws:iam::%s:user/owner-%d" % (acct(k), i % 7),
+                        "requested_at": asked.isoformat() + "T09:00:00Z",
+                        "reason": "release freeze, ticket CHG-%d" % (4000 + i),
+                        "ticket": "CHG-%d" % (4000 + i)}
+                rng = tags.get("PatchException", "")
+                if ".." in rng:
+                    if i % 5 == 0:
+                        continue          # a tag nobody approved
+                    s, e = rng.split("..", 1)
+                    item.update(starts=s, ends=e, status="APPROVED",
+                                decided_by="arn:aws:iam::%s:user/approver" % acct(1),
+                                decided_at=(today - datetime.timedelta(days=11)).isoformat() + "T10:00:00Z")
+                elif i % 40 == 3:
+                    s = today + datetime.timedelta(days=3 + i % 9)
+                    item.update(starts=s.isoformat(), ends=(s + datetime.timedelta(days=7)).isoformat(),
+                                status="PENDING" if i % 80 != 3 else "REJECTED")
+                    if item["status"] == "REJECTED":
+                        item.update(decided_by="arn:aws:iam::%s:user/approver" % acct(1),
+                                    decided_at=today.isoformat() + "T08:00:00Z",
+                                    decision_reason="the bid is over by then")
+                else:
+                    continue
+                ddb.put_item(TableName="patchdeck-exceptions",
+                             Item={k2: {"S": v} for k2, v in item.items()})
+PYEOF
+	echo "demo: could not fill the exceptions table; the view shows what it can"
+"$root/patchdeck" --config "$dir/patchdeck.conf" --cache "$dir/cache.db" exceptions list >/dev/null 2>&1 || true
 if [ -t 0 ] && [ -t 1 ]; then
 	"$root/patchdeck" --config "$dir/patchdeck.conf" --cache "$dir/cache.db"
 else

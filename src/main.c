@@ -44,7 +44,8 @@ static const struct command commands[] = {
 	{ "owner", cli_owner,
 	    "set or clear instances' owner tag" },
 	{ "exceptions", cli_exceptions,
-	    "request, approve, reject, revoke and list patch exceptions" },
+	    "request, approve, reject, revoke, list and sync patch "
+	    "exceptions" },
 	{ "setup", cli_setup,
 	    "create the DynamoDB tables patchdeck needs (if missing)" },
 };

@@ -93,7 +93,8 @@ records(struct vdetail *d, const struct app *a, const char *id)
 		line = xasprintf("%s %s..%s %s (%s)  %s", e->exception_id ?
 		    e->exception_id : "?", e->starts ? e->starts : "?",
 		    e->ends ? e->ends : "?", e->status ? e->status : "?",
-		    exlist_cell(e, EXL_CATEGORY, today, a->cfg.expiring_days),
+		    exlist_cell(e, NULL, EXL_CATEGORY, today,
+		    a->cfg.expiring_days),
 		    e->reason ? e->reason : "");
 		add(d, "", line, C_NORMAL);
 		free(line);

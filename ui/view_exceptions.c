@@ -25,8 +25,8 @@
 /* Columns from the most to the least needed; the last ones go first on a
  * narrow terminal. */
 static const enum exlist_col priority[EXL_COUNT] = {
-	EXL_INSTANCE, EXL_FROM, EXL_TO, EXL_CATEGORY, EXL_REASON, EXL_STATUS,
-	EXL_ID, EXL_REQUESTED_BY, EXL_TICKET, EXL_DECIDED_BY,
+	EXL_INSTANCE, EXL_FROM, EXL_TO, EXL_CATEGORY, EXL_NAME, EXL_REASON,
+	EXL_STATUS, EXL_ID, EXL_REQUESTED_BY, EXL_TICKET, EXL_DECIDED_BY,
 };
 
 #define DETAIL_LINES 4		/* the selected record, below the table */
@@ -88,6 +88,9 @@ struct vexc {
 	char *filter;
 	size_t *rows;		/* indices into app->inv.exc.v */
 	size_t nrows;
+	/* names[i]: the name of record i's instance in app->inv (borrowed
+	 * from it), or NULL; made again with the rows at each reload. */
+	const char **names;
 	unsigned long gen;	/* app->generation the rows were made at */
 	char *cur_id;		/* the exception under the cursor */
 	int built;
@@ -121,6 +124,42 @@ remember(struct vexc *v)
 	    xstrdup(e->exception_id) : NULL;
 }
 
+static int
+cmp_inst_id(const void *a, const void *b)
+{
+	return strcmp((*(const struct fleet_instance *const *)a)->id,
+	    (*(const struct fleet_instance *const *)b)->id);
+}
+
+/* Each record's instance name, from the inventory: the instances sorted
+ * by id once, then a binary search per record. */
+static void
+find_names(struct vexc *v)
+{
+	const struct inventory *inv = &v->app->inv;
+	const struct excache *x = &inv->exc;
+	const struct fleet_instance **byid, *key, **hit;
+	struct fleet_instance k;
+	size_t i;
+
+	free(v->names);
+	v->names = xcalloc(x->n ? x->n : 1, sizeof *v->names);
+	byid = xcalloc(inv->n ? inv->n : 1, sizeof *byid);
+	for (i = 0; i < inv->n; i++)
+		byid[i] = &inv->v[i];
+	qsort(byid, inv->n, sizeof *byid, cmp_inst_id);
+	key = &k;
+	for (i = 0; i < x->n; i++) {
+		if (x->v[i].instance_id == NULL)
+			continue;
+		k.id = x->v[i].instance_id;
+		hit = bsearch(&key, byid, inv->n, sizeof *byid, cmp_inst_id);
+		if (hit != NULL && (*hit)->name[0] != '\0')
+			v->names[i] = (*hit)->name;
+	}
+	free(byid);
+}
+
 /* The rows again when the records were reloaded (or !built), the cursor
  * kept on the exception it was on while that one is still shown. */
 static void
@@ -132,6 +171,8 @@ rebuild(struct vexc *v)
 
 	if (v->built && v->gen == v->app->generation)
 		return;
+	if (!v->built || v->gen != v->app->generation)
+		find_names(v);
 	memset(&q, 0, sizeof q);
 	q.tab = v->tab;
 	q.filter = v->filter;
@@ -139,6 +180,7 @@ rebuild(struct vexc *v)
 	q.desc = v->desc;
 	q.today = today();
 	q.days = v->app->cfg.expiring_days;
+	q.names = v->names;
 	free(v->rows);
 	v->rows = xcalloc(x->n ? x->n : 1, sizeof *v->rows);
 	v->nrows = exlist_select(x->v, x->n, &q, v->rows);
@@ -192,7 +234,7 @@ clamp(struct vexc *v)
 static enum ui_color
 category_color(const struct fleet_exception *e, const struct vexc *v)
 {
-	const char *c = exlist_cell(e, EXL_CATEGORY, today(),
+	const char *c = exlist_cell(e, NULL, EXL_CATEGORY, today(),
 	    v->app->cfg.expiring_days);
 
 	if (strcmp(c, "live") == 0 || strcmp(c, "upcoming") == 0)
@@ -345,8 +387,9 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 
 			if (r != v->cursor && cols[i] == EXL_CATEGORY)
 				a = ui_attr(category_color(e, v));
-			ui_text(stdscr, ry, cx, widths[i], exlist_cell(e, cols[i],
-			    t, v->app->cfg.expiring_days), (size_t)-1, a, 0);
+			ui_text(stdscr, ry, cx, widths[i], exlist_cell(e,
+			    v->names[v->rows[r]], cols[i], t,
+			    v->app->cfg.expiring_days), (size_t)-1, a, 0);
 			cx += widths[i] + 1;
 		}
 	}
@@ -566,6 +609,7 @@ exc_free(void *self)
 	struct vexc *v = self;
 
 	free(v->rows);
+	free(v->names);
 	free(v->filter);
 	free(v->cur_id);
 	free(v);

@@ -14,6 +14,7 @@
 const struct exlist_column exlist_columns[EXL_COUNT] = {
 	[EXL_ID] = { "id", 24 },
 	[EXL_INSTANCE] = { "instance", 19 },
+	[EXL_NAME] = { "name", 20 },
 	[EXL_FROM] = { "from", 10 },
 	[EXL_TO] = { "to", 10 },
 	[EXL_STATUS] = { "status", 8 },
@@ -69,14 +70,16 @@ s0(const char *s)
 }
 
 const char *
-exlist_cell(const struct fleet_exception *e, enum exlist_col c,
-    struct fleet_date today, int days)
+exlist_cell(const struct fleet_exception *e, const char *name,
+    enum exlist_col c, struct fleet_date today, int days)
 {
 	switch (c) {
 	case EXL_ID:
 		return s0(e->exception_id);
 	case EXL_INSTANCE:
 		return s0(e->instance_id);
+	case EXL_NAME:
+		return s0(name);
 	case EXL_FROM:
 		return s0(e->starts);
 	case EXL_TO:
@@ -114,16 +117,24 @@ contains(const char *hay, const char *needle)
 	return n == 0;
 }
 
+/* Record i's instance name, or NULL. */
+static const char *
+name_of(const struct exlist_query *q, size_t i)
+{
+	return q->names != NULL ? q->names[i] : NULL;
+}
+
 static int
-matches(const struct fleet_exception *e, const struct exlist_query *q)
+matches(const struct fleet_exception *e, const char *name,
+    const struct exlist_query *q)
 {
 	int c;
 
 	if (q->filter == NULL || *q->filter == '\0')
 		return 1;
 	for (c = 0; c < EXL_COUNT; c++)
-		if (contains(exlist_cell(e, (enum exlist_col)c, q->today,
-		    q->days), q->filter))
+		if (contains(exlist_cell(e, name, (enum exlist_col)c,
+		    q->today, q->days), q->filter))
 			return 1;
 	return contains(s0(e->decision_reason), q->filter);
 }
@@ -135,11 +146,12 @@ static const struct exlist_query *sorting_q;
 static int
 cmp_rows(const void *x, const void *y)
 {
-	const struct fleet_exception *a = &sorting_v[*(const size_t *)x];
-	const struct fleet_exception *b = &sorting_v[*(const size_t *)y];
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	const struct fleet_exception *a = &sorting_v[i], *b = &sorting_v[j];
 	const struct exlist_query *q = sorting_q;
-	int c = strcmp(exlist_cell(a, q->sort, q->today, q->days),
-	    exlist_cell(b, q->sort, q->today, q->days));
+	int c = strcmp(exlist_cell(a, name_of(q, i), q->sort, q->today,
+	    q->days), exlist_cell(b, name_of(q, j), q->sort, q->today,
+	    q->days));
 
 	if (c == 0)
 		c = strcmp(s0(a->exception_id), s0(b->exception_id));
@@ -154,7 +166,7 @@ exlist_select(const struct fleet_exception *v, size_t n,
 
 	for (i = 0; i < n; i++)
 		if (exlist_in_tab(&v[i], q->tab, q->today, q->days) &&
-		    matches(&v[i], q))
+		    matches(&v[i], name_of(q, i), q))
 			out[k++] = i;
 	sorting_v = v;
 	sorting_q = q;

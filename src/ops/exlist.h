@@ -27,6 +27,7 @@ enum exlist_tab {
 enum exlist_col {
 	EXL_ID,
 	EXL_INSTANCE,
+	EXL_NAME,	/* the instance's Name tag, when the inventory knows it */
 	EXL_FROM,
 	EXL_TO,
 	EXL_STATUS,
@@ -52,9 +53,10 @@ const char *exlist_tab_name(enum exlist_tab t);
 int exlist_in_tab(const struct fleet_exception *e, enum exlist_tab t,
     struct fleet_date today, int days);
 
-/* The raw text of a cell (never NULL; escaping is the drawer's job). */
-const char *exlist_cell(const struct fleet_exception *e, enum exlist_col c,
-    struct fleet_date today, int days);
+/* The raw text of a cell (never NULL; escaping is the drawer's job);
+ * name is the instance's name for EXL_NAME (NULL: ""). */
+const char *exlist_cell(const struct fleet_exception *e, const char *name,
+    enum exlist_col c, struct fleet_date today, int days);
 
 struct exlist_query {
 	enum exlist_tab tab;
@@ -63,6 +65,9 @@ struct exlist_query {
 	int desc;
 	struct fleet_date today;
 	int days;		/* expiring_days */
+	/* names[i]: the name of record i's instance, or NULL; the array
+	 * itself NULL when no names are known. */
+	const char *const *names;
 };
 
 /*

@@ -41,6 +41,15 @@ duration = 3h
 CONF
 PDC="$PD --config $CFG --cache $CACHE"
 expect_rc 0 $PDC setup
+# I1 (the first running instance by id) gets a known name, for the
+# exceptions view's name column.
+"$PY" - <<'PYEOF' || fail "naming I1"
+import boto3
+ec2 = boto3.client("ec2")
+ids = sorted(i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
+             for i in r["Instances"] if i["State"]["Name"] == "running")
+ec2.create_tags(Resources=[ids[0]], Tags=[{"Key": "Name", "Value": "exc-named-one"}])
+PYEOF
 expect_rc 0 timeout 120 $PDC sync
 
 # A second identity of the same account: the approver.
@@ -132,6 +141,7 @@ tm_keys Escape
 tm_keys e
 tm_wait '1 live: 2 .*3 expiring 7d: 1 .*4 pending: 1 ' "the tab counts"
 tm_wait "$I1 " "the live tab"
+tm_wait "$I1 +exc-named-one " "I1's name beside its id"
 tm_cap
 expect_grep "$I2 " "$TEST_TMP/screen"
 expect_no_grep "$I3 |$I4 |$I5 " "$TEST_TMP/screen"

@@ -195,14 +195,48 @@ static void
 test_cells(void **state)
 {
 	(void)state;
-	assert_string_equal(exlist_cell(&v[R_EXPIRING], EXL_CATEGORY, today,
-	    7), "expiring");
-	assert_string_equal(exlist_cell(&v[R_LIVE], EXL_CATEGORY, today, 7),
-	    "live");
-	assert_string_equal(exlist_cell(&v[R_LIVE], EXL_TICKET, today, 7),
+	assert_string_equal(exlist_cell(&v[R_EXPIRING], NULL, EXL_CATEGORY,
+	    today, 7), "expiring");
+	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_CATEGORY, today,
+	    7), "live");
+	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_TICKET, today, 7),
 	    "");
-	assert_string_equal(exlist_cell(&v[R_PENDING], EXL_TICKET, today, 7),
-	    "CHG-4711");
+	assert_string_equal(exlist_cell(&v[R_PENDING], NULL, EXL_TICKET, today,
+	    7), "CHG-4711");
+	assert_string_equal(exlist_cell(&v[R_LIVE], "web-01", EXL_NAME, today,
+	    7), "web-01");
+	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_NAME, today, 7),
+	    "");
+}
+
+/* Instance names, when given: found by the filter, sorted on; a record
+ * without one sorts as "". */
+static void
+test_names(void **state)
+{
+	const char *names[NREC] = { NULL };
+	struct exlist_query q;
+	size_t out[NREC], n;
+
+	(void)state;
+	names[R_LIVE] = "zz-billing-db";
+	names[R_PENDING] = "aa-web";
+	memset(&q, 0, sizeof q);
+	q.tab = EXT_ALL;
+	q.today = today;
+	q.days = 7;
+	q.filter = "BILLING";
+	assert_int_equal(exlist_select(v, NREC, &q, out), 0);
+	q.names = names;
+	assert_int_equal(exlist_select(v, NREC, &q, out), 1);
+	assert_int_equal(out[0], R_LIVE);
+	q.filter = NULL;
+	q.sort = EXL_NAME;
+	q.desc = 1;
+	n = exlist_select(v, NREC, &q, out);
+	assert_int_equal(n, NREC);
+	assert_int_equal(out[0], R_LIVE);
+	assert_int_equal(out[1], R_PENDING);
 }
 
 static void
@@ -289,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_cells),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_decision_reason),
 		cmocka_unit_test(test_validate_field),
 	};

@@ -119,3 +119,29 @@ fleet_exception_covers(const struct fleet_exception *e,
 		return 0;
 	return fleet_date_cmp(s, starts) <= 0 && fleet_date_cmp(ends, t) <= 0;
 }
+
+static const char *
+instance_of(const struct fleet_exception *e)
+{
+	return e->instance_id != NULL ? e->instance_id : "";
+}
+
+size_t
+fleet_exceptions_of(const struct fleet_exception *v, size_t n,
+    const char *instance_id, size_t *first)
+{
+	size_t lo = 0, hi = n, mid, end;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(instance_of(&v[mid]), instance_id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < n &&
+	    strcmp(instance_of(&v[end]), instance_id) == 0; end++)
+		;
+	*first = lo;
+	return end - lo;
+}

@@ -56,5 +56,9 @@ int fleet_exception_is_live(const struct fleet_exception *e,
 int fleet_exception_covers(const struct fleet_exception *e,
     const char *instance_id, struct fleet_date starts,
     struct fleet_date ends);
+/* The records of instance_id in v[0..n), which is sorted by instance_id
+ * (strcmp, NULL as ""), by binary search: [*first, *first + count). */
+size_t fleet_exceptions_of(const struct fleet_exception *v, size_t n,
+    const char *instance_id, size_t *first);
 
 #endif

@@ -97,7 +97,7 @@ static void
 exceptions_of(const struct fleet_tag_ctx *ctx, const char *id,
     size_t *begin, size_t *end)
 {
-	size_t lo = 0, hi = ctx->nexceptions, mid;
+	size_t n;
 
 	*begin = 0;
 	*end = ctx->nexceptions;
@@ -105,18 +105,9 @@ exceptions_of(const struct fleet_tag_ctx *ctx, const char *id,
 	if (ctx->sorted == NULL || ctx->sorted != ctx->exceptions ||
 	    ctx->nsorted != ctx->nexceptions || id == NULL)
 		return;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(id_of(&ctx->exceptions[mid]), id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*begin = lo;
-	for (hi = lo; hi < ctx->nexceptions &&
-	    strcmp(id_of(&ctx->exceptions[hi]), id) == 0; hi++)
-		;
-	*end = hi;
+	n = fleet_exceptions_of(ctx->exceptions, ctx->nexceptions, id,
+	    begin);
+	*end = *begin + n;
 }
 
 static void

@@ -123,18 +123,5 @@ excache_store(struct cache *c, const char *table,
 size_t
 excache_of(const struct excache *x, const char *instance_id, size_t *first)
 {
-	size_t lo = 0, hi = x->n, mid, end;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(s0(x->v[mid].instance_id), instance_id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (end = lo; end < x->n &&
-	    strcmp(s0(x->v[end].instance_id), instance_id) == 0; end++)
-		;
-	*first = lo;
-	return end - lo;
+	return fleet_exceptions_of(x->v, x->n, instance_id, first);
 }

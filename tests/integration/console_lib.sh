@@ -14,11 +14,22 @@ tm_cleanup() {
 	tm kill-server >/dev/null 2>&1 || true
 }
 
+# A session that lives as long as the test: tmux's server exits when its
+# last session ends, and a new-session sent while it is exiting fails with
+# "server exited unexpectedly".  With this one, tm_stop never empties it.
+TM_KEPT=""
+tm_keep() {
+	[ -n "$TM_KEPT" ] && return 0
+	tm new-session -d -s keep "sleep 86400" || fail "tmux new-session (keeper) failed"
+	TM_KEPT=1
+}
+
 # tm_start W H LAUNCHER [RAWFILE]: a session running `sh LAUNCHER`.  With
 # RAWFILE, every byte the pane receives is appended to it from the very
 # first one: the launcher waits for $TEST_TMP/go, made once pipe-pane runs.
 tm_start() {
 	rm -f "$TEST_TMP/go"
+	tm_keep
 	tm new-session -d -s "$SESSION" -x "$1" -y "$2" \
 		"while [ ! -e '$TEST_TMP/go' ]; do sleep 0.05; done; sh '$3'" ||
 		fail "tmux new-session failed"

@@ -37,6 +37,10 @@ cleanup() {
 	sim_stop
 }
 trap cleanup EXIT
+# A session that outlives every console: the server exits with its last
+# session, and a new-session sent while it exits fails ("server exited
+# unexpectedly").
+$T new-session -d -s keep "sleep 86400" || fail "tmux new-session (keeper)"
 
 # The console in a 160x45 pane; the pane stays after it exits, showing
 # "EXITED <status>".

@@ -711,6 +711,22 @@ session_name(void)
 	return buf_steal(&b);
 }
 
+/* The loop was freed with AssumeRole in flight.  Alive, the provider
+ * frees its client and source itself; freed, it left them to the call. */
+static void
+assume_dropped(void *arg)
+{
+	struct assume_call *k = arg;
+
+	if (k->p != NULL) {
+		k->p->call = NULL;
+	} else {
+		aws_client_free(k->sts);
+		creds_free(k->source);
+	}
+	free(k);
+}
+
 static void
 on_assumed(void *arg, const struct sts_credentials *sc,
     const struct aws_error *err)
@@ -767,7 +783,7 @@ assume_refresh(struct creds_provider *p)
 	ap.session_name = name;
 	ap.external_id = p->external_id;
 	ap.duration_s = p->duration_s;
-	sts_assume_role(p->sts, &ap, on_assumed, p->call);
+	sts_assume_role(p->sts, &ap, on_assumed, assume_dropped, p->call);
 	free(name);
 }
 

@@ -20,8 +20,19 @@
 struct sts_call {
 	sts_identity_fn identity_fn;
 	sts_assume_fn assume_fn;
+	void (*drop)(void *arg);	/* the loop went first; may be NULL */
 	void *arg;
 };
+
+static void
+call_drop(void *arg)
+{
+	struct sts_call *k = arg;
+
+	if (k->drop != NULL)
+		k->drop(k->arg);
+	free(k);
+}
 
 /* Reads n digits at *p as a number; -1 if they are not all digits. */
 static int
@@ -271,13 +282,14 @@ on_assume(void *arg, const struct aws_result *res)
 
 void
 sts_assume_role(struct aws_client *c, const struct sts_assume_params *p,
-    sts_assume_fn fn, void *arg)
+    sts_assume_fn fn, void (*drop)(void *), void *arg)
 {
 	struct sts_call *k = xcalloc(1, sizeof *k);
 	struct aws_request r;
 	char num[16];
 
 	k->assume_fn = fn;
+	k->drop = drop;
 	k->arg = arg;
 	aws_form_init(&r, "AssumeRole", STS_VERSION);
 	aws_form_add(&r, "RoleArn", p->role_arn);
@@ -288,5 +300,5 @@ sts_assume_role(struct aws_client *c, const struct sts_assume_params *p,
 	}
 	if (p->external_id != NULL)
 		aws_form_add(&r, "ExternalId", p->external_id);
-	aws_send_owned(c, &r, on_assume, free, k);
+	aws_send_owned(c, &r, on_assume, call_drop, k);
 }

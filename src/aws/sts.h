@@ -51,8 +51,10 @@ struct sts_credentials {
 typedef void (*sts_assume_fn)(void *arg, const struct sts_credentials *cr,
     const struct aws_error *err);
 
+/* drop (may be NULL) lets go of arg if the loop is freed first, when fn
+ * never runs. */
 void sts_assume_role(struct aws_client *c, const struct sts_assume_params *p,
-    sts_assume_fn fn, void *arg);
+    sts_assume_fn fn, void (*drop)(void *arg), void *arg);
 
 /*
  * Parsers for the replies' bodies.  Return 0, or -1 with *err (caller

@@ -2007,7 +2007,7 @@ test_sts(struct session *s, struct aws_client *sts, const struct opts *o)
 	ap.session_name = "patchdeck-calls";
 	ap.duration_s = 900;
 	memset(&a, 0, sizeof a);
-	sts_assume_role(sts, &ap, on_assumed, &a);
+	sts_assume_role(sts, &ap, on_assumed, NULL, &a);
 	wait_call(s, &a.c);
 	role = strrchr(o->role_arn, '/');
 	want_arn = xasprintf("arn:aws:sts::%s:assumed-role/%s/patchdeck-calls",

@@ -5,7 +5,9 @@
  * socket that accepts and never answers; a paged call through the client
  * and the pager (client call, pager state), waiting in its first-attempt
  * timer, on the wire, and for credentials (IMDS that never answers: the
- * provider's own transfer must not be cancelled again on a freed loop).
+ * provider's own transfer must not be cancelled again on a freed loop),
+ * and for a role's AssumeRole call, whichever of loop and provider goes
+ * first.
  *
  * LeakSanitizer (make SANITIZE=address) checks that the frees happened;
  * the counters check that each drop ran once and no callback ran.
@@ -254,6 +256,76 @@ test_call_waiting_for_credentials(void **state)
 	close(fd);
 }
 
+/* A role profile whose AssumeRole call (to a server that never answers)
+ * is on the wire when the loop goes; the call holds the STS client and
+ * the source provider.  creds_first: the provider is freed before the
+ * loop, and leaves them to the call to free when it is dropped. */
+static void
+assume_role_dropped(int creds_first)
+{
+	char dir[] = "/tmp/pd-drop-XXXXXX", conf[64], cred[64], url[64];
+	struct tc t;
+	FILE *f;
+	int port, fd = silent_server(&port), i;
+
+	reset();
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof conf, "%s/config", dir);
+	snprintf(cred, sizeof cred, "%s/credentials", dir);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+	    "source_profile = s\n", f);
+	fclose(f);
+	f = fopen(cred, "w");
+	assert_non_null(f);
+	fputs("[s]\naws_access_key_id = AKIDSRC\n"
+	    "aws_secret_access_key = srcsecret\n", f);
+	fclose(f);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+	setenv("AWS_ENDPOINT_URL", url, 1);
+	setenv("AWS_CONFIG_FILE", conf, 1);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", cred, 1);
+	setenv("AWS_PROFILE", "r", 1);
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+	tc_start(&t);
+	for (i = 0; i < 5; i++)
+		net_poll(t.n, -1, 20);
+	/* SSM's call still waits for the role's credentials. */
+	assert_int_equal(t.c->attempts, 0);
+	if (creds_first) {
+		creds_free(t.cp);
+		net_free(t.n);
+		aws_client_free(t.c);
+		awsconf_free(&t.cfg);
+	} else {
+		tc_quit(&t);
+	}
+	assert_int_equal(ended, 0);
+	unsetenv("AWS_PROFILE");
+	unlink(conf);
+	unlink(cred);
+	rmdir(dir);
+	close(fd);
+}
+
+static void
+test_assume_role_loop_first(void **state)
+{
+	(void)state;
+	assume_role_dropped(0);
+}
+
+static void
+test_assume_role_provider_first(void **state)
+{
+	(void)state;
+	assume_role_dropped(1);
+}
+
 int
 main(void)
 {
@@ -263,6 +335,8 @@ main(void)
 		cmocka_unit_test(test_paged_call_waiting),
 		cmocka_unit_test(test_paged_call_on_the_wire),
 		cmocka_unit_test(test_call_waiting_for_credentials),
+		cmocka_unit_test(test_assume_role_loop_first),
+		cmocka_unit_test(test_assume_role_provider_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,12 +6,16 @@ vectors=${SIGV4_VECTORS:-../shared/testdata/sigv4}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 fail=0
+bad=""
+# Under SANITIZE: undefined behaviour fails the test as a leak does.
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 for t in "$@"; do
 	arg=""
 	case "$t" in
 	*/test_sigv4) arg=$vectors ;;
 	esac
-	CMOCKA_MESSAGE_OUTPUT=stdout "$t" ${arg:+"$arg"} >"$out" 2>&1 || fail=1
+	CMOCKA_MESSAGE_OUTPUT=stdout "$t" ${arg:+"$arg"} >"$out" 2>&1 ||
+		{ fail=1; bad="$bad ${t##*/}"; }
 	cat "$out"
 	cat "$out" >>"$out.all"
 done
@@ -19,4 +23,5 @@ passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out.all" | awk '{s+
 failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out.all" | awk '{s+=$1} END {print s+0}')
 rm -f "$out.all"
 echo "unit: $passed passed, $failed failed"
+[ -z "$bad" ] || echo "unit: exited non-zero:$bad (a failed case, or a sanitizer's report above)"
 [ "$fail" -eq 0 ] && [ "$failed" -eq 0 ]

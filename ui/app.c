@@ -280,7 +280,6 @@ status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 	struct app *a = arg;
 	char age[32];
 
-	(void)ui;
 	buf_printf(left, "%zu instances", a->inv.n);
 	if (a->inv.nvis != a->inv.n)
 		buf_printf(left, ", %zu shown", a->inv.nvis);
@@ -303,15 +302,20 @@ status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 	if (a->inv.where.tagstate != NULL)
 		buf_printf(left, "  :tag %s", a->inv.where.tagstate);
 
+	/* Most needed first: the console cuts the right end when the line
+	 * is short, so READ-ONLY and the data's age always stay. */
+	if (a->read_only)
+		buf_puts(right, "READ-ONLY | ");
+	timefmt_age((long long)time(NULL), a->inv.oldest, age, sizeof age);
+	buf_printf(right, "data %s | ", a->inv.n > 0 ? age : "none");
 	if (a->sync != NULL && !sync_finished(a->sync))
 		buf_puts(right, "refreshing... | ");
 	else if (a->last_error != NULL)
 		buf_printf(right, "ERROR %s | ", a->last_error);
-	timefmt_age((long long)time(NULL), a->inv.oldest, age, sizeof age);
-	buf_printf(right, "data %s | %s", a->inv.n > 0 ? age : "none",
-	    a->targets);
-	if (a->read_only)
-		buf_puts(right, " | READ-ONLY");
+	if (right->len + strlen(a->targets) <= (size_t)ui_cols(ui) / 2)
+		buf_puts(right, a->targets);
+	else
+		buf_puts(right, a->targets_short);
 }
 
 static void
@@ -376,6 +380,20 @@ describe_targets(const struct config *cfg, const char *region,
 	return buf_steal(&b);
 }
 
+/* The first of the targets' descriptions and how many more there are. */
+static char *
+short_targets(const char *all)
+{
+	size_t n = 0;
+	const char *p, *comma = strstr(all, ", ");
+
+	if (comma == NULL)
+		return xstrdup(all);
+	for (p = all; (p = strstr(p, ", ")) != NULL; p += 2)
+		n++;
+	return xasprintf("%.*s +%zu more", (int)(comma - all), all, n);
+}
+
 int
 app_run(struct cli *g, int max_frames)
 {
@@ -396,6 +414,7 @@ app_run(struct cli *g, int max_frames)
 	cache_set_tag_keys(a.cache, a.cfg.tags.window, a.cfg.tags.owner);
 	a.read_only = g->read_only || a.cfg.read_only;
 	a.targets = describe_targets(&a.cfg, g->region, g->profile);
+	a.targets_short = short_targets(a.targets);
 	if (inventory_load(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
 	    &err) != 0) {
 		cli_err("cache: %s", err);
@@ -441,6 +460,7 @@ app_run(struct cli *g, int max_frames)
 out:
 	inventory_free(&a.inv);
 	free(a.targets);
+	free(a.targets_short);
 	free(a.notice);
 	free(a.last_error);
 	free(a.exc_error);

@@ -31,6 +31,7 @@ struct app {
 	long long next_refresh_ms;	/* automatic refresh; 0 off */
 	int read_only;
 	char *targets;			/* "prod/us-east-1, ..." for the status */
+	char *targets_short;		/* "prod/us-east-1 +5 more" */
 	char *notice;			/* from the first load, shown once */
 	unsigned long generation;	/* counts reloads: views rebuild */
 	/* The exception records (inv.exc holds the cached ones): the

@@ -332,9 +332,22 @@ draw_bottom(struct ui *ui)
 	}
 	ui_text(stdscr, y, 0, ui->cols, "", 0, ui_attr(C_STATUS), 1);
 	if (ui->msg[0] != '\0') {
-		ui_text(stdscr, y, 1, ui->cols - 2, ui->msg, (size_t)-1,
+		/* The message first; the data's age beside it when there is
+		 * room for a useful part of it. */
+		int mw = ui_text_width(ui->msg, strlen(ui->msg));
+
+		rw = ui_text_width(right.data, right.len);
+		if (rw > ui->cols - mw - 4)
+			rw = ui->cols - mw - 4;
+		if (rw < 16)
+			rw = 0;
+		ui_text(stdscr, y, 1, ui->cols - 2 - (rw > 0 ? rw + 2 : 0),
+		    ui->msg, (size_t)-1,
 		    ui_attr(ui->msg_error ? C_FAILED : C_STATUS) |
 		    (ui->msg_error ? A_REVERSE : 0), 0);
+		if (rw > 0)
+			ui_text(stdscr, y, ui->cols - rw - 1, rw, right.data,
+			    right.len, ui_attr(C_STATUS), 0);
 	} else {
 		rw = ui_text_width(right.data, right.len);
 		if (rw > ui->cols / 2)

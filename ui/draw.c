@@ -103,13 +103,31 @@ put_run(WINDOW *w, const char *s, size_t len, int run_width, int cols)
 	return used;
 }
 
+/* Whether s is at most width columns wide; stops counting past it. */
+static int
+fits(const char *s, size_t len, int width)
+{
+	struct esc_piece p;
+	size_t k;
+	int used = 0;
+
+	while ((k = esc_next(s, len, utf8, &p)) > 0) {
+		used += p.tab ? 1 : p.newline ? 4 : p.width;
+		if (used > width)
+			return 0;
+		s += k;
+		len -= k;
+	}
+	return 1;
+}
+
 int
 ui_text(WINDOW *w, int y, int x, int width, const char *s, size_t len,
     attr_t a, int pad)
 {
 	struct esc_piece p;
 	size_t k;
-	int used = 0, n;
+	int used = 0, n, cut;
 
 	if (width <= 0)
 		return 0;
@@ -117,6 +135,11 @@ ui_text(WINDOW *w, int y, int x, int width, const char *s, size_t len,
 		s = "";
 	if (len == (size_t)-1)
 		len = strlen(s);
+	/* A value cut short ends in an ellipsis, so that a cut id never
+	 * reads as another, whole one. */
+	cut = !fits(s, len, width);
+	if (cut)
+		width--;
 	wmove(w, y, x);
 	while (used < width && (k = esc_next(s, len, utf8, &p)) > 0) {
 		if (p.tab) {
@@ -143,6 +166,14 @@ ui_text(WINDOW *w, int y, int x, int width, const char *s, size_t len,
 		len -= k;
 	}
 	wattrset(w, a);
+	if (cut) {
+		/* A wide character that did not fit leaves a column more. */
+		for (; used < width; used++)
+			waddch(w, ' ');
+		waddstr(w, utf8 ? "\xe2\x80\xa6" : "~");
+		used++;
+		width++;
+	}
 	if (pad) {
 		for (n = used; n < width; n++)
 			waddch(w, ' ');

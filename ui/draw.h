@@ -46,8 +46,9 @@ int ui_utf8(void);
 /*
  * Draws len bytes of s (len (size_t)-1: up to the NUL) at y, x in at most
  * width columns, in attribute a; unsafe characters as visible escapes in
- * C_ESCAPE; TAB as a space; LF as an escape.  Returns the columns used.
- * With pad, fills the rest of width with spaces in a.
+ * C_ESCAPE; TAB as a space; LF as an escape.  A text wider than width
+ * ends in an ellipsis ("~" without UTF-8) in its last column.  Returns
+ * the columns used.  With pad, fills the rest of width with spaces in a.
  */
 int ui_text(WINDOW *w, int y, int x, int width, const char *s, size_t len,
     attr_t a, int pad);

@@ -159,18 +159,37 @@ draw_side(struct vinst *v, int y, int x, int h)
 	ui_vline(stdscr, y, x + SIDE_WIDTH - 1, h, ui_attr(C_DIM));
 }
 
+/* The window column: wide enough for the longest window id of the
+ * config ("2nd-tue+3d-0100"), within reason. */
+static int
+window_width(const struct config *cfg)
+{
+	int w = inv_columns[COL_WINDOW].width;
+	size_t i;
+
+	for (i = 0; i < cfg->nwindows; i++) {
+		int n = ui_text_width(cfg->windows[i].id,
+		    strlen(cfg->windows[i].id));
+
+		if (n > w)
+			w = n < 24 ? n : 24;
+	}
+	return w;
+}
+
 /* Which columns fit in width, at what widths; returns how many.  Columns
  * are taken in priority order; one that does not fit is skipped and the
  * smaller ones after it still get their chance.  Spare room widens the
  * name, then the owner, then the name again. */
 static int
-layout(int width, enum inv_col *cols, int *widths)
+layout(int width, int window_w, enum inv_col *cols, int *widths)
 {
 	int used = 2, i, k, grow;
 	int take[COL_COUNT] = { 0 };
 
 	for (i = 0; i < COL_COUNT; i++) {
-		int w = inv_columns[priority[i]].width;
+		int w = priority[i] == COL_WINDOW ? window_w :
+		    inv_columns[priority[i]].width;
 
 		if (used + w + 1 > width) {
 			/* The name always shows, cut to what there is. */
@@ -220,7 +239,7 @@ draw_table(struct vinst *v, int y, int x, int h, int w)
 	char buf[128], head[64];
 	size_t r;
 
-	ncols = layout(w, cols, widths);
+	ncols = layout(w, window_width(&v->app->cfg), cols, widths);
 	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
 	cx = x + 2;
 	for (i = 0; i < ncols; i++) {

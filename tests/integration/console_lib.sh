@@ -51,6 +51,20 @@ tm_cap() {
 	tm capture-pane -p -t "$SESSION" >"$TEST_TMP/screen" 2>/dev/null || :
 }
 
+# tm_max_width N: no line of the last capture has more than N characters
+# (characters, not bytes: an ellipsis is three bytes in UTF-8).
+tm_max_width() {
+	while IFS= read -r _l; do
+		_n=$(printf '%s' "$_l" | LC_ALL=C.UTF-8 wc -m)
+		if [ "$_n" -gt "$1" ]; then
+			echo "--- a line of $_n characters"
+			printf '%s\n' "$_l"
+			return 1
+		fi
+	done <"$TEST_TMP/screen"
+	return 0
+}
+
 # The last non-empty line of the screen (the status line).
 tm_status() {
 	tm_cap

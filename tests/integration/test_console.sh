@@ -29,6 +29,10 @@ duration = 1h30m
 [window wed-0100]
 schedule = wed 01:00
 duration = 2h
+
+[window 2nd-tue+3d-0100]
+schedule = 2nd tue +3d 01:00
+duration = 4h
 CONF
 expect_rc 0 timeout 120 "$PD" --config "$CFG" --cache "$CACHE" sync
 L="$TEST_TMP/launch.sh"
@@ -86,6 +90,12 @@ tm_keys j
 tm_wait_status '^ 200 instances, [0-9]+ shown  :window sun-0200 ' ":window in the status"
 tm_cap
 expect_no_grep '  (tue-2200|wed-0100) ' "$TEST_TMP/screen"
+# The message keeps the data's age beside it.
+tm_keys :
+tm_type 'window 2nd-tue+3d-0100'
+tm_keys Enter
+tm_wait_status '^ window: 2nd-tue\+3d-0100 \([0-9]+ shown\) +data ' \
+	"the message beside the data's age"
 tm_keys :
 tm_type clear
 tm_keys Enter
@@ -143,8 +153,7 @@ tm_resize 60 15
 tm_wait '^  name \^ +state +tag state' "the header at 60x15"
 tm_wait_gone 'WINDOWS' "no windows column at 60x15"
 tm_cap
-awk 'length($0) > 60 { bad = 1 } END { exit bad }' "$TEST_TMP/screen" ||
-	fail "a line is wider than 60 columns"
+tm_max_width 60 || fail "a line is wider than 60 columns"
 [ "$(grep -c 'running\|stopped' "$TEST_TMP/screen")" -ge 10 ] ||
 	{ cat "$TEST_TMP/screen"; fail "too few rows at 60x15"; }
 tm_wait_status '^ 200 instances ' "the status line at 60x15"
@@ -155,6 +164,8 @@ tm_resize 250 70
 tm_wait '^WINDOWS +│ +name \^' "the windows column at 250x70"
 tm_wait '^sun-0200 +32 ' "the window counts"
 tm_wait ' last patched owner' "more columns at 250x70"
+# A window id longer than the column's usual 14: the column widens.
+tm_wait 'i-[0-9a-f]{17} .* 2nd-tue\+3d-0100 ' "the whole window id in a row"
 # A key after a resize (this once made get_wch() spin on KEY_RESIZE).
 tm_keys G
 tm_keys g

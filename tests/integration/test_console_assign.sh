@@ -253,6 +253,11 @@ keys a
 wait_for "40 marked"
 keys w
 wait_for "refused: patchdeck is in read-only mode (--read-only); no change was made"
+# READ-ONLY leads the right of the status line, beside any message.
+tail -n 1 "$TEST_TMP/screen" | grep -E -q 'no change was made +READ-ONLY \| data ' || {
+	cat "$TEST_TMP/screen"
+	fail "READ-ONLY and the data's age are not beside the message"
+}
 [ "$(sim_ops CreateTags)" -eq 1 ] || fail "read-only mode sent CreateTags"
 [ "$(wc -l <"$AUDIT")" -eq 4 ] || fail "read-only mode wrote to the audit log"
 keys q

@@ -2,7 +2,7 @@
 # Installs (as root) or names (otherwise) what building and testing patchdeck
 # needs on Debian, and finds the Python that can import moto.
 set -u
-pkgs="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev libssl-dev libsqlite3-dev libxml2-dev libcmocka-dev tmux tzdata curl"
+pkgs="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev libssl-dev libsqlite3-dev libxml2-dev libcmocka-dev tmux tzdata curl strace"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -201,6 +201,13 @@ term_start(char **err)
 		return -1;
 	}
 	active = 1;
+	/* ncurses flushes its output at every cursor movement until the
+	 * screen has once come back from endwin() (its _endwin stays
+	 * "initial"): some 270 write()s, and as many packets over ssh, per
+	 * full frame.  One endwin() and refresh() here, before anything is
+	 * drawn, make a frame one write. */
+	endwin();
+	refresh();
 	cbreak();
 	noecho();
 	nonl();

@@ -197,6 +197,22 @@ if command -v script >/dev/null 2>&1; then
 		fail "--frames 1 under script exited $?"
 	grep -a -q 'patchdeck' "$TEST_TMP/frames.raw" ||
 		fail "--frames 1 drew nothing"
+	# A frame goes out in a few write()s, not one per cursor movement
+	# (ncurses' default until a first endwin(): 270 at 200x50), each a
+	# packet of its own over ssh.
+	if strace -o /dev/null true 2>/dev/null; then
+		TERM=xterm-256color LANG=C.UTF-8 timeout 30 script -q -e -c \
+			"strace -f -e trace=write -o '$TEST_TMP/w.trace' '$PD' --config '$CFG' --cache '$CACHE' --frames 1" \
+			/dev/null </dev/null >/dev/null 2>&1 ||
+			fail "--frames 1 under strace exited $?"
+		w=$(grep -c '^[0-9]* *write(1,' "$TEST_TMP/w.trace")
+		[ "$w" -ge 1 ] && [ "$w" -le 20 ] || {
+			grep 'write(1,' "$TEST_TMP/w.trace" | head -n 30
+			fail "$w write()s to the terminal for one frame (at most 20)"
+		}
+	else
+		echo "test_console: strace cannot trace here; the write count is not checked"
+	fi
 fi
 tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
 	--config "$CFG" --cache "$CACHE" --frames 1

@@ -279,6 +279,7 @@ status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 {
 	struct app *a = arg;
 	char age[32];
+	size_t room;
 
 	buf_printf(left, "%zu instances", a->inv.n);
 	if (a->inv.nvis != a->inv.n)
@@ -312,10 +313,14 @@ status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 		buf_puts(right, "refreshing... | ");
 	else if (a->last_error != NULL)
 		buf_printf(right, "ERROR %s | ", a->last_error);
-	if (right->len + strlen(a->targets) <= (size_t)ui_cols(ui) / 2)
+	room = (size_t)ui_cols(ui) / 2;
+	if (right->len + strlen(a->targets) <= room)
 		buf_puts(right, a->targets);
-	else
+	else if (right->len + strlen(a->targets_short) <= room ||
+	    a->ntargets < 2)
 		buf_puts(right, a->targets_short);
+	else
+		buf_printf(right, "%zu targets", a->ntargets);
 }
 
 static void
@@ -353,12 +358,14 @@ profile_region(const struct config_target *t, const char *profile)
 	return r;
 }
 
-static char *
-describe_targets(const struct config *cfg, const char *region,
-    const char *profile)
+/* "prod/us-east-1, prod/eu-west-1, ..." into a->targets, the first and
+ * how many more into a->targets_short, and how many into a->ntargets. */
+static void
+describe_targets(struct app *a, const char *region, const char *profile)
 {
+	const struct config *cfg = &a->cfg;
 	struct buf b;
-	size_t i, k;
+	size_t i, k, first = 0;
 
 	buf_init(&b);
 	for (i = 0; i < cfg->ntargets; i++) {
@@ -371,28 +378,26 @@ describe_targets(const struct config *cfg, const char *region,
 			buf_printf(&b, "%s%s/%s", b.len ? ", " : "", t->name,
 			    r);
 			free(r);
+			if (a->ntargets++ == 0)
+				first = b.len;
 			continue;
 		}
-		for (k = 0; k < t->nregions; k++)
+		for (k = 0; k < t->nregions; k++) {
 			buf_printf(&b, "%s%s/%s", b.len ? ", " : "", t->name,
 			    t->regions[k]);
+			if (a->ntargets++ == 0)
+				first = b.len;
+		}
 	}
-	return buf_steal(&b);
+	if (a->ntargets > 1)
+		a->targets_short = xasprintf("%.*s +%zu more", (int)first,
+		    b.data, a->ntargets - 1);
+	else
+		a->targets_short = xstrdup(b.len > 0 ? b.data : "");
+	a->targets = buf_steal(&b);
 }
 
-/* The first of the targets' descriptions and how many more there are. */
-static char *
-short_targets(const char *all)
-{
-	size_t n = 0;
-	const char *p, *comma = strstr(all, ", ");
 
-	if (comma == NULL)
-		return xstrdup(all);
-	for (p = all; (p = strstr(p, ", ")) != NULL; p += 2)
-		n++;
-	return xasprintf("%.*s +%zu more", (int)(comma - all), all, n);
-}
 
 int
 app_run(struct cli *g, int max_frames)
@@ -413,8 +418,7 @@ app_run(struct cli *g, int max_frames)
 	}
 	cache_set_tag_keys(a.cache, a.cfg.tags.window, a.cfg.tags.owner);
 	a.read_only = g->read_only || a.cfg.read_only;
-	a.targets = describe_targets(&a.cfg, g->region, g->profile);
-	a.targets_short = short_targets(a.targets);
+	describe_targets(&a, g->region, g->profile);
 	if (inventory_load(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
 	    &err) != 0) {
 		cli_err("cache: %s", err);

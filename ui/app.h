@@ -32,6 +32,7 @@ struct app {
 	int read_only;
 	char *targets;			/* "prod/us-east-1, ..." for the status */
 	char *targets_short;		/* "prod/us-east-1 +5 more" */
+	size_t ntargets;		/* target/region pairs */
 	char *notice;			/* from the first load, shown once */
 	unsigned long generation;	/* counts reloads: views rebuild */
 	/* The exception records (inv.exc holds the cached ones): the

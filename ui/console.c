@@ -222,25 +222,41 @@ ui_confirm(struct ui *ui, const char *title, const char *const *lines,
 	ui->dirty = 1;
 }
 
+/* How many bytes of p make its next line of at most width bytes: up to
+ * the last space that fits, or width when a word is longer. */
+static size_t
+wrap_cut(const char *p, size_t width)
+{
+	size_t len = strlen(p), cut;
+
+	if (len <= width)
+		return len;
+	for (cut = width; cut > 0 && p[cut] != ' '; cut--)
+		;
+	return cut > 0 ? cut : width;
+}
+
+/* The first byte of the line after a cut: past the spaces. */
+static const char *
+wrap_next(const char *p, size_t cut)
+{
+	p += cut;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
 void
 ui_wrap(char ***lines, size_t *n, const char *text)
 {
 	const char *p = text;
 
 	do {
-		size_t len = strlen(p), cut = len;
+		size_t cut = wrap_cut(p, UI_WRAP);
 
-		if (len > UI_WRAP) {
-			for (cut = UI_WRAP; cut > 0 && p[cut] != ' '; cut--)
-				;
-			if (cut == 0)
-				cut = UI_WRAP;
-		}
 		*lines = xreallocarray(*lines, *n + 1, sizeof **lines);
 		(*lines)[(*n)++] = xstrndup(p, cut);
-		p += cut;
-		while (*p == ' ')
-			p++;
+		p = wrap_next(p, cut);
 	} while (*p != '\0');
 }
 
@@ -563,19 +579,30 @@ static const struct ui_key help_keys[] = {
 	{ '?', H_CLOSE, NULL, NULL },
 };
 
+/* One key of the help, its text wrapped to the width there is; returns
+ * the row after it. */
 static int
 help_line(int y, int x, int w, const struct ui_key *k, int row, int top,
     int h)
 {
+	const char *p = k->help;
+	size_t tw = w > 34 ? (size_t)(w - 24) : 10;
+
 	if (k->keyname == NULL)
 		return row;
-	if (row >= top && row - top < h) {
+	if (row >= top && row - top < h)
 		ui_text(stdscr, y + row - top, x + 2, 18, k->keyname,
 		    (size_t)-1, ui_attr(C_HEADER), 0);
-		ui_text(stdscr, y + row - top, x + 22, w - 24, k->help,
-		    (size_t)-1, ui_attr(C_NORMAL), 0);
-	}
-	return row + 1;
+	do {
+		size_t cut = wrap_cut(p, tw);
+
+		if (row >= top && row - top < h)
+			ui_text(stdscr, y + row - top, x + 22, (int)tw, p, cut,
+			    ui_attr(C_NORMAL), 0);
+		row++;
+		p = wrap_next(p, cut);
+	} while (*p != '\0');
+	return row;
 }
 
 static void
@@ -600,6 +627,11 @@ help_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	for (i = 0; i < console_nkeys; i++)
 		row = help_line(y, x, w, &console_keys[i], row, hp->top, h);
 	hp->lines = row;
+	/* Say that there is more, on the last row, over what it hides. */
+	if (row - hp->top > h)
+		ui_text(stdscr, y + h - 1, x + 1, w - 2,
+		    "-- more: j, Space, PgDn --", (size_t)-1,
+		    ui_attr(C_DIM) | A_BOLD, 1);
 }
 
 static int

@@ -157,6 +157,26 @@ tm_max_width 60 || fail "a line is wider than 60 columns"
 [ "$(grep -c 'running\|stopped' "$TEST_TMP/screen")" -ge 10 ] ||
 	{ cat "$TEST_TMP/screen"; fail "too few rows at 60x15"; }
 tm_wait_status '^ 200 instances ' "the status line at 60x15"
+# The help at 60x15: long texts wrap under their key, and the last row
+# says there is more.
+tm_keys '?'
+tm_wait '^ -- more: j, Space, PgDn --' "the help's more line"
+wrapped=0
+for page in 1 2 3 4 5; do
+	tm_cap
+	tm_max_width 60 || fail "a help line is wider than 60 columns"
+	# Wrapped, not cut (the status line may cut the targets).
+	if grep -v ' data ' "$TEST_TMP/screen" | grep -q '…'; then
+		cat "$TEST_TMP/screen"
+		fail "a help text cut at 60 columns"
+	fi
+	grep -E -q '^ {22}[a-z]' "$TEST_TMP/screen" && wrapped=1
+	tm_keys Space
+	sleep 0.3
+done
+[ "$wrapped" -eq 1 ] || fail "no help text wrapped at 60 columns"
+tm_keys q
+tm_wait '^  name \^ ' "the table after the help at 60x15"
 tm_resize 30 8
 tm_wait 'too small' "the too-small message"
 tm_wait '40x10 at least' "the minimum size"

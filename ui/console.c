@@ -261,6 +261,61 @@ ui_wrap(char ***lines, size_t *n, const char *text)
 }
 
 void
+ui_list_clamp(struct ui_list *l, size_t n)
+{
+	size_t rows;
+
+	if (n == 0) {
+		l->cursor = l->top = 0;
+		return;
+	}
+	if (l->cursor >= n)
+		l->cursor = n - 1;
+	if (l->rows <= 0)
+		return;
+	rows = (size_t)l->rows;
+	if (l->cursor < l->top)
+		l->top = l->cursor;
+	if (l->cursor >= l->top + rows)
+		l->top = l->cursor - rows + 1;
+	if (l->top + rows > n)
+		l->top = n > rows ? n - rows : 0;
+}
+
+void
+ui_list_move(struct ui_list *l, size_t n, enum ui_list_move m)
+{
+	/* A page keeps one row of the last in sight. */
+	size_t page = l->rows > 1 ? (size_t)l->rows - 1 : 1;
+
+	switch (m) {
+	case UI_LIST_DOWN:
+		if (l->cursor + 1 < n)
+			l->cursor++;
+		break;
+	case UI_LIST_UP:
+		if (l->cursor > 0)
+			l->cursor--;
+		break;
+	case UI_LIST_PGDN:
+		l->cursor += page;
+		l->top += page;
+		break;
+	case UI_LIST_PGUP:
+		l->cursor = l->cursor > page ? l->cursor - page : 0;
+		l->top = l->top > page ? l->top - page : 0;
+		break;
+	case UI_LIST_HOME:
+		l->cursor = 0;
+		break;
+	case UI_LIST_END:
+		l->cursor = n > 0 ? n - 1 : 0;
+		break;
+	}
+	ui_list_clamp(l, n);
+}
+
+void
 ui_confirm_texts(struct ui *ui, const char *title, const char *const *texts,
     size_t n, ui_confirm_fn on_yes, void *arg)
 {
@@ -519,6 +574,13 @@ handle_key(struct ui *ui, wint_t ch, int is_key)
 		resize(ui);
 		return;
 	}
+	/* Home and End as "\e[1~" and "\e[4~" (tmux, screen, the Linux
+	 * console) are Find and Select in xterm's terminfo: a TERM that
+	 * does not match the terminal, as over many ssh hops. */
+	if (is_key && ch == KEY_FIND)
+		ch = KEY_HOME;
+	else if (is_key && ch == KEY_SELECT)
+		ch = KEY_END;
 	ui->msg[0] = '\0';
 	if (ui->confirming) {
 		ui_confirm_fn fn = ui->on_yes;

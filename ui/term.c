@@ -157,6 +157,33 @@ term_active(void)
 	return active;
 }
 
+/*
+ * Home and End arrive in several spellings: the terminal's own (terminfo),
+ * but also those of tmux, screen and the Linux console ("\e[1~", "\e[4~"),
+ * rxvt ("\e[7~", "\e[8~") and xterm outside keypad mode ("\e[H", "\e[F"),
+ * whenever TERM does not quite match the terminal, as over ssh and tmux.
+ * Each becomes the key where the terminfo entry leaves it unbound, rather
+ * than an ESC and three characters taken as keys of their own.
+ */
+static void
+alt_keys(void)
+{
+	static const struct {
+		const char *seq;
+		int key;
+	} alt[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[4~", KEY_END },
+		{ "\033[7~", KEY_HOME }, { "\033[8~", KEY_END },
+		{ "\033[H", KEY_HOME }, { "\033[F", KEY_END },
+		{ "\033OH", KEY_HOME }, { "\033OF", KEY_END },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof alt / sizeof alt[0]; i++)
+		if (key_defined(alt[i].seq) == 0)
+			define_key(alt[i].seq, alt[i].key);
+}
+
 int
 term_start(char **err)
 {
@@ -213,6 +240,7 @@ term_start(char **err)
 	nonl();
 	intrflush(stdscr, FALSE);
 	keypad(stdscr, TRUE);
+	alt_keys();
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 

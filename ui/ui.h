@@ -96,6 +96,25 @@ void ui_wrap(char ***lines, size_t *n, const char *text);
 void ui_confirm_texts(struct ui *ui, const char *title,
     const char *const *texts, size_t n, ui_confirm_fn on_yes, void *arg);
 
+/*
+ * A cursor over a list of n rows, of which rows are on the screen from
+ * top: what the instances and exceptions views share.  ui_list_move()
+ * moves and keeps both in range; ui_list_clamp() after n or rows changed
+ * (top is left alone while rows is not known yet).
+ */
+struct ui_list {
+	size_t cursor, top;
+	int rows;		/* rows on the screen, set when drawn */
+};
+
+enum ui_list_move {
+	UI_LIST_DOWN, UI_LIST_UP, UI_LIST_PGDN, UI_LIST_PGUP, UI_LIST_HOME,
+	UI_LIST_END
+};
+
+void ui_list_move(struct ui_list *l, size_t n, enum ui_list_move m);
+void ui_list_clamp(struct ui_list *l, size_t n);
+
 /* The loop, for views that start background work. */
 struct net *ui_net(struct ui *ui);
 /* Screen size. */

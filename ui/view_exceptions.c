@@ -32,8 +32,11 @@ static const enum exlist_col priority[EXL_COUNT] = {
 #define DETAIL_LINES 4		/* the selected record, below the table */
 #define DETAIL_MIN_ROWS 16	/* below this there is no detail pane */
 
+/* The moves are ui_list's, so that they pass to it as they are. */
 enum {
-	X_DOWN, X_UP, X_PGDN, X_PGUP, X_HOME, X_END, X_TAB_NEXT, X_TAB_PREV,
+	X_DOWN = UI_LIST_DOWN, X_UP = UI_LIST_UP, X_PGDN = UI_LIST_PGDN,
+	X_PGUP = UI_LIST_PGUP, X_HOME = UI_LIST_HOME, X_END = UI_LIST_END,
+	X_TAB_NEXT, X_TAB_PREV,
 	X_TAB_PICK, X_FILTER, X_ESCAPE, X_SORT_NEXT, X_SORT_PREV,
 	X_SORT_REVERSE, X_OPEN, X_REQUEST, X_APPROVE, X_REJECT, X_REVOKE,
 	X_SYNC,
@@ -94,8 +97,7 @@ struct vexc {
 	unsigned long gen;	/* app->generation the rows were made at */
 	char *cur_id;		/* the exception under the cursor */
 	int built;
-	size_t cursor, top;
-	int rows_on_screen;
+	struct ui_list list;	/* over rows */
 };
 
 static struct fleet_date
@@ -107,9 +109,9 @@ today(void)
 static const struct fleet_exception *
 current(const struct vexc *v)
 {
-	if (v->nrows == 0 || v->cursor >= v->nrows)
+	if (v->nrows == 0 || v->list.cursor >= v->nrows)
 		return NULL;
-	return &v->app->inv.exc.v[v->rows[v->cursor]];
+	return &v->app->inv.exc.v[v->rows[v->list.cursor]];
 }
 
 /* The exception under the cursor, by id: indices do not survive a
@@ -190,7 +192,7 @@ rebuild(struct vexc *v)
 		const char *id = x->v[v->rows[i]].exception_id;
 
 		if (id != NULL && strcmp(id, v->cur_id) == 0) {
-			v->cursor = i;
+			v->list.cursor = i;
 			break;
 		}
 	}
@@ -204,7 +206,7 @@ changed(struct vexc *v, int keep_cursor)
 	if (!keep_cursor) {
 		free(v->cur_id);
 		v->cur_id = NULL;
-		v->cursor = v->top = 0;
+		v->list.cursor = v->list.top = 0;
 	}
 	v->built = 0;
 	rebuild(v);
@@ -214,21 +216,7 @@ changed(struct vexc *v, int keep_cursor)
 static void
 clamp(struct vexc *v)
 {
-	size_t n = v->nrows, rows = v->rows_on_screen > 0 ?
-	    (size_t)v->rows_on_screen : 1;
-
-	if (n == 0) {
-		v->cursor = v->top = 0;
-		return;
-	}
-	if (v->cursor >= n)
-		v->cursor = n - 1;
-	if (v->cursor < v->top)
-		v->top = v->cursor;
-	if (v->cursor >= v->top + rows)
-		v->top = v->cursor - rows + 1;
-	if (v->top + rows > n)
-		v->top = n > rows ? n - rows : 0;
+	ui_list_clamp(&v->list, v->nrows);
 }
 
 static enum ui_color
@@ -366,7 +354,7 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 		    ui_attr(C_HEADER), 0);
 		cx += widths[i] + 1;
 	}
-	v->rows_on_screen = h - 1;
+	v->list.rows = h - 1;
 	clamp(v);
 	if (v->nrows == 0) {
 		ui_text(stdscr, y + 2, x + 1, w - 2, ex->n == 0 ?
@@ -375,17 +363,17 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 		    (size_t)-1, ui_attr(C_DIM), 0);
 		return;
 	}
-	for (r = v->top; r < v->nrows && (int)(r - v->top) < h - 1; r++) {
+	for (r = v->list.top; r < v->nrows && (int)(r - v->list.top) < h - 1; r++) {
 		const struct fleet_exception *e = &ex->v[v->rows[r]];
-		int ry = y + 1 + (int)(r - v->top);
-		attr_t base = r == v->cursor ? ui_attr(C_CURSOR) :
+		int ry = y + 1 + (int)(r - v->list.top);
+		attr_t base = r == v->list.cursor ? ui_attr(C_CURSOR) :
 		    ui_attr(C_NORMAL);
 
 		ui_text(stdscr, ry, x, w, "", 0, base, 1);
 		for (i = 0, cx = x + 1; i < ncols; i++) {
 			attr_t a = base;
 
-			if (r != v->cursor && cols[i] == EXL_CATEGORY)
+			if (r != v->list.cursor && cols[i] == EXL_CATEGORY)
 				a = ui_attr(category_color(e, v));
 			ui_text(stdscr, ry, cx, widths[i], exlist_cell(e,
 			    v->names[v->rows[r]], cols[i], t,
@@ -501,8 +489,6 @@ static int
 exc_key(struct ui *ui, void *self, int action, int ch)
 {
 	struct vexc *v = self;
-	size_t page = v->rows_on_screen > 1 ? (size_t)v->rows_on_screen - 1 :
-	    1;
 	int col;
 
 	rebuild(v);
@@ -511,26 +497,12 @@ exc_key(struct ui *ui, void *self, int action, int ch)
 		app_refresh(v->app, ui);
 		return UI_REDRAW;
 	case X_DOWN:
-		if (v->cursor + 1 < v->nrows)
-			v->cursor++;
-		break;
 	case X_UP:
-		if (v->cursor > 0)
-			v->cursor--;
-		break;
 	case X_PGDN:
-		v->cursor += page;
-		v->top += page;
-		break;
 	case X_PGUP:
-		v->cursor = v->cursor > page ? v->cursor - page : 0;
-		v->top = v->top > page ? v->top - page : 0;
-		break;
 	case X_HOME:
-		v->cursor = 0;
-		break;
 	case X_END:
-		v->cursor = v->nrows > 0 ? v->nrows - 1 : 0;
+		ui_list_move(&v->list, v->nrows, (enum ui_list_move)action);
 		break;
 	case X_TAB_NEXT:
 	case X_TAB_PREV:
@@ -599,7 +571,7 @@ exc_resize(struct ui *ui, void *self, int h, int w)
 
 	(void)ui;
 	(void)w;
-	v->rows_on_screen = h - 3;
+	v->list.rows = h - 3;
 	clamp(v);
 }
 

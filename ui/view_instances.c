@@ -23,8 +23,11 @@ static const enum inv_col priority[COL_COUNT] = {
 #define SIDE_WIDTH 26
 #define SIDE_MIN_COLS 110	/* below this the windows column hides */
 
+/* The moves are ui_list's, so that they pass to it as they are. */
 enum {
-	A_DOWN, A_UP, A_PGDN, A_PGUP, A_HOME, A_END, A_MARK, A_MARK_ALL,
+	A_DOWN = UI_LIST_DOWN, A_UP = UI_LIST_UP, A_PGDN = UI_LIST_PGDN,
+	A_PGUP = UI_LIST_PGUP, A_HOME = UI_LIST_HOME, A_END = UI_LIST_END,
+	A_MARK, A_MARK_ALL,
 	A_CLEAR_MARKS, A_FILTER, A_COMMAND, A_OPEN, A_SORT_NEXT, A_SORT_PREV,
 	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_ESCAPE, A_EXCEPTIONS,
 	A_REQUEST,
@@ -66,30 +69,13 @@ static const struct ui_key keys[] = {
 
 struct vinst {
 	struct app *app;
-	size_t cursor;		/* index into inv.vis */
-	size_t top;
-	int rows;		/* table rows on screen, set when drawn */
+	struct ui_list list;	/* over inv.vis */
 };
 
 static void
 clamp(struct vinst *v)
 {
-	size_t n = v->app->inv.nvis;
-
-	if (n == 0) {
-		v->cursor = v->top = 0;
-		return;
-	}
-	if (v->cursor >= n)
-		v->cursor = n - 1;
-	if (v->rows <= 0)
-		return;
-	if (v->cursor < v->top)
-		v->top = v->cursor;
-	if (v->cursor >= v->top + (size_t)v->rows)
-		v->top = v->cursor - (size_t)v->rows + 1;
-	if (v->top + (size_t)v->rows > n)
-		v->top = n > (size_t)v->rows ? n - (size_t)v->rows : 0;
+	ui_list_clamp(&v->list, v->app->inv.nvis);
 }
 
 static enum ui_color
@@ -249,7 +235,7 @@ draw_table(struct vinst *v, int y, int x, int h, int w)
 		    ui_attr(C_HEADER), 0);
 		cx += widths[i] + 1;
 	}
-	v->rows = h - 1;
+	v->list.rows = h - 1;
 	clamp(v);
 	if (inv->nvis == 0) {
 		ui_text(stdscr, y + 2, x + 2, w - 2, inv->n == 0 ?
@@ -258,24 +244,24 @@ draw_table(struct vinst *v, int y, int x, int h, int w)
 		    "conditions", (size_t)-1, ui_attr(C_DIM), 0);
 		return;
 	}
-	for (r = v->top; r < inv->nvis && (int)(r - v->top) < v->rows; r++) {
+	for (r = v->list.top; r < inv->nvis && (int)(r - v->list.top) < v->list.rows; r++) {
 		const struct inv_row *row = &inv->rows[inv->vis[r]];
-		int ry = y + 1 + (int)(r - v->top);
-		attr_t base = r == v->cursor ? ui_attr(C_CURSOR) :
+		int ry = y + 1 + (int)(r - v->list.top);
+		attr_t base = r == v->list.cursor ? ui_attr(C_CURSOR) :
 		    ui_attr(C_NORMAL);
 
 		ui_text(stdscr, ry, x, w, "", 0, base, 1);
 		ui_text(stdscr, ry, x, 2, row->marked ? "*" : " ", 1,
-		    r == v->cursor ? base : ui_attr(C_MARKED), 0);
+		    r == v->list.cursor ? base : ui_attr(C_MARKED), 0);
 		cx = x + 2;
 		for (i = 0; i < ncols; i++) {
 			attr_t a = base;
 			const char *t = inventory_cell(inv, row, cols[i], buf,
 			    sizeof buf);
 
-			if (r != v->cursor && cols[i] == COL_TAGSTATE)
+			if (r != v->list.cursor && cols[i] == COL_TAGSTATE)
 				a = ui_attr(state_color(row));
-			else if (r != v->cursor && cols[i] == COL_PING &&
+			else if (r != v->list.cursor && cols[i] == COL_PING &&
 			    strcmp(row->in->ping, "Online") != 0)
 				a = ui_attr(C_STALE);
 			ui_text(stdscr, ry, cx, widths[i], t, (size_t)-1, a, 0);
@@ -304,8 +290,8 @@ on_filter_change(struct ui *ui, void *arg, const char *text)
 	struct vinst *v = arg;
 
 	inventory_set_filter(&v->app->inv, text);
-	v->cursor = 0;
-	v->top = 0;
+	v->list.cursor = 0;
+	v->list.top = 0;
 	ui_dirty(ui);
 }
 
@@ -333,7 +319,7 @@ on_command(struct ui *ui, void *arg, const char *text)
 		ui_quit(ui);
 		return;
 	}
-	v->cursor = v->top = 0;
+	v->list.cursor = v->list.top = 0;
 	if (msg != NULL)
 		ui_message(ui, rc < 0, "%s", msg);
 	free(msg);
@@ -344,7 +330,6 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 {
 	struct vinst *v = self;
 	struct inventory *inv = &v->app->inv;
-	size_t page = v->rows > 1 ? (size_t)v->rows - 1 : 1;
 	int col;
 
 	(void)ch;
@@ -353,31 +338,17 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 		app_refresh(v->app, ui);
 		return UI_REDRAW;
 	case A_DOWN:
-		if (v->cursor + 1 < inv->nvis)
-			v->cursor++;
-		break;
 	case A_UP:
-		if (v->cursor > 0)
-			v->cursor--;
-		break;
 	case A_PGDN:
-		v->cursor += page;
-		v->top += page;
-		break;
 	case A_PGUP:
-		v->cursor = v->cursor > page ? v->cursor - page : 0;
-		v->top = v->top > page ? v->top - page : 0;
-		break;
 	case A_HOME:
-		v->cursor = 0;
-		break;
 	case A_END:
-		v->cursor = inv->nvis > 0 ? inv->nvis - 1 : 0;
+		ui_list_move(&v->list, inv->nvis, (enum ui_list_move)action);
 		break;
 	case A_MARK:
-		inventory_toggle_mark(inv, v->cursor);
-		if (v->cursor + 1 < inv->nvis)
-			v->cursor++;
+		inventory_toggle_mark(inv, v->list.cursor);
+		if (v->list.cursor + 1 < inv->nvis)
+			v->list.cursor++;
 		break;
 	case A_MARK_ALL:
 		inventory_mark_visible(inv);
@@ -403,8 +374,8 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 	case A_OPEN:
 		if (inv->nvis > 0)
 			view_detail_push(ui, v->app,
-			    inv->rows[inv->vis[v->cursor]].in->id,
-			    inv->rows[inv->vis[v->cursor]].in->region);
+			    inv->rows[inv->vis[v->list.cursor]].in->id,
+			    inv->rows[inv->vis[v->list.cursor]].in->region);
 		break;
 	case A_SORT_NEXT:
 	case A_SORT_PREV:
@@ -442,7 +413,7 @@ inst_resize(struct ui *ui, void *self, int h, int w)
 
 	(void)ui;
 	(void)w;
-	v->rows = h - 1;
+	v->list.rows = h - 1;
 	clamp(v);
 }
 
@@ -474,7 +445,7 @@ view_instances_current(void *self)
 
 	if (inv->nvis == 0)
 		return NULL;
-	return inv->rows[inv->vis[v->cursor]].in->id;
+	return inv->rows[inv->vis[v->list.cursor]].in->id;
 }
 
 void
@@ -488,7 +459,7 @@ view_instances_select(void *self, const char *id)
 		return;
 	for (i = 0; i < inv->nvis; i++) {
 		if (strcmp(inv->rows[inv->vis[i]].in->id, id) == 0) {
-			v->cursor = i;
+			v->list.cursor = i;
 			clamp(v);
 			return;
 		}

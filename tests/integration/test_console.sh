@@ -140,6 +140,38 @@ tm_wait '^ Tags \([0-9]+\)$' "the drill-down again"
 tm_keys q
 tm_wait '  name \^ +id ' "the table after q"
 
+# Moving, checked through Enter (the drill-down names the row under the
+# cursor): a page is the table's 37 rows less one, G the last, k one up.
+# The order is the one `instances` gives.
+expect_rc 0 "$PD" --config "$CFG" --cache "$CACHE" instances --format json
+PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto"
+"$PY" -c 'import json, sys
+print("\n".join(r["id"] for r in json.load(open(sys.argv[1]))))' \
+	"$TEST_TMP/out" >"$TEST_TMP/order"
+nth() {
+	sed -n "$(($1 + 1))p" "$TEST_TMP/order"
+}
+opens() {
+	tm_keys Enter
+	tm_wait "^ $1  " "the drill-down of row $2 ($1)"
+	tm_keys Escape
+	tm_wait '  name \^ +id ' "the table after row $2"
+}
+tm_keys g NPage
+opens "$(nth 36)" 36
+tm_keys G
+opens "$(nth 199)" 199
+tm_keys k
+opens "$(nth 198)" 198
+tm_keys PPage
+opens "$(nth 162)" 162
+# Home and End as tmux sends them ("\e[1~", "\e[4~"), which this TERM's
+# terminfo does not list.
+tm_keys Home
+opens "$(nth 0)" 0
+tm_keys End
+opens "$(nth 199)" 199
+
 # Help: generated from the key tables.
 tm_keys '?'
 tm_wait 'filter as you type' "the help"

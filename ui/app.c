@@ -397,8 +397,6 @@ describe_targets(struct app *a, const char *region, const char *profile)
 	a->targets = buf_steal(&b);
 }
 
-
-
 int
 app_run(struct cli *g, int max_frames)
 {

@@ -363,7 +363,8 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 		    (size_t)-1, ui_attr(C_DIM), 0);
 		return;
 	}
-	for (r = v->list.top; r < v->nrows && (int)(r - v->list.top) < h - 1; r++) {
+	for (r = v->list.top; r < v->nrows &&
+	    (int)(r - v->list.top) < h - 1; r++) {
 		const struct fleet_exception *e = &ex->v[v->rows[r]];
 		int ry = y + 1 + (int)(r - v->list.top);
 		attr_t base = r == v->list.cursor ? ui_attr(C_CURSOR) :

@@ -70,6 +70,7 @@ static const struct ui_key keys[] = {
 struct vinst {
 	struct app *app;
 	struct ui_list list;	/* over inv.vis */
+	int window_w;		/* the window column's width */
 };
 
 static void
@@ -225,7 +226,7 @@ draw_table(struct vinst *v, int y, int x, int h, int w)
 	char buf[128], head[64];
 	size_t r;
 
-	ncols = layout(w, window_width(&v->app->cfg), cols, widths);
+	ncols = layout(w, v->window_w, cols, widths);
 	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
 	cx = x + 2;
 	for (i = 0; i < ncols; i++) {
@@ -244,7 +245,8 @@ draw_table(struct vinst *v, int y, int x, int h, int w)
 		    "conditions", (size_t)-1, ui_attr(C_DIM), 0);
 		return;
 	}
-	for (r = v->list.top; r < inv->nvis && (int)(r - v->list.top) < v->list.rows; r++) {
+	for (r = v->list.top; r < inv->nvis &&
+	    (int)(r - v->list.top) < v->list.rows; r++) {
 		const struct inv_row *row = &inv->rows[inv->vis[r]];
 		int ry = y + 1 + (int)(r - v->list.top);
 		attr_t base = r == v->list.cursor ? ui_attr(C_CURSOR) :
@@ -433,6 +435,7 @@ view_instances_new(struct app *a, void **self)
 	struct vinst *v = xcalloc(1, sizeof *v);
 
 	v->app = a;
+	v->window_w = window_width(&a->cfg);
 	*self = v;
 	return &view_instances;
 }

@@ -136,12 +136,12 @@ replay_stderr(void)
 void
 term_restore(void)
 {
-	if (!active)
-		return;
-	active = 0;
-	endwin();
-	if (have_tio)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+	if (active) {
+		active = 0;
+		endwin();
+		if (have_tio)
+			tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+	}
 	if (saved_stderr >= 0) {
 		fflush(stderr);
 		dup2(saved_stderr, STDERR_FILENO);
@@ -184,11 +184,32 @@ alt_keys(void)
 			define_key(alt[i].seq, alt[i].key);
 }
 
+/* "the terminal type TERM=... <why>; ...", TERM escaped: it is outside
+ * text like any other. */
+static char *
+no_term(const char *why)
+{
+	const char *t = getenv("TERM");
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "the terminal type TERM=");
+	if (t == NULL || *t == '\0')
+		buf_puts(&b, "(unset)");
+	else
+		esc_append(&b, t, strnlen(t, 64), esc_locale_utf8(), 0);
+	buf_printf(&b, " %s; set TERM to match the terminal (xterm-256color, "
+	    "screen-256color, tmux-256color, ...), or use the subcommands "
+	    "(patchdeck --help)", why);
+	return buf_steal(&b);
+}
+
 int
 term_start(char **err)
 {
 	static int registered;
 	const char *tmp = getenv("TMPDIR");
+	char *cup;
 	int fd;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -221,13 +242,21 @@ term_start(char **err)
 	 * sequence; 25 ms is plenty even over a slow link's bursts. */
 	if (getenv("ESCDELAY") == NULL)
 		set_escdelay(25);
-	if (initscr() == NULL) {
+	/* newterm(), not initscr(): initscr() exits on an unknown TERM,
+	 * with its message gone to the redirected stderr. */
+	if (newterm(NULL, stdout, stdin) == NULL) {
 		term_restore();
-		*err = xstrdup("curses could not start on this terminal "
-		    "(check TERM)");
+		*err = no_term("is not known to this machine's terminfo");
 		return -1;
 	}
 	active = 1;
+	/* A full-screen console needs to move the cursor (not TERM=dumb). */
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
+		term_restore();
+		*err = no_term("cannot move the cursor");
+		return -1;
+	}
 	/* ncurses flushes its output at every cursor movement until the
 	 * screen has once come back from endwin() (its _endwin stays
 	 * "initial"): some 270 write()s, and as many packets over ssh, per

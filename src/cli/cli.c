@@ -81,7 +81,7 @@ cli_open_cache(const struct cli *g, struct cache **out)
 		free(notice);
 	}
 	if (rc != 0) {
-		cli_err("cache %s: %s", g->cache != NULL ? g->cache : path, err);
+		cli_err("%s", err);	/* it names the file */
 		free(err);
 	}
 	free(path);

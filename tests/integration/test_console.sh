@@ -278,6 +278,27 @@ expect_grep 'needs a terminal.*subcommands' "$TEST_TMP/err"
 "$PD" --config "$CFG" --cache "$CACHE" </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err" &&
 	fail "the console started with stdin not a terminal"
 
+# 3b. A TERM terminfo does not know (initscr() would exit silently, its
+# message lost) and TERM=dumb (no cursor movement): refused with exit 2,
+# naming TERM, escaped.
+if command -v script >/dev/null 2>&1; then
+	for t in no-such-terminal dumb "$(printf 'bad\033]0;x\007')"; do
+		TERM=$t LANG=C.UTF-8 timeout 30 script -q -c \
+			"'$PD' --config '$CFG' --cache '$CACHE'; echo EXIT=\$?" \
+			"$TEST_TMP/term.raw" </dev/null >/dev/null 2>&1
+		grep -a -q 'EXIT=2' "$TEST_TMP/term.raw" &&
+			grep -a -q 'the terminal type TERM=.*set TERM to match' \
+			"$TEST_TMP/term.raw" || {
+			cat -v "$TEST_TMP/term.raw"
+			fail "TERM=$t was not refused with a message"
+		}
+	done
+	grep -a -q 'TERM=bad\\x1b\]0;x\\x07 is not known' "$TEST_TMP/term.raw" || {
+		cat -v "$TEST_TMP/term.raw"
+		fail "TERM's value was not escaped"
+	}
+fi
+
 # 4. NO_COLOR=1: draws and quits.
 tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= NO_COLOR=1 -- \
 	--config "$CFG" --cache "$CACHE"

@@ -384,19 +384,28 @@ draw_bottom(struct ui *ui)
 		ui->o->status(ui, ui->o->arg, &left, &right);
 	if (ui->prompting) {
 		const char *t = prompt_text(ui);
-		int lw = (int)strlen(ui->label);
+		int lw = ui_text_width(ui->label, strlen(ui->label));
 
-		/* The counts stay in sight while the filter is typed. */
+		/* The label, room to type (at least 12 columns), and the
+		 * counts in sight while the filter is typed if there is room
+		 * for them too. */
+		if (lw > ui->cols - 12)
+			lw = ui->cols > 24 ? ui->cols - 12 : ui->cols / 2;
 		rw = ui_text_width(left.data, left.len);
 		if (rw > ui->cols / 2)
 			rw = ui->cols / 2;
+		if (rw > ui->cols - lw - 14)
+			rw = ui->cols - lw - 14;
+		if (rw < 8)
+			rw = 0;
 		ui_text(stdscr, y, 0, ui->cols, "", 0, ui_attr(C_NORMAL), 1);
 		ui_text(stdscr, y, 0, lw, ui->label, (size_t)-1,
 		    ui_attr(C_PROMPT), 0);
-		ui_text(stdscr, y, lw, ui->cols - lw - rw - 2, t, (size_t)-1,
-		    ui_attr(C_NORMAL), 0);
-		ui_text(stdscr, y, ui->cols - rw - 1, rw, left.data, left.len,
-		    ui_attr(C_DIM), 0);
+		ui_text_tail(stdscr, y, lw, ui->cols - lw - (rw > 0 ? rw + 2 :
+		    1), t, (size_t)-1, ui_attr(C_NORMAL), 0);
+		if (rw > 0)
+			ui_text(stdscr, y, ui->cols - rw - 1, rw, left.data,
+			    left.len, ui_attr(C_DIM), 0);
 		buf_free(&left);
 		buf_free(&right);
 		return;

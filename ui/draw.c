@@ -182,6 +182,34 @@ ui_text(WINDOW *w, int y, int x, int width, const char *s, size_t len,
 }
 
 int
+ui_text_tail(WINDOW *w, int y, int x, int width, const char *s, size_t len,
+    attr_t a, int pad)
+{
+	int mark = 0;
+
+	if (width <= 0)
+		return 0;
+	if (s == NULL)
+		s = "";
+	if (len == (size_t)-1)
+		len = strlen(s);
+	while (len > 0 && !fits(s, len, width - mark)) {
+		/* One character off the front: past its continuation bytes. */
+		do {
+			s++;
+			len--;
+		} while (len > 0 && utf8 && ((unsigned char)*s & 0xc0) == 0x80);
+		mark = 1;
+	}
+	if (!mark)
+		return ui_text(w, y, x, width, s, len, a, pad);
+	wmove(w, y, x);
+	wattrset(w, a);
+	waddstr(w, utf8 ? "\xe2\x80\xa6" : "~");
+	return 1 + ui_text(w, y, x + 1, width - 1, s, len, a, pad);
+}
+
+int
 ui_text_width(const char *s, size_t len)
 {
 	struct esc_piece p;

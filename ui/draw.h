@@ -53,6 +53,11 @@ int ui_utf8(void);
 int ui_text(WINDOW *w, int y, int x, int width, const char *s, size_t len,
     attr_t a, int pad);
 
+/* ui_text() for text being typed: when it is wider than width, its end
+ * (where the typing is) after an ellipsis, instead of its start. */
+int ui_text_tail(WINDOW *w, int y, int x, int width, const char *s,
+    size_t len, attr_t a, int pad);
+
 /* The display width ui_text() would use for s (escapes counted). */
 int ui_text_width(const char *s, size_t len);
 

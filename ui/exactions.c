@@ -268,18 +268,22 @@ form_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	for (i = 0; i < F_COUNT; i++, row += 2) {
 		attr_t box = i == f->field ? ui_attr(C_CURSOR) :
 		    ui_attr(C_DIALOG);
-		int vw = w - lw - 6, used;
+		int vw = w - lw - 6;
+		const char *v = f->val[i].data != NULL ? f->val[i].data : "";
 
 		ui_text(stdscr, row, x + 2, lw, fields[i].label, (size_t)-1,
 		    ui_attr(i == f->field ? C_PROMPT : C_NORMAL), 0);
 		if (vw > 60)
 			vw = 60;
 		/* The value is typed by the operator, or prefilled from
-		 * outside: drawn escaped like any other text. */
-		used = ui_text(stdscr, row, x + 2 + lw, vw,
-		    f->val[i].data != NULL ? f->val[i].data : "",
-		    f->val[i].len, box, 1);
-		(void)used;
+		 * outside: drawn escaped like any other text; the field
+		 * being typed in shows its end. */
+		if (i == f->field)
+			ui_text_tail(stdscr, row, x + 2 + lw, vw, v,
+			    f->val[i].len, box, 1);
+		else
+			ui_text(stdscr, row, x + 2 + lw, vw, v, f->val[i].len,
+			    box, 1);
 		ui_text(stdscr, row + 1, x + 2 + lw, w - lw - 4,
 		    fields[i].hint, (size_t)-1, ui_attr(C_DIM), 0);
 	}

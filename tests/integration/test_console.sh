@@ -209,6 +209,15 @@ done
 [ "$wrapped" -eq 1 ] || fail "no help text wrapped at 60 columns"
 tm_keys q
 tm_wait '^  name \^ ' "the table after the help at 60x15"
+# A filter longer than the line: its end, where the typing is, shows.
+tm_keys /
+tm_type "nothing-matches-this-0123456789-0123456789-0123456789-tail"
+tm_wait_status '^/…[-0-9]*-tail +200 instances, 0 shown' \
+	"the end of a long filter"
+tm_cap
+tm_max_width 60 || fail "the prompt line is wider than 60 columns"
+tm_keys Escape
+tm_wait_status '^ 200 instances +data' "Esc after the long filter"
 tm_resize 30 8
 tm_wait 'too small' "the too-small message"
 tm_wait '40x10 at least' "the minimum size"

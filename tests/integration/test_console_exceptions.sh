@@ -201,6 +201,10 @@ tm_keys C-u
 tm_type "$I3"
 tm_keys Down Down Down
 tm_keys Tab
+# A value longer than its field: the end, where the typing is, shows.
+tm_type "0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-tail"
+tm_wait '…[-0-9]*-tail' "the end of a long field"
+tm_keys C-u
 tm_type "CHG-1"
 tm_keys Enter
 tm_wait "Request an exception for $I3" "the confirmation"

@@ -262,7 +262,10 @@ if command -v script >/dev/null 2>&1; then
 	# (ncurses' default until a first endwin(): 270 at 200x50), each a
 	# packet of its own over ssh.
 	if strace -o /dev/null true 2>/dev/null; then
-		TERM=xterm-256color LANG=C.UTF-8 timeout 30 script -q -e -c \
+		# (LeakSanitizer cannot run under ptrace: a sanitized build
+		# is traced without it.)
+		ASAN_OPTIONS=detect_leaks=0 TERM=xterm-256color LANG=C.UTF-8 \
+			timeout 30 script -q -e -c \
 			"strace -f -e trace=write -o '$TEST_TMP/w.trace' '$PD' --config '$CFG' --cache '$CACHE' --frames 1" \
 			/dev/null </dev/null >/dev/null 2>&1 ||
 			fail "--frames 1 under strace exited $?"

@@ -2,7 +2,9 @@
 # Installs (as root) or names (otherwise) what building and testing patchdeck
 # needs on Debian, and finds the Python that can import moto.
 set -u
-pkgs="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev libssl-dev libsqlite3-dev libxml2-dev libcmocka-dev tmux tzdata curl strace"
+pkgs="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev libssl-dev libsqlite3-dev libxml2-dev libcmocka-dev tmux tzdata curl"
+# Used by a test when present (it says when it is not): never a reason to stop.
+optional="strace"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -21,6 +23,15 @@ if [ -n "$missing" ]; then
 		exit 1
 	fi
 fi
+for p in $optional; do
+	command -v "$p" >/dev/null 2>&1 && continue
+	if [ "$(id -u)" = 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null 2>&1 ||
+			echo "deps: optional $p not installed; a check that needs it is skipped"
+	else
+		echo "deps: optional $p missing (apt-get install $p); a check that needs it is skipped"
+	fi
+done
 py=$(sh "$(dirname "$0")/sim/find-python.sh") || {
 	echo "deps: no python3 that can import moto; run: pip install 'moto[server]'" >&2
 	exit 1

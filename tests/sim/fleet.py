@@ -174,7 +174,10 @@ def _decorate(world, backend, inst, is_win, rng, zones, now, today, n, demo, hos
         b = a + datetime.timedelta(days=rng.randint(0, 21))
         tags["PatchException"] = "%s..%s" % (a.isoformat(), b.isoformat())
     if rng.random() < 0.7:
-        tags["LastPatched"] = _iso(now - datetime.timedelta(days=rng.randint(1, 120),
+        # Most patched within the last month or so, a tail up to ~10 weeks:
+        # the same draws as before (seeds keep their fleets), skewed recent.
+        d = rng.randint(1, 120)
+        tags["LastPatched"] = _iso(now - datetime.timedelta(days=1 + d * d // 200,
                                                             minutes=rng.randint(0, 1439)))
     if hostile_left and (n % 23 == 5 or (demo and n % 50 == 7)):
         k, v = hostile_left.pop(0)

@@ -46,6 +46,41 @@ starts_with(const struct line *l, const char *tag)
 	return l->n >= n && memcmp(l->p, tag, n) == 0;
 }
 
+/*
+ * The lines of out that start with tag ("PATCHDECK_X "), at most max of
+ * them, into lines: how many, or -1 with *err when there are none or more
+ * than max.
+ */
+static int
+tagged_lines(const char *out, size_t len, const char *tag,
+    struct line *lines, int max, char **err)
+{
+	int name = (int)strlen(tag) - 1;	/* without the space */
+	struct line l;
+	size_t pos = 0;
+	int n = 0;
+
+	if (out == NULL)
+		len = 0;
+	while (next_line(out, len, &pos, &l)) {
+		if (!starts_with(&l, tag))
+			continue;
+		if (n == max) {
+			util_seterr(err, "more than %s %.*s line%s",
+			    max == 1 ? "one" : "two", name, tag,
+			    max == 1 ? "" : "s");
+			return -1;
+		}
+		lines[n++] = l;
+	}
+	if (n == 0) {
+		util_seterr(err, "no %.*s line in the output (cut short, or "
+		    "the document did not finish)", name, tag);
+		return -1;
+	}
+	return n;
+}
+
 /* The object after tag on line l, or NULL with *err. */
 static cJSON *
 parse_object(const struct line *l, const char *tag, char **err)
@@ -259,30 +294,18 @@ int
 fleet_result_parse(const char *out, size_t len, struct fleet_result *r,
     char **err)
 {
-	struct line l, lines[2];
-	size_t pos = 0, n = 0;
+	struct line lines[2];
 	struct fleet_result first;
 	char *why = NULL;
+	int n, bad;
 
 	memset(r, 0, sizeof *r);
-	if (out == NULL)
-		len = 0;
-	while (next_line(out, len, &pos, &l)) {
-		if (!starts_with(&l, FLEET_RESULT_TAG))
-			continue;
-		if (n == 2) {
-			util_seterr(err, "more than two PATCHDECK_RESULT lines");
-			return -1;
-		}
-		lines[n++] = l;
-	}
-	if (n == 0) {
-		util_seterr(err, "no PATCHDECK_RESULT line in the output (cut "
-		    "short, or the document did not finish)");
+	if ((n = tagged_lines(out, len, FLEET_RESULT_TAG, lines, 2, err)) < 0)
 		return -1;
-	}
-	if (result_line(&lines[0], r, &why) == -1)
+	if (result_line(&lines[0], r, &why) == -1) {
+		bad = 0;
 		goto bad;
+	}
 	if (n == 1) {
 		r->passes = 1;
 		return 0;
@@ -300,7 +323,7 @@ fleet_result_parse(const char *out, size_t len, struct fleet_result *r,
 	memset(r, 0, sizeof *r);
 	if (result_line(&lines[1], r, &why) == -1) {
 		fleet_result_done(&first);
-		n = 2;
+		bad = 1;
 		goto bad;
 	}
 	fleet_result_done(&first);
@@ -315,8 +338,8 @@ fleet_result_parse(const char *out, size_t len, struct fleet_result *r,
 	return 0;
 
 bad:
-	util_seterr(err, "%s PATCHDECK_RESULT line: %s",
-	    n == 2 ? "the second" : "the", why);
+	util_seterr(err, "%s PATCHDECK_RESULT line: %s", n == 1 ? "the" :
+	    bad == 0 ? "the first" : "the second", why);
 	free(why);
 	fleet_result_done(r);
 	return -1;
@@ -436,29 +459,13 @@ int
 fleet_precheck_parse(const char *out, size_t len, struct fleet_precheck *p,
     char **err)
 {
-	struct line l, found;
-	size_t pos = 0, n = 0;
+	struct line l;
 	char *why = NULL;
 
 	memset(p, 0, sizeof *p);
-	if (out == NULL)
-		len = 0;
-	while (next_line(out, len, &pos, &l)) {
-		if (!starts_with(&l, FLEET_PRECHECK_TAG))
-			continue;
-		if (n++ > 0) {
-			util_seterr(err, "more than one PATCHDECK_PRECHECK "
-			    "line");
-			return -1;
-		}
-		found = l;
-	}
-	if (n == 0) {
-		util_seterr(err, "no PATCHDECK_PRECHECK line in the output "
-		    "(cut short, or the document did not finish)");
+	if (tagged_lines(out, len, FLEET_PRECHECK_TAG, &l, 1, err) < 0)
 		return -1;
-	}
-	if (precheck_line(&found, p, &why) == -1) {
+	if (precheck_line(&l, p, &why) == -1) {
 		util_seterr(err, "the PATCHDECK_PRECHECK line: %s", why);
 		free(why);
 		fleet_precheck_done(p);

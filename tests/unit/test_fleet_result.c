@@ -159,6 +159,10 @@ test_wrong_arrangements(void **state)
 	    "more than two");
 	result_fails(LINE(REQUIRED) "PATCHDECK_RESULT {\"v\":1,\n",
 	    "the second PATCHDECK_RESULT line");
+	result_fails("PATCHDECK_RESULT {\"v\":1,\n" LINE(DONE),
+	    "the first PATCHDECK_RESULT line");
+	result_fails("PATCHDECK_RESULT {\"v\":1,\n", "the PATCHDECK_RESULT "
+	    "line: ");
 }
 
 static void

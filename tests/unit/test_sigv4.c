@@ -1,6 +1,7 @@
 /*
  * test_sigv4.c - the signer against every case of the AWS SigV4 test suite
- * (argv[1], default ../shared/testdata/sigv4), plus S3 known answers from
+ * (kept in tests/data/sigv4; each argument names one more folder of cases,
+ * every one of which must hold at least one), plus S3 known answers from
  * the S3 SigV4 documentation and the edge cases the suite does not cover.
  *
  * Every vector folder becomes its own cmocka test, so a failure names the
@@ -26,7 +27,7 @@
 #include "aws/sigv4.h"
 #include "util/util.h"
 
-#define DEFAULT_VECTORS "../shared/testdata/sigv4"
+#define DEFAULT_VECTORS "tests/data/sigv4"
 #define MAX_FILE (1024 * 1024)
 
 struct vector {
@@ -636,19 +637,19 @@ vector_cmp(const void *a, const void *b)
 	return strcmp(va->name, vb->name);
 }
 
-/* Lists the case folders: a folder with a context.json is a case. */
+/* Appends root's case folders to v[*n...]: a folder with a context.json is
+ * a case, named prefix + its folder's name.  Returns the (moved) array. */
 static struct vector *
-list_vectors(const char *root, size_t *n)
+list_vectors(const char *root, const char *prefix, struct vector *v,
+    size_t *n, size_t *cap)
 {
-	struct vector *v = NULL;
-	size_t cap = 0;
 	struct dirent *de;
+	size_t first = *n;
 	DIR *d;
 
-	*n = 0;
 	d = opendir(root);
 	if (d == NULL)
-		return NULL;
+		return v;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 		char *dir, *ctx;
@@ -663,17 +664,17 @@ list_vectors(const char *root, size_t *n)
 			continue;
 		}
 		free(ctx);
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 32;
-			v = xreallocarray(v, cap, sizeof *v);
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 32;
+			v = xreallocarray(v, *cap, sizeof *v);
 		}
-		v[*n].name = xstrdup(de->d_name);
+		v[*n].name = xasprintf("%s%s", prefix, de->d_name);
 		v[*n].dir = dir;
 		(*n)++;
 	}
 	closedir(d);
-	if (*n > 1)
-		qsort(v, *n, sizeof *v, vector_cmp);
+	if (*n - first > 1)
+		qsort(v + first, *n - first, sizeof *v, vector_cmp);
 	return v;
 }
 
@@ -691,20 +692,35 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_helpers),
 	};
 	const size_t nextra = sizeof extra / sizeof extra[0];
-	const char *root = argc > 1 ? argv[1] : DEFAULT_VECTORS;
 	struct CMUnitTest *tests;
-	struct vector *v;
-	size_t n, i;
-	int failed;
+	struct vector *v = NULL;
+	size_t n = 0, cap = 0, i;
+	int failed, a;
 
-	v = list_vectors(root, &n);
-	if (n == 0) {
-		fprintf(stderr, "test_sigv4: no SigV4 vector case in %s\n",
+	/* The repository's own cases always; each argument adds a folder
+	 * (../shared/testdata/sigv4 beside a developer's clone), its cases
+	 * named after it.  A folder without a case is an error, never a
+	 * silent pass over nothing. */
+	for (a = 0; a < argc; a++) {
+		const char *root = a == 0 ? DEFAULT_VECTORS : argv[a];
+		char *prefix = a == 0 ? xstrdup("") : xasprintf("%s:", root);
+		size_t before = n;
+
+		v = list_vectors(root, prefix, v, &n, &cap);
+		free(prefix);
+		if (n == before) {
+			fprintf(stderr, "test_sigv4: no SigV4 vector case in "
+			    "%s\n", root);
+			for (i = 0; i < n; i++) {
+				free(v[i].name);
+				free(v[i].dir);
+			}
+			free(v);
+			return 1;
+		}
+		printf("test_sigv4: %zu vector cases in %s\n", n - before,
 		    root);
-		free(v);
-		return 1;
 	}
-	printf("test_sigv4: %zu vector cases in %s\n", n, root);
 	tests = xcalloc(n + nextra, sizeof *tests);
 	for (i = 0; i < n; i++) {
 		tests[i].name = v[i].name;

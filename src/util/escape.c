@@ -415,18 +415,35 @@ esc_vprintf(struct buf *b, int utf8, const char *fmt, va_list ap)
 void
 esc_append_strict(struct buf *b, const char *s, size_t n, int utf8)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	struct esc_piece p;
-	size_t k;
+	size_t i = 0, k;
+	unsigned long c;
 
-	while ((k = esc_next(s, n, utf8, &p)) > 0) {
-		if (p.tab)
-			buf_puts(b, "\\x09");
-		else if (p.newline)
-			buf_puts(b, "\\x0a");
-		else
-			buf_append(b, p.text, p.len);
-		s += k;
-		n -= k;
+	/* Not esc_next(): what is escaped here must not depend on the
+	 * locale's wcwidth(), or a cron job's C locale would escape every
+	 * accent of machine output. */
+	while (i < n) {
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			for (k = i; k < n && u[k] >= 0x20 && u[k] < 0x7f; k++)
+				;
+			buf_append(b, s + i, k - i);
+			i = k;
+			continue;
+		}
+		k = u[i] < 0x80 || !utf8 ? 0 : utf8_decode(u + i, n - i, &c);
+		if (k == 0) {
+			set_escape(&p, u[i], 1, 1);
+			k = 1;
+		} else if (esc_codepoint_unsafe(c)) {
+			set_escape(&p, c, 0, k);
+		} else {
+			buf_append(b, s + i, k);
+			i += k;
+			continue;
+		}
+		buf_append(b, p.text, p.len);
+		i += k;
 	}
 }
 

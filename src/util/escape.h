@@ -65,9 +65,10 @@ void esc_vprintf(struct buf *b, int utf8, const char *fmt, va_list ap)
     UTIL_PRINTF(3, 0);
 
 /*
- * Appends s to b with every character esc_next() escapes shown as its
- * visible escape, TAB and LF included ("\x09", "\x0a"): for a CSV cell,
- * which must stay on its line and hold no control (cli_csv_field()).
+ * Appends s to b with C0 controls (TAB and LF included: "\x09", "\x0a"),
+ * DEL, invalid UTF-8 bytes and the code points esc_codepoint_unsafe() names
+ * shown as visible escapes, whatever the locale deems printable: for a CSV
+ * cell, which must stay on its line and hold no control (cli_csv_field()).
  */
 void esc_append_strict(struct buf *b, const char *s, size_t n, int utf8);
 

@@ -22,6 +22,15 @@
 #   broken line that holds a secret.
 . tests/integration/lib.sh
 PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
+
+# 0. One rule: outside src/cli/cli.c (the writers) and util_fatal(), no
+#    source writes with printf() and friends; a new one would bypass the
+#    escaping.  fputs() and putchar() stay for static text.
+if grep -nE '(^|[^a-z_])(printf|fprintf|vprintf|vfprintf|puts|dprintf|vdprintf)\(' \
+    src/main.c src/cli/*.c src/ops/*.c src/aws/*.c src/fleet/*.c \
+    src/util/escape.c; then
+	fail "the lines above write without cli_printf() / cli_err() (cli/cli.h)"
+fi
 sim_start --seed 5 --fleet 30
 EVIL_PID=
 trap '[ -n "$EVIL_PID" ] && kill "$EVIL_PID" 2>/dev/null; sim_stop' EXIT

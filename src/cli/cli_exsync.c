@@ -342,8 +342,8 @@ run_sync(struct cli *g, int do_refresh)
 
 	for (i = 0; i < plan->nchanges; i++)
 		print_change(&plan->changes[i], cfg.tags.exception);
-	cli_printf("exceptions sync: %zu record(s), %zu instance(s) with a live "
-	    "exception; %zu to set, %zu to change, %zu to remove, %zu "
+	cli_printf("exceptions sync: %zu record(s), %zu instance(s) with a "
+	    "live exception; %zu to set, %zu to change, %zu to remove, %zu "
 	    "unapproved", run.nrecs, plan->nlive, plan->nset, plan->nchange,
 	    plan->nremove, plan->nunapproved);
 	if (plan->norphan_records > 0)
@@ -362,8 +362,8 @@ run_sync(struct cli *g, int do_refresh)
 			putchar('\n');
 		}
 		cli_printf("exceptions sync: dry run: %zu call(s)%s would be "
-		    "made; none was\n", plan->calls.ncalls, run.subject != NULL ?
-		    " and 1 alert" : "");
+		    "made; none was\n", plan->calls.ncalls,
+		    run.subject != NULL ? " and 1 alert" : "");
 		rc = failed ? EXIT_FAIL : EXIT_OK;
 		goto out;
 	}

@@ -119,8 +119,8 @@ cli_setup(struct cli *g, int argc, char **argv)
 			free(text);
 			cJSON_Delete(b);
 		}
-		cli_printf("setup: dry run: %zu table(s) would be created; none "
-		    "was\n", nmissing);
+		cli_printf("setup: dry run: %zu table(s) would be created; "
+		    "none was\n", nmissing);
 		rc = EXIT_OK;
 		goto out;
 	}

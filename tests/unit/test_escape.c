@@ -200,7 +200,8 @@ printf_escapes_arguments_only(void **state)
 	/* Width and precision from arguments; numbers of every size. */
 	esc_printf(&b, 1, "%*s|%-*d|%.*s|%zu %ld %lld %u %x %5.1f %%", 3, "a",
 	    4, 7, 1, "yz", (size_t)42, -5L, 1LL << 40, 3u, 255u, 2.25);
-	assert_string_equal(b.data, "  a|7   |y|42 -5 1099511627776 3 ff   2.2 %");
+	assert_string_equal(b.data,
+	    "  a|7   |y|42 -5 1099511627776 3 ff   2.2 %");
 	buf_reset(&b);
 	esc_printf(&b, 1, "%c%c", 'x', '\x1b');
 	assert_string_equal(b.data, "x\\x1b");

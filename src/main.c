@@ -63,7 +63,8 @@ usage(FILE *f)
 	    "\n"
 	    "Commands:\n", f);
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+		cli_fprintf(f, "  %-12s %s\n", commands[i].name,
+		    commands[i].summary);
 	fputs("\n"
 	    "Global options:\n"
 	    "  --profile NAME     AWS profile (else AWS_PROFILE, else default)\n"
@@ -164,7 +165,7 @@ main(int argc, char **argv)
 			debug = a + 8;
 		} else if (n == 0 && (strcmp(a, "-V") == 0 ||
 		    strcmp(a, "--version") == 0)) {
-			printf("patchdeck %s\n", PATCHDECK_VERSION);
+			cli_printf("patchdeck %s\n", PATCHDECK_VERSION);
 			free(rest);
 			return EXIT_OK;
 		} else if (n == 0 && (strcmp(a, "-h") == 0 ||

@@ -17,6 +17,7 @@
 #include "aws/creds.h"
 #include "aws/net.h"
 #include "aws/sigv4.h"
+#include "util/escape.h"
 
 static const struct {
 	const char *id;
@@ -227,16 +228,27 @@ static void attempt(struct call *k);
 static void
 debugf(const char *fmt, ...) UTIL_PRINTF(1, 2);
 
+/* The --debug log goes to a terminal as often as not, and its %s values
+ * (an error code, an operation) come from replies: written through
+ * esc_vprintf() like every other line (cli.h, "the output rule"). */
 static void
 debugf(const char *fmt, ...)
 {
+	struct buf b;
 	va_list ap;
+	size_t off;
+	ssize_t w;
 
 	if (debug_fd < 0)
 		return;
+	buf_init(&b);
 	va_start(ap, fmt);
-	vdprintf(debug_fd, fmt, ap);
+	esc_vprintf(&b, esc_locale_utf8(), fmt, ap);
 	va_end(ap);
+	for (off = 0; off < b.len; off += (size_t)w)
+		if ((w = write(debug_fd, b.data + off, b.len - off)) <= 0)
+			break;
+	buf_free(&b);
 }
 
 static void

@@ -9,7 +9,7 @@
 
 #include "util/util.h"
 
-/* Longest piece of a bad line quoted back: enough to recognise it. */
+/* Longest key name quoted back: enough to recognise it. */
 #define QUOTE_MAX 60
 
 struct parser {
@@ -17,7 +17,6 @@ struct parser {
 	struct ini_section *sect;	/* current section, or NULL */
 	long last;			/* index of sect's last key, or -1 */
 	char *parent;			/* "s3" while reading "s3 =" sub-keys */
-	int last_secret;		/* last key named a secret */
 	int line;
 	char *err;
 };
@@ -26,33 +25,6 @@ static int
 is_blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static int
-contains_ci(const char *s, const char *word)
-{
-	size_t n = strlen(word), i;
-
-	for (; *s != '\0'; s++) {
-		for (i = 0; i < n; i++) {
-			char c = s[i];
-
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c - 'A' + 'a');
-			if (c != word[i])
-				break;
-		}
-		if (i == n)
-			return 1;
-	}
-	return 0;
-}
-
-int
-ini_is_secret_key(const char *name)
-{
-	return contains_ci(name, "secret") || contains_ci(name, "token") ||
-	    contains_ci(name, "session");
 }
 
 /* Trims blanks on both ends of [*s, *e). */
@@ -82,8 +54,10 @@ cut_comment(const char *s, const char *e)
 }
 
 /*
- * Appends a line to b for a message: control and non-ASCII bytes become
- * '?' (a quoted line must not drive the terminal), long lines are cut.
+ * Appends a key's name to b for a message: control and non-ASCII bytes
+ * become '?', long names are cut.  Only names are quoted, never a line or
+ * a value: a line that does not parse may be a pasted secret, or the
+ * broken-off tail of one.
  */
 static void
 quote(struct buf *b, const char *s, size_t n)
@@ -117,22 +91,6 @@ fail(struct parser *p, const char *what, const char *s, size_t n)
 	p->err = buf_steal(&b);
 }
 
-/* Like fail(), quoting "key = <redacted>" when key names a secret. */
-static void
-fail_kv(struct parser *p, const char *what, const char *line, size_t n,
-    const char *key, size_t keylen)
-{
-	char *k = xstrndup(key, keylen);
-
-	if (ini_is_secret_key(k)) {
-		char *q = xasprintf("%s = <redacted>", k);
-
-		fail(p, what, q, strlen(q));
-		free(q);
-	} else
-		fail(p, what, line, n);
-	free(k);
-}
 
 static struct ini_section *
 find_section(struct ini *ini, const char *name)
@@ -240,12 +198,7 @@ indented_line(struct parser *p, const char *s, const char *e)
 		return;
 	}
 	if (split_kv(s, e, &ks, &ke, &vs, &ve) < 0) {
-		if (p->last_secret)
-			fail(p, "expected \"name = value\" in a sub-section "
-			    "(line not shown: it follows a secret)", NULL, 0);
-		else
-			fail(p, "expected \"name = value\" in a sub-section",
-			    s, (size_t)(e - s));
+		fail(p, "expected \"name = value\" in a sub-section", NULL, 0);
 		return;
 	}
 	if (ks == ke) {
@@ -253,7 +206,6 @@ indented_line(struct parser *p, const char *s, const char *e)
 		return;
 	}
 	name = xasprintf("%s.%.*s", p->parent, (int)(ke - ks), ks);
-	p->last_secret = ini_is_secret_key(name);
 	(void)set_key(p, name, vs, (size_t)(ve - vs));
 }
 
@@ -264,7 +216,7 @@ section_line(struct parser *p, const char *s, const char *e)
 	const char *ns, *ne, *rest;
 
 	if (close == NULL) {
-		fail(p, "section header without ']'", s, (size_t)(e - s));
+		fail(p, "section header without ']'", NULL, 0);
 		return;
 	}
 	rest = close + 1;
@@ -272,14 +224,14 @@ section_line(struct parser *p, const char *s, const char *e)
 		rest++;
 	if (rest < e && !((*rest == '#' || *rest == ';') &&
 	    is_blank(rest[-1]))) {
-		fail(p, "text after a section header", s, (size_t)(e - s));
+		fail(p, "text after a section header", NULL, 0);
 		return;
 	}
 	ns = s + 1;
 	ne = close;
 	trim(&ns, &ne);
 	if (ns == ne) {
-		fail(p, "empty section name", s, (size_t)(e - s));
+		fail(p, "empty section name", NULL, 0);
 		return;
 	}
 	open_section(p, ns, (size_t)(ne - ns));
@@ -292,12 +244,7 @@ key_line(struct parser *p, const char *s, const char *e)
 	char *name;
 
 	if (split_kv(s, e, &ks, &ke, &vs, &ve) < 0) {
-		if (p->last_secret)
-			fail(p, "expected [section] or \"name = value\" "
-			    "(line not shown: it follows a secret)", NULL, 0);
-		else
-			fail(p, "expected [section] or \"name = value\"",
-			    s, (size_t)(e - s));
+		fail(p, "expected [section] or \"name = value\"", NULL, 0);
 		return;
 	}
 	if (ks == ke) {
@@ -306,12 +253,11 @@ key_line(struct parser *p, const char *s, const char *e)
 		return;
 	}
 	if (p->sect == NULL) {
-		fail_kv(p, "key outside any [section]", s, (size_t)(e - s),
-		    ks, (size_t)(ke - ks));
+		/* The key's name, never its value. */
+		fail(p, "key outside any [section]", ks, (size_t)(ke - ks));
 		return;
 	}
 	name = xstrndup(ks, (size_t)(ke - ks));
-	p->last_secret = ini_is_secret_key(name);
 	free(p->parent);
 	p->parent = vs == ve ? xstrdup(name) : NULL;
 	p->last = set_key(p, name, vs, (size_t)(ve - vs));

@@ -13,9 +13,9 @@
  * CRLF line ends and a UTF-8 BOM are accepted.  A section given twice is
  * merged and a key given twice keeps the later value, as the SDKs other than
  * botocore do (botocore refuses both); the file stays usable with aws CLI v2.
- * Every key remembers its line.  Errors read "FILE:LINE: what is wrong"; a
- * quoted line has its control bytes replaced and the values of keys whose
- * name contains "secret", "token" or "session" redacted.
+ * Every key remembers its line.  Errors read "FILE:LINE: what is wrong",
+ * naming at most a key (control bytes replaced), never a line or a value:
+ * any line of these files may hold a secret.
  */
 #ifndef PATCHDECK_INI_H
 #define PATCHDECK_INI_H
@@ -74,8 +74,5 @@ const struct ini_key *ini_key(const struct ini_section *s, const char *name);
 /* The value of section/key, or NULL; *line (if not NULL) gets its line. */
 const char *ini_get(const struct ini *ini, const char *section,
     const char *key, int *line);
-
-/* Non-zero if a key called name holds a secret and must not be shown. */
-int ini_is_secret_key(const char *name);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 
+#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,22 +33,63 @@ cli_put(FILE *f, const char *s)
 }
 
 void
+cli_printf(const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	esc_vprintf(&b, esc_locale_utf8(), fmt, ap);
+	va_end(ap);
+	if (b.len > 0)
+		fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+void
+cli_fprintf(FILE *f, const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	esc_vprintf(&b, esc_locale_utf8(), fmt, ap);
+	va_end(ap);
+	if (b.len > 0)
+		fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
+}
+
+void
 cli_err(const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 	struct buf b;
 
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
 	buf_init(&b);
 	buf_puts(&b, "patchdeck: ");
-	esc_append(&b, msg, strlen(msg), esc_locale_utf8(), 1);
+	va_start(ap, fmt);
+	esc_vprintf(&b, esc_locale_utf8(), fmt, ap);
+	va_end(ap);
 	buf_putc(&b, '\n');
 	fwrite(b.data, 1, b.len, stderr);
 	buf_free(&b);
-	free(msg);
+}
+
+void
+cli_json_put(FILE *f, const cJSON *o, int pretty)
+{
+	char *raw, *text;
+
+	raw = pretty ? cJSON_Print(o) : cJSON_PrintUnformatted(o);
+	if (raw == NULL)
+		util_fatal("out of memory (JSON)");
+	text = esc_json_text(raw);
+	fputs(text, f);
+	free(text);
+	free(raw);
 }
 
 int
@@ -88,30 +130,54 @@ cli_open_cache(const struct cli *g, struct cache **out)
 	return rc;
 }
 
-/* RFC 4180: quoted when it holds a comma, a quote, CR or LF, quotes
- * doubled.  A spreadsheet runs a cell starting with = + - @ (or TAB, CR)
- * as a formula, so such a value gets a leading ', inside the quotes. */
+/* What a spreadsheet may take for the start of a formula, or skip to
+ * find one: = + - @ and their full-width forms (some spreadsheets fold
+ * them), and blanks (OWASP, CSV injection). */
+static int
+csv_risky_start(const char *v)
+{
+	static const char *const wide[] = {
+		"\xef\xbc\x9d",	/* U+FF1D fullwidth equals sign */
+		"\xef\xbc\x8b",	/* U+FF0B fullwidth plus sign */
+		"\xef\xbc\x8d",	/* U+FF0D fullwidth hyphen-minus */
+		"\xef\xbc\xa0",	/* U+FF20 fullwidth commercial at */
+		"\xc2\xa0",		/* U+00A0 no-break space */
+		"\xe3\x80\x80",	/* U+3000 ideographic space */
+	};
+	size_t i;
+
+	if (v[0] != '\0' && strchr("=+-@ \t\r\n\v\f", v[0]) != NULL)
+		return 1;
+	for (i = 0; i < sizeof wide / sizeof wide[0]; i++)
+		if (strncmp(v, wide[i], strlen(wide[i])) == 0)
+			return 1;
+	return 0;
+}
+
 void
 cli_csv_field(struct buf *b, const char *v)
 {
-	int quote = 0, guard;
+	struct buf e;
 	const char *s;
+	int quote;
 
-	guard = v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
-	    v[0] == '\t' || v[0] == '\r';
-	for (s = v; *s != '\0' && !quote; s++)
-		quote = *s == ',' || *s == '"' || *s == '\r' || *s == '\n';
+	/* UTF-8 whatever the locale: CSV is for programs, and a cron job's
+	 * C locale must not turn every accent into \xNN. */
+	buf_init(&e);
+	if (csv_risky_start(v))
+		buf_putc(&e, '\'');
+	esc_append_strict(&e, v, strlen(v), 1);
+	quote = e.len > 0 && strpbrk(e.data, ",\"") != NULL;
 	if (quote)
 		buf_putc(b, '"');
-	if (guard)
-		buf_putc(b, '\'');
-	for (s = v; *s != '\0'; s++) {
+	for (s = e.data; s != NULL && *s != '\0'; s++) {
 		if (*s == '"')
 			buf_putc(b, '"');
 		buf_putc(b, *s);
 	}
 	if (quote)
 		buf_putc(b, '"');
+	buf_free(&e);
 }
 
 void
@@ -120,7 +186,12 @@ cli_iso_utc(long long t, char *buf, size_t size)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	gmtime_r(&tt, &tm);
+	/* A time out of gmtime's range (from a damaged record) is shown as
+	 * the epoch rather than as whatever the stack held. */
+	if (gmtime_r(&tt, &tm) == NULL) {
+		tt = 0;
+		gmtime_r(&tt, &tm);
+	}
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
@@ -229,7 +300,7 @@ cli_print_tagging_call(const struct tagging_call *c, const char *prefix)
 {
 	size_t k;
 
-	printf("%s%s ", prefix, tagging_op_name(c->op));
+	cli_printf("%s%s ", prefix, tagging_op_name(c->op));
 	cli_put(stdout, c->target);
 	putchar('/');
 	cli_put(stdout, c->region);
@@ -239,7 +310,7 @@ cli_print_tagging_call(const struct tagging_call *c, const char *prefix)
 		putchar('=');
 		cli_put(stdout, c->value);
 	}
-	printf(" on %zu instance(s):", c->nids);
+	cli_printf(" on %zu instance(s):", c->nids);
 	for (k = 0; k < c->nids; k++) {
 		putchar(' ');
 		cli_put(stdout, c->ids[k]);
@@ -251,12 +322,12 @@ void
 cli_print_tagging_outcome(const struct tagging_call *c)
 {
 	if (c->ok) {
-		printf("  ok\n");
+		cli_printf("  ok\n");
 		return;
 	}
-	printf("  FAILED: ");
+	cli_printf("  FAILED: ");
 	cli_put(stdout, c->err.code);
-	printf(": ");
+	cli_printf(": ");
 	cli_put(stdout, c->err.message);
 	putchar('\n');
 }

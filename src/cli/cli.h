@@ -28,15 +28,48 @@ struct cli {
 	int no_color;
 };
 
-/* Writes s to f with every unsafe character escaped (escape.h). */
+/*
+ * The output rule, one for every byte patchdeck writes to stdout or
+ * stderr (DESIGN.md section 9): the SINK escapes.  Error values and
+ * messages (aws_error, char **err) carry outside text raw, as it came;
+ * the writers below are the only way a subcommand writes, and each one
+ * makes outside text safe on its way out:
+ *   - lines for people (tables, messages, errors, --debug): cli_printf(),
+ *     cli_fprintf(), cli_put(), cli_err(): the format is patchdeck's own,
+ *     every %s is outside text, shown escaped on one line (escape.h: C0,
+ *     DEL, C1, invalid UTF-8, bidi and zero-width as \x1b, \u202e; TAB as
+ *     a space; LF as \x0a, so no value starts a line of its own);
+ *   - CSV: cli_csv_field(); JSON: cli_json_put().
+ * Static text (usage) may go out with fputs().
+ */
+
+struct cJSON;
+
+/* Writes s to f with every unsafe character escaped (escape.h), LF too. */
 void cli_put(FILE *f, const char *s);
-/* "patchdeck: " and the formatted message on stderr, escaped as a whole,
- * so outside text inside it (an AWS message, a file's line) is safe. */
+/* printf() to stdout / f, every %s and %c argument escaped (esc_printf()). */
+void cli_printf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+void cli_fprintf(FILE *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* "patchdeck: " and the formatted message on stderr, every %s argument
+ * escaped, so outside text inside it (an AWS message, a file's name) can
+ * neither reach the terminal raw nor start a forged line. */
 void cli_err(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* The JSON text of o (indented if pretty), without a final newline, made
+ * safe as esc_json_text() says: valid UTF-8, C1 and format characters as
+ * \u escapes.  Every --format json goes out through here. */
+void cli_json_put(FILE *f, const struct cJSON *o, int pretty);
 
 struct config;
 struct cache;
@@ -59,9 +92,15 @@ void cli_print_tagging_outcome(const struct tagging_call *c);
  * naming the unknown argument. */
 int cli_no_args(const char *cmd, const char *usage, int argc, char **argv);
 
-/* One CSV field, RFC 4180: quoted when it holds a comma, a quote, CR or
- * LF.  A value starting with = + - @ TAB or CR gets a leading ' (inside
- * the quotes) so a spreadsheet does not run it as a formula. */
+/*
+ * One CSV field, RFC 4180, as UTF-8 whatever the locale: controls (C0 with
+ * TAB, CR and LF, DEL, C1), invalid UTF-8 and format characters shown as
+ * visible escapes (\x1b, \u202e) so a cell stays on its line; quoted when
+ * it holds a comma or a quote.  A value starting with = + - @ (or their
+ * full-width forms), or with a blank (space, TAB, CR, LF, no-break or
+ * ideographic space) gets a leading ' (inside the quotes) so a spreadsheet
+ * does not run it as a formula (OWASP, CSV injection).
+ */
 void cli_csv_field(struct buf *b, const char *v);
 /* "2026-11-29T01:00:00Z" for machine output. */
 void cli_iso_utc(long long t, char *buf, size_t size);

@@ -29,62 +29,61 @@ print_table(const struct doctor_report *r)
 {
 	size_t i;
 
-	printf("%-12s ", "identity");
+	cli_printf("%-12s ", "identity");
 	if (r->arn != NULL) {
 		cli_put(stdout, r->arn);
-		printf(" (account ");
+		cli_printf(" (account ");
 		cli_put(stdout, r->account);
-		printf(")\n");
+		cli_printf(")\n");
 	} else {
-		printf("unknown (GetCallerIdentity failed)\n");
+		cli_printf("unknown (GetCallerIdentity failed)\n");
 	}
-	printf("%-12s ", "region");
+	cli_printf("%-12s ", "region");
 	cli_put(stdout, r->region != NULL ? r->region : "none");
 	if (r->region_source != NULL) {
-		printf(" (from ");
+		cli_printf(" (from ");
 		cli_put(stdout, r->region_source);
-		printf(")");
+		cli_printf(")");
 	}
-	printf("\n%-12s ", "credentials");
+	cli_printf("\n%-12s ", "credentials");
 	if (r->creds_source != NULL)
 		cli_put(stdout, r->creds_source);
 	else {
-		printf("none: ");
+		cli_printf("none: ");
 		cli_put(stdout, r->creds_error);
 	}
-	printf("\n\n%-9s %-6s %-28s %8s  %s\n", "SERVICE", "RESULT", "READ",
+	cli_printf("\n\n%-9s %-6s %-28s %8s  %s\n", "SERVICE", "RESULT", "READ",
 	    "TIME", "ENDPOINT / ERROR");
 	for (i = 0; i < r->nchecks; i++) {
 		const struct doctor_check *c = &r->checks[i];
 
-		printf("%-9s %-6s %-28s %6ld ms  ", c->service,
+		cli_printf("%-9s %-6s %-28s %6ld ms  ", c->service,
 		    c->ok ? "pass" : "FAIL", c->op, c->ms);
 		if (c->endpoint != NULL) {
 			cli_put(stdout, c->endpoint);
 			if (c->endpoint_source != NULL) {
-				printf(" (");
+				cli_printf(" (");
 				cli_put(stdout, c->endpoint_source);
-				printf(")");
+				cli_printf(")");
 			}
 		}
 		if (!c->ok) {
-			printf("\n%-9s %-6s ", "", "");
+			cli_printf("\n%-9s %-6s ", "", "");
 			cli_put(stdout, c->code);
-			printf(": ");
+			cli_printf(": ");
 			cli_put(stdout, c->message);
 			if (c->attempts > 1)
-				printf(" (after %d attempts)", c->attempts);
+				cli_printf(" (after %d attempts)", c->attempts);
 		}
-		printf("\n");
+		cli_printf("\n");
 	}
-	printf("\n%d of %zu checks passed\n", r->passed, r->nchecks);
+	cli_printf("\n%d of %zu checks passed\n", r->passed, r->nchecks);
 }
 
 static void
 print_json(const struct doctor_report *r)
 {
 	cJSON *o = cJSON_CreateObject(), *a, *c;
-	char *text;
 	size_t i;
 
 	if (r->arn != NULL) {
@@ -128,11 +127,8 @@ print_json(const struct doctor_report *r)
 	}
 	cJSON_AddNumberToObject(o, "passed", r->passed);
 	cJSON_AddNumberToObject(o, "total", (double)r->nchecks);
-	text = cJSON_Print(o);
-	if (text == NULL)
-		util_fatal("out of memory (JSON)");
-	puts(text);
-	free(text);
+	cli_json_put(stdout, o, 1);
+	putchar('\n');
 	cJSON_Delete(o);
 }
 

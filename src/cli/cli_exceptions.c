@@ -92,7 +92,7 @@ print_call(const char *op, cJSON *body)
 
 	if (text == NULL)
 		util_fatal("out of memory (JSON)");
-	printf("would call: %s ", op);
+	cli_printf("would call: %s ", op);
 	cli_put(stdout, text);
 	putchar('\n');
 	free(text);
@@ -128,13 +128,13 @@ static void
 print_done(const struct exaction_opts *o, const struct exaction *a)
 {
 	if (o->request) {
-		printf("%s\n", a->rec.exception_id);
+		cli_printf("%s\n", a->rec.exception_id);
 		return;
 	}
 	cli_put(stdout, a->rec.exception_id);
-	printf(" (");
+	cli_printf(" (");
 	cli_put(stdout, a->rec.instance_id);
-	printf(" %s..%s): %s\n", a->rec.starts ? a->rec.starts : "",
+	cli_printf(" %s..%s): %s\n", a->rec.starts ? a->rec.starts : "",
 	    a->rec.ends ? a->rec.ends : "", exceptions_action_to(o->action));
 }
 
@@ -173,10 +173,10 @@ run_action(const struct cli *g, const struct config *cfg, const char *cmd,
 		cli_err("%s: %s", cmd, a->audit_err);
 	switch (a->outcome) {
 	case EXA_DRY_RUN:
-		printf("would call: %s ", a->dry_op);
+		cli_printf("would call: %s ", a->dry_op);
 		cli_put(stdout, a->dry_body);
 		putchar('\n');
-		printf("%s: dry run: 1 item would be updated in %s; none "
+		cli_printf("%s: dry run: 1 item would be updated in %s; none "
 		    "was\n", cmd, x.table);
 		rc = EXIT_OK;
 		break;
@@ -257,7 +257,7 @@ do_request(struct cli *g, int argc, char **argv)
 		e.requested_by = xstrdup("(caller ARN from STS)");
 		print_call("PutItem", exceptions_put_request(
 		    cfg.exceptions_table, &e));
-		printf("%s: dry run: 1 item would be written to %s; none "
+		cli_printf("%s: dry run: 1 item would be written to %s; none "
 		    "was\n", cmd, cfg.exceptions_table);
 		fleet_exception_done(&e);
 		free(rnd);
@@ -395,7 +395,6 @@ print_json(const struct fleet_exception *const *sel, size_t n,
 	for (i = 0; i < n; i++) {
 		const struct fleet_exception *e = sel[i];
 		cJSON *o = cJSON_CreateObject();
-		char *text;
 
 		if (o == NULL)
 			util_fatal("out of memory (JSON)");
@@ -408,11 +407,8 @@ print_json(const struct fleet_exception *const *sel, size_t n,
 		    exceptions_category(e, today)));
 		cJSON_AddBoolToObject(o, "expiring",
 		    exceptions_is_expiring(e, today, days));
-		text = cJSON_PrintUnformatted(o);
-		if (text == NULL)
-			util_fatal("out of memory (JSON)");
-		printf("%s\n%s", i ? "," : "", text);
-		free(text);
+		fputs(i ? ",\n" : "\n", stdout);
+		cli_json_put(stdout, o, 0);
 		cJSON_Delete(o);
 	}
 	fputs(n ? "\n]\n" : "]\n", stdout);
@@ -457,7 +453,7 @@ put_pad(const char *s, int w)
 	int len = (int)strlen(s);
 
 	cli_put(stdout, s);
-	printf("%*s ", len < w ? w - len : 0, "");
+	cli_printf("%*s ", len < w ? w - len : 0, "");
 }
 
 static void
@@ -466,7 +462,7 @@ print_table(const struct fleet_exception *const *sel, size_t n,
 {
 	size_t i;
 
-	printf("%-24s %-19s %-10s %-10s %-9s %-9s %s\n", "ID", "INSTANCE",
+	cli_printf("%-24s %-19s %-10s %-10s %-9s %-9s %s\n", "ID", "INSTANCE",
 	    "FROM", "TO", "STATUS", "CATEGORY", "REQUESTED BY / DECIDED BY / "
 	    "TICKET / REASON");
 	for (i = 0; i < n; i++) {
@@ -483,30 +479,30 @@ print_table(const struct fleet_exception *const *sel, size_t n,
 		put_pad(s0(e->starts), 10);
 		put_pad(s0(e->ends), 10);
 		put_pad(s0(e->status), 9);
-		printf("%s\n", cat);
-		printf("    requested by ");
+		cli_printf("%s\n", cat);
+		cli_printf("    requested by ");
 		cli_put(stdout, s0(e->requested_by));
-		printf(" at ");
+		cli_printf(" at ");
 		cli_put(stdout, s0(e->requested_at));
 		if (e->decided_by != NULL) {
-			printf("; decided by ");
+			cli_printf("; decided by ");
 			cli_put(stdout, e->decided_by);
-			printf(" at ");
+			cli_printf(" at ");
 			cli_put(stdout, s0(e->decided_at));
 		}
 		if (e->ticket != NULL) {
-			printf("; ticket ");
+			cli_printf("; ticket ");
 			cli_put(stdout, e->ticket);
 		}
-		printf("\n    reason: ");
+		cli_printf("\n    reason: ");
 		cli_put(stdout, s0(e->reason));
 		if (e->decision_reason != NULL) {
-			printf("\n    decision: ");
+			cli_printf("\n    decision: ");
 			cli_put(stdout, e->decision_reason);
 		}
 		putchar('\n');
 	}
-	printf("%zu exception(s)\n", n);
+	cli_printf("%zu exception(s)\n", n);
 }
 
 static int

@@ -184,32 +184,32 @@ load_records(struct session *ss, const char *table,
 static void
 print_change(const struct exsync_change *c, const char *key)
 {
-	printf("%-6s ", exsync_kind_name(c->kind));
+	cli_printf("%-6s ", exsync_kind_name(c->kind));
 	cli_put(stdout, c->inst->id);
-	printf(" (");
+	cli_printf(" (");
 	cli_put(stdout, c->inst->name);
-	printf(") ");
+	cli_printf(") ");
 	cli_put(stdout, c->target);
 	putchar('/');
 	cli_put(stdout, c->inst->region);
-	printf(" %s: ", key);
+	cli_printf(" %s: ", key);
 	if (c->old_value != NULL) {
 		putchar('\'');
 		cli_put(stdout, c->old_value);
 		putchar('\'');
 	} else {
-		printf("(none)");
+		cli_printf("(none)");
 	}
 	if (c->kind == EXSYNC_REMOVE) {
-		printf(" -> (removed)");
+		cli_printf(" -> (removed)");
 	} else {
-		printf(" -> %s (record ", c->value);
+		cli_printf(" -> %s (record ", c->value);
 		cli_put(stdout, c->record->exception_id != NULL ?
 		    c->record->exception_id : "?");
 		putchar(')');
 	}
 	if (c->unapproved)
-		printf("  UNAPPROVED");
+		cli_printf("  UNAPPROVED");
 	putchar('\n');
 }
 
@@ -230,11 +230,11 @@ on_alerted(void *arg, const struct exsync_alert_result *res)
 
 	w->ended = 1;
 	if (res->published) {
-		printf("alert: published to ");
+		cli_printf("alert: published to ");
 		cli_put(stdout, cfg_topic);
-		printf(" (message ");
+		cli_printf(" (message ");
 		cli_put(stdout, res->message_id);
-		printf(")\n");
+		cli_printf(")\n");
 	} else {
 		cli_err("exceptions sync: %s", res->err);
 		w->rc = -1;
@@ -342,12 +342,12 @@ run_sync(struct cli *g, int do_refresh)
 
 	for (i = 0; i < plan->nchanges; i++)
 		print_change(&plan->changes[i], cfg.tags.exception);
-	printf("exceptions sync: %zu record(s), %zu instance(s) with a live "
-	    "exception; %zu to set, %zu to change, %zu to remove, %zu "
+	cli_printf("exceptions sync: %zu record(s), %zu instance(s) with a "
+	    "live exception; %zu to set, %zu to change, %zu to remove, %zu "
 	    "unapproved", run.nrecs, plan->nlive, plan->nset, plan->nchange,
 	    plan->nremove, plan->nunapproved);
 	if (plan->norphan_records > 0)
-		printf("; %zu record(s) of instances not in the cache",
+		cli_printf("; %zu record(s) of instances not in the cache",
 		    plan->norphan_records);
 	putchar('\n');
 
@@ -355,14 +355,15 @@ run_sync(struct cli *g, int do_refresh)
 		for (i = 0; i < plan->calls.ncalls; i++)
 			cli_print_tagging_call(&plan->calls.calls[i], "would call: ");
 		if (run.subject != NULL) {
-			printf("would publish to %s: ", cfg.sns_topic != NULL ?
-			    cfg.sns_topic : "(no sns_topic configured)");
+			cli_printf("would publish to %s: ",
+			    cfg.sns_topic != NULL ? cfg.sns_topic :
+			    "(no sns_topic configured)");
 			cli_put(stdout, run.subject);
 			putchar('\n');
 		}
-		printf("exceptions sync: dry run: %zu call(s)%s would be made; "
-		    "none was\n", plan->calls.ncalls, run.subject != NULL ?
-		    " and 1 alert" : "");
+		cli_printf("exceptions sync: dry run: %zu call(s)%s would be "
+		    "made; none was\n", plan->calls.ncalls,
+		    run.subject != NULL ? " and 1 alert" : "");
 		rc = failed ? EXIT_FAIL : EXIT_OK;
 		goto out;
 	}
@@ -410,7 +411,7 @@ run_sync(struct cli *g, int do_refresh)
 		}
 	}
 	if (!failed && plan->calls.ncalls == 0 && run.subject == NULL)
-		printf("exceptions sync: in step; nothing to change\n");
+		cli_printf("exceptions sync: in step; nothing to change\n");
 	rc = failed ? EXIT_FAIL : EXIT_OK;
 out:
 	exsync_run_done(&run);

@@ -43,9 +43,10 @@ static const char usage[] =
     "--format table (default): aligned columns, outside text escaped and\n"
     "long values cut with an ellipsis, and a footer with the count and the\n"
     "age of the data.  json: an array of objects, every field and every tag,\n"
-    "raw.  csv: RFC 4180 with a header row, values raw, except that a value\n"
-    "starting with = + - @ TAB or CR gets a leading ' so that a spreadsheet\n"
-    "does not run it as a formula (CSV injection).\n"
+    "raw; times in ISO 8601 UTC.  csv: RFC 4180 with a header row, UTF-8,\n"
+    "controls escaped as in the table, and a value starting with = + - @\n"
+    "(or their full-width forms) or a blank gets a leading ' so that a\n"
+    "spreadsheet does not run it as a formula (CSV injection).\n"
     "\n"
     "Exit status: 0 listed, 1 a --refresh target failed (the rows listed\n"
     "are then partly older), 2 bad arguments, 3 configuration or cache\n"
@@ -189,10 +190,10 @@ print_table(const struct inventory *inv, long long now)
 	}
 	if (inv->oldest > 0) {
 		format_age(now - inv->oldest, tmp, sizeof tmp);
-		printf("%zu of %zu instance(s); data from %s\n", inv->nvis,
+		cli_printf("%zu of %zu instance(s); data from %s\n", inv->nvis,
 		    inv->n, tmp);
 	} else {
-		printf("%zu of %zu instance(s); no data: run `patchdeck "
+		cli_printf("%zu of %zu instance(s); no data: run `patchdeck "
 		    "sync`\n", inv->nvis, inv->n);
 	}
 	buf_free(&line);
@@ -212,6 +213,21 @@ add_str(cJSON *o, const char *k, const char *v)
 	free(val);
 }
 
+/* Times in JSON: ISO 8601 UTC, null when unknown; "15d ago" is for the
+ * table only. */
+static void
+add_time(cJSON *o, const char *k, int known, long long t)
+{
+	char tmp[32];
+
+	if (!known) {
+		cJSON_AddNullToObject(o, k);
+		return;
+	}
+	cli_iso_utc(t, tmp, sizeof tmp);
+	add_str(o, k, tmp);
+}
+
 static void
 print_json(const struct inventory *inv)
 {
@@ -223,7 +239,6 @@ print_json(const struct inventory *inv)
 		const struct inv_row *r = &inv->rows[inv->vis[i]];
 		const struct fleet_instance *in = r->in;
 		cJSON *o = cJSON_CreateObject(), *tags;
-		char *text;
 
 		if (o == NULL)
 			util_fatal("out of memory (JSON)");
@@ -242,15 +257,16 @@ print_json(const struct inventory *inv)
 		add_str(o, "launch_time", in->launch_time);
 		add_str(o, "ping", in->ping);
 		add_str(o, "agent_version", in->agent_version);
-		cJSON_AddNumberToObject(o, "last_ping", (double)in->last_ping);
-		cJSON_AddNumberToObject(o, "fetched_at",
-		    (double)in->fetched_at);
+		add_time(o, "last_ping", in->last_ping > 0, in->last_ping);
+		add_time(o, "fetched_at", in->fetched_at > 0, in->fetched_at);
 		add_str(o, "window", r->st.window_id);
 		add_str(o, "tag_state", fleet_tag_state_name(r->st.state));
 		add_str(o, "exception", inventory_cell(inv, r, COL_EXCEPTION,
 		    tmp, sizeof tmp));
-		add_str(o, "last_patched", inventory_cell(inv, r,
-		    COL_LAST_PATCHED, tmp, sizeof tmp));
+		/* Never patched or an unreadable tag: null (the tag itself
+		 * is among the tags, raw). */
+		add_time(o, "last_patched", r->st.last_patched_known &&
+		    !r->st.last_patched_malformed, r->st.last_patched);
 		add_str(o, "owner", r->st.owner);
 		if (r->st.has_next) {
 			cli_iso_utc(r->st.next_start, tmp, sizeof tmp);
@@ -264,11 +280,8 @@ print_json(const struct inventory *inv)
 		tags = cJSON_AddObjectToObject(o, "tags");
 		for (k = 0; k < in->ntags; k++)
 			add_str(tags, in->tags[k].key, in->tags[k].value);
-		text = cJSON_PrintUnformatted(o);
-		if (text == NULL)
-			util_fatal("out of memory (JSON)");
-		printf("%s\n%s", i ? "," : "", text);
-		free(text);
+		fputs(i ? ",\n" : "\n", stdout);
+		cli_json_put(stdout, o, 0);
 		cJSON_Delete(o);
 	}
 	fputs(inv->nvis ? "\n]\n" : "]\n", stdout);

@@ -90,17 +90,17 @@ cli_setup(struct cli *g, int argc, char **argv)
 			goto out;
 		}
 		if (w[i].exists) {
-			printf("table ");
+			cli_printf("table ");
 			cli_put(stdout, w[i].name);
-			printf(": exists (");
+			cli_printf(": exists (");
 			cli_put(stdout, w[i].status ? w[i].status : "?");
-			printf(")\n");
+			cli_printf(")\n");
 		} else {
 			nmissing++;
 		}
 	}
 	if (nmissing == 0) {
-		printf("setup: nothing to do\n");
+		cli_printf("setup: nothing to do\n");
 		rc = EXIT_OK;
 		goto out;
 	}
@@ -113,14 +113,14 @@ cli_setup(struct cli *g, int argc, char **argv)
 				continue;
 			b = setup_table_request(w[i].kind, w[i].name);
 			text = cJSON_PrintUnformatted(b);
-			printf("would call: CreateTable ");
+			cli_printf("would call: CreateTable ");
 			cli_put(stdout, text);
 			putchar('\n');
 			free(text);
 			cJSON_Delete(b);
 		}
-		printf("setup: dry run: %zu table(s) would be created; none "
-		    "was\n", nmissing);
+		cli_printf("setup: dry run: %zu table(s) would be created; "
+		    "none was\n", nmissing);
 		rc = EXIT_OK;
 		goto out;
 	}
@@ -180,14 +180,14 @@ cli_setup(struct cli *g, int argc, char **argv)
 			rc = EXIT_FAIL;
 		}
 		free(id);
-		printf("table ");
+		cli_printf("table ");
 		cli_put(stdout, w[i].name);
 		if (ok) {
-			printf(": created (ACTIVE)\n");
+			cli_printf(": created (ACTIVE)\n");
 		} else {
 			char *m = awserr_format(&ae);
 
-			printf(": FAILED: ");
+			cli_printf(": FAILED: ");
 			cli_put(stdout, m);
 			putchar('\n');
 			free(m);

@@ -46,19 +46,19 @@ on_progress(void *arg, enum sync_event ev, const char *target, size_t count,
 		break;
 	case SYNC_PROGRESS:
 		if (p->tty) {
-			fprintf(stderr, "\r\033[K");
+			cli_fprintf(stderr, "\r\033[K");
 			cli_put(stderr, target);
-			fprintf(stderr, ": %zu instances so far", count);
+			cli_fprintf(stderr, ": %zu instances so far", count);
 		}
 		break;
 	case SYNC_DONE:
 		if (p->tty)
-			fprintf(stderr, "\r\033[K");
+			cli_fprintf(stderr, "\r\033[K");
 		cli_err("sync %s: %zu instances", target, count);
 		break;
 	case SYNC_FAILED:
 		if (p->tty)
-			fprintf(stderr, "\r\033[K");
+			cli_fprintf(stderr, "\r\033[K");
 		cli_err("sync %s: FAILED: %s: %s (previous data kept)", target,
 		    code, message);
 		break;

@@ -236,7 +236,7 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 	if (g->dry_run) {
 		for (i = 0; i < plan.ncalls; i++)
 			cli_print_tagging_call(&plan.calls[i], "would call: ");
-		printf("%s: dry run: %zu instance(s), %zu call(s) would be "
+		cli_printf("%s: dry run: %zu instance(s), %zu call(s) would be "
 		    "made; none was\n", cmd, plan.ninstances, plan.ncalls);
 		rc = EXIT_OK;
 		goto out;
@@ -284,7 +284,7 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 				idsok += plan.calls[i].nids;
 			}
 		}
-		printf("%s: %zu of %zu instance(s) changed in %zu of %zu "
+		cli_printf("%s: %zu of %zu instance(s) changed in %zu of %zu "
 		    "call(s)%s\n", cmd, idsok, plan.ninstances, nok,
 		    plan.ncalls, rc == EXIT_OK ? "" : "; see the errors above");
 	}

@@ -164,7 +164,6 @@ cli_windows(struct cli *g, int argc, char **argv)
 
 	if (g->format == FORMAT_JSON) {
 		cJSON *arr = cJSON_CreateArray(), *o, *m;
-		char *text;
 
 		for (i = 0; i < cfg.nwindows; i++) {
 			const struct fleet_window *w = &cfg.windows[i];
@@ -210,11 +209,8 @@ cli_windows(struct cli *g, int argc, char **argv)
 			    fleet_tag_state_name((enum fleet_tag_state)s),
 			    (double)counts[cfg.nwindows][s]);
 		cJSON_AddItemToArray(arr, o);
-		text = cJSON_Print(arr);
-		if (text == NULL)
-			util_fatal("out of memory (JSON)");
-		puts(text);
-		free(text);
+		cli_json_put(stdout, arr, 1);
+		putchar('\n');
 		cJSON_Delete(arr);
 	} else if (g->format == FORMAT_CSV) {
 		fputs("id,schedule,duration_min,timezone,start_local,end_local,"
@@ -232,17 +228,17 @@ cli_windows(struct cli *g, int argc, char **argv)
 				csv_put(w->id);
 				fputc(',', stdout);
 				csv_put(occ[i].sched);
-				printf(",%d,", w->duration_min);
+				cli_printf(",%d,", w->duration_min);
 				csv_put(w->tz_name != NULL ?
 				    w->tz_name : "UTC");
-				printf(",%s,%s,%s,%s", occ[i].ls, occ[i].le,
+				cli_printf(",%s,%s,%s,%s", occ[i].ls, occ[i].le,
 				    occ[i].us, occ[i].ue);
 			} else {
 				fputs(",,,,,,,", stdout);
 			}
-			printf(",%zu", sum(counts[i]));
+			cli_printf(",%zu", sum(counts[i]));
 			for (s = 0; s < NSTATES; s++)
-				printf(",%zu", counts[i][s]);
+				cli_printf(",%zu", counts[i][s]);
 			fputs("\r\n", stdout);
 		}
 	} else {
@@ -251,18 +247,20 @@ cli_windows(struct cli *g, int argc, char **argv)
 			struct buf b;
 
 			cli_put(stdout, w->id);
-			printf("  %s, %s, ", occ[i].sched, occ[i].dur);
+			cli_printf("  %s, %s, ", occ[i].sched, occ[i].dur);
 			cli_put(stdout, w->tz_name != NULL ? w->tz_name : "UTC");
 			putchar('\n');
 			if (occ[i].ok)
-				printf("    %s %s .. %s  (UTC %s .. %s)\n",
+				cli_printf("    %s %s .. %s  (UTC %s .. %s)\n",
 				    occ[i].start <= now ? "now: " : "next:",
 				    occ[i].ls, occ[i].le, occ[i].us, occ[i].ue);
 			else
-				printf("    next: none in the next 14 months\n");
+				cli_printf("    next: none in the next 14 "
+				    "months\n");
 			buf_init(&b);
 			format_counts(counts[i], &b);
-			printf("    members: %zu (%s)\n", sum(counts[i]), b.data);
+			cli_printf("    members: %zu (%s)\n", sum(counts[i]),
+			    b.data);
 			buf_free(&b);
 		}
 		{
@@ -270,13 +268,14 @@ cli_windows(struct cli *g, int argc, char **argv)
 
 			buf_init(&b);
 			format_counts(counts[cfg.nwindows], &b);
-			printf("%s%zu instance(s) with no or an unknown window "
-			    "(%s)\n", cfg.nwindows ? "\n" : "",
-			    sum(counts[cfg.nwindows]), b.data);
+			if (cfg.nwindows)
+				putchar('\n');
+			cli_printf("%zu instance(s) with no or an unknown "
+			    "window (%s)\n", sum(counts[cfg.nwindows]), b.data);
 			buf_free(&b);
 		}
 		if (cfg.nwindows == 0)
-			printf("no windows are configured: add [window ID] "
+			cli_printf("no windows are configured: add [window ID] "
 			    "sections to %s\n", cfg.path != NULL ? cfg.path :
 			    "the configuration");
 	}

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/escape.h"
 #include "util/util.h"
 
 struct audit {
@@ -170,7 +171,7 @@ audit_now(char *buf, size_t size)
 int
 audit_write(struct audit *a, cJSON *entry, char **err)
 {
-	char when[48], *text, *line;
+	char when[48], *text, *safe, *line;
 	cJSON *out, *c;
 	size_t len, off = 0;
 	ssize_t w;
@@ -191,7 +192,12 @@ audit_write(struct audit *a, cJSON *entry, char **err)
 	cJSON_Delete(out);
 	if (text == NULL)
 		util_fatal("out of memory (JSON)");
-	line = xasprintf("%s\n", text);
+	/* Raw values, as JSON text must carry them: valid UTF-8, and C1 and
+	 * format characters escaped so `less` or `tail` of the log shows them
+	 * (cli.h, "the output rule"). */
+	safe = esc_json_text(text);
+	line = xasprintf("%s\n", safe);
+	free(safe);
 	free(text);
 	len = strlen(line);
 	/* One write: O_APPEND keeps a line whole against other writers. */

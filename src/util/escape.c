@@ -6,7 +6,11 @@
 
 #include "util/escape.h"
 
+#include <sys/types.h>
+
 #include <langinfo.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -214,6 +218,269 @@ esc_utf8_repair(const char *s)
 			buf_append(&b, s + i, k);
 			i += k;
 		}
+	}
+	return buf_steal(&b);
+}
+
+void
+esc_printf(struct buf *b, int utf8, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	esc_vprintf(b, utf8, fmt, ap);
+	va_end(ap);
+}
+
+/* The one place a format that is not a literal is used: a conversion
+ * specification of esc_vprintf()'s own format, rebuilt with its '*'
+ * values written out, applied to the one argument it takes. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#endif
+static void
+emit_arg(struct buf *b, const char *spec, char conv, const char *len,
+    va_list *ap)
+{
+	int l = len[0], ll = len[0] != '\0' && len[1] != '\0';
+
+	switch (conv) {
+	case 'd':
+	case 'i':
+		if (l == 'l' && ll)
+			buf_printf(b, spec, va_arg(*ap, long long));
+		else if (l == 'l')
+			buf_printf(b, spec, va_arg(*ap, long));
+		else if (l == 'z')
+			buf_printf(b, spec, va_arg(*ap, ssize_t));
+		else if (l == 'j')
+			buf_printf(b, spec, va_arg(*ap, intmax_t));
+		else if (l == 't')
+			buf_printf(b, spec, va_arg(*ap, ptrdiff_t));
+		else
+			buf_printf(b, spec, va_arg(*ap, int));
+		break;
+	case 'u':
+	case 'o':
+	case 'x':
+	case 'X':
+		if (l == 'l' && ll)
+			buf_printf(b, spec, va_arg(*ap, unsigned long long));
+		else if (l == 'l')
+			buf_printf(b, spec, va_arg(*ap, unsigned long));
+		else if (l == 'z')
+			buf_printf(b, spec, va_arg(*ap, size_t));
+		else if (l == 'j')
+			buf_printf(b, spec, va_arg(*ap, uintmax_t));
+		else if (l == 't')
+			buf_printf(b, spec, va_arg(*ap, ptrdiff_t));
+		else
+			buf_printf(b, spec, va_arg(*ap, unsigned int));
+		break;
+	case 'e':
+	case 'E':
+	case 'f':
+	case 'F':
+	case 'g':
+	case 'G':
+	case 'a':
+	case 'A':
+		if (l == 'L')
+			buf_printf(b, spec, va_arg(*ap, long double));
+		else
+			buf_printf(b, spec, va_arg(*ap, double));
+		break;
+	case 'p':
+		buf_printf(b, spec, va_arg(*ap, void *));
+		break;
+	case 's':
+		/* Here the argument is the escaped text (see below). */
+		buf_printf(b, spec, va_arg(*ap, const char *));
+		break;
+	default:
+		util_fatal("esc_printf: conversion '%c' not supported", conv);
+	}
+}
+
+static void
+emit_str(struct buf *b, const char *spec, ...)
+{
+	va_list ap;
+
+	va_start(ap, spec);
+	emit_arg(b, spec, 's', "", &ap);
+	va_end(ap);
+}
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+void
+esc_vprintf(struct buf *b, int utf8, const char *fmt, va_list ap)
+{
+	const char *p = fmt, *q;
+	struct buf spec, val;
+	char len[3], conv, c;
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	buf_init(&spec);
+	buf_init(&val);
+	while (*p != '\0') {
+		if (*p != '%') {
+			q = strchr(p, '%');
+			if (q == NULL)
+				q = p + strlen(p);
+			buf_append(b, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
+		if (p[1] == '%') {
+			buf_putc(b, '%');
+			p += 2;
+			continue;
+		}
+		/* %[flags][width][.precision][length]conversion, '*' values
+		 * written into the specification. */
+		buf_reset(&spec);
+		buf_putc(&spec, '%');
+		p++;
+		while (*p != '\0' && strchr("-+ #0", *p) != NULL)
+			buf_putc(&spec, *p++);
+		if (*p == '*') {
+			n = va_arg(aq, int);
+			buf_printf(&spec, "%s%d", n < 0 ? "-" : "",
+			    n < 0 ? -n : n);
+			p++;
+		} else {
+			while (*p >= '0' && *p <= '9')
+				buf_putc(&spec, *p++);
+		}
+		if (*p == '.') {
+			p++;
+			if (*p == '*') {
+				n = va_arg(aq, int);
+				if (n >= 0)
+					buf_printf(&spec, ".%d", n);
+				p++;
+			} else {
+				buf_putc(&spec, '.');
+				while (*p >= '0' && *p <= '9')
+					buf_putc(&spec, *p++);
+			}
+		}
+		memset(len, 0, sizeof len);
+		if ((p[0] == 'h' && p[1] == 'h') || (p[0] == 'l' &&
+		    p[1] == 'l')) {
+			len[0] = p[0];
+			len[1] = p[1];
+			p += 2;
+		} else if (*p != '\0' && strchr("hlzjtL", *p) != NULL) {
+			len[0] = *p++;
+		}
+		conv = *p;
+		if (conv == '\0')
+			util_fatal("esc_printf: format ends inside a "
+			    "conversion");
+		p++;
+		if (conv == 's' || conv == 'c') {
+			const char *v;
+
+			buf_reset(&val);
+			if (conv == 'c') {
+				c = (char)va_arg(aq, int);
+				esc_append(&val, &c, 1, utf8, 0);
+			} else {
+				v = va_arg(aq, const char *);
+				if (v == NULL)
+					v = "(null)";
+				esc_append(&val, v, strlen(v), utf8, 0);
+			}
+			buf_putc(&spec, 's');
+			emit_str(b, spec.data, val.data != NULL ? val.data :
+			    "");
+			continue;
+		}
+		buf_puts(&spec, len);
+		buf_putc(&spec, conv);
+		emit_arg(b, spec.data, conv, len, &aq);
+	}
+	va_end(aq);
+	buf_free(&spec);
+	buf_free(&val);
+}
+
+void
+esc_append_strict(struct buf *b, const char *s, size_t n, int utf8)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	struct esc_piece p;
+	size_t i = 0, k;
+	unsigned long c;
+
+	/* Not esc_next(): what is escaped here must not depend on the
+	 * locale's wcwidth(), or a cron job's C locale would escape every
+	 * accent of machine output. */
+	while (i < n) {
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			for (k = i; k < n && u[k] >= 0x20 && u[k] < 0x7f; k++)
+				;
+			buf_append(b, s + i, k - i);
+			i = k;
+			continue;
+		}
+		k = u[i] < 0x80 || !utf8 ? 0 : utf8_decode(u + i, n - i, &c);
+		if (k == 0) {
+			set_escape(&p, u[i], 1, 1);
+			k = 1;
+		} else if (esc_codepoint_unsafe(c)) {
+			set_escape(&p, c, 0, k);
+		} else {
+			buf_append(b, s + i, k);
+			i += k;
+			continue;
+		}
+		buf_append(b, p.text, p.len);
+		i += k;
+	}
+}
+
+char *
+esc_json_text(const char *json)
+{
+	const unsigned char *u = (const unsigned char *)json;
+	size_t n = strlen(json), i = 0, k;
+	unsigned long c, v;
+	struct buf b;
+
+	buf_init(&b);
+	while (i < n) {
+		if (u[i] < 0x7f) {
+			k = i;
+			while (k < n && u[k] < 0x7f)
+				k++;
+			buf_append(&b, json + i, k - i);
+			i = k;
+			continue;
+		}
+		k = utf8_decode(u + i, n - i, &c);
+		if (k == 0) {
+			buf_puts(&b, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		if (!esc_codepoint_unsafe(c)) {
+			buf_append(&b, json + i, k);
+		} else if (c <= 0xffff) {
+			buf_printf(&b, "\\u%04lx", c);
+		} else {
+			v = c - 0x10000;
+			buf_printf(&b, "\\u%04lx\\u%04lx", 0xd800 + (v >> 10),
+			    0xdc00 + (v & 0x3ff));
+		}
+		i += k;
 	}
 	return buf_steal(&b);
 }

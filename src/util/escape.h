@@ -15,6 +15,7 @@
 #ifndef PATCHDECK_ESCAPE_H
 #define PATCHDECK_ESCAPE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "util/util.h"
@@ -50,6 +51,37 @@ void esc_append(struct buf *b, const char *s, size_t n, int utf8,
  * broken changes, and it changes visibly.
  */
 char *esc_utf8_repair(const char *s);
+
+/*
+ * printf() into b for a line meant for people: the format is patchdeck's
+ * own and is written as is; every %s and %c argument is outside text and is
+ * appended escaped as esc_append() does for one line (TAB as one space, LF
+ * as \x0a), so no value can draw, move the cursor or start a line of its
+ * own.  Width and precision count bytes of the escaped text.  %n is refused.
+ */
+void esc_printf(struct buf *b, int utf8, const char *fmt, ...)
+    UTIL_PRINTF(3, 4);
+void esc_vprintf(struct buf *b, int utf8, const char *fmt, va_list ap)
+    UTIL_PRINTF(3, 0);
+
+/*
+ * Appends s to b with C0 controls (TAB and LF included: "\x09", "\x0a"),
+ * DEL, invalid UTF-8 bytes and the code points esc_codepoint_unsafe() names
+ * shown as visible escapes, whatever the locale deems printable: for a CSV
+ * cell, which must stay on its line and hold no control (cli_csv_field()).
+ */
+void esc_append_strict(struct buf *b, const char *s, size_t n, int utf8);
+
+/*
+ * A JSON text (as cJSON prints it) made safe to write anywhere, newly
+ * allocated: invalid UTF-8 becomes U+FFFD, and DEL, C1 controls and the
+ * format and separator characters esc_codepoint_unsafe() names (bidi,
+ * zero-width, U+2028/2029, BOM, tag characters) become \uXXXX escapes
+ * (surrogate pairs above U+FFFF).  Such characters only stand inside
+ * strings, so the text parses to the same values: machine output keeps the
+ * raw value, and a terminal or a log viewer shows the escape.
+ */
+char *esc_json_text(const char *json);
 
 /* Non-zero if the locale's character set is UTF-8. */
 int esc_locale_utf8(void);

@@ -165,12 +165,10 @@ test_errors(void **state)
 
 	(void)state;
 	e = parse_err("[a]\nk = v\njust words\n", 21);
-	assert_string_equal(e,
-	    "cfg:3: expected [section] or \"name = value\": \"just words\"");
+	assert_string_equal(e, "cfg:3: expected [section] or \"name = value\"");
 	free(e);
 	e = parse_err("region = x\n[a]\n", 16);
-	assert_string_equal(e,
-	    "cfg:1: key outside any [section]: \"region = x\"");
+	assert_string_equal(e, "cfg:1: key outside any [section]: \"region\"");
 	free(e);
 	e = parse_err("[a]\n = v\n", 9);
 	assert_string_equal(e, "cfg:2: empty key name before '='");
@@ -199,10 +197,10 @@ test_error_sanitised(void **state)
 	char *e;
 
 	(void)state;
-	/* An escape sequence must not reach the terminal. */
-	e = parse_err("[a]\n\x1b[2Jboom\x07\n", 14);
-	assert_string_equal(e, "cfg:2: expected [section] or \"name = "
-	    "value\": \"?[2Jboom?\"");
+	/* An escape sequence in a key's name must not reach the terminal. */
+	e = parse_err("\x1b[2Jboom\x07 = 1\n", 14);
+	assert_string_equal(e, "cfg:1: key outside any [section]: "
+	    "\"?[2Jboom?\"");
 	free(e);
 }
 
@@ -215,7 +213,27 @@ test_error_redacts_secrets(void **state)
 	e = parse_err("aws_secret_access_key = wJalrXUtnFEMI\n[a]\n", 41);
 	assert_null(strstr(e, "wJalr"));
 	assert_string_equal(e, "cfg:1: key outside any [section]: "
-	    "\"aws_secret_access_key = <redacted>\"");
+	    "\"aws_secret_access_key\"");
+	free(e);
+	/* No line is quoted, whatever the key before it: a secret pasted
+	 * alone on a line, or after a section header, or under a key whose
+	 * name says nothing of secrets. */
+	e = parse_err("[a]\naws_access_key_id = AKIA\nwJalrXUtnFEMI\n", 43);
+	assert_null(strstr(e, "wJalr"));
+	assert_string_equal(e, "cfg:3: expected [section] or \"name = "
+	    "value\"");
+	free(e);
+	e = parse_err("[a] wJalrXUtnFEMI\n", 18);
+	assert_null(strstr(e, "wJalr"));
+	free(e);
+	e = parse_err("[wJalrXUtnFEMI\n", 15);
+	assert_null(strstr(e, "wJalr"));
+	free(e);
+	e = parse_err("[a]\ns3 =\n  wJalrXUtnFEMI\n", 25);
+	assert_null(strstr(e, "wJalr"));
+	free(e);
+	e = parse_err("password = wJalrXUtnFEMI\n", 25);
+	assert_null(strstr(e, "wJalr"));
 	free(e);
 	e = parse_err("AWS_SESSION_TOKEN = FwoGZX\n", 27);
 	assert_null(strstr(e, "FwoGZX"));
@@ -229,10 +247,6 @@ test_error_redacts_secrets(void **state)
 	assert_null(strstr(e, "BBBB"));
 	assert_non_null(strstr(e, "cfg:3:"));
 	free(e);
-	assert_true(ini_is_secret_key("aws_secret_access_key"));
-	assert_true(ini_is_secret_key("AWS_Session_Token"));
-	assert_true(ini_is_secret_key("sso.token"));
-	assert_false(ini_is_secret_key("region"));
 }
 
 static void
@@ -257,7 +271,7 @@ test_load_files(void **state)
 	fclose(f);
 	assert_int_equal(ini_load(path, "~/.aws/config", &ini, &err), -1);
 	assert_string_equal(err, "~/.aws/config:3: expected [section] or "
-	    "\"name = value\": \"bad line\"");
+	    "\"name = value\"");
 	free(err);
 	err = NULL;
 

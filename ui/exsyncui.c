@@ -114,8 +114,9 @@ alert(struct sjob *j)
 	}
 	if (topic == NULL || *topic == '\0') {
 		buf_printf(&j->outcome, "; FAILED: %zu unapproved exception "
-		    "tag(s), but no sns_topic is configured; no alert was sent",
-		    j->run.plan.nunapproved);
+		    "tag(s) and %zu invalid record(s), but no sns_topic is "
+		    "configured; no alert was sent", j->run.plan.nunapproved,
+		    j->run.plan.ninvalid);
 		j->failed = 1;
 		finish(j);
 		return;

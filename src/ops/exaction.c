@@ -161,7 +161,7 @@ on_reread(void *arg, const cJSON *reply, const struct aws_error *err)
 		found = cJSON_IsObject(item) &&
 		    exceptions_from_item(item, &now, NULL) == 0;
 		why = exceptions_refusal(found ? &now : NULL, a->o.action,
-		    a->pub.caller);
+		    a->pub.caller, a->o.max_days);
 	}
 	fleet_exception_done(&now);
 	audit_result(a, "refused", why);
@@ -270,11 +270,9 @@ on_found(void *arg, const struct aws_error *err)
 	copy_record(&a->pub.rec, e);
 	/* Refused at once when it is already plain; the conditional update
 	 * still decides a race. */
-	if (strcmp(e->status ? e->status : "", exceptions_action_from(
-	    a->o.action)) != 0 || (a->o.action != EXC_REVOKE &&
-	    e->requested_by != NULL && strcmp(e->requested_by,
-	    a->pub.caller) == 0)) {
-		why = exceptions_refusal(e, a->o.action, a->pub.caller);
+	why = exceptions_check_action(e, a->o.action, a->pub.caller,
+	    a->o.max_days);
+	if (why != NULL) {
 		fail(a, EXA_REFUSED, xasprintf("refused: %s", why));
 		free(why);
 		return;

@@ -421,8 +421,8 @@ run_sync(struct cli *g, int do_refresh)
 	if (run.subject != NULL) {
 		if (cfg.sns_topic == NULL || *cfg.sns_topic == '\0') {
 			cli_err("exceptions sync: FAILED: %zu unapproved "
-			    "exception tag(s) and %zu invalid record(s), but no "
-			    "sns_topic is configured; no alert was sent",
+			    "exception tag(s) and %zu invalid record(s), but "
+			    "no sns_topic is configured; no alert was sent",
 			    plan->nunapproved, plan->ninvalid);
 			failed = 1;
 		} else if (send_alert(&ss, cfg.sns_topic, &run) != 0) {

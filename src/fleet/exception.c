@@ -97,6 +97,10 @@ status_is(const struct fleet_exception *e, const char *s)
 	return e->status != NULL && strcmp(e->status, s) == 0;
 }
 
+static int bad(char *why, size_t size, const char *fmt, ...)
+    UTIL_PRINTF(3, 4);
+
+/* -1, with why (when given) formatted. */
 static int
 bad(char *why, size_t size, const char *fmt, ...)
 {

@@ -160,7 +160,8 @@ eval_exception(const struct fleet_tag_ctx *ctx,
 	for (k = begin; k < end; k++) {
 		e = &ctx->exceptions[k];
 		if (e->instance_id == NULL || strcmp(e->instance_id, inst->id) ||
-		    !fleet_exception_is_approved(e, ctx->exception_max_days) ||
+		    !fleet_exception_is_approved(e,
+		    ctx->exception_max_days) ||
 		    fleet_exception_dates(e, &s, &t) != 0)
 			continue;
 		if (fleet_exception_is_live(e, today,

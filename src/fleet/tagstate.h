@@ -14,9 +14,9 @@
  *   2. TS_EXCEPTED_UNAPPROVED  an exception tag that no approved record for
  *                              this instance covers (approved: APPROVED and
  *                              valid, fleet_exception_check()), or that is
- *                              not a valid range.  A compliance problem, so it outranks
- *                              the exception it pretends to be (the run
- *                              ignores it and patches anyway).
+ *                              not a valid range.  A compliance problem,
+ *                              so it outranks the exception it pretends to
+ *                              be (the run ignores it and patches anyway).
  *   3. TS_EXCEPTED_LIVE        an approved exception covers today: the
  *                              instance is left out of the run.
  *   4. TS_NO_WINDOW            no (or an empty) window tag: never patched.

@@ -11,6 +11,7 @@
 #include "aws/ddb.h"
 #include "aws/net.h"
 #include "aws/sts.h"
+#include "fleet/principal.h"
 #include "ops/audit.h"
 #include "util/util.h"
 
@@ -308,7 +309,8 @@ on_caller(void *arg, const struct sts_identity *id,
     const struct aws_error *err)
 {
 	struct exaction_job *a = arg;
-	char *m;
+	char who[FLEET_PRINCIPAL_MAX + 1], *m;
+	const char *w;
 
 	if (id == NULL || id->arn == NULL) {
 		m = err != NULL ? awserr_format(err) : xstrdup("no reply");
@@ -320,6 +322,13 @@ on_caller(void *arg, const struct sts_identity *id,
 	a->pub.caller = xstrdup(id->arn);
 	if (!a->o.request) {
 		find_record(a);
+		return;
+	}
+	/* A record no one could ever approve is not written. */
+	if (fleet_principal(a->pub.caller, who, sizeof who, &w) != 0) {
+		fail(a, EXA_REFUSED, xasprintf("refused: who you are (%s) is "
+		    "not a person's ARN (%s), so no one could approve the "
+		    "request", a->pub.caller, w));
 		return;
 	}
 	a->pub.rec.requested_by = xstrdup(a->pub.caller);

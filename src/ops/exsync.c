@@ -152,8 +152,10 @@ cmp_group(const void *a, const void *b)
 static int
 cmp_rec_id(const void *a, const void *b)
 {
-	const struct fleet_exception *x = *(const struct fleet_exception *const *)a;
-	const struct fleet_exception *y = *(const struct fleet_exception *const *)b;
+	const struct fleet_exception *x =
+	    *(const struct fleet_exception *const *)a;
+	const struct fleet_exception *y =
+	    *(const struct fleet_exception *const *)b;
 	int c = strcmp(nz(x->instance_id), nz(y->instance_id));
 
 	return c != 0 ? c : strcmp(nz(x->exception_id), nz(y->exception_id));
@@ -345,12 +347,12 @@ exsync_alert_text(const struct exsync_plan *plan, const char *key,
 		    plan->ninvalid == 1 ? "" : "s");
 	buf_init(&b);
 	if (plan->nunapproved > 0)
-		buf_printf(&b, "%zu instance(s) carry a %s tag that no approved "
-		    "exception record covers.\nThe tag follows the approvals, "
-		    "so patchdeck exceptions sync took it off\n(or set it to "
-		    "the approved range); these instances will be patched in "
-		    "their\nwindow unless an exception is requested and "
-		    "approved.\n\n", plan->nunapproved, key);
+		buf_printf(&b, "%zu instance(s) carry a %s tag that no "
+		    "approved exception record covers.\nThe tag follows the "
+		    "approvals, so patchdeck exceptions sync took it off\n(or "
+		    "set it to the approved range); these instances will be "
+		    "patched in their\nwindow unless an exception is requested "
+		    "and approved.\n\n", plan->nunapproved, key);
 	for (k = 0; k < plan->nchanges; k++) {
 		const struct exsync_change *c = &plan->changes[k];
 		const char *owner;

@@ -213,7 +213,8 @@ test_cells(void **state)
 	    today, 7, 90), "expiring");
 	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_CATEGORY, today,
 	    7, 90), "live");
-	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_TICKET, today, 7, 90),
+	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_TICKET, today, 7,
+	    90),
 	    "");
 	assert_string_equal(exlist_cell(&v[R_PENDING], NULL, EXL_TICKET, today,
 	    7, 90), "CHG-4711");

@@ -13,8 +13,12 @@
 static int
 name_char(unsigned char c)
 {
+	switch (c) {
+	case '+': case '=': case ',': case '.': case '@': case '_': case '-':
+		return 1;
+	}
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || strchr("+=,.@_-", c) != NULL;
+	    (c >= '0' && c <= '9');
 }
 
 /* s[0..len) is a name of min..max IAM name characters. */

@@ -35,19 +35,17 @@ exlist_tab_name(enum exlist_tab t)
 	return (unsigned)t < EXT_COUNT ? names[t] : "?";
 }
 
-int
-exlist_in_tab(const struct fleet_exception *e, enum exlist_tab t,
-    struct fleet_date today, int days, int max_days)
+/* Whether a record of category c (expiring or not) belongs on tab t. */
+static int
+tab_has(enum exceptions_category c, int expiring, enum exlist_tab t)
 {
-	enum exceptions_category c = exceptions_category(e, today, max_days);
-
 	switch (t) {
 	case EXT_LIVE:
 		return c == EXC_LIVE;
 	case EXT_UPCOMING:
 		return c == EXC_UPCOMING;
 	case EXT_EXPIRING:
-		return exceptions_is_expiring(e, today, days, max_days);
+		return expiring;
 	case EXT_PENDING:
 		return c == EXC_PENDING;
 	case EXT_EXPIRED:
@@ -66,6 +64,31 @@ exlist_in_tab(const struct fleet_exception *e, enum exlist_tab t,
 	return 0;
 }
 
+/* The category and whether it is expiring, with one check of the record
+ * (the check parses two ARNs: the costly part at thousands of records). */
+static enum exceptions_category
+category_of(const struct fleet_exception *e, struct fleet_date today,
+    int days, int max_days, int *expiring)
+{
+	enum exceptions_category c = exceptions_category(e, today, max_days);
+	struct fleet_date s, t;
+
+	*expiring = c == EXC_LIVE && fleet_exception_dates(e, &s, &t) == 0 &&
+	    fleet_days_between(today, t) <= days;
+	return c;
+}
+
+int
+exlist_in_tab(const struct fleet_exception *e, enum exlist_tab t,
+    struct fleet_date today, int days, int max_days)
+{
+	int expiring;
+	enum exceptions_category c = category_of(e, today, days, max_days,
+	    &expiring);
+
+	return tab_has(c, expiring, t);
+}
+
 static const char *
 s0(const char *s)
 {
@@ -76,6 +99,9 @@ const char *
 exlist_cell(const struct fleet_exception *e, const char *name,
     enum exlist_col c, struct fleet_date today, int days, int max_days)
 {
+	enum exceptions_category c2;
+	int expiring;
+
 	switch (c) {
 	case EXL_ID:
 		return s0(e->exception_id);
@@ -90,10 +116,8 @@ exlist_cell(const struct fleet_exception *e, const char *name,
 	case EXL_STATUS:
 		return s0(e->status);
 	case EXL_CATEGORY:
-		if (exceptions_is_expiring(e, today, days, max_days))
-			return "expiring";
-		return exceptions_category_name(exceptions_category(e, today,
-		    max_days));
+		c2 = category_of(e, today, days, max_days, &expiring);
+		return expiring ? "expiring" : exceptions_category_name(c2);
 	case EXL_REQUESTED_BY:
 		return s0(e->requested_by);
 	case EXL_DECIDED_BY:
@@ -185,12 +209,15 @@ void
 exlist_count(const struct fleet_exception *v, size_t n,
     struct fleet_date today, int days, int max_days, size_t *counts)
 {
+	enum exceptions_category c;
 	size_t i;
-	int t;
+	int t, expiring;
 
 	memset(counts, 0, EXT_COUNT * sizeof *counts);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		c = category_of(&v[i], today, days, max_days, &expiring);
 		for (t = 0; t < EXT_COUNT; t++)
-			counts[t] += (size_t)exlist_in_tab(&v[i],
-			    (enum exlist_tab)t, today, days, max_days);
+			counts[t] += (size_t)tab_has(c, expiring,
+			    (enum exlist_tab)t);
+	}
 }

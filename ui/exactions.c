@@ -201,6 +201,7 @@ job_new(struct ui *ui, struct app *a)
 	j->ui = ui;
 	j->a = a;
 	j->o.dry_run = a->g->dry_run;
+	j->o.max_days = a->cfg.exception_max_days;
 	running = j;
 	/* A confirmation left unanswered at quit is freed at exit too. */
 	if (!reaper_set && atexit(reap) == 0)

@@ -114,8 +114,9 @@ alert(struct sjob *j)
 	}
 	if (topic == NULL || *topic == '\0') {
 		buf_printf(&j->outcome, "; FAILED: %zu unapproved exception "
-		    "tag(s), but no sns_topic is configured; no alert was sent",
-		    j->run.plan.nunapproved);
+		    "tag(s) and %zu invalid record(s), but no sns_topic is "
+		    "configured; no alert was sent", j->run.plan.nunapproved,
+		    j->run.plan.ninvalid);
 		j->failed = 1;
 		finish(j);
 		return;
@@ -250,9 +251,9 @@ propose(struct ui *ui, struct sjob *j)
 	size_t i, nt = 0, nshow = p->nchanges < SHOW_CHANGES ? p->nchanges :
 	    SHOW_CHANGES;
 
-	texts = xcalloc(nshow + 6, sizeof *texts);
-	bufs = xcalloc(nshow + 6, sizeof *bufs);
-	for (i = 0; i < nshow + 6; i++)
+	texts = xcalloc(nshow + 7, sizeof *texts);
+	bufs = xcalloc(nshow + 7, sizeof *bufs);
+	for (i = 0; i < nshow + 7; i++)
 		buf_init(&bufs[i]);
 	buf_printf(&bufs[nt++], "Make the %s tags follow the approved "
 	    "records: %zu to set, %zu to change, %zu to remove (%zu records, "
@@ -269,6 +270,11 @@ propose(struct ui *ui, struct sjob *j)
 		    "no sns_topic is configured, so no alert can be sent.");
 	if (p->nunapproved > 0 && topic != NULL && *topic)
 		buf_puts(&bufs[nt - 1], topic);
+	if (p->ninvalid > 0)
+		buf_printf(&bufs[nt++], "%zu invalid record%s (see the invalid "
+		    "tab): never applied, %s", p->ninvalid, p->ninvalid == 1 ?
+		    "" : "s", topic != NULL && *topic ? "named in the SNS "
+		    "message." : "and no sns_topic to name them in.");
 	buf_printf(&bufs[nt++], "That is %zu CreateTags/DeleteTags call%s.",
 	    p->calls.ncalls, p->calls.ncalls == 1 ? "" : "s");
 	buf_puts(&bufs[nt++], j->a->g->dry_run ? "DRY RUN (--dry-run): the "
@@ -278,7 +284,7 @@ propose(struct ui *ui, struct sjob *j)
 		texts[i] = bufs[i].data;
 	ui_confirm_texts(ui, j->a->g->dry_run ? "DRY RUN: Exceptions sync, "
 	    "nothing will change" : "Exceptions sync", texts, nt, on_yes, j);
-	for (i = 0; i < nshow + 6; i++)
+	for (i = 0; i < nshow + 7; i++)
 		buf_free(&bufs[i]);
 	free(bufs);
 	free(texts);

@@ -89,14 +89,18 @@ records(struct vdetail *d, const struct app *a, const char *id)
 	heading(d, head);
 	for (k = first; k < first + n; k++) {
 		const struct fleet_exception *e = &x->v[k];
+		char why[FLEET_EXCEPTION_WHY_LEN];
+		int bad = fleet_exception_check(e, a->cfg.exception_max_days,
+		    why, sizeof why) != 0;
 
-		line = xasprintf("%s %s..%s %s (%s)  %s", e->exception_id ?
+		line = xasprintf("%s %s..%s %s (%s%s%s)  %s", e->exception_id ?
 		    e->exception_id : "?", e->starts ? e->starts : "?",
 		    e->ends ? e->ends : "?", e->status ? e->status : "?",
 		    exlist_cell(e, NULL, EXL_CATEGORY, today,
-		    a->cfg.expiring_days),
+		    a->cfg.expiring_days, a->cfg.exception_max_days),
+		    bad ? ": " : "", bad ? why : "",
 		    e->reason ? e->reason : "");
-		add(d, "", line, C_NORMAL);
+		add(d, "", line, bad ? C_FAILED : C_NORMAL);
 		free(line);
 	}
 }

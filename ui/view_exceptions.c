@@ -58,7 +58,7 @@ static const struct ui_key keys[] = {
 	{ '\t', X_TAB_NEXT, "Tab, Shift-Tab", "next / previous tab: live, "
 	    "upcoming, expiring, pending, expired, rejected, revoked, all" },
 	{ KEY_BTAB, X_TAB_PREV, NULL, NULL },
-	{ '1', X_TAB_PICK, "1 .. 8", "that tab" },
+	{ '1', X_TAB_PICK, "1 .. 9", "that tab" },
 	{ '2', X_TAB_PICK, NULL, NULL },
 	{ '3', X_TAB_PICK, NULL, NULL },
 	{ '4', X_TAB_PICK, NULL, NULL },
@@ -66,6 +66,7 @@ static const struct ui_key keys[] = {
 	{ '6', X_TAB_PICK, NULL, NULL },
 	{ '7', X_TAB_PICK, NULL, NULL },
 	{ '8', X_TAB_PICK, NULL, NULL },
+	{ '9', X_TAB_PICK, NULL, NULL },
 	{ '/', X_FILTER, "/", "filter as you type (any column)" },
 	{ 27, X_ESCAPE, "Esc", "clear the filter" },
 	{ '>', X_SORT_NEXT, ">, <", "sort by the next / previous column" },
@@ -182,6 +183,7 @@ rebuild(struct vexc *v)
 	q.desc = v->desc;
 	q.today = today();
 	q.days = v->app->cfg.expiring_days;
+	q.max_days = v->app->cfg.exception_max_days;
 	q.names = v->names;
 	free(v->rows);
 	v->rows = xcalloc(x->n ? x->n : 1, sizeof *v->rows);
@@ -223,7 +225,7 @@ static enum ui_color
 category_color(const struct fleet_exception *e, const struct vexc *v)
 {
 	const char *c = exlist_cell(e, NULL, EXL_CATEGORY, today(),
-	    v->app->cfg.expiring_days);
+	    v->app->cfg.expiring_days, v->app->cfg.exception_max_days);
 
 	if (strcmp(c, "live") == 0 || strcmp(c, "upcoming") == 0)
 		return C_EXCEPTED;
@@ -245,7 +247,7 @@ draw_tabs(struct vexc *v, int y, int x, int w)
 	int t, first = 0, cx, width = 0;
 
 	exlist_count(ex->v, ex->n, today(), v->app->cfg.expiring_days,
-	    counts);
+	    v->app->cfg.exception_max_days, counts);
 	for (t = 0; t < EXT_COUNT; t++) {
 		if (t == EXT_EXPIRING)
 			snprintf(label[t], sizeof label[t], " %d %s %dd: %zu ",
@@ -378,7 +380,8 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 				a = ui_attr(category_color(e, v));
 			ui_text(stdscr, ry, cx, widths[i], exlist_cell(e,
 			    v->names[v->rows[r]], cols[i], t,
-			    v->app->cfg.expiring_days), (size_t)-1, a, 0);
+			    v->app->cfg.expiring_days,
+			    v->app->cfg.exception_max_days), (size_t)-1, a, 0);
 			cx += widths[i] + 1;
 		}
 	}
@@ -399,12 +402,18 @@ static void
 draw_detail(struct vexc *v, int y, int x, int w)
 {
 	const struct fleet_exception *e = current(v);
+	char why[FLEET_EXCEPTION_WHY_LEN];
 	struct buf b;
 
 	ui_hline(stdscr, y, x, w, ui_attr(C_DIM));
 	if (e == NULL)
 		return;
 	buf_init(&b);
+	/* Said first: an invalid record counts for nothing, whatever the
+	 * rest of the line claims. */
+	if (fleet_exception_check(e, v->app->cfg.exception_max_days, why,
+	    sizeof why) != 0)
+		buf_printf(&b, "INVALID (%s): ", why);
 	buf_printf(&b, "%s on %s, %s..%s, %s", e->exception_id ?
 	    e->exception_id : "?", e->instance_id ? e->instance_id : "?",
 	    e->starts ? e->starts : "?", e->ends ? e->ends : "?",

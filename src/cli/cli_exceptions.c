@@ -31,7 +31,7 @@ static const char exc_usage[] =
     "       patchdeck [global options] exceptions revoke ID [--reason TEXT]\n"
     "       patchdeck [global options] exceptions list [--live] [--upcoming]\n"
     "           [--expiring [DAYS]] [--pending] [--expired] [--rejected]\n"
-    "           [--revoked] [--all]\n"
+    "           [--revoked] [--invalid] [--all]\n"
     "       patchdeck [global options] exceptions sync ...\n"
     "\n"
     "Patch exceptions: date ranges (UTC dates, both ends included) during\n"
@@ -45,12 +45,18 @@ static const char exc_usage[] =
     "          longer than exception_max_days (default 90).  Prints the new\n"
     "          exception's id alone on stdout.\n"
     "approve   a PENDING one, with an optional reason; reject: with a reason.\n"
-    "          Never by the requester (the caller ARN from STS).  Of two\n"
+    "          Never by the requester: the caller ARN from STS, compared as\n"
+    "          a person (any session of one role is one person; README,\n"
+    "          \"Four-eyes\"); never a record that is invalid.  Of two\n"
     "          people deciding at once exactly one succeeds; the other is\n"
     "          told who decided, and when.\n"
     "revoke    an APPROVED one.\n"
     "list      scans the table (and stores the records in the cache);\n"
     "          by default everything not expired, rejected or revoked.\n"
+    "          A record not decided by someone other than its requester,\n"
+    "          or with dates that are malformed or longer than\n"
+    "          exception_max_days, is \"invalid\" (with why; --invalid):\n"
+    "          it keeps no instance out of the run.\n"
     "          --expiring: live ones that end within DAYS (expiring_days,\n"
     "          default 7).  --format table|json|csv.\n"
     "\n"
@@ -325,6 +331,7 @@ do_decide(struct cli *g, enum exceptions_action a, int argc, char **argv)
 	o.reason = reason;
 	o.dry_run = g->dry_run;
 	o.now = (long long)time(NULL);
+	o.max_days = cfg.exception_max_days;
 	rc = run_action(g, &cfg, cmd, &o);
 	config_free(&cfg);
 	return rc;
@@ -369,13 +376,14 @@ enum { F_LIVE = 1, F_UPCOMING = 2, F_PENDING = 4, F_EXPIRED = 8,
 
 static int
 selected(const struct fleet_exception *e, struct fleet_date today, int f,
-    int days)
+    int days, int max_days)
 {
-	enum exceptions_category c = exceptions_category(e, today);
+	enum exceptions_category c = exceptions_category(e, today, max_days);
 	static const int bit[] = { F_LIVE, F_UPCOMING, F_PENDING, F_EXPIRED,
 	    F_REJECTED, F_REVOKED, F_INVALID };
 
-	if ((f & F_EXPIRING) && exceptions_is_expiring(e, today, days))
+	if ((f & F_EXPIRING) && exceptions_is_expiring(e, today, days,
+	    max_days))
 		return 1;
 	return (f & bit[c]) != 0;
 }
@@ -387,8 +395,9 @@ selected(const struct fleet_exception *e, struct fleet_date today, int f,
 
 static void
 print_json(const struct fleet_exception *const *sel, size_t n,
-    struct fleet_date today, int days)
+    struct fleet_date today, int days, int max_days)
 {
+	char why[FLEET_EXCEPTION_WHY_LEN];
 	size_t i;
 
 	fputs("[", stdout);
@@ -404,9 +413,16 @@ print_json(const struct fleet_exception *const *sel, size_t n,
 		EXC_FIELDS(J)
 #undef J
 		cJSON_AddStringToObject(o, "category", exceptions_category_name(
-		    exceptions_category(e, today)));
+		    exceptions_category(e, today, max_days)));
 		cJSON_AddBoolToObject(o, "expiring",
-		    exceptions_is_expiring(e, today, days));
+		    exceptions_is_expiring(e, today, days, max_days));
+		if (fleet_exception_check(e, max_days, why, sizeof why) == 0) {
+			cJSON_AddTrueToObject(o, "valid");
+			cJSON_AddNullToObject(o, "invalid_reason");
+		} else {
+			cJSON_AddFalseToObject(o, "valid");
+			cJSON_AddStringToObject(o, "invalid_reason", why);
+		}
 		fputs(i ? ",\n" : "\n", stdout);
 		cli_json_put(stdout, o, 0);
 		cJSON_Delete(o);
@@ -416,22 +432,25 @@ print_json(const struct fleet_exception *const *sel, size_t n,
 
 static void
 print_csv(const struct fleet_exception *const *sel, size_t n,
-    struct fleet_date today)
+    struct fleet_date today, int max_days)
 {
+	char why[FLEET_EXCEPTION_WHY_LEN];
 	struct buf line;
 	size_t i;
 
 	buf_init(&line);
 	fputs("exception_id,instance_id,starts,ends,status,category,reason,"
 	    "ticket,requested_by,requested_at,decided_by,decided_at,"
-	    "decision_reason\r\n", stdout);
+	    "decision_reason,invalid_reason\r\n", stdout);
 	for (i = 0; i < n; i++) {
 		const struct fleet_exception *e = sel[i];
 		const char *f[] = { e->exception_id, e->instance_id, e->starts,
 		    e->ends, e->status, exceptions_category_name(
-		    exceptions_category(e, today)), e->reason, e->ticket,
-		    e->requested_by, e->requested_at, e->decided_by,
-		    e->decided_at, e->decision_reason };
+		    exceptions_category(e, today, max_days)), e->reason,
+		    e->ticket, e->requested_by, e->requested_at, e->decided_by,
+		    e->decided_at, e->decision_reason,
+		    fleet_exception_check(e, max_days, why, sizeof why) == 0 ?
+		    "" : why };
 		size_t k;
 
 		buf_reset(&line);
@@ -458,8 +477,9 @@ put_pad(const char *s, int w)
 
 static void
 print_table(const struct fleet_exception *const *sel, size_t n,
-    struct fleet_date today, int days)
+    struct fleet_date today, int days, int max_days)
 {
+	char why[FLEET_EXCEPTION_WHY_LEN];
 	size_t i;
 
 	cli_printf("%-24s %-19s %-10s %-10s %-9s %-9s %s\n", "ID", "INSTANCE",
@@ -467,10 +487,11 @@ print_table(const struct fleet_exception *const *sel, size_t n,
 	    "TICKET / REASON");
 	for (i = 0; i < n; i++) {
 		const struct fleet_exception *e = sel[i];
-		enum exceptions_category c = exceptions_category(e, today);
+		enum exceptions_category c = exceptions_category(e, today,
+		    max_days);
 		const char *cat = exceptions_category_name(c);
 
-		if (exceptions_is_expiring(e, today, days))
+		if (exceptions_is_expiring(e, today, days, max_days))
 			cat = "expiring";
 		/* Every column is outside text (the table is someone else's
 		 * to write), so every one is escaped. */
@@ -494,6 +515,8 @@ print_table(const struct fleet_exception *const *sel, size_t n,
 			cli_printf("; ticket ");
 			cli_put(stdout, e->ticket);
 		}
+		if (fleet_exception_check(e, max_days, why, sizeof why) != 0)
+			cli_printf("\n    invalid: %s", why);
 		cli_printf("\n    reason: ");
 		cli_put(stdout, s0(e->reason));
 		if (e->decision_reason != NULL) {
@@ -534,6 +557,8 @@ do_list(struct cli *g, int argc, char **argv)
 			f |= F_REJECTED;
 		else if (strcmp(a, "--revoked") == 0)
 			f |= F_REVOKED;
+		else if (strcmp(a, "--invalid") == 0)
+			f |= F_INVALID;
 		else if (strcmp(a, "--all") == 0)
 			f |= F_ALL;
 		else if (strcmp(a, "--expiring") == 0) {
@@ -576,14 +601,14 @@ do_list(struct cli *g, int argc, char **argv)
 	qsort(v, n, sizeof *v, cmp_id);
 	sel = xcalloc(n ? n : 1, sizeof *sel);
 	for (i = 0; i < n; i++)
-		if (selected(&v[i], today, f, days))
+		if (selected(&v[i], today, f, days, cfg.exception_max_days))
 			sel[nsel++] = &v[i];
 	if (g->format == FORMAT_JSON)
-		print_json(sel, nsel, today, days);
+		print_json(sel, nsel, today, days, cfg.exception_max_days);
 	else if (g->format == FORMAT_CSV)
-		print_csv(sel, nsel, today);
+		print_csv(sel, nsel, today, cfg.exception_max_days);
 	else
-		print_table(sel, nsel, today, days);
+		print_table(sel, nsel, today, days, cfg.exception_max_days);
 	rc = EXIT_OK;
 out:
 	free(err);

@@ -49,6 +49,11 @@ static const char sync_usage[] =
     "    \"unapproved\": it is removed (or set to the approved range) too, and\n"
     "    one SNS message to sns_topic lists those instances with their\n"
     "    owner.  A tag left by a revoked record goes without an alert.\n"
+    "  - a record is trusted only when it is whole: an APPROVED one\n"
+    "    decided by someone other than its requester (the same person:\n"
+    "    README, \"Four-eyes\"), dates YYYY-MM-DD within\n"
+    "    exception_max_days.  Any other is \"invalid\": printed with why,\n"
+    "    never tagged, and listed in the SNS message.\n"
     "Instances come from the local cache; --refresh runs `patchdeck sync`\n"
     "first.  Tag calls are grouped by target, region and value (up to 1000\n"
     "ids each).\n"
@@ -213,6 +218,16 @@ print_change(const struct exsync_change *c, const char *key)
 	putchar('\n');
 }
 
+static void
+print_invalid(const struct exsync_invalid *v)
+{
+	cli_printf("invalid ");
+	cli_put(stdout, v->record->exception_id);
+	cli_printf(" (");
+	cli_put(stdout, v->record->instance_id);
+	cli_printf("): %s\n", v->why);
+}
+
 /* --- the SNS alert ------------------------------------------------------ */
 
 /* The topic, for the outcome line (the callback has no room for it). */
@@ -342,10 +357,14 @@ run_sync(struct cli *g, int do_refresh)
 
 	for (i = 0; i < plan->nchanges; i++)
 		print_change(&plan->changes[i], cfg.tags.exception);
+	for (i = 0; i < plan->ninvalid; i++)
+		print_invalid(&plan->invalid[i]);
 	cli_printf("exceptions sync: %zu record(s), %zu instance(s) with a "
 	    "live exception; %zu to set, %zu to change, %zu to remove, %zu "
 	    "unapproved", run.nrecs, plan->nlive, plan->nset, plan->nchange,
 	    plan->nremove, plan->nunapproved);
+	if (plan->ninvalid > 0)
+		cli_printf("; %zu invalid record(s)", plan->ninvalid);
 	if (plan->norphan_records > 0)
 		cli_printf("; %zu record(s) of instances not in the cache",
 		    plan->norphan_records);
@@ -403,8 +422,9 @@ run_sync(struct cli *g, int do_refresh)
 	if (run.subject != NULL) {
 		if (cfg.sns_topic == NULL || *cfg.sns_topic == '\0') {
 			cli_err("exceptions sync: FAILED: %zu unapproved "
-			    "exception tag(s), but no sns_topic is configured; "
-			    "no alert was sent", plan->nunapproved);
+			    "exception tag(s) and %zu invalid record(s), but "
+			    "no sns_topic is configured; no alert was sent",
+			    plan->nunapproved, plan->ninvalid);
 			failed = 1;
 		} else if (send_alert(&ss, cfg.sns_topic, &run) != 0) {
 			failed = 1;

@@ -45,17 +45,37 @@ void fleet_exception_range_format(struct fleet_date starts,
 /* The record's dates; -1 when either is not a real date or ends < starts. */
 int fleet_exception_dates(const struct fleet_exception *e,
     struct fleet_date *starts, struct fleet_date *ends);
-/* 1 when status is exactly "APPROVED" (DynamoDB values are upper-case). */
-int fleet_exception_is_approved(const struct fleet_exception *e);
-/* Live <=> APPROVED and starts <= today <= ends (UTC dates).  A record with
- * bad dates is never live. */
+/*
+ * Whether e can be trusted as what it says, whoever wrote it (the table
+ * may be written by hand; README "Four-eyes"):
+ *   - status is PENDING, APPROVED, REJECTED or REVOKED;
+ *   - starts and ends are real YYYY-MM-DD dates, starts <= ends, and the
+ *     range is at most max_days days long, both ends counted (max_days
+ *     <= 0: FLEET_EXCEPTION_MAX_DAYS_DEFAULT);
+ *   - requested_by is a person's ARN (fleet/principal.h);
+ *   - a decided one (APPROVED, REJECTED, REVOKED) has a decided_by that
+ *     is a person's ARN and not the same person as requested_by.
+ * Returns 0, or -1 with why (size bytes, FLEET_EXCEPTION_WHY_LEN is
+ * enough; may be NULL) saying what is wrong in words that quote nothing
+ * of the record.
+ */
+#define FLEET_EXCEPTION_MAX_DAYS_DEFAULT 90
+#define FLEET_EXCEPTION_WHY_LEN 128
+int fleet_exception_check(const struct fleet_exception *e, int max_days,
+    char *why, size_t size);
+/* 1 when status is exactly "APPROVED" (DynamoDB values are upper-case)
+ * and the record passes fleet_exception_check(): only such a record
+ * keeps an instance out of the run or backs a tag. */
+int fleet_exception_is_approved(const struct fleet_exception *e,
+    int max_days);
+/* Live <=> approved (as above) and starts <= today <= ends (UTC dates). */
 int fleet_exception_is_live(const struct fleet_exception *e,
-    struct fleet_date today);
-/* 1 when e is an APPROVED record for instance_id whose range contains
- * starts..ends: such a tag is backed by an approval. */
+    struct fleet_date today, int max_days);
+/* 1 when e is an approved record (as above) for instance_id whose range
+ * contains starts..ends: such a tag is backed by an approval. */
 int fleet_exception_covers(const struct fleet_exception *e,
     const char *instance_id, struct fleet_date starts,
-    struct fleet_date ends);
+    struct fleet_date ends, int max_days);
 /* The records of instance_id in v[0..n), which is sorted by instance_id
  * (strcmp, NULL as ""), by binary search: [*first, *first + count). */
 size_t fleet_exceptions_of(const struct fleet_exception *v, size_t n,

@@ -133,7 +133,8 @@ eval_exception(const struct fleet_tag_ctx *ctx,
 			exceptions_of(ctx, inst->id, &begin, &end);
 			for (k = begin; k < end; k++) {
 				e = &ctx->exceptions[k];
-				if (fleet_exception_covers(e, inst->id, s, t)) {
+				if (fleet_exception_covers(e, inst->id, s, t,
+				    ctx->exception_max_days)) {
 					st->exception_record = e;
 					break;
 				}
@@ -159,10 +160,12 @@ eval_exception(const struct fleet_tag_ctx *ctx,
 	for (k = begin; k < end; k++) {
 		e = &ctx->exceptions[k];
 		if (e->instance_id == NULL || strcmp(e->instance_id, inst->id) ||
-		    !fleet_exception_is_approved(e) ||
+		    !fleet_exception_is_approved(e,
+		    ctx->exception_max_days) ||
 		    fleet_exception_dates(e, &s, &t) != 0)
 			continue;
-		if (fleet_exception_is_live(e, today)) {
+		if (fleet_exception_is_live(e, today,
+		    ctx->exception_max_days)) {
 			live = e;
 			break;
 		}

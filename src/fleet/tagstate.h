@@ -11,11 +11,12 @@
  *   1. TS_IN_RUN               the patch-now tag is present (any value):
  *                              patching is happening now, nothing else is
  *                              as current.
- *   2. TS_EXCEPTED_UNAPPROVED  an exception tag that no APPROVED record for
- *                              this instance covers, or that is not a valid
- *                              range.  A compliance problem, so it outranks
- *                              the exception it pretends to be (the run
- *                              ignores it and patches anyway).
+ *   2. TS_EXCEPTED_UNAPPROVED  an exception tag that no approved record for
+ *                              this instance covers (approved: APPROVED and
+ *                              valid, fleet_exception_check()), or that is
+ *                              not a valid range.  A compliance problem,
+ *                              so it outranks the exception it pretends to
+ *                              be (the run ignores it and patches anyway).
  *   3. TS_EXCEPTED_LIVE        an approved exception covers today: the
  *                              instance is left out of the run.
  *   4. TS_NO_WINDOW            no (or an empty) window tag: never patched.
@@ -96,6 +97,9 @@ struct fleet_tag_ctx {
 	const struct fleet_exception *exceptions;
 	size_t nexceptions;
 	int exceptions_known;
+	/* exception_max_days of the configuration (<= 0: the default): a
+	 * record that fails fleet_exception_check() backs nothing. */
+	int exception_max_days;
 	/* Set by fleet_tag_ctx_prepare() when exceptions are in instance_id
 	 * order (strcmp): each instance then looks up only its own.  Records
 	 * set or changed after it are searched one by one (still right). */

@@ -11,6 +11,7 @@
 #include "aws/ddb.h"
 #include "aws/net.h"
 #include "aws/sts.h"
+#include "fleet/principal.h"
 #include "ops/audit.h"
 #include "util/util.h"
 
@@ -161,7 +162,7 @@ on_reread(void *arg, const cJSON *reply, const struct aws_error *err)
 		found = cJSON_IsObject(item) &&
 		    exceptions_from_item(item, &now, NULL) == 0;
 		why = exceptions_refusal(found ? &now : NULL, a->o.action,
-		    a->pub.caller);
+		    a->pub.caller, a->o.max_days);
 	}
 	fleet_exception_done(&now);
 	audit_result(a, "refused", why);
@@ -270,11 +271,9 @@ on_found(void *arg, const struct aws_error *err)
 	copy_record(&a->pub.rec, e);
 	/* Refused at once when it is already plain; the conditional update
 	 * still decides a race. */
-	if (strcmp(e->status ? e->status : "", exceptions_action_from(
-	    a->o.action)) != 0 || (a->o.action != EXC_REVOKE &&
-	    e->requested_by != NULL && strcmp(e->requested_by,
-	    a->pub.caller) == 0)) {
-		why = exceptions_refusal(e, a->o.action, a->pub.caller);
+	why = exceptions_check_action(e, a->o.action, a->pub.caller,
+	    a->o.max_days);
+	if (why != NULL) {
 		fail(a, EXA_REFUSED, xasprintf("refused: %s", why));
 		free(why);
 		return;
@@ -310,7 +309,8 @@ on_caller(void *arg, const struct sts_identity *id,
     const struct aws_error *err)
 {
 	struct exaction_job *a = arg;
-	char *m;
+	char who[FLEET_PRINCIPAL_MAX + 1], *m;
+	const char *w;
 
 	if (id == NULL || id->arn == NULL) {
 		m = err != NULL ? awserr_format(err) : xstrdup("no reply");
@@ -322,6 +322,13 @@ on_caller(void *arg, const struct sts_identity *id,
 	a->pub.caller = xstrdup(id->arn);
 	if (!a->o.request) {
 		find_record(a);
+		return;
+	}
+	/* A record no one could ever approve is not written. */
+	if (fleet_principal(a->pub.caller, who, sizeof who, &w) != 0) {
+		fail(a, EXA_REFUSED, xasprintf("refused: who you are (%s) is "
+		    "not a person's ARN (%s), so no one could approve the "
+		    "request", a->pub.caller, w));
 		return;
 	}
 	a->pub.rec.requested_by = xstrdup(a->pub.caller);

@@ -9,8 +9,9 @@
  * A request:  STS GetCallerIdentity (requested_by), audit intent, PutItem
  *             (attribute_not_exists), audit result.  With dry_run no AWS
  *             call at all: the PutItem body is handed back.
- * A decision: GetCallerIdentity, Scan for the id, refused at once when the
- *             status or the requester says no; with dry_run the UpdateItem
+ * A decision: GetCallerIdentity, Scan for the id, refused at once when
+ *             exceptions_check_action() says no (status, an invalid
+ *             record, the requester's own person); with dry_run the UpdateItem
  *             body is handed back here; else audit intent, the conditional
  *             UpdateItem, and when the condition fails a consistent GetItem
  *             to say who decided; audit result.
@@ -49,6 +50,9 @@ struct exaction_opts {
 	struct audit *log;		/* borrowed; NULL only with dry_run */
 	long long now;			/* Unix seconds */
 	const char *rnd_hex;		/* the new id's 6 hex digits */
+	int max_days;			/* exception_max_days: a decision
+					 * refuses a record that fails
+					 * fleet_exception_check() */
 };
 
 /* What happened; read it in done, or after exaction_run.  Owned by the

@@ -15,6 +15,7 @@
 #include "aws/ddb.h"
 #include "aws/net.h"
 #include "aws/sts.h"
+#include "fleet/principal.h"
 #include "ops/audit.h"
 #include "util/util.h"
 
@@ -212,21 +213,21 @@ status_is(const struct fleet_exception *e, const char *s)
 }
 
 enum exceptions_category
-exceptions_category(const struct fleet_exception *e, struct fleet_date today)
+exceptions_category(const struct fleet_exception *e, struct fleet_date today,
+    int max_days)
 {
 	struct fleet_date s, t;
 
+	if (fleet_exception_check(e, max_days, NULL, 0) != 0 ||
+	    fleet_exception_dates(e, &s, &t) != 0)
+		return EXC_INVALID;
 	if (status_is(e, "REJECTED"))
 		return EXC_REJECTED;
 	if (status_is(e, "REVOKED"))
 		return EXC_REVOKED;
-	if (fleet_exception_dates(e, &s, &t) != 0)
-		return EXC_INVALID;
 	if (status_is(e, "PENDING"))
 		return fleet_date_cmp(t, today) < 0 ? EXC_EXPIRED :
 		    EXC_PENDING;
-	if (!status_is(e, "APPROVED"))
-		return EXC_INVALID;
 	if (fleet_date_cmp(t, today) < 0)
 		return EXC_EXPIRED;
 	if (fleet_date_cmp(today, s) < 0)
@@ -246,11 +247,11 @@ exceptions_category_name(enum exceptions_category c)
 
 int
 exceptions_is_expiring(const struct fleet_exception *e,
-    struct fleet_date today, int days)
+    struct fleet_date today, int days, int max_days)
 {
 	struct fleet_date s, t;
 
-	if (exceptions_category(e, today) != EXC_LIVE ||
+	if (exceptions_category(e, today, max_days) != EXC_LIVE ||
 	    fleet_exception_dates(e, &s, &t) != 0)
 		return 0;
 	return fleet_days_between(today, t) <= days;
@@ -328,10 +329,19 @@ exceptions_update_request(const char *table, const struct fleet_exception *cur,
 		cJSON_AddStringToObject(b, "ConditionExpression",
 		    "#s = :from");
 	} else {
+		/* The record decided is the one checked (requester, dates:
+		 * exceptions_check_action), not one rewritten meanwhile; the
+		 * exact ARN is refused here too, the same person in other
+		 * sessions by the check, which DynamoDB cannot express. */
+		cJSON_AddItemToObject(vals, ":req", ddb_s(cur->requested_by));
+		cJSON_AddItemToObject(vals, ":starts", ddb_s(cur->starts));
+		cJSON_AddItemToObject(vals, ":ends", ddb_s(cur->ends));
 		buf_puts(&set, "SET #s = :to, decided_by = :me, "
 		    "decided_at = :now");
 		cJSON_AddStringToObject(b, "ConditionExpression",
-		    "#s = :from AND requested_by <> :me");
+		    "#s = :from AND requested_by = :req AND "
+		    "requested_by <> :me AND starts = :starts AND "
+		    "ends = :ends");
 	}
 	if (reason != NULL && *reason != '\0') {
 		cJSON_AddItemToObject(vals, ":why", ddb_s(reason));
@@ -350,10 +360,12 @@ nz(const char *s, const char *dflt)
 }
 
 char *
-exceptions_refusal(const struct fleet_exception *now, enum exceptions_action a,
-    const char *caller)
+exceptions_check_action(const struct fleet_exception *now,
+    enum exceptions_action a, const char *caller, int max_days)
 {
-	const char *from = exceptions_action_from(a);
+	const char *from = exceptions_action_from(a), *w;
+	char why[FLEET_EXCEPTION_WHY_LEN], who[FLEET_PRINCIPAL_MAX + 1];
+	char req[FLEET_PRINCIPAL_MAX + 1];
 
 	if (now == NULL)
 		return xstrdup("the exception no longer exists");
@@ -367,11 +379,35 @@ exceptions_refusal(const struct fleet_exception *now, enum exceptions_action a,
 		return xasprintf("its status is %s, not %s",
 		    nz(now->status, "(none)"), from);
 	}
-	if (a != EXC_REVOKE && now->requested_by != NULL &&
-	    strcmp(now->requested_by, caller) == 0)
-		return xasprintf("you (%s) requested it; someone else must "
-		    "%s it", caller, exceptions_action_name(a));
-	return xstrdup("the record changed meanwhile; try again");
+	if (a == EXC_REVOKE)
+		return NULL;
+	/* Nobody decides a record that could not be trusted once decided. */
+	if (fleet_exception_check(now, max_days, why, sizeof why) != 0)
+		return xasprintf("the record is invalid (%s); it cannot be "
+		    "%s", why, a == EXC_APPROVE ? "approved" : "rejected");
+	if (fleet_principal(caller, who, sizeof who, &w) != 0)
+		return xasprintf("who you are (%s) is not a person's ARN "
+		    "(%s)", caller, w);
+	fleet_principal(now->requested_by, req, sizeof req, NULL);
+	if (strcmp(who, req) == 0) {
+		if (strcmp(caller, now->requested_by) == 0)
+			return xasprintf("you (%s) requested it; someone else "
+			    "must %s it", caller, exceptions_action_name(a));
+		return xasprintf("you (%s) requested it as %s: the same "
+		    "person (%s); someone else must %s it", caller,
+		    now->requested_by, who, exceptions_action_name(a));
+	}
+	return NULL;
+}
+
+char *
+exceptions_refusal(const struct fleet_exception *now, enum exceptions_action a,
+    const char *caller, int max_days)
+{
+	char *why = exceptions_check_action(now, a, caller, max_days);
+
+	return why != NULL ? why :
+	    xstrdup("the record changed meanwhile; try again");
 }
 
 /* --- I/O ------------------------------------------------------------- */

@@ -14,9 +14,12 @@
  * category of a record at a date, and the message for a lost race.
  *
  * I/O parts run on the session's loop and wait (the CLI).  Every status
- * change is a conditional UpdateItem from the expected status only, and
- * approve/reject also require requested_by <> the caller, so of two
- * people deciding at once exactly one wins; the other is told who did.
+ * change is a conditional UpdateItem from the expected status only, so of
+ * two people deciding at once exactly one wins; the other is told who
+ * did.  Approve and reject are refused to the requester, compared as
+ * persons (fleet/principal.h: any session of one role is one person), and
+ * for a record that fails fleet_exception_check(); the update's condition
+ * pins the requester and dates that were checked.
  */
 #ifndef PATCHDECK_OPS_EXCEPTIONS_H
 #define PATCHDECK_OPS_EXCEPTIONS_H
@@ -89,15 +92,16 @@ enum exceptions_category {
 	EXC_EXPIRED,		/* APPROVED or PENDING, ends before today */
 	EXC_REJECTED,
 	EXC_REVOKED,
-	EXC_INVALID		/* bad dates or an unknown status */
+	EXC_INVALID		/* fails fleet_exception_check() */
 };
 
+/* The category at today; max_days is exception_max_days (the check's). */
 enum exceptions_category exceptions_category(const struct fleet_exception *e,
-    struct fleet_date today);
+    struct fleet_date today, int max_days);
 const char *exceptions_category_name(enum exceptions_category c);
 /* Live and ending within days days of today (today + days included). */
 int exceptions_is_expiring(const struct fleet_exception *e,
-    struct fleet_date today, int days);
+    struct fleet_date today, int days, int max_days);
 
 
 /* "approve", "reject", "revoke". */
@@ -110,18 +114,25 @@ const char *exceptions_action_to(enum exceptions_action a);
 struct cJSON *exceptions_put_request(const char *table,
     const struct fleet_exception *e);
 /* The UpdateItem body of action on cur by caller at now (ISO UTC), with
- * reason (NULL: none).  Approve and reject also require requested_by <>
- * caller. */
+ * reason (NULL: none).  Approve and reject also require requested_by,
+ * starts and ends to be cur's still, and requested_by <> caller. */
 struct cJSON *exceptions_update_request(const char *table,
     const struct fleet_exception *cur, enum exceptions_action a,
     const char *caller, const char *now, const char *reason);
 
 /*
- * Why action by caller was refused, given the record as it is now.
- * Caller frees.
+ * Why caller may not take action on the record as it is now (NULL: no
+ * record), or NULL when it may: the status is not the one the action
+ * starts from; for approve and reject, the record fails
+ * fleet_exception_check(now, max_days), or the caller is the requester's
+ * person (fleet_principal_same).  Caller frees.
  */
+char *exceptions_check_action(const struct fleet_exception *now,
+    enum exceptions_action a, const char *caller, int max_days);
+/* The same after a conditional update failed: never NULL ("the record
+ * changed meanwhile" when nothing else explains it).  Caller frees. */
 char *exceptions_refusal(const struct fleet_exception *now,
-    enum exceptions_action a, const char *caller);
+    enum exceptions_action a, const char *caller, int max_days);
 
 /* --- I/O ------------------------------------------------------------ */
 

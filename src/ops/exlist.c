@@ -29,24 +29,23 @@ const char *
 exlist_tab_name(enum exlist_tab t)
 {
 	static const char *const names[EXT_COUNT] = { "live", "upcoming",
-	    "expiring", "pending", "expired", "rejected", "revoked", "all" };
+	    "expiring", "pending", "expired", "rejected", "revoked", "all",
+	    "invalid" };
 
 	return (unsigned)t < EXT_COUNT ? names[t] : "?";
 }
 
-int
-exlist_in_tab(const struct fleet_exception *e, enum exlist_tab t,
-    struct fleet_date today, int days)
+/* Whether a record of category c (expiring or not) belongs on tab t. */
+static int
+tab_has(enum exceptions_category c, int expiring, enum exlist_tab t)
 {
-	enum exceptions_category c = exceptions_category(e, today);
-
 	switch (t) {
 	case EXT_LIVE:
 		return c == EXC_LIVE;
 	case EXT_UPCOMING:
 		return c == EXC_UPCOMING;
 	case EXT_EXPIRING:
-		return exceptions_is_expiring(e, today, days);
+		return expiring;
 	case EXT_PENDING:
 		return c == EXC_PENDING;
 	case EXT_EXPIRED:
@@ -57,10 +56,37 @@ exlist_in_tab(const struct fleet_exception *e, enum exlist_tab t,
 		return c == EXC_REVOKED;
 	case EXT_ALL:
 		return 1;
+	case EXT_INVALID:
+		return c == EXC_INVALID;
 	case EXT_COUNT:
 		break;
 	}
 	return 0;
+}
+
+/* The category and whether it is expiring, with one check of the record
+ * (the check parses two ARNs: the costly part at thousands of records). */
+static enum exceptions_category
+category_of(const struct fleet_exception *e, struct fleet_date today,
+    int days, int max_days, int *expiring)
+{
+	enum exceptions_category c = exceptions_category(e, today, max_days);
+	struct fleet_date s, t;
+
+	*expiring = c == EXC_LIVE && fleet_exception_dates(e, &s, &t) == 0 &&
+	    fleet_days_between(today, t) <= days;
+	return c;
+}
+
+int
+exlist_in_tab(const struct fleet_exception *e, enum exlist_tab t,
+    struct fleet_date today, int days, int max_days)
+{
+	int expiring;
+	enum exceptions_category c = category_of(e, today, days, max_days,
+	    &expiring);
+
+	return tab_has(c, expiring, t);
 }
 
 static const char *
@@ -71,8 +97,11 @@ s0(const char *s)
 
 const char *
 exlist_cell(const struct fleet_exception *e, const char *name,
-    enum exlist_col c, struct fleet_date today, int days)
+    enum exlist_col c, struct fleet_date today, int days, int max_days)
 {
+	enum exceptions_category c2;
+	int expiring;
+
 	switch (c) {
 	case EXL_ID:
 		return s0(e->exception_id);
@@ -87,9 +116,8 @@ exlist_cell(const struct fleet_exception *e, const char *name,
 	case EXL_STATUS:
 		return s0(e->status);
 	case EXL_CATEGORY:
-		if (exceptions_is_expiring(e, today, days))
-			return "expiring";
-		return exceptions_category_name(exceptions_category(e, today));
+		c2 = category_of(e, today, days, max_days, &expiring);
+		return expiring ? "expiring" : exceptions_category_name(c2);
 	case EXL_REQUESTED_BY:
 		return s0(e->requested_by);
 	case EXL_DECIDED_BY:
@@ -134,7 +162,7 @@ matches(const struct fleet_exception *e, const char *name,
 		return 1;
 	for (c = 0; c < EXL_COUNT; c++)
 		if (contains(exlist_cell(e, name, (enum exlist_col)c,
-		    q->today, q->days), q->filter))
+		    q->today, q->days, q->max_days), q->filter))
 			return 1;
 	return contains(s0(e->decision_reason), q->filter);
 }
@@ -150,8 +178,8 @@ cmp_rows(const void *x, const void *y)
 	const struct fleet_exception *a = &sorting_v[i], *b = &sorting_v[j];
 	const struct exlist_query *q = sorting_q;
 	int c = strcmp(exlist_cell(a, name_of(q, i), q->sort, q->today,
-	    q->days), exlist_cell(b, name_of(q, j), q->sort, q->today,
-	    q->days));
+	    q->days, q->max_days), exlist_cell(b, name_of(q, j), q->sort,
+	    q->today, q->days, q->max_days));
 
 	if (c == 0)
 		c = strcmp(s0(a->exception_id), s0(b->exception_id));
@@ -165,7 +193,8 @@ exlist_select(const struct fleet_exception *v, size_t n,
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++)
-		if (exlist_in_tab(&v[i], q->tab, q->today, q->days) &&
+		if (exlist_in_tab(&v[i], q->tab, q->today, q->days,
+		    q->max_days) &&
 		    matches(&v[i], name_of(q, i), q))
 			out[k++] = i;
 	sorting_v = v;
@@ -178,14 +207,17 @@ exlist_select(const struct fleet_exception *v, size_t n,
 
 void
 exlist_count(const struct fleet_exception *v, size_t n,
-    struct fleet_date today, int days, size_t *counts)
+    struct fleet_date today, int days, int max_days, size_t *counts)
 {
+	enum exceptions_category c;
 	size_t i;
-	int t;
+	int t, expiring;
 
 	memset(counts, 0, EXT_COUNT * sizeof *counts);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		c = category_of(&v[i], today, days, max_days, &expiring);
 		for (t = 0; t < EXT_COUNT; t++)
-			counts[t] += (size_t)exlist_in_tab(&v[i],
-			    (enum exlist_tab)t, today, days);
+			counts[t] += (size_t)tab_has(c, expiring,
+			    (enum exlist_tab)t);
+	}
 }

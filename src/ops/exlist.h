@@ -21,6 +21,7 @@ enum exlist_tab {
 	EXT_REJECTED,
 	EXT_REVOKED,
 	EXT_ALL,
+	EXT_INVALID,	/* fails fleet_exception_check(): counts for nothing */
 	EXT_COUNT
 };
 
@@ -46,17 +47,19 @@ struct exlist_column {
 extern const struct exlist_column exlist_columns[EXL_COUNT];
 
 /* "live", "upcoming", "expiring", "pending", "expired", "rejected",
- * "revoked", "all". */
+ * "revoked", "all", "invalid". */
 const char *exlist_tab_name(enum exlist_tab t);
 
-/* Whether e belongs on tab t at today (expiring: within days). */
+/* Whether e belongs on tab t at today (expiring: within days; max_days:
+ * exception_max_days, for fleet_exception_check()). */
 int exlist_in_tab(const struct fleet_exception *e, enum exlist_tab t,
-    struct fleet_date today, int days);
+    struct fleet_date today, int days, int max_days);
 
 /* The raw text of a cell (never NULL; escaping is the drawer's job);
- * name is the instance's name for EXL_NAME (NULL: ""). */
+ * name is the instance's name for EXL_NAME (NULL: "").  The category of
+ * a record that fails fleet_exception_check() is "invalid". */
 const char *exlist_cell(const struct fleet_exception *e, const char *name,
-    enum exlist_col c, struct fleet_date today, int days);
+    enum exlist_col c, struct fleet_date today, int days, int max_days);
 
 struct exlist_query {
 	enum exlist_tab tab;
@@ -65,6 +68,7 @@ struct exlist_query {
 	int desc;
 	struct fleet_date today;
 	int days;		/* expiring_days */
+	int max_days;		/* exception_max_days */
 	/* names[i]: the name of record i's instance, or NULL; the array
 	 * itself NULL when no names are known. */
 	const char *const *names;
@@ -80,6 +84,6 @@ size_t exlist_select(const struct fleet_exception *v, size_t n,
 
 /* How many records each tab holds (counts[EXT_COUNT]). */
 void exlist_count(const struct fleet_exception *v, size_t n,
-    struct fleet_date today, int days, size_t *counts);
+    struct fleet_date today, int days, int max_days, size_t *counts);
 
 #endif

@@ -33,15 +33,6 @@ nz(const char *s)
 	return s != NULL ? s : "";
 }
 
-static int
-cmp_rec(const void *a, const void *b)
-{
-	const struct fleet_exception *x = *(const struct fleet_exception *const *)a;
-	const struct fleet_exception *y = *(const struct fleet_exception *const *)b;
-
-	return strcmp(nz(x->instance_id), nz(y->instance_id));
-}
-
 /* Index of the first record of id in sorted v[0..n), or n. */
 static size_t
 first_rec(const struct fleet_exception *const *v, size_t n, const char *id)
@@ -121,13 +112,16 @@ better(const struct fleet_exception *e, struct fleet_date es,
 	return strcmp(nz(e->exception_id), nz(best->exception_id)) < 0;
 }
 
+/* A revoked record excuses the removal of its tag only when it was a real
+ * approval: a REVOKED record written by hand must not silence the alert. */
 static int
 revoked_covers(const struct fleet_exception *e, struct fleet_date s,
-    struct fleet_date t)
+    struct fleet_date t, int max_days)
 {
 	struct fleet_date a, b;
 
 	if (e->status == NULL || strcmp(e->status, "REVOKED") != 0 ||
+	    fleet_exception_check(e, max_days, NULL, 0) != 0 ||
 	    fleet_exception_dates(e, &a, &b) != 0)
 		return 0;
 	return fleet_date_cmp(a, s) <= 0 && fleet_date_cmp(t, b) <= 0;
@@ -154,11 +148,46 @@ cmp_group(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* By instance id, then exception id: the invalid records' order. */
+static int
+cmp_rec_id(const void *a, const void *b)
+{
+	const struct fleet_exception *x =
+	    *(const struct fleet_exception *const *)a;
+	const struct fleet_exception *y =
+	    *(const struct fleet_exception *const *)b;
+	int c = strcmp(nz(x->instance_id), nz(y->instance_id));
+
+	return c != 0 ? c : strcmp(nz(x->exception_id), nz(y->exception_id));
+}
+
+/* Lists the records that fail the check, in v's order (v sorted). */
+static void
+list_invalid(const struct fleet_exception *const *v, size_t nrecs,
+    int max_days, struct exsync_plan *plan)
+{
+	char why[FLEET_EXCEPTION_WHY_LEN];
+	size_t i, cap = 0;
+
+	for (i = 0; i < nrecs; i++) {
+		if (fleet_exception_check(v[i], max_days, why, sizeof why) == 0)
+			continue;
+		if (plan->ninvalid == cap) {
+			cap = cap ? cap * 2 : 16;
+			plan->invalid = xreallocarray(plan->invalid, cap,
+			    sizeof *plan->invalid);
+		}
+		plan->invalid[plan->ninvalid].record = v[i];
+		memcpy(plan->invalid[plan->ninvalid].why, why, sizeof why);
+		plan->ninvalid++;
+	}
+}
+
 void
 exsync_plan_build(const struct fleet_exception *recs, size_t nrecs,
     const struct fleet_instance *const *insts, const char *const *targets,
-    size_t n, struct fleet_date today, const char *key, size_t max_ids,
-    struct exsync_plan *plan)
+    size_t n, struct fleet_date today, int max_days, const char *key,
+    size_t max_ids, struct exsync_plan *plan)
 {
 	const struct fleet_exception **v;
 	unsigned char *dup, *used;
@@ -169,7 +198,10 @@ exsync_plan_build(const struct fleet_exception *recs, size_t nrecs,
 	v = xcalloc(nrecs + 1, sizeof *v);
 	for (k = 0; k < nrecs; k++)
 		v[k] = &recs[k];
-	qsort(v, nrecs, sizeof *v, cmp_rec);
+	/* By instance, then id: lookups need the first, the list of
+	 * invalid records reads better with the second. */
+	qsort(v, nrecs, sizeof *v, cmp_rec_id);
+	list_invalid(v, nrecs, max_days, plan);
 	used = xcalloc(nrecs + 1, 1);
 	dup = mark_duplicates(insts, n);
 
@@ -197,10 +229,10 @@ exsync_plan_build(const struct fleet_exception *recs, size_t nrecs,
 			used[i] = 1;
 			if (tag_ok && !covered)
 				covered = fleet_exception_covers(e, in->id,
-				    ts, te);
+				    ts, te, max_days);
 			if (tag_ok && !revoked)
-				revoked = revoked_covers(e, ts, te);
-			if (!fleet_exception_is_live(e, today) ||
+				revoked = revoked_covers(e, ts, te, max_days);
+			if (!fleet_exception_is_live(e, today, max_days) ||
 			    fleet_exception_dates(e, &es, &ee) != 0)
 				continue;
 			if (better(e, es, ee, best, bs, be)) {
@@ -279,6 +311,7 @@ void
 exsync_plan_free(struct exsync_plan *plan)
 {
 	free(plan->changes);
+	free(plan->invalid);
 	tagging_plan_free(&plan->calls);
 	memset(plan, 0, sizeof *plan);
 }
@@ -297,18 +330,29 @@ exsync_alert_text(const struct exsync_plan *plan, const char *key,
 	struct buf b;
 	size_t k;
 
-	if (plan->nunapproved == 0)
+	if (plan->nunapproved == 0 && plan->ninvalid == 0)
 		return -1;
-	*subject = xasprintf("patchdeck: %zu %s an unapproved patch "
-	    "exception", plan->nunapproved,
-	    plan->nunapproved == 1 ? "instance carries" : "instances carry");
+	if (plan->ninvalid == 0)
+		*subject = xasprintf("patchdeck: %zu %s an unapproved patch "
+		    "exception", plan->nunapproved, plan->nunapproved == 1 ?
+		    "instance carries" : "instances carry");
+	else if (plan->nunapproved == 0)
+		*subject = xasprintf("patchdeck: %zu invalid exception "
+		    "record%s", plan->ninvalid, plan->ninvalid == 1 ? "" :
+		    "s");
+	else
+		*subject = xasprintf("patchdeck: %zu unapproved patch "
+		    "exception tag%s, %zu invalid record%s", plan->nunapproved,
+		    plan->nunapproved == 1 ? "" : "s", plan->ninvalid,
+		    plan->ninvalid == 1 ? "" : "s");
 	buf_init(&b);
-	buf_printf(&b, "%zu instance(s) carry a %s tag that no approved "
-	    "exception record covers.\nThe tag follows the approvals, so "
-	    "patchdeck exceptions sync took it off\n(or set it to the "
-	    "approved range); these instances will be patched in their\n"
-	    "window unless an exception is requested and approved.\n\n",
-	    plan->nunapproved, key);
+	if (plan->nunapproved > 0)
+		buf_printf(&b, "%zu instance(s) carry a %s tag that no "
+		    "approved exception record covers.\nThe tag follows the "
+		    "approvals, so patchdeck exceptions sync took it off\n(or "
+		    "set it to the approved range); these instances will be "
+		    "patched in their\nwindow unless an exception is requested "
+		    "and approved.\n\n", plan->nunapproved, key);
 	for (k = 0; k < plan->nchanges; k++) {
 		const struct exsync_change *c = &plan->changes[k];
 		const char *owner;
@@ -331,6 +375,26 @@ exsync_alert_text(const struct exsync_plan *plan, const char *key,
 			buf_puts(&b, "  -> removed\n");
 		else
 			buf_printf(&b, "  -> changed to %s\n", c->value);
+	}
+	if (plan->ninvalid > 0)
+		buf_printf(&b, "%s%zu exception record(s) in the table are "
+		    "invalid: none of them keeps an\ninstance out of the run "
+		    "or backs a %s tag.  Someone may have written\nthe table "
+		    "by hand; see who in CloudTrail.\n\n", plan->nunapproved ?
+		    "\n" : "", plan->ninvalid, key);
+	for (k = 0; k < plan->ninvalid; k++) {
+		const struct fleet_exception *e = plan->invalid[k].record;
+
+		put_esc(&b, e->exception_id);
+		buf_puts(&b, "  instance=");
+		put_esc(&b, e->instance_id);
+		buf_puts(&b, "  status=");
+		put_esc(&b, e->status);
+		buf_puts(&b, "  requested_by=");
+		put_esc(&b, e->requested_by);
+		buf_puts(&b, "  decided_by=");
+		put_esc(&b, e->decided_by);
+		buf_printf(&b, "  -> invalid: %s\n", plan->invalid[k].why);
 	}
 	*body = buf_steal(&b);
 	return 0;

@@ -30,6 +30,12 @@
  *     (through sync) and another approver took it back: nothing to chase.
  *   - Terminated instances are left alone (their tags die with them).
  *
+ * Records are trusted only as far as fleet_exception_check() allows
+ * (decided by someone other than the requester, well-formed dates within
+ * exception_max_days): an invalid record keeps nothing live, covers no
+ * tag and excuses no removal; every invalid record is listed (invalid[])
+ * with why, for the output and the alert.
+ *
  * Records for instances not in the inventory change nothing (they may
  * belong to an account not configured here); they are counted.
  * Running the plan and planning again on the result gives an empty plan.
@@ -57,12 +63,20 @@ struct exsync_change {
 	int unapproved;				/* old_value backed by nothing */
 };
 
+/* A record that fails fleet_exception_check(), and why. */
+struct exsync_invalid {
+	const struct fleet_exception *record;	/* borrowed */
+	char why[FLEET_EXCEPTION_WHY_LEN];
+};
+
 struct exsync_plan {
 	struct exsync_change *changes;	/* instance order */
 	size_t nchanges;
 	size_t nset, nchange, nremove, nunapproved;
 	size_t nlive;			/* instances with a live record */
 	size_t norphan_records;		/* records of no instance given */
+	struct exsync_invalid *invalid;	/* instance, then exception id */
+	size_t ninvalid;
 	/* CreateTags/DeleteTags, grouped: by target and region, then the
 	 * CreateTags by value, then the DeleteTags. */
 	struct tagging_plan calls;
@@ -71,27 +85,31 @@ struct exsync_plan {
 /*
  * Plans for insts[0..n) (targets[k] the configured target of insts[k];
  * the same id, account and region given twice counts once, the first
- * wins) against recs[0..nrecs).  key is the exception tag; max_ids as
- * tagging_plan_build (0: EC2's limit).  plan is overwritten; inputs must
- * outlive it; free with exsync_plan_free.
+ * wins) against recs[0..nrecs).  max_days is exception_max_days; key is
+ * the exception tag; max_ids as tagging_plan_build (0: EC2's limit).
+ * plan is overwritten; inputs must outlive it; free with exsync_plan_free.
  */
 void exsync_plan_build(const struct fleet_exception *recs, size_t nrecs,
     const struct fleet_instance *const *insts, const char *const *targets,
-    size_t n, struct fleet_date today, const char *key, size_t max_ids,
-    struct exsync_plan *plan);
+    size_t n, struct fleet_date today, int max_days, const char *key,
+    size_t max_ids, struct exsync_plan *plan);
 void exsync_plan_free(struct exsync_plan *plan);
 
 /* "set", "change", "remove". */
 const char *exsync_kind_name(enum exsync_kind kind);
 
 /*
- * The alert for the unapproved changes of plan (none: returns -1 and sets
- * nothing).  *subject: "patchdeck: N instances carry an unapproved patch
- * exception" (under SNS's 100 characters); *body: one line per instance,
- * "ID  name=...  account=...  region=...  KEY=VALUE  OWNER_KEY=OWNER  ->
- * removed|changed to ...", every outside value escaped (control and bidi
- * characters shown as \x.. / \u....), since the message lands in mail
- * readers and terminals.  Both owned by the caller.
+ * The alert for the unapproved changes and the invalid records of plan
+ * (neither: returns -1 and sets nothing).  *subject (under SNS's 100
+ * characters): "patchdeck: N instances carry an unapproved patch
+ * exception", "patchdeck: N invalid exception records", or both counts;
+ * *body: one line per instance, "ID  name=...  account=...  region=...
+ * KEY=VALUE  OWNER_KEY=OWNER  -> removed|changed to ...", then one per
+ * invalid record, "EXCEPTION_ID  instance=...  status=...
+ * requested_by=...  decided_by=...  -> invalid: WHY"; every outside
+ * value escaped (control and bidi characters shown as \x.. / \u....),
+ * since the message lands in mail readers and terminals.  Both owned by
+ * the caller.
  */
 int exsync_alert_text(const struct exsync_plan *plan, const char *key,
     const char *owner_key, char **subject, char **body);

@@ -40,7 +40,7 @@ exsync_run_prepare(struct exsync_run *r, const struct config *cfg,
 		r->targets[i] = r->items.v[i].target;
 	}
 	exsync_plan_build(recs, nrecs, r->insts, r->targets, r->items.n, today,
-	    cfg->tags.exception, 0, &r->plan);
+	    cfg->exception_max_days, cfg->tags.exception, 0, &r->plan);
 	exsync_alert_text(&r->plan, cfg->tags.exception, cfg->tags.owner,
 	    &r->subject, &r->body);
 }
@@ -119,6 +119,11 @@ alert_entry(const struct exsync_alert *a, const char *phase)
 			cJSON_AddItemToArray(ids, cJSON_CreateString(
 			    a->r->plan.changes[k].inst->id));
 	cJSON_AddItemToObject(e, "instances", ids);
+	if ((ids = cJSON_AddArrayToObject(e, "invalid_records")) == NULL)
+		util_fatal("out of memory (JSON)");
+	for (k = 0; k < a->r->plan.ninvalid; k++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(
+		    a->r->plan.invalid[k].record->exception_id));
 	return e;
 }
 

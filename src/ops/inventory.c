@@ -145,6 +145,7 @@ eval_states(struct inventory *inv)
 	ctx.nwindows = cfg->nwindows;
 	ctx.now = inv->now;
 	ctx.stale_days = cfg->stale_days;
+	ctx.exception_max_days = cfg->exception_max_days;
 	ctx.exceptions_known = inv->exc.fetched_at > 0;
 	ctx.exceptions = ctx.exceptions_known ? inv->exc.v : NULL;
 	ctx.nexceptions = ctx.exceptions_known ? inv->exc.n : 0;

@@ -76,10 +76,13 @@ today = d.datetime.now(d.timezone.utc).date()
 def day(n):
     return str(today + d.timedelta(days=n))
 ddb = boto3.client("dynamodb")
-def put(iid, xid, s, e, status, reason, by="arn:aws:iam::123456789012:user/someone"):
+def put(iid, xid, s, e, status, reason, by="arn:aws:iam::123456789012:user/someone",
+        dec="arn:aws:iam::123456789012:user/approver-x"):
     item = {"instance_id": iid, "exception_id": xid, "starts": s, "ends": e,
             "status": status, "reason": reason, "requested_by": by,
             "requested_at": "2026-01-01T00:00:00Z"}
+    if status != "PENDING":
+        item["decided_by"] = dec
     ddb.put_item(TableName="patchdeck-exceptions",
                  Item={k: {"S": v} for k, v in item.items()})
 put(ids[0], "ex-20260101000001-aaaaaa", day(-1), day(20), "APPROVED", "quarter close")
@@ -91,6 +94,11 @@ put(ids[4], "ex-20260101000005-eeeeee", day(1), day(2), "REJECTED", "nope")
 put(ids[5], "ex-20260101000006-ffffff", day(-10), day(-5), "APPROVED", "old")
 ec2.create_tags(Resources=[ids[1]], Tags=[{"Key": "PatchException", "Value": day(-2) + ".." + day(3)}])
 ec2.create_tags(Resources=[ids[6]], Tags=[{"Key": "PatchException", "Value": day(0) + ".." + day(9)}])
+# I7's tag is "backed" by a record written by hand, approved by the
+# requester's own role in another session: invalid, it backs nothing.
+role = "arn:aws:sts::123456789012:assumed-role/PatchOps/"
+put(ids[6], "ex-20260101000007-999999", day(0), day(9), "APPROVED", "by hand",
+    by=role + "patchdeck-1780000000", dec=role + "patchdeck-1780000002")
 print(" ".join(ids))
 PYEOF
 set -- $(cat "$TEST_TMP/ids")
@@ -160,6 +168,11 @@ expect_no_grep "$I4 " "$TEST_TMP/screen"
 tm_keys 2
 tm_wait "$I3 .*upcoming" "the upcoming tab"
 # The filter as you type, across tabs' records.
+# The record approved by its requester's role: on the invalid tab, why
+# in the detail pane.
+tm_keys 9
+tm_wait "$I7 .*invalid" "the invalid tab"
+tm_wait 'INVALID \(decided by the requester \(the same person\)\): ex-20260101000007-999999' "why it is invalid"
 tm_keys 8
 tm_wait "$I6 .*expired" "the all tab"
 tm_keys /
@@ -277,6 +290,7 @@ tm_wait 'Exceptions sync' "the sync confirmation"
 tm_wait "set .*$I1" "I1 to be set"
 tm_wait "remove UNAPPROVED $I7" "I7 to be removed and alerted"
 tm_wait "1 unapproved tag: one SNS message" "the alert announced"
+tm_wait "1 invalid record \(see the invalid tab\): never applied" "the invalid record announced"
 tm_keys y
 tm_wait_status 'exceptions sync: .*(audited|alert)' "the sync's outcome"
 [ -n "$(tag_of "$I1")" ] || fail "$I1 did not get its tag"

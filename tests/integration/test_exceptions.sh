@@ -118,7 +118,7 @@ expect_rc 1 $PDC exceptions approve $EX1
 expect_grep 'refused: you \(arn:aws:iam::[0-9]+:user/[^)]*\) requested it' "$TEST_TMP/err"
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 as_b $PDC --dry-run exceptions approve $EX1
-expect_grep '^would call: UpdateItem .*#s = :from AND requested_by <> :me' "$TEST_TMP/out"
+expect_grep "^would call: UpdateItem .*#s = :from AND requested_by = :req AND requested_by <> :me AND starts = :starts AND ends = :ends" "$TEST_TMP/out"
 [ "$(sim_ops writes)" -eq 0 ] || fail "approve --dry-run wrote"
 expect_rc 1 as_b $PDC --read-only exceptions approve $EX1
 expect_rc 0 as_b $PDC exceptions approve $EX1 --reason "release freeze"
@@ -329,4 +329,59 @@ expect_rc 0 $PDC --format json instances --refresh
 [ "$(state_of $I4)" != "excepted" ] || fail "$I4 is still excepted"
 expect_rc 0 $PDC --format json exceptions list --expired
 [ "$(ids)" = "$EXC" ] || fail "--expired gave $(ids) after the end"
+# 12. The same person through a role: a request and a decision by one
+#     role in two sessions (two profiles that differ only in
+#     role_session_name, as two runs of patchdeck seconds apart do) are
+#     refused, naming both ARNs and the person; another role approves.
+"$PY" - >"$TEST_TMP/roles" <<'PYEOF' || fail "could not make the roles"
+import boto3, json
+iam = boto3.client("iam")
+trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]})
+for name in ("PatchOps", "PatchApprovers"):
+    print(iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"])
+PYEOF
+OPS_ROLE=$(sed -n 1p "$TEST_TMP/roles")
+APPR_ROLE=$(sed -n 2p "$TEST_TMP/roles")
+umask 077
+cat >"$AWS_SHARED_CREDENTIALS_FILE" <<EOF
+[pd-base]
+aws_access_key_id = $AWS_ACCESS_KEY_ID
+aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+EOF
+cat >"$AWS_CONFIG_FILE" <<EOF
+[profile ops-early]
+role_arn = $OPS_ROLE
+source_profile = pd-base
+role_session_name = patchdeck-1780000000
+region = $AWS_REGION
+[profile ops-later]
+role_arn = $OPS_ROLE
+source_profile = pd-base
+role_session_name = patchdeck-1780000002
+region = $AWS_REGION
+[profile approvers]
+role_arn = $APPR_ROLE
+source_profile = pd-base
+region = $AWS_REGION
+EOF
+D5=$(day 5)
+expect_rc 0 $PDC --profile ops-early exceptions request $I3 --from $D3 --to $D5 --reason "role"
+EXROLE=$(cat "$TEST_TMP/out")
+sim_post /_sim/log/clear '{}' >/dev/null
+for act in approve reject; do
+	expect_rc 1 $PDC --profile ops-later exceptions $act $EXROLE --reason "mine"
+	expect_grep "refused: you \(arn:aws:sts::[0-9]+:assumed-role/PatchOps/patchdeck-1780000002\) requested it as arn:aws:sts::[0-9]+:assumed-role/PatchOps/patchdeck-1780000000: the same person \(arn:aws:iam::[0-9]+:role/patchops\); someone else must $act it$" "$TEST_TMP/err"
+done
+[ "$(sim_ops writes)" -eq 0 ] || fail "a refused decision by the same role wrote"
+expect_rc 0 $PDC --profile approvers exceptions approve $EXROLE
+expect_grep "^$EXROLE \($I3 $D3\.\.$D5\): APPROVED$" "$TEST_TMP/out"
+expect_rc 0 $PDC --format json exceptions list --all
+"$PY" - "$TEST_TMP/out" "$EXROLE" <<'PYEOF' || fail "the role-approved record"
+import json, sys
+r = [r for r in json.load(open(sys.argv[1])) if r["exception_id"] == sys.argv[2]][0]
+assert r["requested_by"].endswith(":assumed-role/PatchOps/patchdeck-1780000000"), r
+assert ":assumed-role/PatchApprovers/" in r["decided_by"], r
+assert r["valid"] is True and r["invalid_reason"] is None and r["category"] == "upcoming", r
+PYEOF
 echo ok

@@ -63,10 +63,11 @@ def rec(role, rng, status):
     n[0] += 1
     item = {"instance_id": roles[role], "exception_id": "x%03d" % n[0],
             "starts": rng[0], "ends": rng[1], "reason": "audit", "ticket": "CHG-%d" % n[0],
-            "requested_by": "alice@example.com", "requested_at": d(-50) + "T10:00:00Z",
+            "requested_by": "arn:aws:iam::123456789012:user/alice",
+            "requested_at": d(-50) + "T10:00:00Z",
             "status": status}
     if status != "PENDING":
-        item["decided_by"] = "bob@example.com"
+        item["decided_by"] = "arn:aws:sts::123456789012:assumed-role/Approvers/bob"
         item["decided_at"] = d(-49) + "T10:00:00Z"
     ddb.put_item(TableName="patchdeck-exceptions",
                  Item={k: {"S": v} for k, v in item.items()})
@@ -99,7 +100,9 @@ for k in range(120):
     ddb.put_item(TableName="patchdeck-exceptions",
                  Item={"instance_id": {"S": "i-elsewhere%04d" % k},
                        "exception_id": {"S": "e"}, "starts": {"S": R1[0]},
-                       "ends": {"S": R1[1]}, "status": {"S": "APPROVED"}})
+                       "ends": {"S": R1[1]}, "status": {"S": "APPROVED"},
+                       "requested_by": {"S": "arn:aws:iam::123456789012:user/carol"},
+                       "decided_by": {"S": "arn:aws:iam::123456789012:user/dave"}})
 arn = sns.create_topic(Name="patchdeck-alerts")["TopicArn"]
 for r, i in sorted(roles.items()):
     print("%s=%s" % (r, i))
@@ -251,6 +254,95 @@ expect_rc 1 $PD --config "$CFG.bad" --cache "$TEST_TMP/cache.db" exceptions sync
 expect_grep 'FAILED: SNS Publish to .*-gone: ' "$TEST_TMP/err"
 aws_tags >"$TEST_TMP/after"
 expect_grep '^G=-$' "$TEST_TMP/after"
+
+# 6. Records written straight into the table, as anyone who may write it
+#    could: approved by the requester's own role in another session, by
+#    the very same ARN, without a decider, with a malformed date, longer
+#    than exception_max_days (90).  None is tagged; the one tag already on
+#    (J, as if a hand had put it) is removed as unapproved; each record is
+#    printed as invalid with why and named in the SNS message.
+"$PY" - "$A" "$B" "$C" "$D" "$E" "$F" "$G" "$H" "$I" >"$TEST_TMP/bad" <<'PYEOF' || fail "writing the invalid records"
+import datetime, sys, boto3
+ec2 = boto3.client("ec2")
+ddb = boto3.client("dynamodb")
+used = set(sys.argv[1:])
+ids = sorted(i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
+             for i in r["Instances"]
+             if i["State"]["Name"] == "running" and i["InstanceId"] not in used)[:5]
+assert len(ids) == 5, ids
+today = datetime.datetime.now(datetime.timezone.utc).date()
+d = lambda n: (today + datetime.timedelta(days=n)).isoformat()
+role = "arn:aws:sts::123456789012:assumed-role/PatchOps/"
+bad = [
+    ("y001", role + "patchdeck-1780000000", role + "patchdeck-1780000002", d(-1), d(5)),
+    ("y002", "arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/alice", d(-1), d(5)),
+    ("y003", "arn:aws:iam::123456789012:user/alice", None, d(-1), d(5)),
+    ("y004", "arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/bob", d(-1), "2026-02-30"),
+    ("y005", "arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/bob", d(-1), d(120)),
+]
+for iid, (xid, req, dec, s, e) in zip(ids, bad):
+    item = {"instance_id": iid, "exception_id": xid, "starts": s, "ends": e,
+            "reason": "by hand", "requested_by": req, "status": "APPROVED"}
+    if dec:
+        item["decided_by"] = dec
+    ddb.put_item(TableName="patchdeck-exceptions", Item={k: {"S": v} for k, v in item.items()})
+ec2.create_tags(Resources=[ids[0]], Tags=[{"Key": "PatchException", "Value": d(-1) + ".." + d(5)}])
+for k, iid in enumerate(ids):
+    print("J%d=%s" % (k + 1, iid))
+PYEOF
+. "$TEST_TMP/bad"
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 0 $PDC exceptions sync --refresh
+expect_grep "^invalid y001 \($J1\): decided by the requester \(the same person\)$" "$TEST_TMP/out"
+expect_grep "^invalid y002 \($J2\): decided by the requester \(the same person\)$" "$TEST_TMP/out"
+expect_grep "^invalid y003 \($J3\): APPROVED without decided_by$" "$TEST_TMP/out"
+expect_grep "^invalid y004 \($J4\): ends is not a YYYY-MM-DD date$" "$TEST_TMP/out"
+expect_grep "^invalid y005 \($J5\): 122 days long; exception_max_days is 90$" "$TEST_TMP/out"
+expect_grep "^remove +$J1 .* -> \(removed\)  UNAPPROVED$" "$TEST_TMP/out"
+expect_grep "0 to set, 0 to change, 1 to remove, 1 unapproved; 5 invalid record\(s\)" "$TEST_TMP/out"
+[ "$(sim_ops CreateTags)" -eq 0 ] || fail "an invalid record was tagged"
+"$PY" - "$J1" "$J2" "$J3" "$J4" "$J5" <<'PYEOF' || fail "an instance of an invalid record carries the tag"
+import sys, boto3
+for res in boto3.client("ec2").describe_instances(InstanceIds=sys.argv[1:])["Reservations"]:
+    for i in res["Instances"]:
+        assert not any(t["Key"] == "PatchException" for t in i.get("Tags", [])), i["InstanceId"]
+PYEOF
+sim_get /_sim/sns >"$TEST_TMP/sns"
+"$PY" - "$TEST_TMP/sns" "$J1" "$J3" <<'PYEOF' || fail "the SNS message of the invalid records"
+import json, sys
+m = json.load(open(sys.argv[1]))[-1]
+assert m["subject"] == "patchdeck: 1 unapproved patch exception tag, 5 invalid records", m["subject"]
+text = m["message"]
+for want in ("y001  instance=%s  status=APPROVED  requested_by=arn:aws:sts::123456789012:"
+             "assumed-role/PatchOps/patchdeck-1780000000  decided_by=arn:aws:sts::"
+             "123456789012:assumed-role/PatchOps/patchdeck-1780000002  -> invalid: "
+             "decided by the requester (the same person)" % sys.argv[2],
+             "y002  ", "y003  instance=%s" % sys.argv[3], "-> invalid: APPROVED without decided_by",
+             "y004  ", "-> invalid: ends is not a YYYY-MM-DD date",
+             "y005  ", "-> invalid: 122 days long; exception_max_days is 90",
+             sys.argv[2] + "  name="):
+    assert want in text, (want, text)
+PYEOF
+# The list says so too, with why, in every format.
+expect_rc 0 $PDC --format json exceptions list --invalid
+"$PY" - "$TEST_TMP/out" <<'PYEOF' || fail "exceptions list --invalid"
+import json, sys
+rows = {r["exception_id"]: r for r in json.load(open(sys.argv[1]))}
+assert sorted(rows) == ["y001", "y002", "y003", "y004", "y005"], sorted(rows)
+assert all(r["category"] == "invalid" and r["valid"] is False for r in rows.values()), rows
+assert rows["y003"]["invalid_reason"] == "APPROVED without decided_by", rows["y003"]
+PYEOF
+expect_rc 0 $PDC exceptions list --invalid
+expect_grep "^    invalid: decided by the requester \(the same person\)$" "$TEST_TMP/out"
+expect_rc 0 $PDC --format csv exceptions list --invalid
+expect_grep "^y005,$J5,.*,APPROVED,invalid,.*,122 days long; exception_max_days is 90" "$TEST_TMP/out"
+# Tag state: an instance whose only record is invalid is not excepted.
+expect_rc 0 $PDC --format json instances
+"$PY" - "$TEST_TMP/out" "$J2" <<'PYEOF' || fail "the tag state of an invalid record's instance"
+import json, sys
+r = [r for r in json.load(open(sys.argv[1])) if r["id"] == sys.argv[2]][0]
+assert r["tag_state"] != "excepted", r
+PYEOF
 
 expect_rc 0 $PDC exceptions sync --help
 expect_rc 2 $PDC exceptions sync --bogus

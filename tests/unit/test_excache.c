@@ -99,7 +99,9 @@ rec(struct fleet_exception *e, const char *iid, const char *xid,
 	e->ends = xstrdup(to);
 	e->status = xstrdup(status);
 	e->reason = xstrdup("audit");
-	e->requested_by = xstrdup("arn:aws:iam::1:user/a");
+	e->requested_by = xstrdup("arn:aws:iam::123456789012:user/a");
+	if (strcmp(status, "PENDING") != 0)
+		e->decided_by = xstrdup("arn:aws:iam::123456789012:user/b");
 }
 
 /* Four instances: a tag backed by a live record, a tag backed by

@@ -166,10 +166,20 @@ test_requests(void **state)
 	free(text);
 	cJSON_Delete(b);
 
+	e.requested_by = "arn:aws:sts::123456789012:assumed-role/ops/s1";
+	e.starts = "2026-06-11";
+	e.ends = "2026-06-12";
 	b = exceptions_update_request("tbl", &e, EXC_APPROVE, "arn:me",
 	    "2026-06-10T00:00:00Z", "fine");
 	text = cJSON_PrintUnformatted(b);
-	assert_non_null(strstr(text, "\"#s = :from AND requested_by <> :me\""));
+	/* What was checked is what is decided: the requester and the
+	 * dates are pinned. */
+	assert_non_null(strstr(text, "\"#s = :from AND requested_by = :req "
+	    "AND requested_by <> :me AND starts = :starts AND ends = :ends\""));
+	assert_non_null(strstr(text, "\":req\":{\"S\":\"arn:aws:sts::"
+	    "123456789012:assumed-role/ops/s1\"}"));
+	assert_non_null(strstr(text, "\":starts\":{\"S\":\"2026-06-11\"}"));
+	assert_non_null(strstr(text, "\":ends\":{\"S\":\"2026-06-12\"}"));
 	assert_non_null(strstr(text, "\":from\":{\"S\":\"PENDING\"}"));
 	assert_non_null(strstr(text, "\":to\":{\"S\":\"APPROVED\"}"));
 	assert_non_null(strstr(text, "decision_reason = :why"));
@@ -196,7 +206,9 @@ cat(const char *status, const char *from, const char *to, const char *today)
 	e.status = (char *)status;
 	e.starts = (char *)from;
 	e.ends = (char *)to;
-	return exceptions_category(&e, d(today));
+	e.requested_by = "arn:aws:iam::123456789012:user/alice";
+	e.decided_by = "arn:aws:iam::123456789012:user/bob";
+	return exceptions_category(&e, d(today), 90);
 }
 
 static void
@@ -225,6 +237,14 @@ test_categories(void **state)
 	    "2026-06-15"), EXC_INVALID);
 	assert_int_equal(cat("approved", "2026-06-01", "2026-06-30",
 	    "2026-06-15"), EXC_INVALID);
+	/* Longer than exception_max_days (90): invalid, whatever the
+	 * status; so is a rejected record with bad dates. */
+	assert_int_equal(cat("APPROVED", "2026-06-01", "2026-08-29",
+	    "2026-06-15"), EXC_LIVE);
+	assert_int_equal(cat("APPROVED", "2026-06-01", "2026-08-30",
+	    "2026-06-15"), EXC_INVALID);
+	assert_int_equal(cat("REJECTED", "2026-06-01", "2026-02-30",
+	    "2026-06-15"), EXC_INVALID);
 	assert_string_equal(exceptions_category_name(EXC_UPCOMING),
 	    "upcoming");
 
@@ -232,12 +252,29 @@ test_categories(void **state)
 	e.status = "APPROVED";
 	e.starts = "2026-06-01";
 	e.ends = "2026-06-17";
-	assert_true(exceptions_is_expiring(&e, d("2026-06-10"), 7));
-	assert_false(exceptions_is_expiring(&e, d("2026-06-09"), 7));
-	assert_false(exceptions_is_expiring(&e, d("2026-06-18"), 7));
+	e.requested_by = "arn:aws:iam::123456789012:user/alice";
+	e.decided_by = "arn:aws:iam::123456789012:user/bob";
+	assert_true(exceptions_is_expiring(&e, d("2026-06-10"), 7, 90));
+	assert_false(exceptions_is_expiring(&e, d("2026-06-09"), 7, 90));
+	assert_false(exceptions_is_expiring(&e, d("2026-06-18"), 7, 90));
+	/* Approved by the requester's own role in another session. */
+	e.requested_by = "arn:aws:sts::123456789012:assumed-role/Ops/a-1";
+	e.decided_by = "arn:aws:sts::123456789012:assumed-role/Ops/a-2";
+	assert_int_equal(exceptions_category(&e, d("2026-06-10"), 90),
+	    EXC_INVALID);
+	assert_false(exceptions_is_expiring(&e, d("2026-06-10"), 7, 90));
+	e.decided_by = NULL;
+	assert_int_equal(exceptions_category(&e, d("2026-06-10"), 90),
+	    EXC_INVALID);
 	e.status = "PENDING";
-	assert_false(exceptions_is_expiring(&e, d("2026-06-10"), 7));
+	assert_int_equal(exceptions_category(&e, d("2026-06-10"), 90),
+	    EXC_PENDING);
+	assert_false(exceptions_is_expiring(&e, d("2026-06-10"), 7, 90));
 }
+
+#define A "arn:aws:iam::123456789012:user/alice"
+#define B "arn:aws:iam::123456789012:user/bob"
+#define C "arn:aws:iam::123456789012:user/carol"
 
 static void
 test_refusal(void **state)
@@ -248,28 +285,103 @@ test_refusal(void **state)
 	(void)state;
 	memset(&e, 0, sizeof e);
 	e.status = "APPROVED";
-	e.requested_by = "arn:a";
-	e.decided_by = "arn:b";
+	e.starts = "2026-06-11";
+	e.ends = "2026-06-12";
+	e.requested_by = A;
+	e.decided_by = B;
 	e.decided_at = "2026-06-10T11:00:00Z";
-	m = exceptions_refusal(&e, EXC_APPROVE, "arn:c");
-	assert_string_equal(m, "already APPROVED by arn:b at "
+	m = exceptions_refusal(&e, EXC_APPROVE, C, 90);
+	assert_string_equal(m, "already APPROVED by " B " at "
 	    "2026-06-10T11:00:00Z");
 	free(m);
 	e.status = "REJECTED";
-	m = exceptions_refusal(&e, EXC_APPROVE, "arn:c");
-	assert_string_equal(m, "already REJECTED by arn:b at "
+	m = exceptions_refusal(&e, EXC_APPROVE, C, 90);
+	assert_string_equal(m, "already REJECTED by " B " at "
 	    "2026-06-10T11:00:00Z");
 	free(m);
 	e.status = "PENDING";
-	m = exceptions_refusal(&e, EXC_REJECT, "arn:a");
-	assert_string_equal(m, "you (arn:a) requested it; someone else must "
+	e.decided_by = NULL;
+	m = exceptions_refusal(&e, EXC_REJECT, A, 90);
+	assert_string_equal(m, "you (" A ") requested it; someone else must "
 	    "reject it");
 	free(m);
-	m = exceptions_refusal(&e, EXC_REVOKE, "arn:a");
+	m = exceptions_refusal(&e, EXC_REVOKE, A, 90);
 	assert_string_equal(m, "its status is PENDING, not APPROVED");
 	free(m);
-	m = exceptions_refusal(NULL, EXC_REVOKE, "arn:a");
+	m = exceptions_refusal(NULL, EXC_REVOKE, A, 90);
 	assert_string_equal(m, "the exception no longer exists");
+	free(m);
+	/* Nothing refuses: the record changed between read and write. */
+	m = exceptions_refusal(&e, EXC_APPROVE, C, 90);
+	assert_string_equal(m, "the record changed meanwhile; try again");
+	free(m);
+}
+
+/* The check before a decision: the person, not the session; a record
+ * that is not whole is not decided. */
+static void
+test_check_action(void **state)
+{
+	struct fleet_exception e;
+	char *m;
+
+	(void)state;
+	memset(&e, 0, sizeof e);
+	e.status = "PENDING";
+	e.starts = "2026-06-11";
+	e.ends = "2026-06-12";
+	e.requested_by = "arn:aws:sts::123456789012:assumed-role/ops/"
+	    "patchdeck-1780000000";
+	assert_null(exceptions_check_action(&e, EXC_APPROVE, B, 90));
+	/* The same role two seconds later: the same person. */
+	m = exceptions_check_action(&e, EXC_APPROVE, "arn:aws:sts::"
+	    "123456789012:assumed-role/ops/patchdeck-1780000002", 90);
+	assert_non_null(m);
+	assert_non_null(strstr(m, "requested it as arn:aws:sts::123456789012:"
+	    "assumed-role/ops/patchdeck-1780000000: the same person "
+	    "(arn:aws:iam::123456789012:role/ops); someone else must approve "
+	    "it"));
+	free(m);
+	m = exceptions_check_action(&e, EXC_REJECT, "arn:aws:sts::"
+	    "123456789012:assumed-role/OPS/other", 90);
+	assert_non_null(m);
+	free(m);
+	/* Revoke is anyone's, the requester's too. */
+	e.status = "APPROVED";
+	e.decided_by = B;
+	assert_null(exceptions_check_action(&e, EXC_REVOKE, "arn:aws:sts::"
+	    "123456789012:assumed-role/ops/x9", 90));
+	e.status = "PENDING";
+	e.decided_by = NULL;
+	/* Malformed records and callers. */
+	e.ends = "2026-13-01";
+	m = exceptions_check_action(&e, EXC_APPROVE, B, 90);
+	assert_string_equal(m, "the record is invalid (ends is not a "
+	    "YYYY-MM-DD date); it cannot be approved");
+	free(m);
+	e.ends = "2026-12-31";
+	m = exceptions_check_action(&e, EXC_APPROVE, B, 90);
+	assert_string_equal(m, "the record is invalid (204 days long; "
+	    "exception_max_days is 90); it cannot be approved");
+	free(m);
+	assert_null(exceptions_check_action(&e, EXC_APPROVE, B, 365));
+	e.ends = "2026-06-12";
+	e.requested_by = "alice@example.com";
+	m = exceptions_check_action(&e, EXC_APPROVE, B, 90);
+	assert_string_equal(m, "the record is invalid (requested_by is not "
+	    "a person's ARN (not an ARN)); it cannot be approved");
+	free(m);
+	e.requested_by = NULL;
+	m = exceptions_check_action(&e, EXC_APPROVE, B, 90);
+	assert_string_equal(m, "the record is invalid (no requested_by); it "
+	    "cannot be approved");
+	free(m);
+	e.requested_by = A;
+	m = exceptions_check_action(&e, EXC_APPROVE, "arn:aws:sts::"
+	    "123456789012:user/moto", 90);
+	assert_string_equal(m, "who you are (arn:aws:sts::123456789012:"
+	    "user/moto) is not a person's ARN (not a user, role, role "
+	    "session, federated user or root ARN)");
 	free(m);
 }
 
@@ -283,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_categories),
 		cmocka_unit_test(test_refusal),
+		cmocka_unit_test(test_check_action),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

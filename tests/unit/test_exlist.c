@@ -23,7 +23,7 @@
 static struct fleet_date today;
 
 enum { R_LIVE, R_EXPIRING, R_UPCOMING, R_PENDING, R_EXPIRED, R_REJECTED,
-	R_REVOKED, R_OLD_PENDING, NREC };
+	R_REVOKED, R_OLD_PENDING, R_SELF, NREC };
 
 static struct fleet_exception v[NREC];
 
@@ -38,7 +38,9 @@ rec(struct fleet_exception *e, const char *xid, const char *iid,
 	e->ends = xstrdup(to);
 	e->status = xstrdup(status);
 	e->reason = xstrdup(reason);
-	e->requested_by = xstrdup("arn:aws:iam::1:user/alice");
+	e->requested_by = xstrdup("arn:aws:iam::123456789012:user/alice");
+	if (strcmp(status, "PENDING") != 0)
+		e->decided_by = xstrdup("arn:aws:iam::123456789012:user/bob");
 }
 
 static int
@@ -62,6 +64,16 @@ setup(void **state)
 	    "REVOKED", "taken back");
 	rec(&v[R_OLD_PENDING], "ex-01", "i-0000000b", "2026-02-01",
 	    "2026-02-02", "PENDING", "forgotten");
+	/* Live by its dates, but approved by its requester's own role in
+	 * another session: invalid, on no tab but its own and "all". */
+	rec(&v[R_SELF], "ex-09", "i-00000010", "2026-03-01", "2026-03-30",
+	    "APPROVED", "self-approved");
+	free(v[R_SELF].requested_by);
+	free(v[R_SELF].decided_by);
+	v[R_SELF].requested_by = xstrdup("arn:aws:sts::123456789012:"
+	    "assumed-role/ops/patchdeck-1");
+	v[R_SELF].decided_by = xstrdup("arn:aws:sts::123456789012:"
+	    "assumed-role/ops/patchdeck-2");
 	v[R_PENDING].ticket = xstrdup("CHG-4711");
 	return 0;
 }
@@ -90,6 +102,7 @@ sel(enum exlist_tab tab, const char *filter, enum exlist_col sort, int desc,
 	q.desc = desc;
 	q.today = today;
 	q.days = 7;
+	q.max_days = 90;
 	return exlist_select(v, NREC, &q, out);
 }
 
@@ -180,7 +193,7 @@ test_counts(void **state)
 	size_t c[EXT_COUNT];
 
 	(void)state;
-	exlist_count(v, NREC, today, 7, c);
+	exlist_count(v, NREC, today, 7, 90, c);
 	assert_int_equal(c[EXT_LIVE], 2);
 	assert_int_equal(c[EXT_EXPIRING], 1);
 	assert_int_equal(c[EXT_UPCOMING], 1);
@@ -189,6 +202,7 @@ test_counts(void **state)
 	assert_int_equal(c[EXT_REJECTED], 1);
 	assert_int_equal(c[EXT_REVOKED], 1);
 	assert_int_equal(c[EXT_ALL], NREC);
+	assert_int_equal(c[EXT_INVALID], 1);
 }
 
 static void
@@ -196,17 +210,23 @@ test_cells(void **state)
 {
 	(void)state;
 	assert_string_equal(exlist_cell(&v[R_EXPIRING], NULL, EXL_CATEGORY,
-	    today, 7), "expiring");
+	    today, 7, 90), "expiring");
 	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_CATEGORY, today,
-	    7), "live");
-	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_TICKET, today, 7),
+	    7, 90), "live");
+	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_TICKET, today, 7,
+	    90),
 	    "");
 	assert_string_equal(exlist_cell(&v[R_PENDING], NULL, EXL_TICKET, today,
-	    7), "CHG-4711");
+	    7, 90), "CHG-4711");
 	assert_string_equal(exlist_cell(&v[R_LIVE], "web-01", EXL_NAME, today,
-	    7), "web-01");
-	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_NAME, today, 7),
-	    "");
+	    7, 90), "web-01");
+	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_NAME, today, 7,
+	    90), "");
+	assert_string_equal(exlist_cell(&v[R_SELF], NULL, EXL_CATEGORY, today,
+	    7, 90), "invalid");
+	/* Longer than exception_max_days: invalid too. */
+	assert_string_equal(exlist_cell(&v[R_LIVE], NULL, EXL_CATEGORY, today,
+	    7, 30), "invalid");
 }
 
 /* Instance names, when given: found by the filter, sorted on; a record
@@ -225,6 +245,7 @@ test_names(void **state)
 	q.tab = EXT_ALL;
 	q.today = today;
 	q.days = 7;
+	q.max_days = 90;
 	q.filter = "BILLING";
 	assert_int_equal(exlist_select(v, NREC, &q, out), 0);
 	q.names = names;

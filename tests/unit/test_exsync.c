@@ -81,8 +81,21 @@ w_rec(struct world *w, const char *id, const char *xid, const char *starts,
 	e->starts = xstrdup(starts);
 	e->ends = xstrdup(ends);
 	e->status = xstrdup(status);
-	e->requested_by = xstrdup("alice");
-	e->decided_by = xstrdup("bob");
+	e->requested_by = xstrdup("arn:aws:iam::111122223333:user/alice");
+	if (strcmp(status, "PENDING") != 0)
+		e->decided_by = xstrdup("arn:aws:iam::111122223333:user/bob");
+}
+
+/* The last record's requester and decider (NULL: absent). */
+static void
+w_by(struct world *w, const char *requested_by, const char *decided_by)
+{
+	struct fleet_exception *e = &w->rec[w->nrec - 1];
+
+	free(e->requested_by);
+	free(e->decided_by);
+	e->requested_by = requested_by ? xstrdup(requested_by) : NULL;
+	e->decided_by = decided_by ? xstrdup(decided_by) : NULL;
 }
 
 static void
@@ -101,8 +114,8 @@ w_free(struct world *w)
 static void
 plan(struct world *w, struct exsync_plan *p, size_t max_ids)
 {
-	exsync_plan_build(w->rec, w->nrec, w->ptr, w->tgt, w->n, today, KEY,
-	    max_ids, p);
+	exsync_plan_build(w->rec, w->nrec, w->ptr, w->tgt, w->n, today, 90,
+	    KEY, max_ids, p);
 }
 
 static const struct exsync_change *
@@ -286,8 +299,10 @@ unapproved_rejected_revoked(void **state)
 
 	assert_int_equal(exsync_alert_text(&p, KEY, "Owner", &subject, &body),
 	    0);
-	assert_string_equal(subject,
-	    "patchdeck: 4 instances carry an unapproved patch exception");
+	/* The lower-case status is an invalid record, said too. */
+	assert_int_equal(p.ninvalid, 1);
+	assert_string_equal(subject, "patchdeck: 4 unapproved patch exception "
+	    "tags, 1 invalid record");
 	assert_true(strlen(subject) < 100);
 	assert_non_null(strstr(body, "i-none  name=name-i-none  "
 	    "account=111122223333  region=us-east-1  "
@@ -488,6 +503,88 @@ alert_escapes(void **state)
 	w_free(&w);
 }
 
+#define ROLE "arn:aws:sts::111122223333:assumed-role/ops/"
+
+/* Records written by hand: approved by the requester's own role in
+ * another session, with no decider, bad dates, a range past
+ * exception_max_days, a REVOKED one nobody approved.  None is live, none
+ * backs a tag or excuses its removal; each is listed with why, in the
+ * alert too. */
+static void
+invalid_records(void **state)
+{
+	struct world w;
+	struct exsync_plan p;
+	const struct exsync_change *c;
+	char *s = NULL, *b = NULL;
+
+	(void)state;
+	w_init(&w);
+	w_inst(&w, "i-1", "us-east-1", NULL);
+	w_inst(&w, "i-2", "us-east-1", KEY "=2026-11-20..2026-11-30", NULL);
+	w_inst(&w, "i-3", "us-east-1", NULL);
+	w_inst(&w, "i-4", "us-east-1", NULL);
+	w_inst(&w, "i-5", "us-east-1", KEY "=2026-11-01..2026-11-30", NULL);
+	w_inst(&w, "i-6", "us-east-1", NULL);
+	w_rec(&w, "i-1", "x1", "2026-11-20", "2026-12-05", "APPROVED");
+	w_by(&w, ROLE "patchdeck-1780000000", ROLE "patchdeck-1780000002");
+	w_rec(&w, "i-2", "x2", "2026-11-20", "2026-11-30", "APPROVED");
+	w_by(&w, "arn:aws:iam::111122223333:user/alice", NULL);
+	w_rec(&w, "i-3", "x3", "2026-11-20", "2026-13-01", "APPROVED");
+	w_rec(&w, "i-4", "x4", "2026-11-01", "2027-03-01", "APPROVED");
+	w_rec(&w, "i-5", "x5", "2026-11-01", "2026-11-30", "REVOKED");
+	w_by(&w, ROLE "a1", ROLE "a2");
+	/* A whole one beside them: still applied. */
+	w_rec(&w, "i-6", "x6", "2026-11-20", "2026-12-05", "APPROVED");
+	plan(&w, &p, 0);
+	assert_int_equal(p.nlive, 1);
+	assert_non_null(c = change_of(&p, "i-6"));
+	assert_int_equal(c->kind, EXSYNC_SET);
+	assert_null(change_of(&p, "i-1"));
+	assert_null(change_of(&p, "i-3"));
+	assert_null(change_of(&p, "i-4"));
+	assert_non_null(c = change_of(&p, "i-2"));
+	assert_int_equal(c->kind, EXSYNC_REMOVE);
+	assert_true(c->unapproved);
+	assert_non_null(c = change_of(&p, "i-5"));
+	assert_int_equal(c->kind, EXSYNC_REMOVE);
+	assert_true(c->unapproved);
+	assert_int_equal(p.nunapproved, 2);
+	assert_int_equal(p.ninvalid, 5);
+	assert_string_equal(p.invalid[0].record->exception_id, "x1");
+	assert_string_equal(p.invalid[0].why,
+	    "decided by the requester (the same person)");
+	assert_string_equal(p.invalid[1].why, "APPROVED without decided_by");
+	assert_string_equal(p.invalid[2].why, "ends is not a YYYY-MM-DD date");
+	assert_string_equal(p.invalid[3].why,
+	    "121 days long; exception_max_days is 90");
+	assert_string_equal(p.invalid[4].why,
+	    "decided by the requester (the same person)");
+	assert_int_equal(exsync_alert_text(&p, KEY, "Owner", &s, &b), 0);
+	assert_string_equal(s, "patchdeck: 2 unapproved patch exception tags, "
+	    "5 invalid records");
+	assert_non_null(strstr(b, "x1  instance=i-1  status=APPROVED  "
+	    "requested_by=" ROLE "patchdeck-1780000000  decided_by=" ROLE
+	    "patchdeck-1780000002  -> invalid: decided by the requester (the "
+	    "same person)\n"));
+	assert_non_null(strstr(b, "x4  instance=i-4  status=APPROVED"));
+	assert_non_null(strstr(b, "-> invalid: 121 days long"));
+	free(s);
+	free(b);
+	assert_idempotent(&w, &p);
+	exsync_plan_free(&p);
+
+	/* Invalid records alone still make an alert. */
+	plan(&w, &p, 0);
+	assert_int_equal(p.nunapproved, 0);
+	assert_int_equal(exsync_alert_text(&p, KEY, "Owner", &s, &b), 0);
+	assert_string_equal(s, "patchdeck: 5 invalid exception records");
+	free(s);
+	free(b);
+	exsync_plan_free(&p);
+	w_free(&w);
+}
+
 int
 main(void)
 {
@@ -500,6 +597,7 @@ main(void)
 		cmocka_unit_test(grouped_by_value),
 		cmocka_unit_test(terminated_and_empty),
 		cmocka_unit_test(alert_escapes),
+		cmocka_unit_test(invalid_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -229,37 +229,48 @@ test_exception_live(void **state)
 		.instance_id = "i-1", .exception_id = "x1",
 		.starts = "2026-12-01", .ends = "2026-12-24",
 		.status = "APPROVED",
+		.requested_by = "arn:aws:iam::123456789012:user/alice",
+		.decided_by = "arn:aws:iam::123456789012:user/bob",
 	};
 	struct fleet_exception empty;
 
 	(void)state;
-	assert_false(fleet_exception_is_live(&e, date("2026-11-30")));
-	assert_true(fleet_exception_is_live(&e, date("2026-12-01")));
-	assert_true(fleet_exception_is_live(&e, date("2026-12-24")));
-	assert_false(fleet_exception_is_live(&e, date("2026-12-25")));
+	assert_false(fleet_exception_is_live(&e, date("2026-11-30"), 90));
+	assert_true(fleet_exception_is_live(&e, date("2026-12-01"), 90));
+	assert_true(fleet_exception_is_live(&e, date("2026-12-24"), 90));
+	assert_false(fleet_exception_is_live(&e, date("2026-12-25"), 90));
 	assert_true(fleet_exception_covers(&e, "i-1", date("2026-12-01"),
-	    date("2026-12-24")));
+	    date("2026-12-24"), 90));
 	assert_true(fleet_exception_covers(&e, "i-1", date("2026-12-05"),
-	    date("2026-12-06")));
+	    date("2026-12-06"), 90));
 	assert_false(fleet_exception_covers(&e, "i-1", date("2026-11-30"),
-	    date("2026-12-06")));
+	    date("2026-12-06"), 90));
 	assert_false(fleet_exception_covers(&e, "i-2", date("2026-12-05"),
-	    date("2026-12-06")));
+	    date("2026-12-06"), 90));
 	e.status = "approved";	/* DynamoDB values are exact */
-	assert_false(fleet_exception_is_live(&e, date("2026-12-05")));
+	assert_false(fleet_exception_is_live(&e, date("2026-12-05"), 90));
 	e.status = "PENDING";
-	assert_false(fleet_exception_is_live(&e, date("2026-12-05")));
+	assert_false(fleet_exception_is_live(&e, date("2026-12-05"), 90));
 	e.status = "REVOKED";
-	assert_false(fleet_exception_is_live(&e, date("2026-12-05")));
+	assert_false(fleet_exception_is_live(&e, date("2026-12-05"), 90));
 	e.status = "APPROVED";
+	/* Approved by the requester's own role in another session. */
+	e.requested_by = "arn:aws:sts::123456789012:assumed-role/ops/s1";
+	e.decided_by = "arn:aws:sts::123456789012:assumed-role/ops/s2";
+	assert_false(fleet_exception_is_live(&e, date("2026-12-05"), 90));
+	assert_false(fleet_exception_covers(&e, "i-1", date("2026-12-05"),
+	    date("2026-12-06"), 90));
+	e.decided_by = "arn:aws:iam::123456789012:user/bob";
+	/* Longer than exception_max_days. */
+	assert_false(fleet_exception_is_live(&e, date("2026-12-05"), 20));
 	e.ends = "2026-11-30";	/* ends before it starts */
-	assert_false(fleet_exception_is_live(&e, date("2026-12-01")));
+	assert_false(fleet_exception_is_live(&e, date("2026-12-01"), 90));
 	e.ends = "2026-12-32";
-	assert_false(fleet_exception_is_live(&e, date("2026-12-01")));
+	assert_false(fleet_exception_is_live(&e, date("2026-12-01"), 90));
 	memset(&empty, 0, sizeof empty);
-	assert_false(fleet_exception_is_live(&empty, date("2026-12-01")));
+	assert_false(fleet_exception_is_live(&empty, date("2026-12-01"), 90));
 	assert_false(fleet_exception_covers(&empty, "i-1",
-	    date("2026-12-01"), date("2026-12-01")));
+	    date("2026-12-01"), date("2026-12-01"), 90));
 	fleet_exception_done(&empty);
 
 	/* Owned strings are freed by done. */
@@ -269,6 +280,8 @@ test_exception_live(void **state)
 	e.ends = xstrdup("2026-12-02");
 	e.status = xstrdup("APPROVED");
 	e.reason = xstrdup("audit");
+	e.requested_by = xstrdup("arn:aws:iam::123456789012:user/alice");
+	e.decided_by = NULL;
 	fleet_exception_done(&e);
 	assert_null(e.status);
 }
@@ -278,26 +291,36 @@ test_exception_live(void **state)
 /* 2026-11-25 is a Wednesday; sun-0200 next runs Sunday 2026-11-29. */
 #define NOW utc(2026, 11, 25, 12, 0, 0)
 
+#define BY .requested_by = "arn:aws:iam::123456789012:user/alice", \
+	.decided_by = "arn:aws:iam::123456789012:user/bob"
+#define SELF .requested_by = "arn:aws:sts::123456789012:assumed-role/ops/a", \
+	.decided_by = "arn:aws:sts::123456789012:assumed-role/ops/b"
+
 static const struct fleet_exception records[] = {
 	{ .instance_id = "i-1", .exception_id = "a", .starts = "2026-11-01",
-	    .ends = "2026-11-30", .status = "APPROVED" },
+	    .ends = "2026-11-30", .status = "APPROVED", BY },
 	{ .instance_id = "i-1", .exception_id = "b", .starts = "2026-12-01",
-	    .ends = "2026-12-24", .status = "APPROVED" },
+	    .ends = "2026-12-24", .status = "APPROVED", BY },
 	{ .instance_id = "i-1", .exception_id = "c", .starts = "2026-10-01",
-	    .ends = "2026-10-31", .status = "APPROVED" },
+	    .ends = "2026-10-31", .status = "APPROVED", BY },
 	{ .instance_id = "i-1", .exception_id = "d", .starts = "2027-01-10",
-	    .ends = "2027-01-20", .status = "PENDING" },
+	    .ends = "2027-01-20", .status = "PENDING", BY },
 	{ .instance_id = "i-2", .exception_id = "e", .starts = "2027-02-01",
-	    .ends = "2027-02-02", .status = "APPROVED" },
+	    .ends = "2027-02-02", .status = "APPROVED", BY },
 	{ .instance_id = "i-live", .exception_id = "f",
 	    .starts = "2026-11-25", .ends = "2026-11-25",
-	    .status = "APPROVED" },
+	    .status = "APPROVED", BY },
+	/* Live by its dates, but approved by its requester's own role
+	 * (instance order: the binary search needs it). */
+	{ .instance_id = "i-self", .exception_id = "i",
+	    .starts = "2026-11-01", .ends = "2026-11-30",
+	    .status = "APPROVED", SELF },
 	{ .instance_id = "i-soon", .exception_id = "g",
 	    .starts = "2026-12-10", .ends = "2026-12-11",
-	    .status = "APPROVED" },
+	    .status = "APPROVED", BY },
 	{ .instance_id = "i-soon", .exception_id = "h",
 	    .starts = "2026-12-02", .ends = "2026-12-03",
-	    .status = "APPROVED" },
+	    .status = "APPROVED", BY },
 };
 
 struct windows {
@@ -353,6 +376,7 @@ ctx_init(struct fleet_tag_ctx *ctx, struct windows *ws, int known)
 	ctx->exceptions = records;
 	ctx->nexceptions = sizeof records / sizeof records[0];
 	ctx->exceptions_known = known;
+	ctx->exception_max_days = 90;
 }
 
 /* An instance with tags given as key, value, key, value, ..., NULL. */
@@ -439,6 +463,11 @@ static const struct state_case state_cases[] = {
 	{ "tag backed only by a PENDING record", "i-1", "", 1,
 	    { W, "sun-0200", X, "2027-01-10..2027-01-20", NULL },
 	    TS_EXCEPTED_UNAPPROVED },
+	{ "tag backed only by a self-approved record", "i-self", "", 1,
+	    { W, "sun-0200", X, "2026-11-01..2026-11-30", NULL },
+	    TS_EXCEPTED_UNAPPROVED },
+	{ "no tag, a self-approved live record: not excepted", "i-self",
+	    "", 1, { W, "sun-0200", NULL }, TS_SCHEDULED },
 	{ "tag backed by another instance's record", "i-1", "", 1,
 	    { W, "sun-0200", X, "2027-02-01..2027-02-02", NULL },
 	    TS_EXCEPTED_UNAPPROVED },

@@ -17,9 +17,7 @@ sim_start() {
 	mkdir -p "$SIM_DIR"
 	sh "$ROOT/tests/sim/simctl" start "$SIM_DIR" "$@" >/dev/null ||
 		fail "the simulator did not start (log: $(tail -n 20 "$SIM_DIR"/*.log 2>/dev/null))"
-	set -a
 	. "$SIM_DIR/env"
-	set +a
 	# No profile files of the machine may leak into a test.
 	export AWS_CONFIG_FILE="$TEST_TMP/aws-config"
 	export AWS_SHARED_CREDENTIALS_FILE="$TEST_TMP/aws-credentials"

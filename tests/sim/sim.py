@@ -498,6 +498,10 @@ def build(seed=0, fleet="none", accounts=1, regions=("us-east-1",), fault_spec="
           time_scale=1.0, no_auth=False):
     """Set up moto state and return (Simulator, World); no socket yet."""
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+    # moto's in-process boto3 must not look for the operator's profile: an
+    # AWS_PROFILE that ~/.aws does not hold stopped the simulator at start.
+    for k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        os.environ.pop(k, None)
     import fleet as fleet_mod
     world = World(seed=seed, time_scale=time_scale)
     world.regions = list(regions)
@@ -562,8 +566,10 @@ def serve(args):
     if args.state_dir:
         os.makedirs(args.state_dir, exist_ok=True)
         tmp = os.path.join(args.state_dir, "env.tmp")
+        # "export K=V": `. DIR/env` in any sh is enough (the README's
+        # recipe); stdout keeps plain K=V lines for whoever reads the pipe.
         with open(tmp, "w") as f:
-            f.write("\n".join(lines) + "\n")
+            f.write("".join("export %s\n" % l for l in lines))
         os.chmod(tmp, 0o600)
         os.replace(tmp, os.path.join(args.state_dir, "env"))
     sys.stdout.write("\n".join(lines) + "\n")

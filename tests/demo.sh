@@ -109,7 +109,9 @@ echo "demo: the exceptions table and its records..."
 py=$(sh "$root/tests/sim/find-python.sh" 2>/dev/null) &&
 "$py" - "$dir/sim/env" <<'PYEOF' ||
 import boto3, datetime, sys
-env = dict(l.strip().split("=", 1) for l in open(sys.argv[1]) if "=" in l)
+# "export K=V" lines (simctl); a plain K=V is read as well.
+env = dict((l[len("export "):] if l.startswith("export ") else l).strip().split("=", 1)
+           for l in open(sys.argv[1]) if "=" in l)
 url = env["AWS_ENDPOINT_URL"]
 n = int(env.get("PATCHDECK_SIM_ACCOUNTS", "1"))
 regions = env.get("PATCHDECK_SIM_REGIONS", "us-east-1").split(",")
@@ -158,9 +160,28 @@ for k in range(1, n + 1):
 PYEOF
 	echo "demo: could not fill the exceptions table; the view shows what it can"
 "$root/patchdeck" --config "$dir/patchdeck.conf" --cache "$dir/cache.db" exceptions list >/dev/null 2>&1 || true
+
+# The lines that point the CLI of another terminal at this fleet while the
+# console runs: the same throw-away files, none of that terminal's keys.
+# Also in $dir/cli.sh, to source.
+q() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+{
+	echo "unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_REGION AWS_DEFAULT_REGION"
+	echo "export AWS_CONFIG_FILE=$(q "$AWS_CONFIG_FILE") AWS_SHARED_CREDENTIALS_FILE=$(q "$AWS_SHARED_CREDENTIALS_FILE") AWS_EC2_METADATA_DISABLED=true XDG_STATE_HOME=$(q "$XDG_STATE_HOME")"
+} >"$dir/cli.sh"
+echo "demo: while the console runs, another terminal reaches this fleet with"
+sed 's/^/    /' "$dir/cli.sh"
+echo "    cd $(q "$root") && ./patchdeck --config $(q "$dir/patchdeck.conf") --cache $(q "$dir/cache.db") instances"
+echo "demo: (the first two lines are also in $dir/cli.sh, to source)"
 if [ -t 0 ] && [ -t 1 ]; then
 	"$root/patchdeck" --config "$dir/patchdeck.conf" --cache "$dir/cache.db"
 else
+	# Through cli.sh alone, in an environment of nothing else: what
+	# another terminal would do with the lines above.
 	echo "demo: not a terminal; showing the inventory instead of the console"
-	"$root/patchdeck" --config "$dir/patchdeck.conf" --cache "$dir/cache.db" windows
+	env -i PATH="$PATH" HOME="${HOME:-/}" sh -c '. "$1" && cd "$2" &&
+		./patchdeck --config "$3" --cache "$4" windows' sh \
+		"$dir/cli.sh" "$root" "$dir/patchdeck.conf" "$dir/cache.db"
 fi

@@ -38,24 +38,27 @@ next_line(const char *out, size_t len, size_t *pos, struct line *l)
 	return 1;
 }
 
+/*
+ * Whether l is tagged: tag, then a space or the end of the line.  A longer
+ * word that begins with tag (PATCHDECK_RESULTS) is not the tag.
+ */
 static int
-starts_with(const struct line *l, const char *tag)
+tagged(const struct line *l, const char *tag)
 {
 	size_t n = strlen(tag);
 
-	return l->n >= n && memcmp(l->p, tag, n) == 0;
+	return l->n >= n && memcmp(l->p, tag, n) == 0 &&
+	    (l->n == n || l->p[n] == ' ');
 }
 
 /*
- * The lines of out that start with tag ("PATCHDECK_X "), at most max of
- * them, into lines: how many, or -1 with *err when there are none or more
- * than max.
+ * The lines of out tagged tag ("PATCHDECK_X"), at most max of them, into
+ * lines: how many, or -1 with *err when there are none or more than max.
  */
 static int
 tagged_lines(const char *out, size_t len, const char *tag,
     struct line *lines, int max, char **err)
 {
-	int name = (int)strlen(tag) - 1;	/* without the space */
 	struct line l;
 	size_t pos = 0;
 	int n = 0;
@@ -63,19 +66,18 @@ tagged_lines(const char *out, size_t len, const char *tag,
 	if (out == NULL)
 		len = 0;
 	while (next_line(out, len, &pos, &l)) {
-		if (!starts_with(&l, tag))
+		if (!tagged(&l, tag))
 			continue;
 		if (n == max) {
-			util_seterr(err, "more than %s %.*s line%s",
-			    max == 1 ? "one" : "two", name, tag,
-			    max == 1 ? "" : "s");
+			util_seterr(err, "more than %s %s line%s",
+			    max == 1 ? "one" : "two", tag, max == 1 ? "" : "s");
 			return -1;
 		}
 		lines[n++] = l;
 	}
 	if (n == 0) {
-		util_seterr(err, "no %.*s line in the output (cut short, or "
-		    "the document did not finish)", name, tag);
+		util_seterr(err, "no %s line in the output (cut short, or "
+		    "the document did not finish)", tag);
 		return -1;
 	}
 	return n;
@@ -91,14 +93,18 @@ parse_object(const struct line *l, const char *tag, char **err)
 	cJSON *o;
 
 	if (memchr(json, '\0', n) != NULL) {
-		util_seterr(err, "the %.*s line holds a NUL byte",
-		    (int)skip - 1, tag);
+		util_seterr(err, "the %s line holds a NUL byte", tag);
 		return NULL;
 	}
 	o = cJSON_ParseWithLengthOpts(json, n, &end, 0);
 	if (o == NULL || !cJSON_IsObject(o)) {
-		util_seterr(err, "the %.*s line is not a JSON object: %.*s%s",
-		    (int)skip - 1, tag, (int)(n < QUOTE ? n : QUOTE), json,
+		/* The quote starts after the space that follows the tag. */
+		if (n > 0) {
+			json++;
+			n--;
+		}
+		util_seterr(err, "the %s line is not a JSON object: %.*s%s",
+		    tag, (int)(n < QUOTE ? n : QUOTE), json,
 		    n > QUOTE ? "..." : "");
 		cJSON_Delete(o);
 		return NULL;
@@ -107,8 +113,8 @@ parse_object(const struct line *l, const char *tag, char **err)
 	while (end != NULL && end < json + n && (*end == ' ' || *end == '\t'))
 		end++;
 	if (end == NULL || end != json + n) {
-		util_seterr(err, "the %.*s line has text after its JSON object",
-		    (int)skip - 1, tag);
+		util_seterr(err, "the %s line has text after its JSON object",
+		    tag);
 		cJSON_Delete(o);
 		return NULL;
 	}

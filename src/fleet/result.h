@@ -15,8 +15,10 @@
 
 #include <stddef.h>
 
-#define FLEET_RESULT_TAG "PATCHDECK_RESULT "
-#define FLEET_PRECHECK_TAG "PATCHDECK_PRECHECK "
+/* A line is tagged when it starts with the tag followed by a space or its
+ * end: "PATCHDECK_RESULTS {...}" is not a result line. */
+#define FLEET_RESULT_TAG "PATCHDECK_RESULT"
+#define FLEET_PRECHECK_TAG "PATCHDECK_PRECHECK"
 
 enum fleet_reboot {
 	FLEET_REBOOT_NONE,	/* "none" */
@@ -39,7 +41,7 @@ struct fleet_result {
 
 /*
  * Reads the result from a patch command's output (len bytes, NUL bytes
- * allowed).  A result line is one that starts with FLEET_RESULT_TAG.  One
+ * allowed).  A result line is one tagged FLEET_RESULT_TAG.  One
  * line; or two, the first "reboot":"required" and the second "done", in
  * which case the second is the result.  Returns 0, or -1 with *err (caller
  * frees) and r zeroed.  Output cut short after the first of two passes

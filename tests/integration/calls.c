@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aws/athena.h"
 #include "aws/awserr.h"
@@ -2075,7 +2076,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: calls --expect-instances N --bucket B "
 	    "--topic-arn ARN --role-arn ARN --assume-profile NAME "
-	    "[--doc-file F] [--results-sql F] [--run-id ID]\n");
+	    "[--doc-file F] [--results-sql F] [--run-id ID]\n"
+	    "       calls --retry-probe N\n");
 	exit(2);
 }
 
@@ -2090,6 +2092,91 @@ client(struct session *s, const char *id)
 		exit(1);
 	}
 	return c;
+}
+
+/* Batches of at most this many calls: net.c's connections per host, so
+ * no retry waits for a connection behind another call's first attempt. */
+#define PROBE_BATCH 16
+
+struct probe {
+	struct inst_list l;
+	char value[32];
+	int *left;
+	int *stop;
+};
+
+static void
+on_probe(void *arg, const struct aws_error *err)
+{
+	struct probe *p = arg;
+
+	call_end(&p->l, err);
+	if (--*p->left == 0)
+		*p->stop = 1;
+}
+
+/*
+ * calls --retry-probe N: N DescribeInstances calls through one client, up
+ * to PROBE_BATCH at a time, for test_retry.sh, which queues faults for them
+ * at the simulator and reads the attempts from its log.  Each call filters
+ * on its own tag value (pid and number), so its attempts share a body no
+ * other call sends, in this run or another, and the log tells the calls
+ * apart.  Passes when every call ends in
+ * success (the queued faults were retried away).
+ */
+static int
+retry_probe(long n)
+{
+	struct session s;
+	struct aws_client *ec2;
+	struct probe *p;
+	struct ec2_filter f;
+	const char *values[1];
+	char *err = NULL;
+	long i, j, batch;
+	int left, stop;
+
+	if (session_open(&s, NULL, NULL, &err) != 0) {
+		printf("FAIL session: %s\n", nz(err));
+		free(err);
+		session_close(&s);
+		printf("calls: 0 passed, 1 failed\n");
+		return 1;
+	}
+	ec2 = client(&s, "EC2");
+	p = xcalloc((size_t)n, sizeof *p);
+	f.name = "tag:PatchdeckProbe";
+	f.values = values;
+	f.nvalues = 1;
+	for (i = 0; i < n; i += batch) {
+		batch = n - i < PROBE_BATCH ? n - i : PROBE_BATCH;
+		left = (int)batch;
+		stop = 0;
+		for (j = i; j < i + batch; j++) {
+			snprintf(p[j].value, sizeof p[j].value, "probe-%ld-%ld",
+			    (long)getpid(), j + 1);
+			values[0] = p[j].value;
+			p[j].left = &left;
+			p[j].stop = &stop;
+			/* The request is built here; values may change after. */
+			ec2_describe_instances(ec2, &f, 1, NULL, 0, inst_page,
+			    on_probe, &p[j]);
+		}
+		net_run(s.net, &stop);
+	}
+	for (i = 0; i < n; i++) {
+		char name[64];
+
+		snprintf(name, sizeof name, "retry_probe_%ld", i + 1);
+		check(name, p[i].l.c.done && !p[i].l.c.failed && p[i].l.n == 0,
+		    "%s", p[i].l.c.done ? nz(p[i].l.c.why) :
+		    "the callback never ran");
+		inst_list_done(&p[i].l);
+	}
+	free(p);
+	session_close(&s);
+	printf("calls: %d passed, %d failed\n", npass, nfail);
+	return nfail == 0 ? 0 : 1;
 }
 
 int
@@ -2115,6 +2202,13 @@ main(int argc, char **argv)
 
 		if (i + 1 >= argc)
 			usage();
+		if (strcmp(a, "--retry-probe") == 0) {
+			long n = strtol(argv[++i], NULL, 10);
+
+			if (n < 1 || n > 1000 || argc != 3)
+				usage();
+			return retry_probe(n);
+		}
 		if (strcmp(a, "--expect-instances") == 0)
 			o.expect_instances = strtol(argv[++i], NULL, 10);
 		else if (strcmp(a, "--bucket") == 0)

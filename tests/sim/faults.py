@@ -8,12 +8,20 @@ The control API (/_sim/...) never draws.
 
 Spec: "throttle=0.3,5xx=0.05,slow=0.1:1500,drop=0.02" (rates 0..1; slow takes
 the delay in milliseconds after a colon, default 1000).
+
+Besides the rates, a test may queue faults for one operation
+(POST /_sim/faults/queue): the next requests of that operation take them in
+order, whatever was drawn ("throttle", "5xx", "drop", null for none, or
+{"status": 400, "code": "ValidationException"} for any error reply), so a
+test knows which attempt got which reply.  The three numbers are drawn all
+the same, so the rest of a seeded run is unchanged.
 """
 
 import random
 import threading
 
 KINDS = ("throttle", "5xx", "slow", "drop")
+QUEUED = ("throttle", "5xx", "drop")
 
 
 def parse_spec(spec):
@@ -45,6 +53,7 @@ class Faults:
 
     def __init__(self, spec=None, seed=0):
         self._lock = threading.Lock()
+        self._queues = {}
         self.configure(spec or {}, seed)
 
     def configure(self, rates, seed=None):
@@ -63,10 +72,40 @@ class Faults:
             d["seed"] = self.seed
             return d
 
-    def draw(self):
-        """Return (fault, which5xx, slow_ms): fault in None/'drop'/'5xx'/'throttle'."""
+    def enqueue(self, op, faults):
+        """Queue faults for the next requests of op (see the module text);
+        an empty list clears op's queue.  Raise ValueError on nonsense."""
+        if not isinstance(op, str) or not op or not isinstance(faults, list):
+            raise ValueError('want {"op": OPERATION, "faults": [FAULT, ...]}')
+        for f in faults:
+            if f is None or f in QUEUED:
+                continue
+            if isinstance(f, dict) and isinstance(f.get("code"), str) and \
+                    isinstance(f.get("status"), int) and 400 <= f["status"] <= 599:
+                continue
+            raise ValueError("a queued fault is one of %s, null, or {\"status\": 4xx|5xx, "
+                             "\"code\": CODE}: %r" % (", ".join(QUEUED), f))
+        with self._lock:
+            if faults:
+                self._queues.setdefault(op, []).extend(faults)
+            else:
+                self._queues.pop(op, None)
+
+    def queued(self):
+        with self._lock:
+            return {op: list(q) for op, q in self._queues.items()}
+
+    def draw(self, op=None):
+        """Return (fault, which5xx, slow_ms): fault in None/'drop'/'5xx'/'throttle',
+        or an error dict queued for op."""
         with self._lock:
             a, b, c = self._rng.random(), self._rng.random(), self._rng.random()
+            q = self._queues.get(op)
+            if q:
+                fault = q.pop(0)
+                if not q:
+                    del self._queues[op]
+                return fault, int(b * 2), 0
             r = self.rates
             fault = None
             if a < r["drop"]:

@@ -12,7 +12,10 @@ the scope says "s3".  In order, every AWS request is:
   3. answered by our code where moto is wrong or slow (ec2_pages.py for
      DescribeInstances, ssm.py for run command and instance information,
      athena.py for Athena queries), otherwise by moto's WSGI app;
-  4. logged for GET /_sim/log.
+  4. logged for GET /_sim/log: operation, status, fault, arrival time "t"
+     and "t_done", when the reply was handed to the server (seconds since
+     start), and "body" (a digest: a call's attempts share it), so a test
+     sees each attempt of a call and the gap before the next.
 
 Requests are served one at a time under one lock (moto is not thread-safe,
 and a seeded run must repeat); slow-reply faults sleep outside the lock.
@@ -23,6 +26,7 @@ Usage: python3 tests/sim/sim.py serve [--port 0] [--seed N] [--fleet N|demo|none
 """
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -213,11 +217,16 @@ class Simulator:
         p = auth.parse_authorization(environ.get("HTTP_AUTHORIZATION", ""))
         rec = {"t": round(time.monotonic() - self.world.start, 4), "service": service,
                "op": op, "access_key": p.access_key if p else None, "status": None,
-               "fault": None, "signature_ok": None, "region": region, "account": None}
+               "fault": None, "signature_ok": None, "region": region, "account": None,
+               "body": hashlib.sha256(body + b"?" + environ.get("QUERY_STRING", "").encode(
+                   "latin-1")).hexdigest()[:16]}
         try:
             return self._aws(environ, start_response, body, service, region, op, params, p,
                              rec)
         finally:
+            # Before the server writes the reply: a retry that arrives
+            # later than t_done was still sent after its reply came.
+            rec["t_done"] = round(time.monotonic() - self.world.start, 4)
             self.world.record(rec)
 
     def _aws(self, environ, start_response, body, service, region, op, params, p, rec):
@@ -236,7 +245,7 @@ class Simulator:
             account = found[1] if found else ACCOUNT_IDS[0]
         rec["account"] = account
 
-        fault, which, slow_ms = self.faults.draw()
+        fault, which, slow_ms = self.faults.draw(op)
         if slow_ms:
             rec["slow_ms"] = slow_ms
             time.sleep(slow_ms / 1000.0)
@@ -251,8 +260,14 @@ class Simulator:
                     except OSError:
                         pass
                 raise DropConnection("simulated dropped connection")
-            st, hd, bd = errors.throttle_error(service) if fault == "throttle" \
-                else errors.server_error(service, which)
+            if isinstance(fault, dict):
+                rec["fault"] = fault["code"]
+                st, hd, bd = errors.error_response(service, fault["status"], fault["code"],
+                                                   fault.get("message") or "queued by a test")
+            elif fault == "throttle":
+                st, hd, bd = errors.throttle_error(service)
+            else:
+                st, hd, bd = errors.server_error(service, which)
             return self._respond(start_response, st, hd, bd, rec)
         elif slow_ms:
             rec["fault"] = "slow"
@@ -372,6 +387,14 @@ class Simulator:
             except (ValueError, TypeError) as e:
                 return self._ctl(start_response, 400, {"error": str(e)})
             return self._ctl(start_response, 200, self.faults.state())
+        if path == "faults/queue" and method == "GET":
+            return self._ctl(start_response, 200, self.faults.queued())
+        if path == "faults/queue" and method == "POST":
+            try:
+                self.faults.enqueue(req.get("op"), req.get("faults"))
+            except ValueError as e:
+                return self._ctl(start_response, 400, {"error": str(e)})
+            return self._ctl(start_response, 200, self.faults.queued())
         if path == "sns" and method == "GET":
             with w.lock:
                 return self._ctl(start_response, 200, sns_messages())
@@ -403,7 +426,9 @@ class Simulator:
         return self._ctl(start_response, 404, {"error": "no such control endpoint",
                                                "endpoints": ["GET health", "GET log",
                                                              "POST log/clear", "GET faults",
-                                                             "POST faults", "GET sns",
+                                                             "POST faults",
+                                                             "GET faults/queue",
+                                                             "POST faults/queue", "GET sns",
                                                              "GET clock", "POST clock",
                                                              "POST ssm/instance"]})
 
@@ -473,6 +498,10 @@ def build(seed=0, fleet="none", accounts=1, regions=("us-east-1",), fault_spec="
           time_scale=1.0, no_auth=False):
     """Set up moto state and return (Simulator, World); no socket yet."""
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+    # moto's in-process boto3 must not look for the operator's profile: an
+    # AWS_PROFILE that ~/.aws does not hold stopped the simulator at start.
+    for k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        os.environ.pop(k, None)
     import fleet as fleet_mod
     world = World(seed=seed, time_scale=time_scale)
     world.regions = list(regions)
@@ -537,8 +566,10 @@ def serve(args):
     if args.state_dir:
         os.makedirs(args.state_dir, exist_ok=True)
         tmp = os.path.join(args.state_dir, "env.tmp")
+        # "export K=V": `. DIR/env` in any sh is enough (the README's
+        # recipe); stdout keeps plain K=V lines for whoever reads the pipe.
         with open(tmp, "w") as f:
-            f.write("\n".join(lines) + "\n")
+            f.write("".join("export %s\n" % l for l in lines))
         os.chmod(tmp, 0o600)
         os.replace(tmp, os.path.join(args.state_dir, "env"))
     sys.stdout.write("\n".join(lines) + "\n")

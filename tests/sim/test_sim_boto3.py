@@ -602,6 +602,44 @@ class TestFaults(SimTest):
         self.assertGreaterEqual(time.time() - t, 0.3)
         self.sim.control("faults", {"seed": 1})
 
+    def test_queue(self):
+        # Queued faults go to the named operation only, in order, and the
+        # log times each attempt: arrival t, reply handed over at t_done.
+        self.sim.control("faults", {"seed": 1})
+        self.sim.control("log/clear", {})
+        self.sim.control("faults/queue", {"op": "GetCallerIdentity", "faults": [
+            "throttle", None, {"status": 400, "code": "ValidationError"}]})
+        sts = self.sim.client("sts", config=NO_RETRY)
+        ddb = self.sim.client("dynamodb", config=NO_RETRY)
+        ddb.list_tables()
+        got = []
+        for _ in range(4):
+            try:
+                sts.get_caller_identity()
+                got.append(None)
+            except ClientError as e:
+                got.append(e.response["Error"]["Code"])
+        self.assertEqual(got, ["Throttling", None, "ValidationError", None])
+        self.assertEqual(self.sim.control("faults/queue"), {})
+        log = self.sim.control("log")
+        self.assertEqual([(r["op"], r["fault"], r["status"]) for r in log],
+                         [("ListTables", None, 200), ("GetCallerIdentity", "throttle", 400),
+                          ("GetCallerIdentity", None, 200),
+                          ("GetCallerIdentity", "ValidationError", 400),
+                          ("GetCallerIdentity", None, 200)])
+        for a, b in zip(log, log[1:]):
+            self.assertLessEqual(a["t"], a["t_done"])
+            self.assertLessEqual(a["t_done"], b["t"])
+        for bad in ({"op": "X", "faults": ["boom"]}, {"op": "X", "faults": "throttle"},
+                    {"faults": ["throttle"]}, {"op": "X", "faults": [{"code": "C"}]}):
+            with self.assertRaises(urllib.error.HTTPError, msg=bad) as cm:
+                self.sim.control("faults/queue", bad)
+            self.assertEqual(cm.exception.code, 400)
+            cm.exception.close()
+        self.sim.control("faults/queue", {"op": "GetCallerIdentity", "faults": ["5xx"]})
+        self.sim.control("faults/queue", {"op": "GetCallerIdentity", "faults": []})
+        self.assertEqual(self.sim.control("faults/queue"), {})
+
 
 class TestAccounts(SimTest):
     ARGS = ["--seed", "9", "--fleet", "40", "--accounts", "2",

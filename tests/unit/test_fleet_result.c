@@ -165,6 +165,44 @@ test_wrong_arrangements(void **state)
 	    "line: ");
 }
 
+/* The tag is a word: followed by a space or the end of the line, never
+ * by more of a longer word. */
+static void
+test_tag_word(void **state)
+{
+	const char *out = "PATCHDECK_RESULTS " OK_NONE "\n"
+	    "PATCHDECK_RESULT_V2 " DONE "\n" LINE(FAILED);
+	const char *pre = "PATCHDECK_PRECHECKS " PRE "\n"
+	    "PATCHDECK_PRECHECK " PRE "\n";
+	struct fleet_result r;
+	struct fleet_precheck p;
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(fleet_result_parse(out, strlen(out), &r, &err), 0);
+	assert_int_equal(r.passes, 1);
+	assert_int_equal(r.ok, 0);
+	assert_string_equal(r.os, "RHEL 9");
+	fleet_result_done(&r);
+	result_fails("PATCHDECK_RESULTS " OK_NONE "\n",
+	    "no PATCHDECK_RESULT line");
+	result_fails("PATCHDECK_RESULT\t" OK_NONE "\n",
+	    "no PATCHDECK_RESULT line");
+	/* The tag alone is a result line with nothing in it. */
+	result_fails("PATCHDECK_RESULT\n", "the PATCHDECK_RESULT line is not a "
+	    "JSON object");
+	result_fails("PATCHDECK_RESULT", "the PATCHDECK_RESULT line is not a "
+	    "JSON object");
+
+	assert_int_equal(fleet_precheck_parse(pre, strlen(pre), &p, &err), 0);
+	assert_int_equal(p.ndisk, 2);
+	fleet_precheck_done(&p);
+	precheck_fails("PATCHDECK_PRECHECKS " PRE "\n",
+	    "no PATCHDECK_PRECHECK line");
+	precheck_fails("PATCHDECK_PRECHECK\n", "the PATCHDECK_PRECHECK line is "
+	    "not a JSON object");
+}
+
 static void
 test_bad_values(void **state)
 {
@@ -419,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_one_pass),
 		cmocka_unit_test(test_reboot_passes),
 		cmocka_unit_test(test_wrong_arrangements),
+		cmocka_unit_test(test_tag_word),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_every_cut_and_flip),

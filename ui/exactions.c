@@ -238,18 +238,18 @@ struct form {
 enum { K_NEXT, K_PREV, K_SUBMIT, K_CANCEL, K_ERASE, K_CLEAR };
 
 static const struct ui_key form_keys[] = {
-	{ '\t', K_NEXT, "Tab, Down", "next field" },
-	{ KEY_DOWN, K_NEXT, NULL, NULL },
-	{ KEY_BTAB, K_PREV, "Shift-Tab, Up", "previous field" },
-	{ KEY_UP, K_PREV, NULL, NULL },
-	{ '\r', K_SUBMIT, "Enter", "check the request, then confirm it" },
-	{ '\n', K_SUBMIT, NULL, NULL },
-	{ KEY_ENTER, K_SUBMIT, NULL, NULL },
-	{ 27, K_CANCEL, "Esc", "cancel: nothing is sent" },
-	{ KEY_BACKSPACE, K_ERASE, "Backspace", "erase a character" },
-	{ 127, K_ERASE, NULL, NULL },
-	{ 8, K_ERASE, NULL, NULL },
-	{ 21, K_CLEAR, "Ctrl-U", "clear the field" },
+	{ '\t', K_NEXT, "Tab, Down", "next field", "next field" },
+	{ KEY_DOWN, K_NEXT, NULL, NULL, NULL },
+	{ KEY_BTAB, K_PREV, "Shift-Tab, Up", "previous field", NULL },
+	{ KEY_UP, K_PREV, NULL, NULL, NULL },
+	{ '\r', K_SUBMIT, "Enter", "check the request, then confirm it", "check" },
+	{ '\n', K_SUBMIT, NULL, NULL, NULL },
+	{ KEY_ENTER, K_SUBMIT, NULL, NULL, NULL },
+	{ 27, K_CANCEL, "Esc", "cancel: nothing is sent", "cancel" },
+	{ KEY_BACKSPACE, K_ERASE, "Backspace", "erase a character", NULL },
+	{ 127, K_ERASE, NULL, NULL, NULL },
+	{ 8, K_ERASE, NULL, NULL, NULL },
+	{ 21, K_CLEAR, "Ctrl-U", "clear the field", NULL },
 };
 
 static void
@@ -376,7 +376,7 @@ form_submit(struct ui *ui, struct form *f)
 
 		ui_confirm_texts(ui, f->a->g->dry_run ? "DRY RUN: request an exception, "
 		    "nothing will change" : "Request a patch exception",
-		    texts, 4, on_yes, j);
+		    texts, 4, 0, on_yes, j);
 		free(reason);
 	}
 	buf_free(&what);
@@ -556,7 +556,7 @@ on_reason(struct ui *ui, void *arg, const char *text)
 
 		snprintf(title, sizeof title, "%s%s an exception",
 		    j->o.dry_run ? "DRY RUN: " : "", act);
-		ui_confirm_texts(ui, title, texts, 4, on_yes, j);
+		ui_confirm_texts(ui, title, texts, 4, 0, on_yes, j);
 	}
 	free(what);
 	free(change);

@@ -277,7 +277,8 @@ propose(struct ui *ui, struct sjob *j)
 	for (i = 0; i < nt; i++)
 		texts[i] = bufs[i].data;
 	ui_confirm_texts(ui, j->a->g->dry_run ? "DRY RUN: Exceptions sync, "
-	    "nothing will change" : "Exceptions sync", texts, nt, on_yes, j);
+	    "nothing will change" : "Exceptions sync", texts, nt,
+	    p->nchanges, on_yes, j);
 	for (i = 0; i < nshow + 6; i++)
 		buf_free(&bufs[i]);
 	free(bufs);

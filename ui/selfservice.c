@@ -404,7 +404,7 @@ propose(struct ui *ui, struct app *a, const char *value)
 	ui_confirm(ui, a->g->dry_run ? "DRY RUN: patch window, nothing will "
 	    "change" : value != NULL ? "Set the patch window" :
 	    "Remove the patch window", (const char *const *)lines, nlines,
-	    on_yes, j);
+	    j->plan.ninstances, on_yes, j);
 	for (i = 0; i < nlines; i++)
 		free(lines[i]);
 	free(lines);

@@ -43,44 +43,45 @@ enum {
 };
 
 static const struct ui_key keys[] = {
-	{ 'j', X_DOWN, "j, Down", "next exception" },
-	{ KEY_DOWN, X_DOWN, NULL, NULL },
-	{ 'k', X_UP, "k, Up", "previous exception" },
-	{ KEY_UP, X_UP, NULL, NULL },
-	{ KEY_NPAGE, X_PGDN, "PgDn, Ctrl-F", "page down" },
-	{ 6, X_PGDN, NULL, NULL },
-	{ KEY_PPAGE, X_PGUP, "PgUp, Ctrl-B", "page up" },
-	{ 2, X_PGUP, NULL, NULL },
-	{ KEY_HOME, X_HOME, "Home, g", "first exception" },
-	{ 'g', X_HOME, NULL, NULL },
-	{ KEY_END, X_END, "End, G", "last exception" },
-	{ 'G', X_END, NULL, NULL },
+	{ 'j', X_DOWN, "j, Down", "next exception", "move" },
+	{ KEY_DOWN, X_DOWN, NULL, NULL, NULL },
+	{ 'k', X_UP, "k, Up", "previous exception", NULL },
+	{ KEY_UP, X_UP, NULL, NULL, NULL },
+	{ KEY_NPAGE, X_PGDN, "PgDn, Ctrl-F", "page down", NULL },
+	{ 6, X_PGDN, NULL, NULL, NULL },
+	{ KEY_PPAGE, X_PGUP, "PgUp, Ctrl-B", "page up", NULL },
+	{ 2, X_PGUP, NULL, NULL, NULL },
+	{ KEY_HOME, X_HOME, "Home, g", "first exception", NULL },
+	{ 'g', X_HOME, NULL, NULL, NULL },
+	{ KEY_END, X_END, "End, G", "last exception", NULL },
+	{ 'G', X_END, NULL, NULL, NULL },
 	{ '\t', X_TAB_NEXT, "Tab, Shift-Tab", "next / previous tab: live, "
-	    "upcoming, expiring, pending, expired, rejected, revoked, all" },
-	{ KEY_BTAB, X_TAB_PREV, NULL, NULL },
-	{ '1', X_TAB_PICK, "1 .. 8", "that tab" },
-	{ '2', X_TAB_PICK, NULL, NULL },
-	{ '3', X_TAB_PICK, NULL, NULL },
-	{ '4', X_TAB_PICK, NULL, NULL },
-	{ '5', X_TAB_PICK, NULL, NULL },
-	{ '6', X_TAB_PICK, NULL, NULL },
-	{ '7', X_TAB_PICK, NULL, NULL },
-	{ '8', X_TAB_PICK, NULL, NULL },
-	{ '/', X_FILTER, "/", "filter as you type (any column)" },
-	{ 27, X_ESCAPE, "Esc", "clear the filter" },
-	{ '>', X_SORT_NEXT, ">, <", "sort by the next / previous column" },
-	{ '<', X_SORT_PREV, NULL, NULL },
-	{ 's', X_SORT_REVERSE, "s", "reverse the sort" },
-	{ '\r', X_OPEN, "Enter", "open the instance of this exception" },
-	{ KEY_ENTER, X_OPEN, NULL, NULL },
-	{ '\n', X_OPEN, NULL, NULL },
-	{ 'n', X_REQUEST, "n", "request an exception (a form)" },
+	    "upcoming, expiring, pending, expired, rejected, revoked, all", "tab" },
+	{ KEY_BTAB, X_TAB_PREV, NULL, NULL, NULL },
+	{ '1', X_TAB_PICK, "1 .. 8", "that tab", NULL },
+	{ '2', X_TAB_PICK, NULL, NULL, NULL },
+	{ '3', X_TAB_PICK, NULL, NULL, NULL },
+	{ '4', X_TAB_PICK, NULL, NULL, NULL },
+	{ '5', X_TAB_PICK, NULL, NULL, NULL },
+	{ '6', X_TAB_PICK, NULL, NULL, NULL },
+	{ '7', X_TAB_PICK, NULL, NULL, NULL },
+	{ '8', X_TAB_PICK, NULL, NULL, NULL },
+	{ '/', X_FILTER, "/", "filter as you type (any column)", "filter" },
+	{ 27, X_ESCAPE, "Esc", "clear the filter; with none, back to the "
+	    "instances", "back" },
+	{ '>', X_SORT_NEXT, ">, <", "sort by the next / previous column", NULL },
+	{ '<', X_SORT_PREV, NULL, NULL, NULL },
+	{ 's', X_SORT_REVERSE, "s", "reverse the sort", NULL },
+	{ '\r', X_OPEN, "Enter", "open the instance of this exception", NULL },
+	{ KEY_ENTER, X_OPEN, NULL, NULL, NULL },
+	{ '\n', X_OPEN, NULL, NULL, NULL },
+	{ 'n', X_REQUEST, "n", "request an exception (a form)", "request" },
 	{ 'A', X_APPROVE, "A", "approve this pending exception (not your "
-	    "own)" },
-	{ 'X', X_REJECT, "X", "reject this pending exception, with a reason" },
-	{ 'V', X_REVOKE, "V", "revoke this approved exception" },
+	    "own)", "approve" },
+	{ 'X', X_REJECT, "X", "reject this pending exception, with a reason", "reject" },
+	{ 'V', X_REVOKE, "V", "revoke this approved exception", NULL },
 	{ 'S', X_SYNC, "S", "exceptions sync: tags follow the approvals "
-	    "(shows the differences first)" },
+	    "(shows the differences first)", NULL },
 };
 
 struct vexc {
@@ -520,10 +521,12 @@ exc_key(struct ui *ui, void *self, int action, int ch)
 		    on_filter_done, v);
 		break;
 	case X_ESCAPE:
-		if (v->filter != NULL) {
-			on_filter_change(ui, v, NULL);
-			ui_message(ui, 0, "filter cleared");
-		}
+		/* Esc undoes the last narrowing, then goes back, as in
+		 * every view above the instances. */
+		if (v->filter == NULL)
+			return UI_POP;
+		on_filter_change(ui, v, NULL);
+		ui_message(ui, 0, "filter cleared");
 		break;
 	case X_SORT_NEXT:
 	case X_SORT_PREV:
@@ -588,8 +591,19 @@ exc_free(void *self)
 	free(v);
 }
 
+static int
+exc_position(void *self, size_t *row, size_t *of)
+{
+	struct vexc *v = self;
+
+	*row = v->nrows > 0 ? v->list.cursor + 1 : 0;
+	*of = v->nrows;
+	return 0;
+}
+
 static const struct view view_exceptions = {
 	.name = "exceptions",
+	.position = exc_position,
 	.draw = exc_draw,
 	.key = exc_key,
 	.resize = exc_resize,

@@ -34,37 +34,37 @@ enum {
 };
 
 static const struct ui_key keys[] = {
-	{ 'j', A_DOWN, "j, Down", "next instance" },
-	{ KEY_DOWN, A_DOWN, NULL, NULL },
-	{ 'k', A_UP, "k, Up", "previous instance" },
-	{ KEY_UP, A_UP, NULL, NULL },
-	{ KEY_NPAGE, A_PGDN, "PgDn, Ctrl-F", "page down" },
-	{ 6, A_PGDN, NULL, NULL },
-	{ KEY_PPAGE, A_PGUP, "PgUp, Ctrl-B", "page up" },
-	{ 2, A_PGUP, NULL, NULL },
-	{ KEY_HOME, A_HOME, "Home, g", "first instance" },
-	{ 'g', A_HOME, NULL, NULL },
-	{ KEY_END, A_END, "End, G", "last instance" },
-	{ 'G', A_END, NULL, NULL },
-	{ ' ', A_MARK, "Space", "mark or unmark this instance" },
-	{ 'a', A_MARK_ALL, "a", "mark every instance shown" },
-	{ 'u', A_CLEAR_MARKS, "u", "clear every mark" },
-	{ '/', A_FILTER, "/", "filter as you type (any column)" },
+	{ 'j', A_DOWN, "j, Down", "next instance", "move" },
+	{ KEY_DOWN, A_DOWN, NULL, NULL, NULL },
+	{ 'k', A_UP, "k, Up", "previous instance", NULL },
+	{ KEY_UP, A_UP, NULL, NULL, NULL },
+	{ KEY_NPAGE, A_PGDN, "PgDn, Ctrl-F", "page down", NULL },
+	{ 6, A_PGDN, NULL, NULL, NULL },
+	{ KEY_PPAGE, A_PGUP, "PgUp, Ctrl-B", "page up", NULL },
+	{ 2, A_PGUP, NULL, NULL, NULL },
+	{ KEY_HOME, A_HOME, "Home, g", "first instance", NULL },
+	{ 'g', A_HOME, NULL, NULL, NULL },
+	{ KEY_END, A_END, "End, G", "last instance", NULL },
+	{ 'G', A_END, NULL, NULL, NULL },
+	{ ' ', A_MARK, "Space", "mark or unmark this instance", "mark" },
+	{ 'a', A_MARK_ALL, "a", "mark every instance shown", NULL },
+	{ 'u', A_CLEAR_MARKS, "u", "clear every mark", NULL },
+	{ '/', A_FILTER, "/", "filter as you type (any column)", "filter" },
 	{ ':', A_COMMAND, ":", "command: window ID, state S, ping P, owner O, "
-	    "account A, region R, tag STATE, sort COL, clear, q" },
-	{ '\r', A_OPEN, "Enter", "open the instance: tags, SSM, windows" },
-	{ KEY_ENTER, A_OPEN, NULL, NULL },
-	{ '\n', A_OPEN, NULL, NULL },
-	{ '>', A_SORT_NEXT, ">, <", "sort by the next / previous column" },
-	{ '<', A_SORT_PREV, NULL, NULL },
-	{ 's', A_SORT_REVERSE, "s", "reverse the sort" },
-	{ 'w', A_ASSIGN, "w", "set the patch window of the marked instances" },
+	    "account A, region R, tag STATE, sort COL, clear, q", "command" },
+	{ '\r', A_OPEN, "Enter", "open the instance: tags, SSM, windows", "open" },
+	{ KEY_ENTER, A_OPEN, NULL, NULL, NULL },
+	{ '\n', A_OPEN, NULL, NULL, NULL },
+	{ '>', A_SORT_NEXT, ">, <", "sort by the next / previous column", "sort" },
+	{ '<', A_SORT_PREV, NULL, NULL, NULL },
+	{ 's', A_SORT_REVERSE, "s", "reverse the sort", NULL },
+	{ 'w', A_ASSIGN, "w", "set the patch window of the marked instances", "window" },
 	{ 'W', A_UNASSIGN, "W", "clear the patch window of the marked "
-	    "instances" },
-	{ 27, A_ESCAPE, "Esc", "clear the filter" },
+	    "instances", NULL },
+	{ 27, A_ESCAPE, "Esc", "clear the filter", NULL },
 	{ 'e', A_EXCEPTIONS, "e", "the exceptions: live, upcoming, expiring, "
-	    "pending, ...; q comes back" },
-	{ 'E', A_REQUEST, "E", "request an exception for this instance" },
+	    "pending, ...; q comes back", "exceptions" },
+	{ 'E', A_REQUEST, "E", "request an exception for this instance", NULL },
 };
 
 struct vinst {
@@ -419,8 +419,19 @@ inst_resize(struct ui *ui, void *self, int h, int w)
 	clamp(v);
 }
 
+static int
+inst_position(void *self, size_t *row, size_t *of)
+{
+	struct vinst *v = self;
+
+	*row = v->app->inv.nvis > 0 ? v->list.cursor + 1 : 0;
+	*of = v->app->inv.nvis;
+	return 0;
+}
+
 static const struct view view_instances = {
 	.name = "instances",
+	.position = inst_position,
 	.draw = inst_draw,
 	.key = inst_key,
 	.resize = inst_resize,

@@ -3,7 +3,6 @@
  */
 #include "console.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include "aws/net.h"
 #include "field.h"
 #include "term.h"
-#include "util/escape.h"
 
 /* Below this, a message instead of a broken layout. */
 #define MIN_COLS 40

@@ -29,8 +29,8 @@ enum {
 	A_PGUP = UI_LIST_PGUP, A_HOME = UI_LIST_HOME, A_END = UI_LIST_END,
 	A_MARK, A_MARK_ALL,
 	A_CLEAR_MARKS, A_FILTER, A_COMMAND, A_OPEN, A_SORT_NEXT, A_SORT_PREV,
-	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_ESCAPE, A_EXCEPTIONS,
-	A_REQUEST,
+	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_OWNER, A_UNOWNER, A_ESCAPE,
+	A_EXCEPTIONS, A_REQUEST,
 };
 
 static const struct ui_key keys[] = {
@@ -58,9 +58,14 @@ static const struct ui_key keys[] = {
 	{ '>', A_SORT_NEXT, ">, <", "sort by the next / previous column", "sort" },
 	{ '<', A_SORT_PREV, NULL, NULL, NULL },
 	{ 's', A_SORT_REVERSE, "s", "reverse the sort", NULL },
-	{ 'w', A_ASSIGN, "w", "set the patch window of the marked instances", "window" },
+	{ 'w', A_ASSIGN, "w", "set the patch window of the marked instances "
+	    "(none marked: of this one)", "window" },
 	{ 'W', A_UNASSIGN, "W", "clear the patch window of the marked "
-	    "instances", NULL },
+	    "instances (none marked: of this one)", NULL },
+	{ 'o', A_OWNER, "o", "set the owner tag of the marked instances "
+	    "(none marked: of this one)", "owner" },
+	{ 'O', A_UNOWNER, "O", "clear the owner tag of the marked instances "
+	    "(none marked: of this one)", NULL },
 	{ 27, A_ESCAPE, "Esc", "clear the filter", NULL },
 	{ 'e', A_EXCEPTIONS, "e", "the exceptions: live, upcoming, expiring, "
 	    "pending, ...; q comes back", "exceptions" },
@@ -327,6 +332,15 @@ on_command(struct ui *ui, void *arg, const char *text)
 	free(msg);
 }
 
+/* The instance under the cursor (borrowed), or NULL. */
+static const struct fleet_instance *
+under(const struct vinst *v)
+{
+	const struct inventory *inv = &v->app->inv;
+
+	return inv->nvis > 0 ? inv->rows[inv->vis[v->list.cursor]].in : NULL;
+}
+
 static int
 inst_key(struct ui *ui, void *self, int action, int ch)
 {
@@ -390,10 +404,14 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 		inventory_sort(inv, inv->sort, !inv->desc);
 		break;
 	case A_ASSIGN:
-		selfservice_assign(ui, v->app);
+	case A_OWNER:
+		selfservice_set(ui, v->app, action == A_OWNER ? SS_OWNER :
+		    SS_WINDOW, under(v));
 		break;
 	case A_UNASSIGN:
-		selfservice_clear(ui, v->app);
+	case A_UNOWNER:
+		selfservice_clear(ui, v->app, action == A_UNOWNER ? SS_OWNER :
+		    SS_WINDOW, under(v));
 		break;
 	case A_EXCEPTIONS:
 		view_exceptions_push(ui, v->app);

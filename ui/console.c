@@ -308,6 +308,19 @@ ui_list_move(struct ui_list *l, size_t n, enum ui_list_move m)
 	ui_list_clamp(l, n);
 }
 
+int
+ui_sort_step(const int *cols, int n, int cur, int step)
+{
+	int i;
+
+	if (n <= 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (cols[i] == cur)
+			return cols[(i + n + step) % n];
+	return cols[0];
+}
+
 void
 ui_confirm_texts(struct ui *ui, const char *title, const char *const *texts,
     size_t n, size_t count, ui_confirm_fn on_yes, void *arg)

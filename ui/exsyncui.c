@@ -31,8 +31,9 @@
 #include "ops/exsyncrun.h"
 #include "util/util.h"
 
-/* Changes named in the confirmation before "and N more". */
-#define SHOW_CHANGES 5
+/* Changes named in the confirmation (which scrolls) before "and N more":
+ * enough for any night a person reads through. */
+#define SHOW_CHANGES 500
 
 struct sjob {
 	struct ui *ui;
@@ -258,8 +259,14 @@ propose(struct ui *ui, struct sjob *j)
 	    "records: %zu to set, %zu to change, %zu to remove (%zu records, "
 	    "%zu instances with a live exception).", j->a->cfg.tags.exception,
 	    p->nset, p->nchange, p->nremove, j->run.nrecs, p->nlive);
-	for (i = 0; i < nshow; i++)
-		describe_change(&bufs[nt++], &p->changes[i]);
+	/* The unapproved first: they are what the operator must not miss
+	 * (and what the alert goes out for); the box scrolls to the rest. */
+	for (i = 0; i < p->nchanges && nt < nshow + 1; i++)
+		if (p->changes[i].unapproved)
+			describe_change(&bufs[nt++], &p->changes[i]);
+	for (i = 0; i < p->nchanges && nt < nshow + 1; i++)
+		if (!p->changes[i].unapproved)
+			describe_change(&bufs[nt++], &p->changes[i]);
 	if (p->nchanges > nshow)
 		buf_printf(&bufs[nt++], "and %zu more.", p->nchanges - nshow);
 	if (p->nunapproved > 0)

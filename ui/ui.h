@@ -125,6 +125,11 @@ enum ui_list_move {
 void ui_list_move(struct ui_list *l, size_t n, enum ui_list_move m);
 void ui_list_clamp(struct ui_list *l, size_t n);
 
+/* The column after (step 1) or before (-1) cur among cols[0..n), the
+ * columns shown, round; the first when cur is not shown; -1 when none
+ * is.  For `>` and `<`. */
+int ui_sort_step(const int *cols, int n, int cur, int step);
+
 /* The loop, for views that start background work. */
 struct net *ui_net(struct ui *ui);
 /* Screen size. */

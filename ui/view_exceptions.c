@@ -99,6 +99,8 @@ struct vexc {
 	char *cur_id;		/* the exception under the cursor */
 	int built;
 	struct ui_list list;	/* over rows */
+	int shown[EXL_COUNT];	/* the columns drawn last, left to right */
+	int nshown;
 };
 
 static struct fleet_date
@@ -311,6 +313,39 @@ draw_info(struct vexc *v, int y, int x, int w)
 	buf_free(&b);
 }
 
+/*
+ * Who, as a column has room for: an ARN shortened to the user or role
+ * name ("arn:aws:iam::1111:user/ops/alice" is "alice",
+ * "arn:aws:sts::1111:assumed-role/admin/alice" is "admin/alice", the
+ * session kept because a role is shared); anything else as it is.  The
+ * detail pane below shows it whole.
+ */
+static const char *
+arn_short(const char *who)
+{
+	const char *res, *p;
+	int colons = 0;
+
+	if (strncmp(who, "arn:", 4) != 0)
+		return who;
+	/* The resource: after the fifth colon. */
+	for (p = who; *p != '\0' && colons < 5; p++)
+		if (*p == ':')
+			colons++;
+	if (colons < 5)
+		return who;
+	res = p;
+	if (strncmp(res, "assumed-role/", 13) == 0)
+		return *(res + 13) != '\0' ? res + 13 : who;
+	/* user/PATH/NAME, role/PATH/NAME: the name, the path dropped. */
+	if (strncmp(res, "user/", 5) == 0 || strncmp(res, "role/", 5) == 0 ||
+	    strncmp(res, "federated-user/", 15) == 0) {
+		p = strrchr(res, '/');
+		return p[1] != '\0' ? p + 1 : who;
+	}
+	return *res != '\0' ? res : who;
+}
+
 static int
 layout(int width, enum exlist_col *cols, int *widths)
 {
@@ -347,6 +382,9 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 	size_t r;
 
 	ncols = layout(w, cols, widths);
+	for (i = 0; i < ncols; i++)
+		v->shown[i] = (int)cols[i];
+	v->nshown = ncols;
 	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
 	for (i = 0, cx = x + 1; i < ncols; i++) {
 		snprintf(head, sizeof head, "%s%s", exlist_columns[cols[i]].name,
@@ -374,12 +412,15 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 		ui_text(stdscr, ry, x, w, "", 0, base, 1);
 		for (i = 0, cx = x + 1; i < ncols; i++) {
 			attr_t a = base;
+			const char *c = exlist_cell(e, v->names[v->rows[r]],
+			    cols[i], t, v->app->cfg.expiring_days);
 
 			if (r != v->list.cursor && cols[i] == EXL_CATEGORY)
 				a = ui_attr(category_color(e, v));
-			ui_text(stdscr, ry, cx, widths[i], exlist_cell(e,
-			    v->names[v->rows[r]], cols[i], t,
-			    v->app->cfg.expiring_days), (size_t)-1, a, 0);
+			if (cols[i] == EXL_REQUESTED_BY ||
+			    cols[i] == EXL_DECIDED_BY)
+				c = arn_short(c);
+			ui_text(stdscr, ry, cx, widths[i], c, (size_t)-1, a, 0);
 			cx += widths[i] + 1;
 		}
 	}
@@ -530,8 +571,11 @@ exc_key(struct ui *ui, void *self, int action, int ch)
 		break;
 	case X_SORT_NEXT:
 	case X_SORT_PREV:
-		col = ((int)v->sort + (action == X_SORT_NEXT ? 1 :
-		    EXL_COUNT - 1)) % EXL_COUNT;
+		/* Among the columns in sight, as in the instances view. */
+		col = ui_sort_step(v->shown, v->nshown, (int)v->sort,
+		    action == X_SORT_NEXT ? 1 : -1);
+		if (col < 0)
+			break;
 		v->sort = (enum exlist_col)col;
 		v->desc = 0;
 		changed(v, 1);

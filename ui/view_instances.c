@@ -13,12 +13,16 @@
 #include "util/util.h"
 
 /* Columns in the order they are dropped from last to first when the
- * terminal is narrow: what an operator needs at 60 columns comes first. */
+ * terminal is narrow: what patch night is about (the window, the tag
+ * state, whether SSM answers, when it was last patched) stays longer
+ * than what EC2 says (state, id); Right/Left scroll to the others. */
 static const enum inv_col priority[COL_COUNT] = {
-	COL_NAME, COL_STATE, COL_TAGSTATE, COL_ID, COL_PING, COL_WINDOW,
-	COL_EXCEPTION, COL_LAST_PATCHED, COL_OWNER, COL_PLATFORM,
+	COL_NAME, COL_TAGSTATE, COL_WINDOW, COL_PING, COL_LAST_PATCHED,
+	COL_STATE, COL_ID, COL_EXCEPTION, COL_OWNER, COL_PLATFORM,
 	COL_ACCOUNT, COL_REGION,
 };
+
+#define NAME_MIN 16	/* the name's width before the others get room */
 
 #define SIDE_WIDTH 26
 #define SIDE_MIN_COLS 110	/* below this the windows column hides */
@@ -30,7 +34,7 @@ enum {
 	A_MARK, A_MARK_ALL,
 	A_CLEAR_MARKS, A_FILTER, A_COMMAND, A_OPEN, A_SORT_NEXT, A_SORT_PREV,
 	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_OWNER, A_UNOWNER, A_ESCAPE,
-	A_EXCEPTIONS, A_REQUEST,
+	A_EXCEPTIONS, A_REQUEST, A_SCROLL_RIGHT, A_SCROLL_LEFT,
 };
 
 static const struct ui_key keys[] = {
@@ -55,9 +59,13 @@ static const struct ui_key keys[] = {
 	{ '\r', A_OPEN, "Enter", "open the instance: tags, SSM, windows", "open" },
 	{ KEY_ENTER, A_OPEN, NULL, NULL, NULL },
 	{ '\n', A_OPEN, NULL, NULL, NULL },
-	{ '>', A_SORT_NEXT, ">, <", "sort by the next / previous column", "sort" },
+	{ '>', A_SORT_NEXT, ">, <", "sort by the next / previous column "
+	    "shown", "sort" },
 	{ '<', A_SORT_PREV, NULL, NULL, NULL },
 	{ 's', A_SORT_REVERSE, "s", "reverse the sort", NULL },
+	{ KEY_RIGHT, A_SCROLL_RIGHT, "Right, Left", "scroll the columns: "
+	    "those a narrow screen leaves out come into sight", "columns" },
+	{ KEY_LEFT, A_SCROLL_LEFT, NULL, NULL, NULL },
 	{ 'w', A_ASSIGN, "w", "set the patch window of the marked instances "
 	    "(none marked: of this one)", "window" },
 	{ 'W', A_UNASSIGN, "W", "clear the patch window of the marked "
@@ -76,6 +84,10 @@ struct vinst {
 	struct app *app;
 	struct ui_list list;	/* over inv.vis */
 	int window_w;		/* the window column's width */
+	int hoff;		/* columns scrolled off (after the name) */
+	int shown[COL_COUNT];	/* the columns drawn last, left to right */
+	int nshown;
+	int more;		/* columns left out on the right */
 };
 
 static void
@@ -169,26 +181,36 @@ window_width(const struct config *cfg)
 	return w;
 }
 
-/* Which columns fit in width, at what widths; returns how many.  Columns
- * are taken in priority order; one that does not fit is skipped and the
- * smaller ones after it still get their chance.  Spare room widens the
- * name, then the owner, then the name again. */
+/* Which columns fit in width, at what widths; returns how many, and in
+ * *more how many were left out.  Columns are taken in priority order,
+ * the first hoff after the name skipped (scrolled off), until one does
+ * not fit: a smaller one after it does not jump the order.  Spare room
+ * widens the name, then the owner, then the name again. */
 static int
-layout(int width, int window_w, enum inv_col *cols, int *widths)
+layout(int width, int window_w, int hoff, enum inv_col *cols, int *widths,
+    int *more)
 {
-	int used = 2, i, k, grow;
+	int used = 2, i, k, grow, skip = hoff, full = 0;
 	int take[COL_COUNT] = { 0 };
 
+	*more = 0;
 	for (i = 0; i < COL_COUNT; i++) {
 		int w = priority[i] == COL_WINDOW ? window_w :
+		    priority[i] == COL_NAME ? NAME_MIN :
 		    inv_columns[priority[i]].width;
 
-		if (used + w + 1 > width) {
+		if (priority[i] != COL_NAME && skip > 0) {
+			skip--;
+			continue;
+		}
+		if (full || used + w + 1 > width) {
 			/* The name always shows, cut to what there is. */
 			if (priority[i] == COL_NAME && width - used - 1 > 0) {
 				take[COL_NAME] = width - used - 1;
 				used = width;
-			}
+			} else
+				(*more)++;
+			full = 1;
 			continue;
 		}
 		take[priority[i]] = w;
@@ -196,8 +218,8 @@ layout(int width, int window_w, enum inv_col *cols, int *widths)
 	}
 	if (used < width && take[COL_NAME] > 0) {
 		grow = width - used;
-		if (grow > 24)
-			grow = 24;
+		if (grow > inv_columns[COL_NAME].width - NAME_MIN + 24)
+			grow = inv_columns[COL_NAME].width - NAME_MIN + 24;
 		take[COL_NAME] += grow;
 		used += grow;
 	}
@@ -231,8 +253,15 @@ draw_table(struct vinst *v, int y, int x, int h, int w)
 	char buf[128], head[64];
 	size_t r;
 
-	ncols = layout(w, v->window_w, cols, widths);
+	ncols = layout(w, v->window_w, v->hoff, cols, widths, &v->more);
+	for (i = 0; i < ncols; i++)
+		v->shown[i] = (int)cols[i];
+	v->nshown = ncols;
 	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
+	/* Columns off to the left or right: said where the marks go. */
+	if (v->hoff > 0 || v->more > 0)
+		ui_text(stdscr, y, x, 2, v->hoff > 0 && v->more > 0 ? "<>" :
+		    v->hoff > 0 ? "<" : ">", (size_t)-1, ui_attr(C_HEADER), 0);
 	cx = x + 2;
 	for (i = 0; i < ncols; i++) {
 		snprintf(head, sizeof head, "%s%s", inv_columns[cols[i]].name,
@@ -395,8 +424,12 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 		break;
 	case A_SORT_NEXT:
 	case A_SORT_PREV:
-		col = ((int)inv->sort + (action == A_SORT_NEXT ? 1 :
-		    COL_COUNT - 1)) % COL_COUNT;
+		/* Among the columns in sight: sorting by one not shown
+		 * looked like a random order. */
+		col = ui_sort_step(v->shown, v->nshown, (int)inv->sort,
+		    action == A_SORT_NEXT ? 1 : -1);
+		if (col < 0)
+			break;
 		inventory_sort(inv, (enum inv_col)col, 0);
 		ui_message(ui, 0, "sorted by %s", inv_columns[col].name);
 		break;
@@ -415,6 +448,14 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 		break;
 	case A_EXCEPTIONS:
 		view_exceptions_push(ui, v->app);
+		break;
+	case A_SCROLL_RIGHT:
+		if (v->more > 0)
+			v->hoff++;
+		break;
+	case A_SCROLL_LEFT:
+		if (v->hoff > 0)
+			v->hoff--;
 		break;
 	case A_REQUEST:
 		exactions_request(ui, v->app, view_instances_current(v));

@@ -258,10 +258,6 @@ draw_table(struct vinst *v, int y, int x, int h, int w)
 		v->shown[i] = (int)cols[i];
 	v->nshown = ncols;
 	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
-	/* Columns off to the left or right: said where the marks go. */
-	if (v->hoff > 0 || v->more > 0)
-		ui_text(stdscr, y, x, 2, v->hoff > 0 && v->more > 0 ? "<>" :
-		    v->hoff > 0 ? "<" : ">", (size_t)-1, ui_attr(C_HEADER), 0);
 	cx = x + 2;
 	for (i = 0; i < ncols; i++) {
 		snprintf(head, sizeof head, "%s%s", inv_columns[cols[i]].name,

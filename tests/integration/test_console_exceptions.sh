@@ -142,6 +142,10 @@ tm_keys e
 tm_wait '1 live: 2 .*3 expiring 7d: 1 .*4 pending: 1 ' "the tab counts"
 tm_wait "$I1 " "the live tab"
 tm_wait "$I1 +exc-named-one " "I1's name beside its id"
+# The requester's ARN as its user name in the table (whole in the pane).
+tm_wait "$I1 .* someone " "the requester's ARN shortened"
+tm_cap
+expect_no_grep "$I1 .*arn:aws:iam" "$TEST_TMP/screen"
 tm_cap
 expect_grep "$I2 " "$TEST_TMP/screen"
 expect_no_grep "$I3 |$I4 |$I5 " "$TEST_TMP/screen"
@@ -277,6 +281,24 @@ tm_wait 'Exceptions sync' "the sync confirmation"
 tm_wait "set .*$I1" "I1 to be set"
 tm_wait "remove UNAPPROVED $I7" "I7 to be removed and alerted"
 tm_wait "1 unapproved tag: one SNS message" "the alert announced"
+# The unapproved tag comes first, whatever the instance order ($I7 is the
+# last id).
+tm_cap
+a=$(grep -n "remove UNAPPROVED $I7" "$TEST_TMP/screen" | head -n 1 | cut -d: -f1)
+b=$(grep -n "set .*$I1" "$TEST_TMP/screen" | head -n 1 | cut -d: -f1)
+[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || {
+	cat "$TEST_TMP/screen"
+	fail "the unapproved tag is not listed first"
+}
+# On a short screen the box says where it is and scrolls to its end.
+tm_resize 200 12
+tm_wait 'lines 1-6 of [0-9]+, Down/Up scroll' "the box's position"
+tm_wait_gone 'Written to the audit log before and after' "the box cut"
+tm_keys Down Down Down Down Down Down Down Down Down Down
+tm_wait 'Written to the audit log before and after' "the end of the box"
+tm_resize 200 50
+tm_wait 'Exceptions sync' "the confirmation again at 200x50"
+tm_wait "1 unapproved tag: one SNS message" "the whole box again"
 tm_keys y
 tm_wait_status 'exceptions sync: .*(audited|alert)' "the sync's outcome"
 [ -n "$(tag_of "$I1")" ] || fail "$I1 did not get its tag"

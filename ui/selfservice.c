@@ -491,9 +491,9 @@ on_window(struct ui *ui, void *arg, const char *text)
 {
 	struct app *a = arg;
 	const struct config *cfg = &a->cfg;
+	const char **ids;
 	char *list;
-	size_t i, len, nhits = 0;
-	long hit = -1;
+	size_t i, len, nhits, hit = 0;
 
 	if (text == NULL) {
 		ui_message(ui, 0, "cancelled; nothing was changed");
@@ -505,20 +505,12 @@ on_window(struct ui *ui, void *arg, const char *text)
 	while (len > 0 && text[len - 1] == ' ')
 		len--;
 	/* An exact id, else the one id it begins (the confirmation shows
-	 * the whole id before anything happens). */
-	for (i = 0; i < cfg->nwindows && len > 0; i++) {
-		const char *id = cfg->windows[i].id;
-
-		if (strlen(id) == len && strncmp(id, text, len) == 0) {
-			hit = (long)i;
-			nhits = 1;
-			break;
-		}
-		if (strncmp(id, text, len) == 0) {
-			hit = (long)i;
-			nhits++;
-		}
-	}
+	 * the whole id before anything happens), as `:window` takes it. */
+	ids = xcalloc(cfg->nwindows + 1, sizeof *ids);
+	for (i = 0; i < cfg->nwindows; i++)
+		ids[i] = cfg->windows[i].id;
+	nhits = util_prefix_pick(ids, cfg->nwindows, text, len, &hit);
+	free(ids);
 	if (nhits != 1) {
 		list = defined_windows(cfg);
 		if (len == 0)

@@ -440,6 +440,8 @@ app_run(struct cli *g, int max_frames)
 	o.no_color = g->no_color;
 	o.utf8 = g->utf8;
 	o.max_frames = max_frames;
+	o.confirm_count_above = (size_t)a.cfg.confirm_count_above;
+	o.hints = 1;
 	/* The first frame comes from the cache; the refresh follows in the
 	 * background (not in frame-limited runs: those are for drawing). */
 	if (max_frames == 0)

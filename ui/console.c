@@ -3,7 +3,6 @@
  */
 #include "console.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +12,8 @@
 #include <wchar.h>
 
 #include "aws/net.h"
+#include "field.h"
 #include "term.h"
-#include "util/escape.h"
 
 /* Below this, a message instead of a broken layout. */
 #define MIN_COLS 40
@@ -22,14 +21,17 @@
 #define MAX_DEPTH 8
 #define TICK_MS 1000
 
-enum { G_HELP = 1000, G_QUIT, G_REFRESH, G_REDRAW };
+enum { G_HELP = 1000, G_QUIT, G_REFRESH, G_REDRAW, G_HINTS };
 
 const struct ui_key console_keys[] = {
-	{ '?', G_HELP, "?, F1", "help for this screen" },
-	{ KEY_F(1), G_HELP, NULL, NULL },
-	{ 'r', G_REFRESH, "r", "refresh from AWS in the background" },
-	{ 12, G_REDRAW, "Ctrl-L", "redraw the screen" },
-	{ 'q', G_QUIT, "q", "close this screen; quit from the main one" },
+	{ '?', G_HELP, "?, F1", "help for this screen", "help" },
+	{ KEY_F(1), G_HELP, NULL, NULL, NULL },
+	{ 'r', G_REFRESH, "r", "refresh from AWS in the background",
+	    "refresh" },
+	{ 'H', G_HINTS, "H", "show or hide the key hint bar", NULL },
+	{ 12, G_REDRAW, "Ctrl-L", "redraw the screen", NULL },
+	{ 'q', G_QUIT, "q", "close this screen; quit from the main one",
+	    "back/quit" },
 };
 const size_t console_nkeys = sizeof console_keys / sizeof console_keys[0];
 
@@ -48,10 +50,12 @@ struct ui {
 	char msg[512];
 	int msg_error;
 
+	int hints;		/* the key hint bar is shown */
+	int ignored;		/* keys dropped while the screen was small */
+
 	int prompting;
 	char label[32];
-	wchar_t input[256];
-	size_t ninput;
+	struct ui_field input;
 	ui_prompt_fn on_change, on_done;
 	void *prompt_arg;
 
@@ -59,9 +63,21 @@ struct ui {
 	char *ctitle;
 	char **clines;
 	size_t nclines;
+	size_t ctop;		/* the first line shown: it scrolls */
+	int crows;		/* lines shown, set when drawn */
+	size_t ccount;		/* > 0: the count to type instead of y */
+	struct ui_field ctyped;
 	ui_confirm_fn on_yes;
 	void *confirm_arg;
 };
+
+/* Whether the screen is too small to show what a key would do: then no
+ * key is acted on (a confirmation answered blind applied a change). */
+static int
+too_small(const struct ui *ui)
+{
+	return ui->cols < MIN_COLS || ui->rows < MIN_ROWS;
+}
 
 static void help_push(struct ui *ui);
 
@@ -77,7 +93,8 @@ ui_push(struct ui *ui, const struct view *v, void *self)
 	ui->stack[ui->depth].self = self;
 	ui->depth++;
 	if (v->resize != NULL)
-		v->resize(ui, self, ui->rows - 3, ui->cols);
+		v->resize(ui, self, ui->rows - 2 - (ui->hints ? 1 : 0),
+		    ui->cols);
 	ui->dirty = 1;
 }
 
@@ -142,47 +159,14 @@ ui_cols(const struct ui *ui)
 	return ui->cols;
 }
 
-/* The prompt's text as UTF-8 (or bytes), into a static buffer. */
-static const char *
-prompt_text(struct ui *ui)
-{
-	static char out[1024];
-	mbstate_t st;
-	size_t i, used = 0, k;
-	char mb[MB_LEN_MAX];
-
-	memset(&st, 0, sizeof st);
-	for (i = 0; i < ui->ninput; i++) {
-		k = wcrtomb(mb, ui->input[i], &st);
-		if (k == (size_t)-1 || used + k >= sizeof out)
-			break;
-		memcpy(out + used, mb, k);
-		used += k;
-	}
-	out[used] = '\0';
-	return out;
-}
-
 void
 ui_prompt(struct ui *ui, const char *label, const char *initial,
     ui_prompt_fn on_change, ui_prompt_fn on_done, void *arg)
 {
-	mbstate_t st;
-	const char *p = initial != NULL ? initial : "";
-	size_t k;
-	wchar_t wc;
-
 	ui->prompting = 1;
 	snprintf(ui->label, sizeof ui->label, "%s", label);
-	ui->ninput = 0;
-	memset(&st, 0, sizeof st);
-	while (*p != '\0' && ui->ninput < 255) {
-		k = mbrtowc(&wc, p, strlen(p), &st);
-		if (k == 0 || k == (size_t)-1 || k == (size_t)-2)
-			break;
-		ui->input[ui->ninput++] = wc;
-		p += k;
-	}
+	ui->input.max = 1000;
+	ui_field_set(&ui->input, initial);
 	ui->on_change = on_change;
 	ui->on_done = on_done;
 	ui->prompt_arg = arg;
@@ -201,12 +185,15 @@ confirm_clear(struct ui *ui)
 	ui->clines = NULL;
 	ui->ctitle = NULL;
 	ui->nclines = 0;
+	ui->ctop = 0;
+	ui->ccount = 0;
+	ui_field_free(&ui->ctyped);
 	ui->confirming = 0;
 }
 
 void
 ui_confirm(struct ui *ui, const char *title, const char *const *lines,
-    size_t nlines, ui_confirm_fn on_yes, void *arg)
+    size_t nlines, size_t count, ui_confirm_fn on_yes, void *arg)
 {
 	size_t i;
 
@@ -217,6 +204,12 @@ ui_confirm(struct ui *ui, const char *title, const char *const *lines,
 	for (i = 0; i < nlines; i++)
 		ui->clines[i] = xstrdup(lines[i]);
 	ui->nclines = nlines;
+	/* Above the threshold, y is too easy to give by reflex (or by a
+	 * key meant for the screen below): the number must be typed. */
+	if (ui->o->confirm_count_above > 0 &&
+	    count > ui->o->confirm_count_above)
+		ui->ccount = count;
+	ui->ctyped.max = 20;
 	ui->on_yes = on_yes;
 	ui->confirm_arg = arg;
 	ui->dirty = 1;
@@ -315,9 +308,22 @@ ui_list_move(struct ui_list *l, size_t n, enum ui_list_move m)
 	ui_list_clamp(l, n);
 }
 
+int
+ui_sort_step(const int *cols, int n, int cur, int step)
+{
+	int i;
+
+	if (n <= 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (cols[i] == cur)
+			return cols[(i + n + step) % n];
+	return cols[0];
+}
+
 void
 ui_confirm_texts(struct ui *ui, const char *title, const char *const *texts,
-    size_t n, ui_confirm_fn on_yes, void *arg)
+    size_t n, size_t count, ui_confirm_fn on_yes, void *arg)
 {
 	char **lines = NULL;
 	size_t nlines = 0, i;
@@ -325,8 +331,8 @@ ui_confirm_texts(struct ui *ui, const char *title, const char *const *texts,
 	for (i = 0; i < n; i++)
 		if (texts[i] != NULL)
 			ui_wrap(&lines, &nlines, texts[i]);
-	ui_confirm(ui, title, (const char *const *)lines, nlines, on_yes,
-	    arg);
+	ui_confirm(ui, title, (const char *const *)lines, nlines, count,
+	    on_yes, arg);
 	for (i = 0; i < nlines; i++)
 		free(lines[i]);
 	free(lines);
@@ -335,24 +341,94 @@ ui_confirm_texts(struct ui *ui, const char *title, const char *const *texts,
 static void
 draw_confirm(struct ui *ui)
 {
-	int w = ui->cols - 8, h = (int)ui->nclines + 4, y, x, i;
+	int w = ui->cols - 8, h = (int)ui->nclines + 4, y, x, i, body;
 	attr_t a = ui_attr(C_DIALOG);
+	char foot[128];
 
+	if (ui->ccount > 0)
+		h += 2;
 	if (w > 76)
 		w = 76;
 	if (h > ui->rows - 2)
 		h = ui->rows - 2;
+	body = h - 4 - (ui->ccount > 0 ? 2 : 0);
+	if (body < 1)
+		body = 1;
+	ui->crows = body;
+	if (ui->ctop + (size_t)body > ui->nclines)
+		ui->ctop = ui->nclines > (size_t)body ? ui->nclines -
+		    (size_t)body : 0;
 	y = (ui->rows - h) / 2;
 	x = (ui->cols - w) / 2;
 	for (i = 0; i < h; i++)
 		ui_text(stdscr, y + i, x, w, "", 0, a, 1);
 	ui_text(stdscr, y, x + 2, w - 4, ui->ctitle, (size_t)-1,
 	    a | A_BOLD, 0);
-	for (i = 0; i < (int)ui->nclines && i < h - 4; i++)
-		ui_text(stdscr, y + 2 + i, x + 2, w - 4, ui->clines[i],
-		    (size_t)-1, a, 0);
+	if (ui->nclines > (size_t)body) {
+		/* Where in the text the box is, and that it scrolls. */
+		snprintf(foot, sizeof foot, "lines %zu-%zu of %zu, Down/Up "
+		    "scroll", ui->ctop + 1, ui->ctop + (size_t)body,
+		    ui->nclines);
+		ui_text(stdscr, y + 1, x + 2, w - 4, foot, (size_t)-1,
+		    a | A_DIM, 0);
+	}
+	for (i = 0; i < body && ui->ctop + (size_t)i < ui->nclines; i++)
+		ui_text(stdscr, y + 2 + i, x + 2, w - 4,
+		    ui->clines[ui->ctop + (size_t)i], (size_t)-1, a, 0);
+	if (ui->ccount > 0) {
+		snprintf(foot, sizeof foot, "type %zu, then Enter: yes, do it "
+		    "to %zu instances    anything else: no", ui->ccount,
+		    ui->ccount);
+		ui_text(stdscr, y + h - 3, x + 2, w - 4, foot, (size_t)-1,
+		    a | A_BOLD, 0);
+		ui_text(stdscr, y + h - 2, x + 2, 2, "> ", 2, a | A_BOLD, 0);
+		ui_field_draw(&ui->ctyped, stdscr, y + h - 2, x + 4, 22, a, 1);
+		return;
+	}
 	ui_text(stdscr, y + h - 1, x + 2, w - 4,
 	    "y: yes, do it    any other key: no", (size_t)-1, a | A_BOLD, 0);
+}
+
+/* The hint bar: the keys of the screen in sight, short, then the ones
+ * that work everywhere; as many whole hints as fit, none cut. */
+static void
+hint_add(struct buf *b, int cols, const char *key, size_t keylen,
+    const char *hint)
+{
+	size_t before = b->len;
+
+	buf_printf(b, "%s%.*s %s", before > 0 ? "  " : "", (int)keylen, key,
+	    hint);
+	if (ui_text_width(b->data, b->len) > cols - 2) {
+		b->len = before;
+		b->data[b->len] = '\0';
+	}
+}
+
+static void
+draw_hints(struct ui *ui, int y)
+{
+	const struct view *v = ui->stack[ui->depth - 1].v;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	hint_add(&b, ui->cols, "?", 1, "help");
+	hint_add(&b, ui->cols, "H", 1, "hide");
+	for (i = 0; i < v->nkeys; i++)
+		if (v->keys[i].hint != NULL && v->keys[i].keyname != NULL)
+			hint_add(&b, ui->cols, v->keys[i].keyname,
+			    strcspn(v->keys[i].keyname, ","),
+			    v->keys[i].hint);
+	for (i = 0; i < console_nkeys; i++)
+		if (console_keys[i].hint != NULL &&
+		    console_keys[i].action != G_HELP)
+			hint_add(&b, ui->cols, console_keys[i].keyname,
+			    strcspn(console_keys[i].keyname, ","),
+			    console_keys[i].hint);
+	ui_text(stdscr, y, 1, ui->cols - 1, b.data, b.len, ui_attr(C_DIM), 1);
+	buf_free(&b);
 }
 
 static void
@@ -382,8 +458,16 @@ draw_bottom(struct ui *ui)
 	buf_init(&right);
 	if (ui->o->status != NULL)
 		ui->o->status(ui, ui->o->arg, &left, &right);
+	{
+		const struct frame *top = &ui->stack[ui->depth - 1];
+		size_t row, of;
+
+		if (top->v->position != NULL &&
+		    top->v->position(top->self, &row, &of) == 0 && of > 0)
+			buf_printf(&left, "%srow %zu of %zu", left.len > 0 ?
+			    "  " : "", row, of);
+	}
 	if (ui->prompting) {
-		const char *t = prompt_text(ui);
 		int lw = ui_text_width(ui->label, strlen(ui->label));
 
 		/* The label, room to type (at least 12 columns), and the
@@ -401,8 +485,8 @@ draw_bottom(struct ui *ui)
 		ui_text(stdscr, y, 0, ui->cols, "", 0, ui_attr(C_NORMAL), 1);
 		ui_text(stdscr, y, 0, lw, ui->label, (size_t)-1,
 		    ui_attr(C_PROMPT), 0);
-		ui_text_tail(stdscr, y, lw, ui->cols - lw - (rw > 0 ? rw + 2 :
-		    1), t, (size_t)-1, ui_attr(C_NORMAL), 0);
+		ui_field_draw(&ui->input, stdscr, y, lw, ui->cols - lw -
+		    (rw > 0 ? rw + 2 : 1), ui_attr(C_NORMAL), 1);
 		if (rw > 0)
 			ui_text(stdscr, y, ui->cols - rw - 1, rw, left.data,
 			    left.len, ui_attr(C_DIM), 0);
@@ -459,11 +543,19 @@ draw(struct ui *ui)
 		    MIN_COLS, MIN_ROWS);
 		ui_text(stdscr, ui->rows / 2, 0, ui->cols, msg, (size_t)-1,
 		    ui_attr(C_NORMAL) | A_BOLD, 0);
+		/* What is open (a confirmation, a prompt) waits, unseen
+		 * and unanswered, for a larger screen. */
+		ui_text(stdscr, ui->rows / 2 + 1, 0, ui->cols, ui->ignored ?
+		    "keys ignored; Ctrl-C quits" : "keys wait; Ctrl-C quits",
+		    (size_t)-1, ui_attr(C_DIM), 0);
 		refresh();
 		return;
 	}
 	draw_title(ui);
-	top->v->draw(ui, top->self, 1, 0, ui->rows - 2, ui->cols);
+	top->v->draw(ui, top->self, 1, 0, ui->rows - 2 - (ui->hints ? 1 : 0),
+	    ui->cols);
+	if (ui->hints)
+		draw_hints(ui, ui->rows - 2);
 	draw_bottom(ui);
 	if (ui->confirming)
 		draw_confirm(ui);
@@ -487,7 +579,7 @@ resize(struct ui *ui)
 	for (i = 0; i < ui->depth; i++) {
 		if (ui->stack[i].v->resize != NULL)
 			ui->stack[i].v->resize(ui, ui->stack[i].self,
-			    ui->rows - 2, ui->cols);
+			    ui->rows - 2 - (ui->hints ? 1 : 0), ui->cols);
 	}
 	clearok(curscr, TRUE);
 	ui->dirty = 1;
@@ -497,42 +589,80 @@ static void
 prompt_key(struct ui *ui, wint_t ch, int is_key)
 {
 	char *text;
+	int op;
 
+	ui->dirty = 1;
 	if ((!is_key && (ch == L'\r' || ch == L'\n')) ||
 	    (is_key && ch == KEY_ENTER)) {
 		ui->prompting = 0;
-		text = xstrdup(prompt_text(ui));
+		text = xstrdup(ui_field_text(&ui->input));
 		if (ui->on_done != NULL)
 			ui->on_done(ui, ui->prompt_arg, text);
 		free(text);
-	} else if (!is_key && ch == 27) {
+		return;
+	}
+	op = ui_field_key_op((int)ch, is_key);
+	if ((!is_key && ch == 27) || (op == UI_FIELD_ERASE &&
+	    ui->input.text.len == 0)) {
+		/* Esc, or erasing past the start, as in vi and less. */
 		ui->prompting = 0;
 		if (ui->on_done != NULL)
 			ui->on_done(ui, ui->prompt_arg, NULL);
-	} else if ((is_key && ch == KEY_BACKSPACE) ||
-	    (!is_key && (ch == 127 || ch == 8))) {
-		if (ui->ninput > 0)
-			ui->ninput--;
-		else {
-			ui->prompting = 0;
-			if (ui->on_done != NULL)
-				ui->on_done(ui, ui->prompt_arg, NULL);
-			ui->dirty = 1;
+		return;
+	}
+	if (op >= 0 ? ui_field_edit(&ui->input, (enum ui_field_op)op) :
+	    !is_key && ui_field_insert(&ui->input, (int)ch)) {
+		if (ui->on_change != NULL)
+			ui->on_change(ui, ui->prompt_arg,
+			    ui_field_text(&ui->input));
+	}
+}
+
+/* A key while a confirmation is open: y (or the count typed, then Enter)
+ * says yes; the scroll keys scroll; anything else says no. */
+static void
+confirm_key(struct ui *ui, wint_t ch, int is_key)
+{
+	ui_confirm_fn fn = ui->on_yes;
+	void *arg = ui->confirm_arg;
+	size_t page = ui->crows > 1 ? (size_t)ui->crows - 1 : 1;
+	int yes, op;
+
+	ui->dirty = 1;
+	if (is_key && (ch == KEY_DOWN || ch == KEY_NPAGE)) {
+		ui->ctop += ch == KEY_DOWN ? 1 : page;	/* drawn clamped */
+		return;
+	}
+	if (is_key && (ch == KEY_UP || ch == KEY_PPAGE)) {
+		size_t by = ch == KEY_UP ? 1 : page;
+
+		ui->ctop = ui->ctop > by ? ui->ctop - by : 0;
+		return;
+	}
+	if (ui->ccount > 0) {
+		char want[24];
+
+		op = ui_field_key_op((int)ch, is_key);
+		if (!is_key && ch >= L'0' && ch <= L'9') {
+			ui_field_insert(&ui->ctyped, (int)ch);
 			return;
 		}
-		if (ui->on_change != NULL)
-			ui->on_change(ui, ui->prompt_arg, prompt_text(ui));
-	} else if (!is_key && ch == 21) {	/* Ctrl-U */
-		ui->ninput = 0;
-		if (ui->on_change != NULL)
-			ui->on_change(ui, ui->prompt_arg, prompt_text(ui));
-	} else if (!is_key && ch >= 0x20 && ch != 0x7f &&
-	    !esc_codepoint_unsafe((unsigned long)ch) && ui->ninput < 255) {
-		ui->input[ui->ninput++] = (wchar_t)ch;
-		if (ui->on_change != NULL)
-			ui->on_change(ui, ui->prompt_arg, prompt_text(ui));
-	}
-	ui->dirty = 1;
+		if (op >= 0 && op != UI_FIELD_CLEAR &&
+		    (op != UI_FIELD_ERASE || ui->ctyped.text.len > 0)) {
+			ui_field_edit(&ui->ctyped, (enum ui_field_op)op);
+			return;
+		}
+		snprintf(want, sizeof want, "%zu", ui->ccount);
+		yes = ((!is_key && (ch == L'\r' || ch == L'\n')) ||
+		    (is_key && ch == KEY_ENTER)) &&
+		    strcmp(ui_field_text(&ui->ctyped), want) == 0;
+	} else
+		yes = !is_key && (ch == L'y' || ch == L'Y');
+	confirm_clear(ui);
+	if (yes && fn != NULL)
+		fn(ui, arg);
+	else
+		ui_message(ui, 0, "cancelled; nothing was changed");
 }
 
 static int
@@ -569,9 +699,18 @@ dispatch(struct ui *ui, int ch)
 		case G_REDRAW:
 			clearok(curscr, TRUE);
 			return UI_REDRAW;
+		case G_HINTS:
+			ui->hints = !ui->hints;
+			resize(ui);
+			return UI_REDRAW;
 		}
 	}
-	return UI_IGNORED;
+	/* Bound nowhere: said, so a key that did nothing is not taken for
+	 * one that did something unseen. */
+	if (ch == 27)
+		return UI_IGNORED;
+	ui_message(ui, 1, "unknown key: ? for help");
+	return UI_REDRAW;
 }
 
 static void
@@ -590,18 +729,18 @@ handle_key(struct ui *ui, wint_t ch, int is_key)
 		ch = KEY_HOME;
 	else if (is_key && ch == KEY_SELECT)
 		ch = KEY_END;
+	if (too_small(ui)) {
+		/* One rule for every key, every view and every prompt: what
+		 * cannot be seen is not acted on.  Ctrl-C still quits (a
+		 * signal, not a key). */
+		ui->ignored = 1;
+		ui->dirty = 1;
+		return;
+	}
+	ui->ignored = 0;
 	ui->msg[0] = '\0';
 	if (ui->confirming) {
-		ui_confirm_fn fn = ui->on_yes;
-		void *arg = ui->confirm_arg;
-		int yes = !is_key && (ch == L'y' || ch == L'Y');
-
-		confirm_clear(ui);
-		ui->dirty = 1;
-		if (yes && fn != NULL)
-			fn(ui, arg);
-		else
-			ui_message(ui, 0, "cancelled; nothing was changed");
+		confirm_key(ui, ch, is_key);
 		return;
 	}
 	if (ui->prompting) {
@@ -634,20 +773,25 @@ struct help {
 	const struct view *of;
 	int top;
 	int lines;
+	int h;		/* lines on the screen, set when drawn */
 };
 
-enum { H_DOWN, H_UP, H_PGDN, H_PGUP, H_CLOSE };
+enum { H_DOWN, H_UP, H_PGDN, H_PGUP, H_HOME, H_END, H_CLOSE };
 
 static const struct ui_key help_keys[] = {
-	{ 'j', H_DOWN, "j, Down", "scroll" },
-	{ KEY_DOWN, H_DOWN, NULL, NULL },
-	{ 'k', H_UP, NULL, NULL },
-	{ KEY_UP, H_UP, NULL, NULL },
-	{ KEY_NPAGE, H_PGDN, NULL, NULL },
-	{ ' ', H_PGDN, NULL, NULL },
-	{ KEY_PPAGE, H_PGUP, NULL, NULL },
-	{ 27, H_CLOSE, "Esc, q", "close the help" },
-	{ '?', H_CLOSE, NULL, NULL },
+	{ 'j', H_DOWN, "j, Down", "scroll", "scroll" },
+	{ KEY_DOWN, H_DOWN, NULL, NULL, NULL },
+	{ 'k', H_UP, NULL, NULL, NULL },
+	{ KEY_UP, H_UP, NULL, NULL, NULL },
+	{ KEY_NPAGE, H_PGDN, NULL, NULL, NULL },
+	{ ' ', H_PGDN, NULL, NULL, NULL },
+	{ KEY_PPAGE, H_PGUP, NULL, NULL, NULL },
+	{ 'g', H_HOME, "g, Home", "the top", "top" },
+	{ KEY_HOME, H_HOME, NULL, NULL, NULL },
+	{ 'G', H_END, "G, End", "the end", NULL },
+	{ KEY_END, H_END, NULL, NULL, NULL },
+	{ 27, H_CLOSE, "Esc, q", "close the help", "close" },
+	{ '?', H_CLOSE, NULL, NULL, NULL },
 };
 
 /* One key of the help, its text wrapped to the width there is; returns
@@ -688,6 +832,7 @@ help_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	    ui_attr(C_HEADER) | A_BOLD, 0);
 	y += 2;
 	h -= 2;
+	hp->h = h;
 	for (i = 0; i < hp->of->nkeys; i++)
 		row = help_line(y, x, w, &hp->of->keys[i], row, hp->top, h);
 	row++;
@@ -729,6 +874,13 @@ help_key(struct ui *ui, void *self, int action, int ch)
 	case H_PGUP:
 		hp->top = hp->top > page ? hp->top - page : 0;
 		return UI_REDRAW;
+	case H_HOME:
+		hp->top = 0;
+		return UI_REDRAW;
+	case H_END:
+		/* The last page: its last line on the screen's last row. */
+		hp->top = hp->lines > hp->h ? hp->lines - hp->h : 0;
+		return UI_REDRAW;
 	case H_CLOSE:
 		return UI_POP;
 	}
@@ -768,6 +920,7 @@ console_run(const struct console_opts *o, char **err)
 
 	memset(&ui, 0, sizeof ui);
 	ui.o = o;
+	ui.hints = o->hints;
 	if (term_start(err) != 0)
 		return -1;
 	ui_set_utf8(o->utf8);
@@ -808,6 +961,7 @@ console_run(const struct console_opts *o, char **err)
 	while (ui.depth > 1)
 		pop(&ui);
 	confirm_clear(&ui);
+	ui_field_free(&ui.input);
 	term_restore();
 	/* The base view belongs to the caller. */
 	return 0;

@@ -29,6 +29,8 @@ struct console_opts {
 	int no_color;
 	int utf8;
 	int max_frames;		/* > 0: exit after drawing this many frames */
+	size_t confirm_count_above;	/* see ui_confirm(); 0: never */
+	int hints;		/* the key hint bar shows at the start */
 };
 
 /* Runs until the operator quits (q, :q, SIGINT/SIGTERM/SIGHUP).  Returns

@@ -23,18 +23,16 @@
  */
 #include "views.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
 #include "app.h"
+#include "field.h"
 #include "cli/cli.h"
 #include "ops/audit.h"
 #include "ops/exaction.h"
-#include "util/escape.h"
 #include "util/util.h"
 
 struct exjob {
@@ -230,27 +228,40 @@ static const struct {
 
 struct form {
 	struct app *a;
-	struct buf val[F_COUNT];
+	struct ui_field val[F_COUNT];
 	int field;
 	char *error;		/* what the last Enter found wrong */
 	int error_field;
 };
 
-enum { K_NEXT, K_PREV, K_SUBMIT, K_CANCEL, K_ERASE, K_CLEAR };
+enum { K_NEXT, K_PREV, K_SUBMIT, K_CANCEL, K_EDIT };
 
 static const struct ui_key form_keys[] = {
-	{ '\t', K_NEXT, "Tab, Down", "next field" },
-	{ KEY_DOWN, K_NEXT, NULL, NULL },
-	{ KEY_BTAB, K_PREV, "Shift-Tab, Up", "previous field" },
-	{ KEY_UP, K_PREV, NULL, NULL },
-	{ '\r', K_SUBMIT, "Enter", "check the request, then confirm it" },
-	{ '\n', K_SUBMIT, NULL, NULL },
-	{ KEY_ENTER, K_SUBMIT, NULL, NULL },
-	{ 27, K_CANCEL, "Esc", "cancel: nothing is sent" },
-	{ KEY_BACKSPACE, K_ERASE, "Backspace", "erase a character" },
-	{ 127, K_ERASE, NULL, NULL },
-	{ 8, K_ERASE, NULL, NULL },
-	{ 21, K_CLEAR, "Ctrl-U", "clear the field" },
+	{ '\t', K_NEXT, "Tab, Down", "next field", "next field" },
+	{ KEY_DOWN, K_NEXT, NULL, NULL, NULL },
+	{ KEY_BTAB, K_PREV, "Shift-Tab, Up", "previous field", NULL },
+	{ KEY_UP, K_PREV, NULL, NULL, NULL },
+	{ '\r', K_SUBMIT, "Enter", "check the request, then confirm it", "check" },
+	{ '\n', K_SUBMIT, NULL, NULL, NULL },
+	{ KEY_ENTER, K_SUBMIT, NULL, NULL, NULL },
+	{ 27, K_CANCEL, "Esc", "cancel: nothing is sent", "cancel" },
+	{ KEY_LEFT, K_EDIT, "Left, Right", "move in the field (Ctrl-B, "
+	    "Ctrl-F)", NULL },
+	{ KEY_RIGHT, K_EDIT, NULL, NULL, NULL },
+	{ KEY_HOME, K_EDIT, "Home, End", "start / end of the field (Ctrl-A, "
+	    "Ctrl-E)", NULL },
+	{ KEY_END, K_EDIT, NULL, NULL, NULL },
+	{ 1, K_EDIT, NULL, NULL, NULL },
+	{ 5, K_EDIT, NULL, NULL, NULL },
+	{ 2, K_EDIT, NULL, NULL, NULL },
+	{ 6, K_EDIT, NULL, NULL, NULL },
+	{ KEY_BACKSPACE, K_EDIT, "Backspace, Del", "erase before / under the "
+	    "cursor", NULL },
+	{ 127, K_EDIT, NULL, NULL, NULL },
+	{ 8, K_EDIT, NULL, NULL, NULL },
+	{ KEY_DC, K_EDIT, NULL, NULL, NULL },
+	{ 23, K_EDIT, "Ctrl-W", "erase the word before the cursor", NULL },
+	{ 21, K_EDIT, "Ctrl-U", "clear the field", NULL },
 };
 
 static void
@@ -270,7 +281,6 @@ form_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 		attr_t box = i == f->field ? ui_attr(C_CURSOR) :
 		    ui_attr(C_DIALOG);
 		int vw = w - lw - 6;
-		const char *v = f->val[i].data != NULL ? f->val[i].data : "";
 
 		ui_text(stdscr, row, x + 2, lw, fields[i].label, (size_t)-1,
 		    ui_attr(i == f->field ? C_PROMPT : C_NORMAL), 0);
@@ -278,13 +288,9 @@ form_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 			vw = 60;
 		/* The value is typed by the operator, or prefilled from
 		 * outside: drawn escaped like any other text; the field
-		 * being typed in shows its end. */
-		if (i == f->field)
-			ui_text_tail(stdscr, row, x + 2 + lw, vw, v,
-			    f->val[i].len, box, 1);
-		else
-			ui_text(stdscr, row, x + 2 + lw, vw, v, f->val[i].len,
-			    box, 1);
+		 * being typed in shows its cursor. */
+		ui_field_draw(&f->val[i], stdscr, row, x + 2 + lw, vw, box,
+		    i == f->field);
 		ui_text(stdscr, row + 1, x + 2 + lw, w - lw - 4,
 		    fields[i].hint, (size_t)-1, ui_attr(C_DIM), 0);
 	}
@@ -299,7 +305,7 @@ form_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 static const char *
 val(const struct form *f, int i)
 {
-	return f->val[i].data != NULL ? f->val[i].data : "";
+	return ui_field_text(&f->val[i]);
 }
 
 static int
@@ -377,49 +383,18 @@ form_submit(struct ui *ui, struct form *f)
 
 		ui_confirm_texts(ui, f->a->g->dry_run ? "DRY RUN: request an exception, "
 		    "nothing will change" : "Request a patch exception",
-		    texts, 4, on_yes, j);
+		    texts, 4, 0, on_yes, j);
 		free(reason);
 	}
 	buf_free(&what);
 	buf_free(&where);
 }
 
-/* A typed character, as UTF-8 (or the byte without a UTF-8 locale). */
-static void
-form_insert(struct form *f, int ch)
-{
-	char mb[MB_LEN_MAX];
-	mbstate_t st;
-	size_t k;
-
-	if (ch < 0x20 || ch == 0x7f || esc_codepoint_unsafe((unsigned long)ch))
-		return;
-	memset(&st, 0, sizeof st);
-	k = wcrtomb(mb, (wchar_t)ch, &st);
-	if (k == (size_t)-1 || f->val[f->field].len + k > FIELD_MAX)
-		return;
-	buf_append(&f->val[f->field], mb, k);
-}
-
-static void
-form_erase(struct form *f)
-{
-	struct buf *b = &f->val[f->field];
-
-	/* A whole UTF-8 character: its continuation bytes, then its lead. */
-	while (b->len > 0 && ((unsigned char)b->data[b->len - 1] & 0xc0) ==
-	    0x80)
-		b->len--;
-	if (b->len > 0)
-		b->len--;
-	if (b->data != NULL)
-		b->data[b->len] = '\0';
-}
-
 static int
 form_key(struct ui *ui, void *self, int action, int ch)
 {
 	struct form *f = self;
+	int op;
 
 	switch (action) {
 	case K_NEXT:
@@ -434,21 +409,20 @@ form_key(struct ui *ui, void *self, int action, int ch)
 	case K_CANCEL:
 		ui_message(ui, 0, "cancelled; nothing was sent");
 		return UI_POP;
-	case K_ERASE:
-		form_erase(f);
-		break;
-	case K_CLEAR:
-		buf_reset(&f->val[f->field]);
+	case K_EDIT:
+		op = ui_field_key_op(ch, ch >= KEY_MIN);
+		if (op >= 0)
+			ui_field_edit(&f->val[f->field], (enum ui_field_op)op);
 		break;
 	case UI_ACTION_RAW:
 		/* Printable text goes in the field; function keys (F1 help)
 		 * go on to the global table. */
 		if (ch >= KEY_MIN && ch <= KEY_MAX)
 			return UI_IGNORED;
-		form_insert(f, ch);
+		ui_field_insert(&f->val[f->field], ch);
 		break;
 	case UI_ACTION_TEXT:
-		form_insert(f, ch);
+		ui_field_insert(&f->val[f->field], ch);
 		break;
 	case UI_ACTION_REFRESH:
 		app_refresh(f->a, ui);
@@ -466,7 +440,7 @@ form_free(void *self)
 	int i;
 
 	for (i = 0; i < F_COUNT; i++)
-		buf_free(&f->val[i]);
+		ui_field_free(&f->val[i]);
 	free(f->error);
 	free(f);
 }
@@ -493,14 +467,13 @@ exactions_request(struct ui *ui, struct app *a, const char *instance_id)
 	f = xcalloc(1, sizeof *f);
 	f->a = a;
 	for (i = 0; i < F_COUNT; i++)
-		buf_init(&f->val[i]);
-	if (instance_id != NULL)
-		buf_puts(&f->val[F_INSTANCE], instance_id);
+		f->val[i].max = FIELD_MAX;
+	ui_field_set(&f->val[F_INSTANCE], instance_id);
 	fleet_date_format(t, d, sizeof d);
-	buf_puts(&f->val[F_FROM], d);
+	ui_field_set(&f->val[F_FROM], d);
 	/* A week, today included: a common ask; the operator edits it. */
 	fleet_date_format(fleet_date_add_days(t, 6), d, sizeof d);
-	buf_puts(&f->val[F_TO], d);
+	ui_field_set(&f->val[F_TO], d);
 	f->field = instance_id != NULL ? F_REASON : F_INSTANCE;
 	ui_push(ui, &view_form, f);
 }
@@ -557,7 +530,7 @@ on_reason(struct ui *ui, void *arg, const char *text)
 
 		snprintf(title, sizeof title, "%s%s an exception",
 		    j->o.dry_run ? "DRY RUN: " : "", act);
-		ui_confirm_texts(ui, title, texts, 4, on_yes, j);
+		ui_confirm_texts(ui, title, texts, 4, 0, on_yes, j);
 	}
 	free(what);
 	free(change);

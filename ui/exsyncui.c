@@ -31,8 +31,9 @@
 #include "ops/exsyncrun.h"
 #include "util/util.h"
 
-/* Changes named in the confirmation before "and N more". */
-#define SHOW_CHANGES 5
+/* Changes named in the confirmation (which scrolls) before "and N more":
+ * enough for any night a person reads through. */
+#define SHOW_CHANGES 500
 
 struct sjob {
 	struct ui *ui;
@@ -259,8 +260,14 @@ propose(struct ui *ui, struct sjob *j)
 	    "records: %zu to set, %zu to change, %zu to remove (%zu records, "
 	    "%zu instances with a live exception).", j->a->cfg.tags.exception,
 	    p->nset, p->nchange, p->nremove, j->run.nrecs, p->nlive);
-	for (i = 0; i < nshow; i++)
-		describe_change(&bufs[nt++], &p->changes[i]);
+	/* The unapproved first: they are what the operator must not miss
+	 * (and what the alert goes out for); the box scrolls to the rest. */
+	for (i = 0; i < p->nchanges && nt < nshow + 1; i++)
+		if (p->changes[i].unapproved)
+			describe_change(&bufs[nt++], &p->changes[i]);
+	for (i = 0; i < p->nchanges && nt < nshow + 1; i++)
+		if (!p->changes[i].unapproved)
+			describe_change(&bufs[nt++], &p->changes[i]);
 	if (p->nchanges > nshow)
 		buf_printf(&bufs[nt++], "and %zu more.", p->nchanges - nshow);
 	if (p->nunapproved > 0)
@@ -283,7 +290,8 @@ propose(struct ui *ui, struct sjob *j)
 	for (i = 0; i < nt; i++)
 		texts[i] = bufs[i].data;
 	ui_confirm_texts(ui, j->a->g->dry_run ? "DRY RUN: Exceptions sync, "
-	    "nothing will change" : "Exceptions sync", texts, nt, on_yes, j);
+	    "nothing will change" : "Exceptions sync", texts, nt,
+	    p->nchanges, on_yes, j);
 	for (i = 0; i < nshow + 7; i++)
 		buf_free(&bufs[i]);
 	free(bufs);

@@ -1,16 +1,17 @@
 /*
- * selfservice.c - the console's window assignment (DESIGN.md section 1):
- * `w` sets and `W` removes the window tag of the MARKED instances.
- *
- * Only marked instances: a change to AWS is made on an explicit selection,
- * never on wherever the cursor happens to rest (and with nothing marked
- * the keys say how to mark).  Marks hidden by the filter still count; the
- * confirmation names how many and which.
+ * selfservice.c - the console's window and owner tags (DESIGN.md section
+ * 1): `w` sets and `W` removes the window tag, `o` sets and `O` removes
+ * the owner tag, of the marked instances, or of the one under the cursor
+ * when nothing is marked (as k9s, htop and lazygit act on the selection,
+ * else on the current row).  Marks hidden by the filter still count; the
+ * confirmation names how many and which, and says which of the two it is.
  *
  *   w   read-only?  refuse, naming read-only mode
- *       nothing marked?  refuse, saying how to mark
+ *       nothing marked and no row?  refuse, saying how to mark
  *       prompt "window [ids]: "; an unknown id (or none) is refused with
  *       the list of defined ids; a unique prefix of one is taken
+ *   o   the same with prompt "owner: " (the row's owner to edit); the
+ *       value checked as `patchdeck owner set` checks it
  *       confirm: the action, the count and first names, the calls and the
  *       targets/regions, DRY RUN when --dry-run is set
  *       y: the calls run on the console's loop (tagging_start): "applying"
@@ -40,11 +41,21 @@
 #define SHOW_NAMES 3
 #define SHOW_PLACES 4
 
+/* What a key changes: the tag's name comes from the configuration. */
+static const struct {
+	const char *what;	/* in the confirmation */
+	const char *set, *clear;	/* audit actions, as the shell's */
+} kinds[] = {
+	[SS_WINDOW] = { "patch window", "window.assign", "window.clear" },
+	[SS_OWNER] = { "owner", "owner.set", "owner.clear" },
+};
+
 /* One change, from the confirmation until its outcome is shown. */
 struct job {
 	struct ui *ui;
 	struct app *a;
-	char *value;		/* the window; NULL: remove the tag */
+	enum selfservice_tag kind;
+	char *value;		/* the new value; NULL: remove the tag */
 	struct tagging_plan plan;
 	struct tagging *t;	/* running or ran; NULL before 'y' */
 };
@@ -58,6 +69,23 @@ struct job {
  */
 static struct job *current;
 static int reaper_set;
+
+/* With nothing marked, the row under the cursor when the key was pressed
+ * (by key: the rows may be reloaded while a prompt is up). */
+static struct {
+	char *id, *account, *region;
+} pick;
+
+static void
+pick_set(const struct fleet_instance *in)
+{
+	free(pick.id);
+	free(pick.account);
+	free(pick.region);
+	pick.id = in != NULL ? xstrdup(in->id) : NULL;
+	pick.account = in != NULL ? xstrdup(in->account) : NULL;
+	pick.region = in != NULL ? xstrdup(in->region) : NULL;
+}
 
 static void
 job_free(struct job *j)
@@ -77,6 +105,13 @@ reap(void)
 	current = NULL;
 }
 
+static void
+reap_all(void)
+{
+	reap();
+	pick_set(NULL);
+}
+
 static int
 busy(void)
 {
@@ -91,16 +126,34 @@ refused(struct ui *ui, struct app *a, const char *verb)
 	if (app_refuse_read_only(a, ui))
 		return 1;
 	if (busy()) {
-		ui_message(ui, 1, "a window change is still being applied; "
+		ui_message(ui, 1, "a tag change is still being applied; "
 		    "wait for its outcome");
 		return 1;
 	}
-	if (a->inv.nmarked == 0) {
-		ui_message(ui, 1, "nothing marked: mark instances with Space "
-		    "(or a: all shown), then %s", verb);
+	if (a->inv.nmarked == 0 && pick.id == NULL) {
+		ui_message(ui, 1, "no instance: move to one, or mark some with "
+		    "Space (or a: all shown), then %s", verb);
 		return 1;
 	}
 	return 0;
+}
+
+/* The rows a change is for: the marked ones, else the picked one. */
+static size_t
+chosen_rows(const struct app *a, const struct fleet_instance **rows)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->inv.n; i++) {
+		const struct fleet_instance *in = a->inv.rows[i].in;
+
+		if (a->inv.nmarked > 0 ? a->inv.rows[i].marked :
+		    pick.id != NULL && strcmp(in->id, pick.id) == 0 &&
+		    strcmp(in->account, pick.account) == 0 &&
+		    strcmp(in->region, pick.region) == 0)
+			rows[n++] = in;
+	}
+	return n;
 }
 
 static char *
@@ -313,7 +366,8 @@ on_yes(struct ui *ui, void *arg)
 	memset(&o, 0, sizeof o);
 	o.cfg = &a->cfg;
 	o.profile = a->g->profile;
-	o.action = j->value != NULL ? "window.assign" : "window.clear";
+	o.action = j->value != NULL ? kinds[j->kind].set :
+	    kinds[j->kind].clear;
 	o.requested = j->value;
 	j->t = tagging_start(ui_net(ui), &o, &j->plan, on_applied, j, &err);
 	if (j->t == NULL) {
@@ -322,7 +376,7 @@ on_yes(struct ui *ui, void *arg)
 		reap();
 		return;
 	}
-	if (!reaper_set && atexit(reap) == 0)
+	if (!reaper_set && atexit(reap_all) == 0)
 		reaper_set = 1;
 	ui_message(ui, 0, "applying: %s %s on %zu instance%s (%zu call%s)...",
 	    j->value != NULL ? "setting" : "removing", j->plan.calls[0].key,
@@ -332,7 +386,8 @@ on_yes(struct ui *ui, void *arg)
 
 /* Builds the change for the marked rows and asks for it. */
 static void
-propose(struct ui *ui, struct app *a, const char *value)
+propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
+    const char *value)
 {
 	const struct fleet_instance **rows;
 	struct cache_target *ts = NULL;
@@ -340,23 +395,29 @@ propose(struct ui *ui, struct app *a, const char *value)
 	struct job *j;
 	struct buf b;
 	char **lines = NULL, *err = NULL;
-	const char *key = a->cfg.tags.window;
+	const char *key = kind == SS_OWNER ? a->cfg.tags.owner :
+	    a->cfg.tags.window;
 	size_t nts = 0, nrows = 0, nlines = 0, i;
+	int marked = a->inv.nmarked > 0;
 
 	if (cache_targets(a->cache, 0, &ts, &nts, &err) != 0) {
 		ui_message(ui, 1, "cache: %s", err);
 		free(err);
 		return;
 	}
-	rows = xcalloc(a->inv.nmarked + 1, sizeof *rows);
-	for (i = 0; i < a->inv.n; i++)
-		if (a->inv.rows[i].marked)
-			rows[nrows++] = a->inv.rows[i].in;
+	rows = xcalloc(a->inv.n + 1, sizeof *rows);
+	nrows = chosen_rows(a, rows);
+	memset(&it, 0, sizeof it);
+	if (nrows == 0) {
+		ui_message(ui, 1, "refused: the instance under the cursor is "
+		    "gone (reloaded); nothing was changed");
+		goto out;
+	}
 	tagging_items_from_rows(&a->cfg, ts, nts, rows, nrows, value, &it);
 	if (it.n == 0) {
-		ui_message(ui, 1, "refused: none of the %zu marked instances is "
+		ui_message(ui, 1, "refused: none of the %zu %s instances is "
 		    "from a configured target any more; refresh (r) first",
-		    nrows);
+		    nrows, marked ? "marked" : "chosen");
 		goto out;
 	}
 
@@ -364,6 +425,7 @@ propose(struct ui *ui, struct app *a, const char *value)
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;
+	j->kind = kind;
 	j->value = value != NULL ? xstrdup(value) : NULL;
 	tagging_plan_build(it.v, it.n, key, 0, &j->plan);
 	current = j;
@@ -379,15 +441,20 @@ propose(struct ui *ui, struct app *a, const char *value)
 	buf_puts(&b, "?");
 	ui_wrap(&lines, &nlines, b.data);
 	buf_reset(&b);
-	buf_puts(&b, "Only marked instances are changed, never the one "
-	    "under the cursor alone.");
+	if (marked)
+		buf_printf(&b, "The %zu marked instance%s %s changed (marks "
+		    "hidden by the filter count).", nrows, nrows == 1 ? "" :
+		    "s", nrows == 1 ? "is" : "are");
+	else
+		buf_puts(&b, "Nothing is marked: the instance under the "
+		    "cursor is changed, no other.");
 	ui_wrap(&lines, &nlines, b.data);
 	buf_reset(&b);
 	describe_calls(&b, &j->plan);
 	ui_wrap(&lines, &nlines, b.data);
 	if (nrows > it.n) {
 		buf_reset(&b);
-		buf_printf(&b, "%zu marked instance%s left out: %s target is no "
+		buf_printf(&b, "%zu chosen instance%s left out: %s target is no "
 		    "longer configured.", nrows - it.n, nrows - it.n == 1 ?
 		    " is" : "s are", nrows - it.n == 1 ? "its" : "their");
 		ui_wrap(&lines, &nlines, b.data);
@@ -399,12 +466,17 @@ propose(struct ui *ui, struct app *a, const char *value)
 	else
 		buf_puts(&b, "Written to the audit log before and after.");
 	ui_wrap(&lines, &nlines, b.data);
-	buf_free(&b);
 
-	ui_confirm(ui, a->g->dry_run ? "DRY RUN: patch window, nothing will "
-	    "change" : value != NULL ? "Set the patch window" :
-	    "Remove the patch window", (const char *const *)lines, nlines,
-	    on_yes, j);
+	buf_reset(&b);
+	if (a->g->dry_run)
+		buf_printf(&b, "DRY RUN: %s, nothing will change",
+		    kinds[kind].what);
+	else
+		buf_printf(&b, "%s the %s", value != NULL ? "Set" : "Remove",
+		    kinds[kind].what);
+	ui_confirm(ui, b.data, (const char *const *)lines, nlines,
+	    j->plan.ninstances, on_yes, j);
+	buf_free(&b);
 	for (i = 0; i < nlines; i++)
 		free(lines[i]);
 	free(lines);
@@ -419,9 +491,9 @@ on_window(struct ui *ui, void *arg, const char *text)
 {
 	struct app *a = arg;
 	const struct config *cfg = &a->cfg;
+	const char **ids;
 	char *list;
-	size_t i, len, nhits = 0;
-	long hit = -1;
+	size_t i, len, nhits, hit = 0;
 
 	if (text == NULL) {
 		ui_message(ui, 0, "cancelled; nothing was changed");
@@ -433,20 +505,12 @@ on_window(struct ui *ui, void *arg, const char *text)
 	while (len > 0 && text[len - 1] == ' ')
 		len--;
 	/* An exact id, else the one id it begins (the confirmation shows
-	 * the whole id before anything happens). */
-	for (i = 0; i < cfg->nwindows && len > 0; i++) {
-		const char *id = cfg->windows[i].id;
-
-		if (strlen(id) == len && strncmp(id, text, len) == 0) {
-			hit = (long)i;
-			nhits = 1;
-			break;
-		}
-		if (strncmp(id, text, len) == 0) {
-			hit = (long)i;
-			nhits++;
-		}
-	}
+	 * the whole id before anything happens), as `:window` takes it. */
+	ids = xcalloc(cfg->nwindows + 1, sizeof *ids);
+	for (i = 0; i < cfg->nwindows; i++)
+		ids[i] = cfg->windows[i].id;
+	nhits = util_prefix_pick(ids, cfg->nwindows, text, len, &hit);
+	free(ids);
 	if (nhits != 1) {
 		list = defined_windows(cfg);
 		if (len == 0)
@@ -462,16 +526,68 @@ on_window(struct ui *ui, void *arg, const char *text)
 	 * have reloaded the rows, which keeps them. */
 	if (refused(ui, a, "w"))
 		return;
-	propose(ui, a, cfg->windows[hit].id);
+	propose(ui, a, SS_WINDOW, cfg->windows[hit].id);
+}
+
+static void
+on_owner(struct ui *ui, void *arg, const char *text)
+{
+	struct app *a = arg;
+	char *why = NULL, *v;
+	size_t len;
+
+	if (text == NULL) {
+		ui_message(ui, 0, "cancelled; nothing was changed");
+		return;
+	}
+	while (*text == ' ')
+		text++;
+	len = strlen(text);
+	while (len > 0 && text[len - 1] == ' ')
+		len--;
+	if (len == 0) {
+		ui_message(ui, 1, "no owner given; nothing was changed (O "
+		    "removes the owner tag)");
+		return;
+	}
+	v = xstrndup(text, len);
+	if (!tagging_owner_ok(v, &why)) {
+		ui_message(ui, 1, "refused: %s", why);
+		free(why);
+	} else if (!refused(ui, a, "o"))
+		propose(ui, a, SS_OWNER, v);
+	free(v);
+}
+
+/* The owner tag of the row under the cursor, to start the prompt from. */
+static const char *
+owner_of(const struct app *a, const struct fleet_instance *in)
+{
+	size_t k;
+
+	if (in == NULL || a->inv.nmarked > 0)
+		return NULL;
+	for (k = 0; k < in->ntags; k++)
+		if (strcmp(in->tags[k].key, a->cfg.tags.owner) == 0)
+			return in->tags[k].value;
+	return NULL;
 }
 
 void
-selfservice_assign(struct ui *ui, struct app *a)
+selfservice_set(struct ui *ui, struct app *a, enum selfservice_tag kind,
+    const struct fleet_instance *under)
 {
 	char label[32], *list;
 
-	if (refused(ui, a, "w"))
+	pick_set(a->inv.nmarked == 0 ? under : NULL);
+	if (!reaper_set && atexit(reap_all) == 0)
+		reaper_set = 1;
+	if (refused(ui, a, kind == SS_OWNER ? "o" : "w"))
 		return;
+	if (kind == SS_OWNER) {
+		ui_prompt(ui, "owner: ", owner_of(a, under), NULL, on_owner, a);
+		return;
+	}
 	if (a->cfg.nwindows == 0) {
 		ui_message(ui, 1, "no window is defined in the configuration");
 		return;
@@ -488,9 +604,13 @@ selfservice_assign(struct ui *ui, struct app *a)
 }
 
 void
-selfservice_clear(struct ui *ui, struct app *a)
+selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
+    const struct fleet_instance *under)
 {
-	if (refused(ui, a, "W"))
+	pick_set(a->inv.nmarked == 0 ? under : NULL);
+	if (!reaper_set && atexit(reap_all) == 0)
+		reaper_set = 1;
+	if (refused(ui, a, kind == SS_OWNER ? "O" : "W"))
 		return;
-	propose(ui, a, NULL);
+	propose(ui, a, kind, NULL);
 }

@@ -37,6 +37,8 @@ struct ui_key {
 	int action;		/* the view's own action number */
 	const char *keyname;	/* "j, Down"; NULL: shown with the previous */
 	const char *help;
+	/* A word or two for the hint bar (H); NULL: not on it. */
+	const char *hint;
 };
 
 struct view {
@@ -50,6 +52,9 @@ struct view {
 	int (*key)(struct ui *ui, void *self, int action, int ch);
 	void (*resize)(struct ui *ui, void *self, int h, int w);
 	void (*free)(void *self);
+	/* Optional: the cursor's row (from 1) of how many, for the status
+	 * line's "row n of m"; 0, or -1 when there is no list. */
+	int (*position)(void *self, size_t *row, size_t *of);
 	const struct ui_key *keys;
 	size_t nkeys;
 };
@@ -80,12 +85,16 @@ void ui_prompt(struct ui *ui, const char *label, const char *initial,
     ui_prompt_fn on_change, ui_prompt_fn on_done, void *arg);
 
 /*
- * A modal question: lines of text (outside text is escaped when drawn) and
- * y/n.  on_yes runs on 'y'; anything else cancels.  lines are copied.
+ * A modal question: lines of text (outside text is escaped when drawn,
+ * Down/Up and PgDn/PgUp scroll them) and y/n.  on_yes runs on 'y';
+ * anything else cancels.  count is how many instances the change
+ * touches (0: none or not instances): above the configured
+ * confirm_count_above, the operator must type that number and Enter
+ * instead of 'y'.  lines are copied.
  */
 typedef void (*ui_confirm_fn)(struct ui *ui, void *arg);
 void ui_confirm(struct ui *ui, const char *title, const char *const *lines,
-    size_t nlines, ui_confirm_fn on_yes, void *arg);
+    size_t nlines, size_t count, ui_confirm_fn on_yes, void *arg);
 
 /* The confirmation box is at most 76 columns with a margin of 2. */
 #define UI_WRAP 70
@@ -94,7 +103,8 @@ void ui_confirm(struct ui *ui, const char *title, const char *const *lines,
 void ui_wrap(char ***lines, size_t *n, const char *text);
 /* ui_confirm() with each of texts[0..n) wrapped (NULL ones skipped). */
 void ui_confirm_texts(struct ui *ui, const char *title,
-    const char *const *texts, size_t n, ui_confirm_fn on_yes, void *arg);
+    const char *const *texts, size_t n, size_t count, ui_confirm_fn on_yes,
+    void *arg);
 
 /*
  * A cursor over a list of n rows, of which rows are on the screen from
@@ -114,6 +124,11 @@ enum ui_list_move {
 
 void ui_list_move(struct ui_list *l, size_t n, enum ui_list_move m);
 void ui_list_clamp(struct ui_list *l, size_t n);
+
+/* The column after (step 1) or before (-1) cur among cols[0..n), the
+ * columns shown, round; the first when cur is not shown; -1 when none
+ * is.  For `>` and `<`. */
+int ui_sort_step(const int *cols, int n, int cur, int step);
 
 /* The loop, for views that start background work. */
 struct net *ui_net(struct ui *ui);

@@ -1,7 +1,7 @@
 /*
  * view_exceptions.c - the exception records (DESIGN.md sections 1 and 5):
  * tabs by category (live, upcoming, expiring within expiring_days,
- * pending, expired, rejected, revoked, all), sorted by any column, `/`
+ * pending, expired, rejected, revoked, all, invalid), sorted by any column, `/`
  * filter as you type, the selected record in full below the table, and
  * the actions: request, approve, reject, revoke, sync (exactions.c).
  *
@@ -43,45 +43,47 @@ enum {
 };
 
 static const struct ui_key keys[] = {
-	{ 'j', X_DOWN, "j, Down", "next exception" },
-	{ KEY_DOWN, X_DOWN, NULL, NULL },
-	{ 'k', X_UP, "k, Up", "previous exception" },
-	{ KEY_UP, X_UP, NULL, NULL },
-	{ KEY_NPAGE, X_PGDN, "PgDn, Ctrl-F", "page down" },
-	{ 6, X_PGDN, NULL, NULL },
-	{ KEY_PPAGE, X_PGUP, "PgUp, Ctrl-B", "page up" },
-	{ 2, X_PGUP, NULL, NULL },
-	{ KEY_HOME, X_HOME, "Home, g", "first exception" },
-	{ 'g', X_HOME, NULL, NULL },
-	{ KEY_END, X_END, "End, G", "last exception" },
-	{ 'G', X_END, NULL, NULL },
+	{ 'j', X_DOWN, "j, Down", "next exception", "move" },
+	{ KEY_DOWN, X_DOWN, NULL, NULL, NULL },
+	{ 'k', X_UP, "k, Up", "previous exception", NULL },
+	{ KEY_UP, X_UP, NULL, NULL, NULL },
+	{ KEY_NPAGE, X_PGDN, "PgDn, Ctrl-F", "page down", NULL },
+	{ 6, X_PGDN, NULL, NULL, NULL },
+	{ KEY_PPAGE, X_PGUP, "PgUp, Ctrl-B", "page up", NULL },
+	{ 2, X_PGUP, NULL, NULL, NULL },
+	{ KEY_HOME, X_HOME, "Home, g", "first exception", NULL },
+	{ 'g', X_HOME, NULL, NULL, NULL },
+	{ KEY_END, X_END, "End, G", "last exception", NULL },
+	{ 'G', X_END, NULL, NULL, NULL },
 	{ '\t', X_TAB_NEXT, "Tab, Shift-Tab", "next / previous tab: live, "
-	    "upcoming, expiring, pending, expired, rejected, revoked, all" },
-	{ KEY_BTAB, X_TAB_PREV, NULL, NULL },
-	{ '1', X_TAB_PICK, "1 .. 9", "that tab" },
-	{ '2', X_TAB_PICK, NULL, NULL },
-	{ '3', X_TAB_PICK, NULL, NULL },
-	{ '4', X_TAB_PICK, NULL, NULL },
-	{ '5', X_TAB_PICK, NULL, NULL },
-	{ '6', X_TAB_PICK, NULL, NULL },
-	{ '7', X_TAB_PICK, NULL, NULL },
-	{ '8', X_TAB_PICK, NULL, NULL },
-	{ '9', X_TAB_PICK, NULL, NULL },
-	{ '/', X_FILTER, "/", "filter as you type (any column)" },
-	{ 27, X_ESCAPE, "Esc", "clear the filter" },
-	{ '>', X_SORT_NEXT, ">, <", "sort by the next / previous column" },
-	{ '<', X_SORT_PREV, NULL, NULL },
-	{ 's', X_SORT_REVERSE, "s", "reverse the sort" },
-	{ '\r', X_OPEN, "Enter", "open the instance of this exception" },
-	{ KEY_ENTER, X_OPEN, NULL, NULL },
-	{ '\n', X_OPEN, NULL, NULL },
-	{ 'n', X_REQUEST, "n", "request an exception (a form)" },
+	    "upcoming, expiring, pending, expired, rejected, revoked, all, "
+	    "invalid", "tab" },
+	{ KEY_BTAB, X_TAB_PREV, NULL, NULL, NULL },
+	{ '1', X_TAB_PICK, "1 .. 9", "that tab", NULL },
+	{ '2', X_TAB_PICK, NULL, NULL, NULL },
+	{ '3', X_TAB_PICK, NULL, NULL, NULL },
+	{ '4', X_TAB_PICK, NULL, NULL, NULL },
+	{ '5', X_TAB_PICK, NULL, NULL, NULL },
+	{ '6', X_TAB_PICK, NULL, NULL, NULL },
+	{ '7', X_TAB_PICK, NULL, NULL, NULL },
+	{ '8', X_TAB_PICK, NULL, NULL, NULL },
+	{ '9', X_TAB_PICK, NULL, NULL, NULL },
+	{ '/', X_FILTER, "/", "filter as you type (any column)", "filter" },
+	{ 27, X_ESCAPE, "Esc", "clear the filter; with none, back to the "
+	    "instances", "back" },
+	{ '>', X_SORT_NEXT, ">, <", "sort by the next / previous column", NULL },
+	{ '<', X_SORT_PREV, NULL, NULL, NULL },
+	{ 's', X_SORT_REVERSE, "s", "reverse the sort", NULL },
+	{ '\r', X_OPEN, "Enter", "open the instance of this exception", NULL },
+	{ KEY_ENTER, X_OPEN, NULL, NULL, NULL },
+	{ '\n', X_OPEN, NULL, NULL, NULL },
+	{ 'n', X_REQUEST, "n", "request an exception (a form)", "request" },
 	{ 'A', X_APPROVE, "A", "approve this pending exception (not your "
-	    "own)" },
-	{ 'X', X_REJECT, "X", "reject this pending exception, with a reason" },
-	{ 'V', X_REVOKE, "V", "revoke this approved exception" },
+	    "own)", "approve" },
+	{ 'X', X_REJECT, "X", "reject this pending exception, with a reason", "reject" },
+	{ 'V', X_REVOKE, "V", "revoke this approved exception", NULL },
 	{ 'S', X_SYNC, "S", "exceptions sync: tags follow the approvals "
-	    "(shows the differences first)" },
+	    "(shows the differences first)", NULL },
 };
 
 struct vexc {
@@ -99,6 +101,8 @@ struct vexc {
 	char *cur_id;		/* the exception under the cursor */
 	int built;
 	struct ui_list list;	/* over rows */
+	int shown[EXL_COUNT];	/* the columns drawn last, left to right */
+	int nshown;
 };
 
 static struct fleet_date
@@ -312,6 +316,39 @@ draw_info(struct vexc *v, int y, int x, int w)
 	buf_free(&b);
 }
 
+/*
+ * Who, as a column has room for: an ARN shortened to the user or role
+ * name ("arn:aws:iam::1111:user/ops/alice" is "alice",
+ * "arn:aws:sts::1111:assumed-role/admin/alice" is "admin/alice", the
+ * session kept because a role is shared); anything else as it is.  The
+ * detail pane below shows it whole.
+ */
+static const char *
+arn_short(const char *who)
+{
+	const char *res, *p;
+	int colons = 0;
+
+	if (strncmp(who, "arn:", 4) != 0)
+		return who;
+	/* The resource: after the fifth colon. */
+	for (p = who; *p != '\0' && colons < 5; p++)
+		if (*p == ':')
+			colons++;
+	if (colons < 5)
+		return who;
+	res = p;
+	if (strncmp(res, "assumed-role/", 13) == 0)
+		return *(res + 13) != '\0' ? res + 13 : who;
+	/* user/PATH/NAME, role/PATH/NAME: the name, the path dropped. */
+	if (strncmp(res, "user/", 5) == 0 || strncmp(res, "role/", 5) == 0 ||
+	    strncmp(res, "federated-user/", 15) == 0) {
+		p = strrchr(res, '/');
+		return p[1] != '\0' ? p + 1 : who;
+	}
+	return *res != '\0' ? res : who;
+}
+
 static int
 layout(int width, enum exlist_col *cols, int *widths)
 {
@@ -348,6 +385,9 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 	size_t r;
 
 	ncols = layout(w, cols, widths);
+	for (i = 0; i < ncols; i++)
+		v->shown[i] = (int)cols[i];
+	v->nshown = ncols;
 	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
 	for (i = 0, cx = x + 1; i < ncols; i++) {
 		snprintf(head, sizeof head, "%s%s", exlist_columns[cols[i]].name,
@@ -375,13 +415,16 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 		ui_text(stdscr, ry, x, w, "", 0, base, 1);
 		for (i = 0, cx = x + 1; i < ncols; i++) {
 			attr_t a = base;
+			const char *c = exlist_cell(e, v->names[v->rows[r]],
+			    cols[i], t, v->app->cfg.expiring_days,
+			    v->app->cfg.exception_max_days);
 
 			if (r != v->list.cursor && cols[i] == EXL_CATEGORY)
 				a = ui_attr(category_color(e, v));
-			ui_text(stdscr, ry, cx, widths[i], exlist_cell(e,
-			    v->names[v->rows[r]], cols[i], t,
-			    v->app->cfg.expiring_days,
-			    v->app->cfg.exception_max_days), (size_t)-1, a, 0);
+			if (cols[i] == EXL_REQUESTED_BY ||
+			    cols[i] == EXL_DECIDED_BY)
+				c = arn_short(c);
+			ui_text(stdscr, ry, cx, widths[i], c, (size_t)-1, a, 0);
 			cx += widths[i] + 1;
 		}
 	}
@@ -529,15 +572,20 @@ exc_key(struct ui *ui, void *self, int action, int ch)
 		    on_filter_done, v);
 		break;
 	case X_ESCAPE:
-		if (v->filter != NULL) {
-			on_filter_change(ui, v, NULL);
-			ui_message(ui, 0, "filter cleared");
-		}
+		/* Esc undoes the last narrowing, then goes back, as in
+		 * every view above the instances. */
+		if (v->filter == NULL)
+			return UI_POP;
+		on_filter_change(ui, v, NULL);
+		ui_message(ui, 0, "filter cleared");
 		break;
 	case X_SORT_NEXT:
 	case X_SORT_PREV:
-		col = ((int)v->sort + (action == X_SORT_NEXT ? 1 :
-		    EXL_COUNT - 1)) % EXL_COUNT;
+		/* Among the columns in sight, as in the instances view. */
+		col = ui_sort_step(v->shown, v->nshown, (int)v->sort,
+		    action == X_SORT_NEXT ? 1 : -1);
+		if (col < 0)
+			break;
 		v->sort = (enum exlist_col)col;
 		v->desc = 0;
 		changed(v, 1);
@@ -597,8 +645,19 @@ exc_free(void *self)
 	free(v);
 }
 
+static int
+exc_position(void *self, size_t *row, size_t *of)
+{
+	struct vexc *v = self;
+
+	*row = v->nrows > 0 ? v->list.cursor + 1 : 0;
+	*of = v->nrows;
+	return 0;
+}
+
 static const struct view view_exceptions = {
 	.name = "exceptions",
+	.position = exc_position,
 	.draw = exc_draw,
 	.key = exc_key,
 	.resize = exc_resize,

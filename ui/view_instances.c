@@ -13,12 +13,16 @@
 #include "util/util.h"
 
 /* Columns in the order they are dropped from last to first when the
- * terminal is narrow: what an operator needs at 60 columns comes first. */
+ * terminal is narrow: what patch night is about (the window, the tag
+ * state, whether SSM answers, when it was last patched) stays longer
+ * than what EC2 says (state, id); Right/Left scroll to the others. */
 static const enum inv_col priority[COL_COUNT] = {
-	COL_NAME, COL_STATE, COL_TAGSTATE, COL_ID, COL_PING, COL_WINDOW,
-	COL_EXCEPTION, COL_LAST_PATCHED, COL_OWNER, COL_PLATFORM,
+	COL_NAME, COL_TAGSTATE, COL_WINDOW, COL_PING, COL_LAST_PATCHED,
+	COL_STATE, COL_ID, COL_EXCEPTION, COL_OWNER, COL_PLATFORM,
 	COL_ACCOUNT, COL_REGION,
 };
+
+#define NAME_MIN 16	/* the name's width before the others get room */
 
 #define SIDE_WIDTH 26
 #define SIDE_MIN_COLS 110	/* below this the windows column hides */
@@ -29,48 +33,61 @@ enum {
 	A_PGUP = UI_LIST_PGUP, A_HOME = UI_LIST_HOME, A_END = UI_LIST_END,
 	A_MARK, A_MARK_ALL,
 	A_CLEAR_MARKS, A_FILTER, A_COMMAND, A_OPEN, A_SORT_NEXT, A_SORT_PREV,
-	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_ESCAPE, A_EXCEPTIONS,
-	A_REQUEST,
+	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_OWNER, A_UNOWNER, A_ESCAPE,
+	A_EXCEPTIONS, A_REQUEST, A_SCROLL_RIGHT, A_SCROLL_LEFT,
 };
 
 static const struct ui_key keys[] = {
-	{ 'j', A_DOWN, "j, Down", "next instance" },
-	{ KEY_DOWN, A_DOWN, NULL, NULL },
-	{ 'k', A_UP, "k, Up", "previous instance" },
-	{ KEY_UP, A_UP, NULL, NULL },
-	{ KEY_NPAGE, A_PGDN, "PgDn, Ctrl-F", "page down" },
-	{ 6, A_PGDN, NULL, NULL },
-	{ KEY_PPAGE, A_PGUP, "PgUp, Ctrl-B", "page up" },
-	{ 2, A_PGUP, NULL, NULL },
-	{ KEY_HOME, A_HOME, "Home, g", "first instance" },
-	{ 'g', A_HOME, NULL, NULL },
-	{ KEY_END, A_END, "End, G", "last instance" },
-	{ 'G', A_END, NULL, NULL },
-	{ ' ', A_MARK, "Space", "mark or unmark this instance" },
-	{ 'a', A_MARK_ALL, "a", "mark every instance shown" },
-	{ 'u', A_CLEAR_MARKS, "u", "clear every mark" },
-	{ '/', A_FILTER, "/", "filter as you type (any column)" },
+	{ 'j', A_DOWN, "j, Down", "next instance", "move" },
+	{ KEY_DOWN, A_DOWN, NULL, NULL, NULL },
+	{ 'k', A_UP, "k, Up", "previous instance", NULL },
+	{ KEY_UP, A_UP, NULL, NULL, NULL },
+	{ KEY_NPAGE, A_PGDN, "PgDn, Ctrl-F", "page down", NULL },
+	{ 6, A_PGDN, NULL, NULL, NULL },
+	{ KEY_PPAGE, A_PGUP, "PgUp, Ctrl-B", "page up", NULL },
+	{ 2, A_PGUP, NULL, NULL, NULL },
+	{ KEY_HOME, A_HOME, "Home, g", "first instance", NULL },
+	{ 'g', A_HOME, NULL, NULL, NULL },
+	{ KEY_END, A_END, "End, G", "last instance", NULL },
+	{ 'G', A_END, NULL, NULL, NULL },
+	{ ' ', A_MARK, "Space", "mark or unmark this instance", "mark" },
+	{ 'a', A_MARK_ALL, "a", "mark every instance shown", NULL },
+	{ 'u', A_CLEAR_MARKS, "u", "clear every mark", NULL },
+	{ '/', A_FILTER, "/", "filter as you type (any column)", "filter" },
 	{ ':', A_COMMAND, ":", "command: window ID, state S, ping P, owner O, "
-	    "account A, region R, tag STATE, sort COL, clear, q" },
-	{ '\r', A_OPEN, "Enter", "open the instance: tags, SSM, windows" },
-	{ KEY_ENTER, A_OPEN, NULL, NULL },
-	{ '\n', A_OPEN, NULL, NULL },
-	{ '>', A_SORT_NEXT, ">, <", "sort by the next / previous column" },
-	{ '<', A_SORT_PREV, NULL, NULL },
-	{ 's', A_SORT_REVERSE, "s", "reverse the sort" },
-	{ 'w', A_ASSIGN, "w", "set the patch window of the marked instances" },
+	    "account A, region R, tag STATE, sort COL, clear, q", "command" },
+	{ '\r', A_OPEN, "Enter", "open the instance: tags, SSM, windows", "open" },
+	{ KEY_ENTER, A_OPEN, NULL, NULL, NULL },
+	{ '\n', A_OPEN, NULL, NULL, NULL },
+	{ '>', A_SORT_NEXT, ">, <", "sort by the next / previous column "
+	    "shown", "sort" },
+	{ '<', A_SORT_PREV, NULL, NULL, NULL },
+	{ 's', A_SORT_REVERSE, "s", "reverse the sort", NULL },
+	{ KEY_RIGHT, A_SCROLL_RIGHT, "Right, Left", "scroll the columns: "
+	    "those a narrow screen leaves out come into sight", "columns" },
+	{ KEY_LEFT, A_SCROLL_LEFT, NULL, NULL, NULL },
+	{ 'w', A_ASSIGN, "w", "set the patch window of the marked instances "
+	    "(none marked: of this one)", "window" },
 	{ 'W', A_UNASSIGN, "W", "clear the patch window of the marked "
-	    "instances" },
-	{ 27, A_ESCAPE, "Esc", "clear the filter" },
+	    "instances (none marked: of this one)", NULL },
+	{ 'o', A_OWNER, "o", "set the owner tag of the marked instances "
+	    "(none marked: of this one)", "owner" },
+	{ 'O', A_UNOWNER, "O", "clear the owner tag of the marked instances "
+	    "(none marked: of this one)", NULL },
+	{ 27, A_ESCAPE, "Esc", "clear the filter", NULL },
 	{ 'e', A_EXCEPTIONS, "e", "the exceptions: live, upcoming, expiring, "
-	    "pending, ...; q comes back" },
-	{ 'E', A_REQUEST, "E", "request an exception for this instance" },
+	    "pending, ...; q comes back", "exceptions" },
+	{ 'E', A_REQUEST, "E", "request an exception for this instance", NULL },
 };
 
 struct vinst {
 	struct app *app;
 	struct ui_list list;	/* over inv.vis */
 	int window_w;		/* the window column's width */
+	int hoff;		/* columns scrolled off (after the name) */
+	int shown[COL_COUNT];	/* the columns drawn last, left to right */
+	int nshown;
+	int more;		/* columns left out on the right */
 };
 
 static void
@@ -164,26 +181,36 @@ window_width(const struct config *cfg)
 	return w;
 }
 
-/* Which columns fit in width, at what widths; returns how many.  Columns
- * are taken in priority order; one that does not fit is skipped and the
- * smaller ones after it still get their chance.  Spare room widens the
- * name, then the owner, then the name again. */
+/* Which columns fit in width, at what widths; returns how many, and in
+ * *more how many were left out.  Columns are taken in priority order,
+ * the first hoff after the name skipped (scrolled off), until one does
+ * not fit: a smaller one after it does not jump the order.  Spare room
+ * widens the name, then the owner, then the name again. */
 static int
-layout(int width, int window_w, enum inv_col *cols, int *widths)
+layout(int width, int window_w, int hoff, enum inv_col *cols, int *widths,
+    int *more)
 {
-	int used = 2, i, k, grow;
+	int used = 2, i, k, grow, skip = hoff, full = 0;
 	int take[COL_COUNT] = { 0 };
 
+	*more = 0;
 	for (i = 0; i < COL_COUNT; i++) {
 		int w = priority[i] == COL_WINDOW ? window_w :
+		    priority[i] == COL_NAME ? NAME_MIN :
 		    inv_columns[priority[i]].width;
 
-		if (used + w + 1 > width) {
+		if (priority[i] != COL_NAME && skip > 0) {
+			skip--;
+			continue;
+		}
+		if (full || used + w + 1 > width) {
 			/* The name always shows, cut to what there is. */
 			if (priority[i] == COL_NAME && width - used - 1 > 0) {
 				take[COL_NAME] = width - used - 1;
 				used = width;
-			}
+			} else
+				(*more)++;
+			full = 1;
 			continue;
 		}
 		take[priority[i]] = w;
@@ -191,8 +218,8 @@ layout(int width, int window_w, enum inv_col *cols, int *widths)
 	}
 	if (used < width && take[COL_NAME] > 0) {
 		grow = width - used;
-		if (grow > 24)
-			grow = 24;
+		if (grow > inv_columns[COL_NAME].width - NAME_MIN + 24)
+			grow = inv_columns[COL_NAME].width - NAME_MIN + 24;
 		take[COL_NAME] += grow;
 		used += grow;
 	}
@@ -226,7 +253,10 @@ draw_table(struct vinst *v, int y, int x, int h, int w)
 	char buf[128], head[64];
 	size_t r;
 
-	ncols = layout(w, v->window_w, cols, widths);
+	ncols = layout(w, v->window_w, v->hoff, cols, widths, &v->more);
+	for (i = 0; i < ncols; i++)
+		v->shown[i] = (int)cols[i];
+	v->nshown = ncols;
 	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
 	cx = x + 2;
 	for (i = 0; i < ncols; i++) {
@@ -327,6 +357,15 @@ on_command(struct ui *ui, void *arg, const char *text)
 	free(msg);
 }
 
+/* The instance under the cursor (borrowed), or NULL. */
+static const struct fleet_instance *
+under(const struct vinst *v)
+{
+	const struct inventory *inv = &v->app->inv;
+
+	return inv->nvis > 0 ? inv->rows[inv->vis[v->list.cursor]].in : NULL;
+}
+
 static int
 inst_key(struct ui *ui, void *self, int action, int ch)
 {
@@ -381,8 +420,12 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 		break;
 	case A_SORT_NEXT:
 	case A_SORT_PREV:
-		col = ((int)inv->sort + (action == A_SORT_NEXT ? 1 :
-		    COL_COUNT - 1)) % COL_COUNT;
+		/* Among the columns in sight: sorting by one not shown
+		 * looked like a random order. */
+		col = ui_sort_step(v->shown, v->nshown, (int)inv->sort,
+		    action == A_SORT_NEXT ? 1 : -1);
+		if (col < 0)
+			break;
 		inventory_sort(inv, (enum inv_col)col, 0);
 		ui_message(ui, 0, "sorted by %s", inv_columns[col].name);
 		break;
@@ -390,13 +433,25 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 		inventory_sort(inv, inv->sort, !inv->desc);
 		break;
 	case A_ASSIGN:
-		selfservice_assign(ui, v->app);
+	case A_OWNER:
+		selfservice_set(ui, v->app, action == A_OWNER ? SS_OWNER :
+		    SS_WINDOW, under(v));
 		break;
 	case A_UNASSIGN:
-		selfservice_clear(ui, v->app);
+	case A_UNOWNER:
+		selfservice_clear(ui, v->app, action == A_UNOWNER ? SS_OWNER :
+		    SS_WINDOW, under(v));
 		break;
 	case A_EXCEPTIONS:
 		view_exceptions_push(ui, v->app);
+		break;
+	case A_SCROLL_RIGHT:
+		if (v->more > 0)
+			v->hoff++;
+		break;
+	case A_SCROLL_LEFT:
+		if (v->hoff > 0)
+			v->hoff--;
 		break;
 	case A_REQUEST:
 		exactions_request(ui, v->app, view_instances_current(v));
@@ -419,8 +474,19 @@ inst_resize(struct ui *ui, void *self, int h, int w)
 	clamp(v);
 }
 
+static int
+inst_position(void *self, size_t *row, size_t *of)
+{
+	struct vinst *v = self;
+
+	*row = v->app->inv.nvis > 0 ? v->list.cursor + 1 : 0;
+	*of = v->app->inv.nvis;
+	return 0;
+}
+
 static const struct view view_instances = {
 	.name = "instances",
+	.position = inst_position,
 	.draw = inst_draw,
 	.key = inst_key,
 	.resize = inst_resize,

@@ -33,8 +33,16 @@ void exactions_decide(struct ui *ui, struct app *a, enum exceptions_action act,
     const struct fleet_exception *e);
 void exactions_sync(struct ui *ui, struct app *a);
 
-/* Self-service on the marked instances: asks, confirms, acts. */
-void selfservice_assign(struct ui *ui, struct app *a);
-void selfservice_clear(struct ui *ui, struct app *a);
+/*
+ * Self-service tags on the marked instances, or on under (borrowed for the
+ * call; NULL: none) when nothing is marked: set asks for the value,
+ * confirms, acts; clear confirms and removes the tag.
+ */
+enum selfservice_tag { SS_WINDOW, SS_OWNER };
+struct fleet_instance;
+void selfservice_set(struct ui *ui, struct app *a, enum selfservice_tag kind,
+    const struct fleet_instance *under);
+void selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
+    const struct fleet_instance *under);
 
 #endif

@@ -50,36 +50,6 @@ static const char owner_usage[] =
     "`patchdeck window --help` describes: ids from the cache, --dry-run,\n"
     "--read-only, the audit log, the exit status.\n";
 
-/* Owner values come from a person's command line; AWS takes 256 Unicode
- * characters, and nothing patchdeck writes should carry control bytes. */
-static int
-owner_ok(const char *v, char **why)
-{
-	size_t i, chars = 0;
-
-	if (*v == '\0') {
-		*why = xstrdup("the owner is empty (use `owner clear` to "
-		    "remove it)");
-		return 0;
-	}
-	for (i = 0; v[i] != '\0'; i++) {
-		unsigned char ch = (unsigned char)v[i];
-
-		if (ch < 0x20 || ch == 0x7f) {
-			*why = xstrdup("the owner holds a control character");
-			return 0;
-		}
-		if ((ch & 0xc0) != 0x80)
-			chars++;
-	}
-	if (chars > 256) {
-		*why = xasprintf("the owner is %zu characters; AWS takes at "
-		    "most 256", chars);
-		return 0;
-	}
-	return 1;
-}
-
 /* Instances by id, then account and region. */
 static int
 cmp_inst_id(const void *a, const void *b)
@@ -360,7 +330,7 @@ cli_owner(struct cli *g, int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "set") == 0) {
 		if (check_args("owner set", argc, argv, 3, owner_usage) != 0)
 			return EXIT_USAGE;
-		if (!owner_ok(argv[2], &why)) {
+		if (!tagging_owner_ok(argv[2], &why)) {
 			cli_err("owner set: %s", why);
 			free(why);
 			return EXIT_USAGE;

@@ -4,6 +4,9 @@
 #include "fleet/tagstate.h"
 
 #include <string.h>
+#include <strings.h>
+
+#include "util/util.h"
 
 const struct fleet_tag_names fleet_tag_names_default = {
 	.window = "PatchWindow",
@@ -303,4 +306,37 @@ fleet_tag_state_name(enum fleet_tag_state state)
 		return "stale";
 	}
 	return "unknown";
+}
+
+int
+fleet_tag_state_from_prefix(const char *s, enum fleet_tag_state *out,
+    char **err)
+{
+	const char *names[TS_STALE + 1];
+	struct buf b;
+	size_t i, hit = 0, n;
+	int ambiguous;
+
+	for (i = 0; i <= TS_STALE; i++)
+		names[i] = fleet_tag_state_name((enum fleet_tag_state)i);
+	n = util_prefix_pick(names, TS_STALE + 1, s, strlen(s), &hit);
+	if (n == 1) {
+		*out = (enum fleet_tag_state)hit;
+		return 0;
+	}
+	/* The candidates, or every label: what to type instead. */
+	ambiguous = n > 1;
+	buf_init(&b);
+	for (i = 0; i <= TS_STALE; i++) {
+		if (ambiguous && strncasecmp(names[i], s, strlen(s)) != 0)
+			continue;
+		buf_printf(&b, "%s%s", b.len > 0 ? ", " : "", names[i]);
+	}
+	if (ambiguous)
+		*err = xasprintf("tag state '%s' is ambiguous: %s", s, b.data);
+	else
+		*err = xasprintf("unknown tag state '%s'; one of: %s", s,
+		    b.data);
+	buf_free(&b);
+	return -1;
 }

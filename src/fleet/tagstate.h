@@ -158,4 +158,14 @@ void fleet_tag_state_eval(const struct fleet_tag_ctx *ctx,
  * "unapproved exception", "in run", "patched", "stale".  Static. */
 const char *fleet_tag_state_name(enum fleet_tag_state state);
 
+/*
+ * The state a label names, as typed by a person (`:tag sched`, `instances
+ * --tag-state stale`): a label of fleet_tag_state_name() in any case, or
+ * a unique beginning of one.  Returns 0, or -1 with *err (caller frees):
+ * "tag state 'e' is ambiguous: excepted, exception upcoming, exception
+ * expired" or "unknown tag state 'x'; one of: ...".
+ */
+int fleet_tag_state_from_prefix(const char *s, enum fleet_tag_state *out,
+    char **err);
+
 #endif

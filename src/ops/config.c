@@ -15,7 +15,7 @@
 
 static const char *const general_keys[] = {
 	"read_only", "refresh", "stale_days", "exception_max_days",
-	"expiring_days", "sns_topic", "exceptions_table", "runs_table", NULL
+	"expiring_days", "confirm_count_above", "sns_topic", "exceptions_table", "runs_table", NULL
 };
 static const char *const target_keys[] = {
 	"profile", "role_arn", "external_id", "regions", "region", NULL
@@ -321,6 +321,9 @@ load_general(const struct ini_section *s, struct config *c, char **err)
 			rc = parse_int(k, 1, 3650, &c->exception_max_days, err);
 		else if (strcmp(k->name, "expiring_days") == 0)
 			rc = parse_int(k, 1, 365, &c->expiring_days, err);
+		else if (strcmp(k->name, "confirm_count_above") == 0)
+			rc = parse_int(k, 1, 1000000, &c->confirm_count_above,
+			    err);
 		else if (strcmp(k->name, "sns_topic") == 0) {
 			free(c->sns_topic);
 			c->sns_topic = xstrdup(k->value);
@@ -378,6 +381,7 @@ set_defaults(struct config *c)
 	c->stale_days = FLEET_STALE_DAYS_DEFAULT;
 	c->exception_max_days = 90;
 	c->expiring_days = 7;
+	c->confirm_count_above = 50;
 	c->exceptions_table = xstrdup("patchdeck-exceptions");
 	c->runs_table = xstrdup("patchdeck-runs");
 }

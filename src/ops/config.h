@@ -11,6 +11,8 @@
  *   stale_days = 35            "stale" after this many days unpatched
  *   exception_max_days = 90    longest exception that can be requested
  *   expiring_days = 7          "expiring soon" in the exceptions view
+ *   confirm_count_above = 50   a console change to more instances asks
+ *                              for the count to be typed, not just y
  *   sns_topic = arn:...        where unapproved-exception alerts go
  *   exceptions_table = patchdeck-exceptions
  *   runs_table = patchdeck-runs
@@ -73,6 +75,7 @@ struct config {
 	int stale_days;
 	int exception_max_days;
 	int expiring_days;
+	int confirm_count_above;	/* a console change to more: type it */
 	char *sns_topic;
 	char *exceptions_table;
 	char *runs_table;

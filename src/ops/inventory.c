@@ -778,7 +778,37 @@ inventory_command(struct inventory *inv, const char *cmd, char **msg)
 		    desc ? ", descending" : "");
 		return 0;
 	}
-	if (strcmp(word, "window") == 0)
+	if (strcmp(word, "window") == 0 && *arg != '\0') {
+		const char **ids = xcalloc(inv->cfg->nwindows + 1,
+		    sizeof *ids);
+		size_t i, hit = 0, nhit;
+		struct buf b;
+
+		/* A defined window, or a unique beginning of one: a typo
+		 * is an error, not silently zero rows (an unknown tag value
+		 * is `tag unknown window`). */
+		for (i = 0; i < inv->cfg->nwindows; i++)
+			ids[i] = inv->cfg->windows[i].id;
+		nhit = util_prefix_pick(ids, inv->cfg->nwindows, arg, strlen(arg),
+		    &hit);
+		if (nhit != 1) {
+			buf_init(&b);
+			for (i = 0; i < inv->cfg->nwindows; i++)
+				if (nhit == 0 || strncasecmp(ids[i], arg,
+				    strlen(arg)) == 0)
+					buf_printf(&b, "%s%s", b.len > 0 ?
+					    ", " : "", ids[i]);
+			*msg = xasprintf(nhit > 1 ? "window '%s' is ambiguous: %s"
+			    : "unknown window '%s'; defined: %s", arg,
+			    b.len > 0 ? b.data : "none");
+			buf_free(&b);
+			free(ids);
+			return -1;
+		}
+		set_cond(&inv->where.window, ids[hit]);
+		arg = ids[hit];
+		free(ids);
+	} else if (strcmp(word, "window") == 0)
 		set_cond(&inv->where.window, arg);
 	else if (strcmp(word, "state") == 0)
 		set_cond(&inv->where.state, arg);
@@ -790,7 +820,14 @@ inventory_command(struct inventory *inv, const char *cmd, char **msg)
 		set_cond(&inv->where.account, arg);
 	else if (strcmp(word, "region") == 0)
 		set_cond(&inv->where.region, arg);
-	else if (strcmp(word, "tag") == 0)
+	else if (strcmp(word, "tag") == 0 && *arg != '\0') {
+		enum fleet_tag_state ts;
+
+		if (fleet_tag_state_from_prefix(arg, &ts, msg) != 0)
+			return -1;
+		arg = fleet_tag_state_name(ts);
+		set_cond(&inv->where.tagstate, arg);
+	} else if (strcmp(word, "tag") == 0)
 		set_cond(&inv->where.tagstate, arg);
 	else {
 		*msg = xasprintf("unknown command '%s': window, state, ping, "

@@ -27,6 +27,34 @@
 #include "ops/session.h"
 #include "util/util.h"
 
+int
+tagging_owner_ok(const char *v, char **why)
+{
+	size_t i, chars = 0;
+
+	if (*v == '\0') {
+		*why = xstrdup("the owner is empty (use `owner clear` to "
+		    "remove it)");
+		return 0;
+	}
+	for (i = 0; v[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (ch < 0x20 || ch == 0x7f) {
+			*why = xstrdup("the owner holds a control character");
+			return 0;
+		}
+		if ((ch & 0xc0) != 0x80)
+			chars++;
+	}
+	if (chars > 256) {
+		*why = xasprintf("the owner is %zu characters; AWS takes at "
+		    "most 256", chars);
+		return 0;
+	}
+	return 1;
+}
+
 const char *
 tagging_op_name(enum tagging_op op)
 {

@@ -79,6 +79,14 @@ void tagging_plan_build(const struct tagging_item *items, size_t n,
     const char *key, size_t max_ids, struct tagging_plan *plan);
 void tagging_plan_free(struct tagging_plan *plan);
 
+/*
+ * Whether v can be an owner tag's value: typed by a person (the shell's
+ * `owner set`, the console's `o`); AWS takes 256 Unicode characters, and
+ * nothing patchdeck writes should carry control bytes.  1, or 0 with
+ * *why (caller frees) saying what is wrong.
+ */
+int tagging_owner_ok(const char *v, char **why);
+
 /* "CreateTags" / "DeleteTags". */
 const char *tagging_op_name(enum tagging_op op);
 

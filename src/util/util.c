@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -360,4 +361,27 @@ util_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+size_t
+util_prefix_pick(const char *const *names, size_t n, const char *s,
+    size_t len, size_t *hit)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strlen(names[i]) == len &&
+		    strncasecmp(names[i], s, len) == 0) {
+			*hit = i;
+			return 1;
+		}
+	}
+	for (i = 0; i < n && len > 0; i++) {
+		if (strncasecmp(names[i], s, len) == 0) {
+			if (count == 0)
+				*hit = i;
+			count++;
+		}
+	}
+	return count;
 }

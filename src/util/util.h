@@ -89,4 +89,14 @@ int util_read_file(const char *path, size_t max, struct buf *out);
 /* Monotonic clock in milliseconds. */
 long long util_now_ms(void);
 
+/*
+ * Which of names[0..n) the len bytes of s name: the one equal to them (in
+ * any case), else the ones they begin (any case).  Returns how many it
+ * could be: 0 none, 1 with *hit set, more when ambiguous (*hit the
+ * first).  An abbreviation is taken only when it is unique, as git and
+ * tmux take command names.
+ */
+size_t util_prefix_pick(const char *const *names, size_t n, const char *s,
+    size_t len, size_t *hit);
+
 #endif

@@ -129,7 +129,7 @@ RAW="$TEST_TMP/raw"
 tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
 	--config "$CFG" --cache "$CACHE"
 tm_start 200 50 "$L" "$RAW"
-tm_wait '  name \^ +id ' "the table"
+tm_wait '  name \^ ' "the table"
 
 # 1. The instances view: I7's tag is unapproved once the table was read.
 tm_keys /
@@ -150,6 +150,10 @@ tm_keys e
 tm_wait '1 live: 2 .*3 expiring 7d: 1 .*4 pending: 1 ' "the tab counts"
 tm_wait "$I1 " "the live tab"
 tm_wait "$I1 +exc-named-one " "I1's name beside its id"
+# The requester's ARN as its user name in the table (whole in the pane).
+tm_wait "$I1 .* someone " "the requester's ARN shortened"
+tm_cap
+expect_no_grep "$I1 .*arn:aws:iam" "$TEST_TMP/screen"
 tm_cap
 expect_grep "$I2 " "$TEST_TMP/screen"
 expect_no_grep "$I3 |$I4 |$I5 " "$TEST_TMP/screen"
@@ -191,7 +195,7 @@ tm_cap
 expect_grep '^  last patched +(never|unreadable|[0-9]+d ago)$' "$TEST_TMP/screen"
 tm_keys q
 tm_keys q
-tm_wait '  name \^ +id ' "back on the instances"
+tm_wait '  name \^ ' "back on the instances"
 
 # 3. A request from the instances view: prefilled; a problem in the form.
 tm_keys /
@@ -272,7 +276,7 @@ tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= \
 	AWS_ACCESS_KEY_ID="$B_KEY" AWS_SECRET_ACCESS_KEY="$B_SECRET" -- \
 	--config "$CFG" --cache "$CACHE"
 tm_start 200 50 "$L" "$RAW.b"
-tm_wait '  name \^ +id ' "the table"
+tm_wait '  name \^ ' "the table"
 tm_keys e 4
 tm_wait "$NEW" "the request, pending"
 tm_keys A
@@ -291,6 +295,24 @@ tm_wait "set .*$I1" "I1 to be set"
 tm_wait "remove UNAPPROVED $I7" "I7 to be removed and alerted"
 tm_wait "1 unapproved tag: one SNS message" "the alert announced"
 tm_wait "1 invalid record \(see the invalid tab\): never applied" "the invalid record announced"
+# The unapproved tag comes first, whatever the instance order ($I7 is the
+# last id).
+tm_cap
+a=$(grep -n "remove UNAPPROVED $I7" "$TEST_TMP/screen" | head -n 1 | cut -d: -f1)
+b=$(grep -n "set .*$I1" "$TEST_TMP/screen" | head -n 1 | cut -d: -f1)
+[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || {
+	cat "$TEST_TMP/screen"
+	fail "the unapproved tag is not listed first"
+}
+# On a short screen the box says where it is and scrolls to its end.
+tm_resize 200 12
+tm_wait 'lines 1-6 of [0-9]+, Down/Up scroll' "the box's position"
+tm_wait_gone 'Written to the audit log before and after' "the box cut"
+tm_keys Down Down Down Down Down Down Down Down Down Down
+tm_wait 'Written to the audit log before and after' "the end of the box"
+tm_resize 200 50
+tm_wait 'Exceptions sync' "the confirmation again at 200x50"
+tm_wait "1 unapproved tag: one SNS message" "the whole box again"
 tm_keys y
 tm_wait_status 'exceptions sync: .*(audited|alert)' "the sync's outcome"
 [ -n "$(tag_of "$I1")" ] || fail "$I1 did not get its tag"
@@ -324,7 +346,7 @@ tm_stop
 tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
 	--config "$CFG" --cache "$CACHE" --read-only
 tm_start 200 50 "$L"
-tm_wait '  name \^ +id ' "the table"
+tm_wait '  name \^ ' "the table"
 tm_keys e
 tm_wait '1 live' "the view"
 tm_keys n
@@ -338,7 +360,7 @@ N=$("$PY" -c 'import boto3; print(len(boto3.client("dynamodb").scan(TableName="p
 tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
 	--config "$CFG" --cache "$CACHE" --dry-run
 tm_start 200 50 "$L"
-tm_wait '  name \^ +id ' "the table"
+tm_wait '  name \^ ' "the table"
 tm_keys E
 tm_wait 'DRY RUN: nothing will be sent' "the dry-run form"
 tm_type "dry"

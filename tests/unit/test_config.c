@@ -108,6 +108,7 @@ static const char full_file[] =
     "stale_days = 40\n"
     "exception_max_days = 60\n"
     "expiring_days = 10\n"
+    "confirm_count_above = 200\n"
     "sns_topic = arn:aws:sns:us-east-1:111122223333:patch-alerts\n"
     "exceptions_table = my-exceptions\n"
     "runs_table = my-runs\n"
@@ -168,6 +169,7 @@ test_full_file(void **state)
 	assert_int_equal(c.stale_days, 40);
 	assert_int_equal(c.exception_max_days, 60);
 	assert_int_equal(c.expiring_days, 10);
+	assert_int_equal(c.confirm_count_above, 200);
 	assert_string_equal(c.sns_topic,
 	    "arn:aws:sns:us-east-1:111122223333:patch-alerts");
 	assert_string_equal(c.exceptions_table, "my-exceptions");
@@ -352,6 +354,7 @@ test_default_path_missing(void **state)
 	assert_int_equal(c.stale_days, FLEET_STALE_DAYS_DEFAULT);
 	assert_int_equal(c.exception_max_days, 90);
 	assert_int_equal(c.expiring_days, 7);
+	assert_int_equal(c.confirm_count_above, 50);
 	assert_null(c.sns_topic);
 	assert_string_equal(c.exceptions_table, "patchdeck-exceptions");
 	assert_string_equal(c.runs_table, "patchdeck-runs");
@@ -430,6 +433,9 @@ static const struct bad_case bad_cases[] = {
 	    "stale_days" },
 	{ "[general]\nexception_max_days = -5\n", 2, "exception_max_days" },
 	{ "[general]\n\nexpiring_days = 366\n", 3, "expiring_days" },
+	{ "[general]\nconfirm_count_above = 0\n", 2, "confirm_count_above" },
+	{ "[general]\nconfirm_count_above = many\n", 2,
+	    "confirm_count_above" },
 	{ "[general]\nrefresh = soon\n", 2, "refresh" },
 	{ "[window w]\nschedule = xyz 25:00\nduration = 3h\n", 2,
 	    "schedule" },

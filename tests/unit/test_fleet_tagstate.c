@@ -826,6 +826,43 @@ test_state_names(void **state)
 	    "unknown");
 }
 
+/* Labels as typed: whole in any case, or a unique beginning; anything
+ * else an error naming what to type. */
+static void
+test_state_from_prefix(void **state)
+{
+	enum fleet_tag_state ts = TS_STALE;
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(fleet_tag_state_from_prefix("sched", &ts, &err), 0);
+	assert_int_equal(ts, TS_SCHEDULED);
+	assert_int_equal(fleet_tag_state_from_prefix("STALE", &ts, &err), 0);
+	assert_int_equal(ts, TS_STALE);
+	/* "excepted" is whole, though "exception ..." begin alike. */
+	assert_int_equal(fleet_tag_state_from_prefix("excepted", &ts, &err),
+	    0);
+	assert_int_equal(ts, TS_EXCEPTED_LIVE);
+	assert_int_equal(fleet_tag_state_from_prefix("exception up", &ts,
+	    &err), 0);
+	assert_int_equal(ts, TS_EXCEPTED_UPCOMING);
+	assert_int_equal(fleet_tag_state_from_prefix("unk", &ts, &err), 0);
+	assert_int_equal(ts, TS_UNKNOWN_WINDOW);
+
+	ts = TS_IN_RUN;
+	assert_int_equal(fleet_tag_state_from_prefix("exc", &ts, &err), -1);
+	assert_string_equal(err, "tag state 'exc' is ambiguous: excepted, "
+	    "exception upcoming, exception expired");
+	free(err);
+	assert_int_equal(ts, TS_IN_RUN);
+	assert_int_equal(fleet_tag_state_from_prefix("bogus", &ts, &err), -1);
+	assert_non_null(strstr(err, "unknown tag state 'bogus'; one of: no "
+	    "window, unknown window, scheduled"));
+	free(err);
+	assert_int_equal(fleet_tag_state_from_prefix("", &ts, &err), -1);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -839,6 +876,7 @@ main(void)
 		cmocka_unit_test(test_custom_names),
 		cmocka_unit_test(test_hostile_values),
 		cmocka_unit_test(test_state_names),
+		cmocka_unit_test(test_state_from_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -681,7 +681,6 @@ test_commands(void **state)
 	} conds[] = {
 		{ "window sun-0200", { .window = "sun-0200" } },
 		{ "window daily", { .window = "daily" } },
-		{ "window nope", { .window = "nope" } },
 		{ "state stopped", { .state = "stopped" } },
 		{ "state Running", { .state = "Running" } },
 		{ "ping lost", { .ping = "lost" } },
@@ -768,6 +767,33 @@ test_commands(void **state)
 	assert_non_null(strstr(msg, "frobnicate"));
 	free(msg);
 	run_cmd(&inv, "", -1);
+
+	/* tag and window values are checked: a unique beginning is taken
+	 * (and shown whole), an unknown or ambiguous one is an error that
+	 * leaves the conditions as they were, never silently zero rows. */
+	msg = NULL;
+	assert_int_equal(inventory_command(&inv, "tag sched", &msg), 0);
+	assert_string_equal(inv.where.tagstate, "scheduled");
+	assert_non_null(strstr(msg, "tag: scheduled ("));
+	free(msg);
+	run_cmd(&inv, "tag bogus", -1);
+	assert_string_equal(inv.where.tagstate, "scheduled");
+	msg = NULL;
+	assert_int_equal(inventory_command(&inv, "tag exc", &msg), -1);
+	assert_non_null(strstr(msg, "ambiguous: excepted, exception "
+	    "upcoming, exception expired"));
+	free(msg);
+	run_cmd(&inv, "tag", 0);
+	assert_null(inv.where.tagstate);
+	run_cmd(&inv, "window sun", 0);
+	assert_string_equal(inv.where.window, "sun-0200");
+	msg = NULL;
+	assert_int_equal(inventory_command(&inv, "window fri-0300", &msg), -1);
+	assert_non_null(strstr(msg, "unknown window 'fri-0300'; defined: "
+	    "sun-0200"));
+	free(msg);
+	assert_string_equal(inv.where.window, "sun-0200");
+	run_cmd(&inv, "clear", 0);
 	run_cmd(&inv, "averyveryveryverylongcommandwordthatgoeson x", -1);
 	run_cmd(&inv, "\x1b[2J\xff", -1);
 	assert_int_equal(inv.nvis, n);

@@ -24,6 +24,9 @@
 
 static void *base_self;
 
+/* The rows the first frame loads: a screen of the tallest terminals. */
+#define APP_HEAD_ROWS 200
+
 static void
 on_sync_progress(void *arg, enum sync_event ev, const char *target,
     size_t count, const char *code, const char *message)
@@ -203,15 +206,16 @@ app_refresh(struct app *a, struct ui *ui)
 	ui_dirty(ui);
 }
 
-/* Keeps the operator's place across a reload: sort, filter, conditions,
- * marks and the instance under the cursor. */
-void
-app_reload(struct app *a, struct ui *ui)
+/* Puts fresh (taken) in the place of the inventory, keeping the
+ * operator's place: sort, filter, conditions, marks and the instance
+ * under the cursor. */
+static void
+adopt(struct app *a, struct ui *ui, struct inventory *fresh_in)
 {
-	struct inventory fresh;
+	struct inventory fresh = *fresh_in;
 	struct inv_where where = a->inv.where;
 	char *filter = a->inv.filter != NULL ? xstrdup(a->inv.filter) : NULL;
-	char *cur = NULL, *err = NULL;
+	char *cur = NULL;
 	const char *c = view_instances_current(base_self);
 	char **marked = NULL;
 	size_t nmarked = 0, i, k;
@@ -225,20 +229,16 @@ app_reload(struct app *a, struct ui *ui)
 		marked[nmarked++] = xasprintf("%s/%s", a->inv.rows[i].in->id,
 		    a->inv.rows[i].in->region);
 	}
-	if (inventory_load(&fresh, a->cache, &a->cfg, (long long)time(NULL),
-	    &err) != 0) {
-		ui_message(ui, 1, "cache: %s", err);
-		free(err);
-		free(filter);
-		free(cur);
-		for (i = 0; i < nmarked; i++)
-			free(marked[i]);
-		free(marked);
-		return;
-	}
+	memset(fresh_in, 0, sizeof *fresh_in);
+	/* Records read again while the fresh one loaded are the newer. */
+	if (a->inv.exc.fetched_at > fresh.exc.fetched_at)
+		inventory_set_exceptions(&fresh, &a->inv.exc);
 	memset(&a->inv.where, 0, sizeof a->inv.where);
 	fresh.where = where;
-	inventory_sort(&fresh, a->inv.sort, a->inv.desc);
+	/* A load comes sorted by name: at a million rows another sort
+	 * would hold the keys for a while. */
+	if (a->inv.sort != fresh.sort || a->inv.desc != fresh.desc)
+		inventory_sort(&fresh, a->inv.sort, a->inv.desc);
 	inventory_free(&a->inv);
 	a->inv = fresh;
 	inventory_set_filter(&a->inv, filter);
@@ -274,6 +274,83 @@ app_reload(struct app *a, struct ui *ui)
 	ui_dirty(ui);
 }
 
+void
+app_reload(struct app *a, struct ui *ui)
+{
+	struct inventory fresh;
+	char *err = NULL;
+
+	/* Loaded here and now: a load still running is older. */
+	inventory_loader_free(a->loader);
+	a->loader = NULL;
+	if (inventory_load(&fresh, a->cache, &a->cfg, (long long)time(NULL),
+	    &err) != 0) {
+		ui_message(ui, 1, "cache: %s", err);
+		free(err);
+		return;
+	}
+	adopt(a, ui, &fresh);
+}
+
+/*
+ * The first frame comes from inventory_load_head() (what the screen
+ * shows); the whole fleet then loads on a thread of its own, started
+ * once that frame is on the terminal so the two do not share the CPUs,
+ * and replaces the partial inventory as a reload does.  Keys work on
+ * the rows loaded meanwhile; the filter, conditions, sort and marks
+ * carry over.
+ */
+static void
+on_drawn(struct ui *ui, void *arg)
+{
+	struct app *a = arg;
+	char *err = NULL;
+
+	if (!a->inv.partial || a->loader != NULL)
+		return;
+	a->loader = inventory_loader_start(a->cache, &a->cfg,
+	    (long long)time(NULL), &err);
+	if (a->loader == NULL) {
+		free(err);
+		app_reload(a, ui);
+	}
+}
+
+static int
+loader_fd(void *arg)
+{
+	struct app *a = arg;
+
+	return a->loader != NULL ? inventory_loader_fd(a->loader) : -1;
+}
+
+static void
+on_loaded(struct ui *ui, void *arg)
+{
+	struct app *a = arg;
+	struct inventory fresh;
+	char *err = NULL;
+	struct inventory_loader *l = a->loader;
+
+	a->loader = NULL;
+	if (inventory_loader_finish(l, a->cache, &fresh, &err) != 0) {
+		/* Damage, a busy file: the load on this thread handles and
+		 * reports it as at any reload. */
+		free(err);
+		app_reload(a, ui);
+		return;
+	}
+	adopt(a, ui, &fresh);
+}
+
+static int
+loading(void *arg)
+{
+	struct app *a = arg;
+
+	return a->loader != NULL || a->inv.partial;
+}
+
 static void
 status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 {
@@ -281,7 +358,14 @@ status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 	char age[32];
 	size_t room;
 
-	buf_printf(left, "%zu instances", a->inv.n);
+	if (a->inv.partial) {
+		size_t got = a->loader != NULL ?
+		    inventory_loader_progress(a->loader) : 0;
+
+		buf_printf(left, "loading %zu of %zu instances",
+		    got > a->inv.n ? got : a->inv.n, a->inv.total);
+	} else
+		buf_printf(left, "%zu instances", a->inv.n);
 	if (a->inv.nvis != a->inv.n)
 		buf_printf(left, ", %zu shown", a->inv.nvis);
 	if (a->inv.nmarked > 0)
@@ -417,8 +501,8 @@ app_run(struct cli *g, int max_frames)
 	cache_set_tag_keys(a.cache, a.cfg.tags.window, a.cfg.tags.owner);
 	a.read_only = g->read_only || a.cfg.read_only;
 	describe_targets(&a, g->region, g->profile);
-	if (inventory_load(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
-	    &err) != 0) {
+	if (inventory_load_head(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
+	    APP_HEAD_ROWS, &err) != 0) {
 		cli_err("cache: %s", err);
 		free(err);
 		rc = EXIT_CONFIG;
@@ -440,6 +524,10 @@ app_run(struct cli *g, int max_frames)
 	o.no_color = g->no_color;
 	o.utf8 = g->utf8;
 	o.max_frames = max_frames;
+	o.drawn = on_drawn;
+	o.wait_fd = loader_fd;
+	o.woken = on_loaded;
+	o.busy = loading;
 	/* The first frame comes from the cache; the refresh follows in the
 	 * background (not in frame-limited runs: those are for drawing). */
 	if (max_frames == 0)
@@ -449,7 +537,10 @@ app_run(struct cli *g, int max_frames)
 		free(err);
 		rc = EXIT_USAGE;
 	}
-	/* Calls still in flight go with the loop, before what they use. */
+	/* Calls still in flight go with the loop, before what they use;
+	 * so does a load under way. */
+	inventory_loader_free(a.loader);
+	a.loader = NULL;
 	net_free(a.net);
 	sync_free(a.sync);
 	exaction_scan_free(a.exscan);

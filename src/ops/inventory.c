@@ -4,13 +4,19 @@
 #include "ops/inventory.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cache/cache.h"
 #include "fleet/date.h"
+#include "fleet/window.h"
 #include "ops/config.h"
 #include "util/util.h"
 
@@ -183,6 +189,7 @@ take(struct inventory *inv, struct fleet_instance *v, size_t n,
 	inv->cfg = cfg;
 	inv->v = v;
 	inv->n = n;
+	inv->total = n;
 	inv->now = now;
 	if (x != NULL) {
 		inv->exc = *x;
@@ -242,6 +249,182 @@ inventory_load(struct inventory *inv, struct cache *c,
 	return 0;
 }
 
+int
+inventory_load_head(struct inventory *inv, struct cache *c,
+    const struct config *cfg, long long now, size_t max, char **err)
+{
+	struct cache_head h;
+	struct excache x;
+	size_t nw = cfg->nwindows, i;
+	long w;
+
+	if (cache_load_head(c, max, &h, err) != 0) {
+		memset(inv, 0, sizeof *inv);
+		return -1;
+	}
+	if (excache_load(c, cfg->exceptions_table, &x, err) != 0) {
+		cache_head_done(&h);
+		memset(inv, 0, sizeof *inv);
+		return -1;
+	}
+	take(inv, h.v, h.n, cfg, now, &x);
+	h.v = NULL;
+	h.n = 0;
+	inv->partial = h.total > inv->n;
+	if (inv->partial) {
+		inv->total = h.total;
+		inv->wtotals = xcalloc(nw + 1, sizeof *inv->wtotals);
+		for (i = 0; i < h.nwindows; i++) {
+			w = fleet_window_find(cfg->windows, nw,
+			    h.windows[i].window_tag);
+			inv->wtotals[w < 0 ? nw : (size_t)w] +=
+			    h.windows[i].count;
+		}
+		if (h.oldest > 0 && (inv->oldest == 0 ||
+		    h.oldest < inv->oldest))
+			inv->oldest = h.oldest;
+	}
+	cache_head_done(&h);
+	return 0;
+}
+
+/*
+ * The background load: the cache read on connections of the thread's
+ * own, then the tag states and the sort, all on that thread; the loop's
+ * thread learns of the end from the pipe and takes the result.
+ */
+struct inventory_loader {
+	pthread_t thread;
+	int fds[2];		/* the thread writes a byte to fds[1] */
+	const struct cache *cache;
+	const struct config *cfg;
+	long long now;
+	struct excache x;	/* taken by the result */
+	atomic_size_t done;
+	atomic_int stop;
+	/* Out, read after the join. */
+	struct inventory inv;
+	size_t skipped;
+	char *err;
+	int rc;
+};
+
+static void *
+loader_run(void *arg)
+{
+	struct inventory_loader *l = arg;
+	struct cache_progress pr;
+	struct fleet_instance *v = NULL;
+	size_t n = 0;
+	ssize_t w;
+
+	pr.done = &l->done;
+	pr.stop = &l->stop;
+	l->rc = cache_load_instances_apart(l->cache, &v, &n, &l->skipped,
+	    &pr, &l->err);
+	if (l->rc == 0 && !atomic_load(&l->stop))
+		take(&l->inv, v, n, l->cfg, l->now, &l->x);
+	else if (l->rc == 0) {
+		cache_instances_free(v, n);
+		l->rc = -1;
+		l->err = xstrdup("stopped");
+	}
+	do
+		w = write(l->fds[1], "", 1);
+	while (w < 0 && errno == EINTR);
+	return NULL;
+}
+
+struct inventory_loader *
+inventory_loader_start(struct cache *c, const struct config *cfg,
+    long long now, char **err)
+{
+	struct inventory_loader *l = xcalloc(1, sizeof *l);
+
+	l->cache = c;
+	l->cfg = cfg;
+	l->now = now;
+	l->fds[0] = l->fds[1] = -1;
+	atomic_init(&l->done, 0);
+	atomic_init(&l->stop, 0);
+	if (excache_load(c, cfg->exceptions_table, &l->x, err) != 0) {
+		free(l);
+		return NULL;
+	}
+	if (pipe(l->fds) != 0) {
+		*err = xasprintf("cannot make a pipe: %s", strerror(errno));
+		goto fail;
+	}
+	(void)fcntl(l->fds[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(l->fds[1], F_SETFD, FD_CLOEXEC);
+	if (pthread_create(&l->thread, NULL, loader_run, l) != 0) {
+		*err = xstrdup("cannot start a thread");
+		goto fail;
+	}
+	return l;
+
+fail:
+	excache_done(&l->x);
+	if (l->fds[0] >= 0)
+		close(l->fds[0]);
+	if (l->fds[1] >= 0)
+		close(l->fds[1]);
+	free(l);
+	return NULL;
+}
+
+int
+inventory_loader_fd(const struct inventory_loader *l)
+{
+	return l->fds[0];
+}
+
+size_t
+inventory_loader_progress(const struct inventory_loader *l)
+{
+	return atomic_load(&((struct inventory_loader *)l)->done);
+}
+
+int
+inventory_loader_finish(struct inventory_loader *l, struct cache *c,
+    struct inventory *inv, char **err)
+{
+	int rc;
+
+	pthread_join(l->thread, NULL);
+	rc = l->rc;
+	if (rc == 0) {
+		*inv = l->inv;
+		memset(&l->inv, 0, sizeof l->inv);
+		if (c != NULL)
+			cache_instances_skipped(c, l->skipped);
+	} else {
+		*err = l->err;
+		l->err = NULL;
+		memset(inv, 0, sizeof *inv);
+	}
+	excache_done(&l->x);
+	close(l->fds[0]);
+	close(l->fds[1]);
+	free(l->err);
+	free(l);
+	return rc;
+}
+
+void
+inventory_loader_free(struct inventory_loader *l)
+{
+	struct inventory inv;
+	char *err = NULL;
+
+	if (l == NULL)
+		return;
+	atomic_store(&l->stop, 1);
+	if (inventory_loader_finish(l, NULL, &inv, &err) == 0)
+		inventory_free(&inv);
+	free(err);
+}
+
 static void
 where_free(struct inv_where *w)
 {
@@ -262,6 +445,7 @@ inventory_free(struct inventory *inv)
 	trail_clear(inv);
 	free(inv->hay_arena);
 	free(inv->counts);
+	free(inv->wtotals);
 	free(inv->rows);
 	free(inv->order);
 	free(inv->vis);
@@ -511,8 +695,9 @@ inventory_set_filter(struct inventory *inv, const char *text)
 	free(keep);
 }
 
-/* qsort has no context argument; one sort runs at a time (one thread). */
-static const struct inventory *sorting;
+/* qsort has no context argument; one sort runs at a time per thread (a
+ * background load sorts its inventory while the console sorts its own). */
+static _Thread_local const struct inventory *sorting;
 
 static long long
 patched_key(const struct inv_row *r)

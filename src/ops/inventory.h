@@ -45,8 +45,6 @@ extern const struct inv_column inv_columns[COL_COUNT];
 struct inv_row {
 	struct fleet_instance *in;
 	struct fleet_tag_status st;	/* borrows from in and the config */
-	char *hay;		/* lower-cased search text for `/`, in hay_arena;
-				 * NULL until a filter is first set */
 	unsigned marked : 1;
 };
 
@@ -82,7 +80,12 @@ struct inventory {
 	enum inv_col sort;
 	int desc;
 	size_t nmarked;
-	char *hay_arena;	/* every row's search text, one allocation */
+	/* Every row's lower-cased search text for `/`, one allocation,
+	 * row i's at hay_off[i] (n + 1 offsets); NULL until a filter is
+	 * first set. */
+	char *hay_arena;
+	size_t *hay_off;
+	size_t hay_freq[256];	/* how often each byte is in hay_arena */
 	/* What was visible before each narrowing keystroke, so Backspace
 	 * restores instead of scanning the fleet again. */
 	struct inv_trail {

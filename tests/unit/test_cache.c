@@ -1359,6 +1359,37 @@ test_head_damaged(void **state)
 	free(path);
 }
 
+/* A loaded fleet keeps a string its neighbour (by name) has once: the
+ * account, region and tag keys of a target are shared, and every
+ * value still reads back as stored. */
+static void
+test_load_shares_strings(void **state)
+{
+	struct cache *c = open_mem();
+	struct fleet_instance *v, *got;
+	size_t n, i, k;
+
+	(void)state;
+	v = make_fleet("111111111111", 50, 1, 4);
+	replace_ok(c, "t", "111111111111", v, 50, 1);
+	load_ok(c, &got, &n);
+	assert_int_equal(n, 50);
+	for (i = 0; i < n; i++) {
+		assert_same_instance(&got[i], &v[i]);
+		if (i == 0)
+			continue;
+		assert_ptr_equal(got[i].account, got[0].account);
+		assert_ptr_equal(got[i].region, got[0].region);
+		for (k = 0; k < got[i].ntags; k++)
+			assert_ptr_equal(got[i].tags[k].key,
+			    got[0].tags[k].key);
+		assert_ptr_not_equal(got[i].id, got[i - 1].id);
+	}
+	cache_instances_free(got, n);
+	cache_instances_free(v, 50);
+	cache_close(c);
+}
+
 /* Version 3 had no fleet_windows: the migration counts the rows there. */
 static void
 test_migrate_from_v3(void **state)
@@ -2418,6 +2449,7 @@ main(void)
 		cmocka_unit_test(test_head),
 		cmocka_unit_test(test_head_damaged),
 		cmocka_unit_test(test_load_apart),
+		cmocka_unit_test(test_load_shares_strings),
 		cmocka_unit_test(test_tags_limits),
 		cmocka_unit_test(test_tag_columns),
 		cmocka_unit_test(test_replace_one_target),

@@ -277,7 +277,8 @@ int cache_drop_target(struct cache *c, const char *target, char **err);
  * cache_instances_free) and *n; *v is NULL when *n is 0.  The instances
  * of a target share one block (fleet_instance.block): their fields must
  * not be replaced one by one; fleet_instance_copy() gives one that can
- * be.  Recs that are malformed are skipped, not an error: the call
+ * be.  A string equal to the previous instance's same field or tag is
+ * the same memory (the block keeps it once).  Recs that are malformed are skipped, not an error: the call
  * succeeds without them and leaves a notice for cache_take_notice()
  * saying how many.
  */

@@ -286,6 +286,8 @@ reload_here(struct app *a, struct ui *ui)
 	    &err) != 0) {
 		ui_message(ui, 1, "cache: %s", err);
 		free(err);
+		/* Not again at every tick: the next reload tries. */
+		a->load_failed = a->inv.partial;
 		return;
 	}
 	adopt(a, ui, &fresh);
@@ -301,6 +303,7 @@ app_reload(struct app *a, struct ui *ui)
 	 * are in, so that keys keep working. */
 	inventory_loader_free(a->loader);
 	a->loader = NULL;
+	a->load_failed = 0;
 	if (a->inv.partial)
 		start_loading(a, ui);
 	else
@@ -321,7 +324,7 @@ start_loading(struct app *a, struct ui *ui)
 	const char *gate = getenv("PATCHDECK_TEST_LOAD_GATE");
 	char *err = NULL;
 
-	if (!a->inv.partial || a->loader != NULL)
+	if (!a->inv.partial || a->loader != NULL || a->load_failed)
 		return;
 	/* The console tests hold the load back until a file exists, to act
 	 * while only the first rows are in (a fast machine would otherwise
@@ -374,7 +377,7 @@ loading(void *arg)
 {
 	struct app *a = arg;
 
-	return a->loader != NULL || a->inv.partial;
+	return a->loader != NULL || (a->inv.partial && !a->load_failed);
 }
 
 static void

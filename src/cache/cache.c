@@ -2107,8 +2107,14 @@ fail:
 	return -1;
 }
 
+const char *
+cache_file(const struct cache *c)
+{
+	return c->memory || c->db == NULL ? NULL : c->path;
+}
+
 int
-cache_load_instances_apart(const struct cache *c, struct fleet_instance **vp,
+cache_load_instances_apart(const char *path, struct fleet_instance **vp,
     size_t *np, size_t *skipped, struct cache_progress *pr, char **err)
 {
 	struct cache_recs *r = NULL;
@@ -2120,12 +2126,7 @@ cache_load_instances_apart(const struct cache *c, struct fleet_instance **vp,
 	*vp = NULL;
 	*np = 0;
 	*skipped = 0;
-	if (c->memory || c->db == NULL) {
-		*err = xasprintf("cache %s: cannot be read from another "
-		    "connection", c->path);
-		return -1;
-	}
-	rc = cache_open_reader(c->path, &db);
+	rc = cache_open_reader(path, &db);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, statements[ST_LOAD_FLEET], -1,
 		    &st, NULL);
@@ -2136,11 +2137,11 @@ cache_load_instances_apart(const struct cache *c, struct fleet_instance **vp,
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_OK)
-		rc = cache_load_on(db, c->path, r, nr, vp, np, skipped, pr);
+		rc = cache_load_on(db, path, r, nr, vp, np, skipped, pr);
 	free(r);
 	if (rc != SQLITE_OK) {
 		*err = xasprintf("cache %s: cannot read instances: %s",
-		    c->path, rc == SQLITE_INTERRUPT ? "stopped" : db != NULL ?
+		    path, rc == SQLITE_INTERRUPT ? "stopped" : db != NULL ?
 		    sqlite3_errstr(rc) : "out of memory");
 		cache_instances_free(*vp, *np);
 		*vp = NULL;

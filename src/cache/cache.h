@@ -295,20 +295,23 @@ struct cache_progress {
 	const atomic_int *stop;	/* non-zero: stop before the next target */
 };
 
+/* The file of c (borrowed, valid until c's next call), or NULL for a
+ * cache in memory or one left unusable. */
+const char *cache_file(const struct cache *c);
+
 /*
- * cache_load_instances() for a thread other than c's: it reads on
- * connections of its own and only reads c's path, so c's thread keeps
- * using c meanwhile (c must outlive the call).  Nothing is recovered or
- * noted here: on any failure (damage included, or *stop) it returns -1
- * with *err and nothing loaded, and the caller's thread then calls
- * cache_load_instances(), which handles damage as usual.  A cache in
- * memory cannot be read so.  On success *skipped says how many recs
- * were malformed; cache_instances_skipped() on c's thread leaves the
- * notice cache_load_instances() would have left.
+ * cache_load_instances() for a thread other than the cache's: it reads
+ * the cache file path (cache_file(), copied on the cache's thread) on
+ * connections of its own, so the cache's thread keeps using its struct
+ * cache meanwhile.  Nothing is recovered or noted here: on any failure
+ * (damage included, or *stop) it returns -1 with *err and nothing
+ * loaded, and the cache's thread then calls cache_load_instances(),
+ * which handles damage as usual.  On success *skipped says how many
+ * recs were malformed; cache_instances_skipped() on the cache's thread
+ * leaves the notice cache_load_instances() would have left.
  */
-int cache_load_instances_apart(const struct cache *c,
-    struct fleet_instance **v, size_t *n, size_t *skipped,
-    struct cache_progress *pr, char **err);
+int cache_load_instances_apart(const char *path, struct fleet_instance **v,
+    size_t *n, size_t *skipped, struct cache_progress *pr, char **err);
 void cache_instances_skipped(struct cache *c, size_t skipped);
 
 /* One window tag value and how many instances carry it. */

@@ -302,7 +302,7 @@ inventory_load_head(struct inventory *inv, struct cache *c,
 struct inventory_loader {
 	pthread_t thread;
 	int fds[2];		/* the thread writes a byte to fds[1] */
-	const struct cache *cache;
+	char *path;		/* the cache's file */
 	const struct config *cfg;
 	long long now;
 	struct excache x;	/* taken by the result */
@@ -326,7 +326,7 @@ loader_run(void *arg)
 
 	pr.done = &l->done;
 	pr.stop = &l->stop;
-	l->rc = cache_load_instances_apart(l->cache, &v, &n, &l->skipped,
+	l->rc = cache_load_instances_apart(l->path, &v, &n, &l->skipped,
 	    &pr, &l->err);
 	if (l->rc == 0 && !atomic_load(&l->stop))
 		take(&l->inv, v, n, l->cfg, l->now, &l->x);
@@ -347,13 +347,19 @@ inventory_loader_start(struct cache *c, const struct config *cfg,
 {
 	struct inventory_loader *l = xcalloc(1, sizeof *l);
 
-	l->cache = c;
+	if (cache_file(c) == NULL) {
+		*err = xstrdup("a cache in memory loads on its own thread");
+		free(l);
+		return NULL;
+	}
+	l->path = xstrdup(cache_file(c));
 	l->cfg = cfg;
 	l->now = now;
 	l->fds[0] = l->fds[1] = -1;
 	atomic_init(&l->done, 0);
 	atomic_init(&l->stop, 0);
 	if (excache_load(c, cfg->exceptions_table, &l->x, err) != 0) {
+		free(l->path);
 		free(l);
 		return NULL;
 	}
@@ -371,6 +377,7 @@ inventory_loader_start(struct cache *c, const struct config *cfg,
 
 fail:
 	excache_done(&l->x);
+	free(l->path);
 	if (l->fds[0] >= 0)
 		close(l->fds[0]);
 	if (l->fds[1] >= 0)
@@ -413,6 +420,7 @@ inventory_loader_finish(struct inventory_loader *l, struct cache *c,
 	close(l->fds[0]);
 	close(l->fds[1]);
 	free(l->err);
+	free(l->path);
 	free(l);
 	return rc;
 }

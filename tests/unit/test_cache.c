@@ -1414,7 +1414,8 @@ test_migrate_from_v3(void **state)
 }
 
 /* The load for another thread gives what cache_load_instances gives;
- * stopped, or on a cache in memory, it fails and loads nothing. */
+ * stopped, or without a file, it fails and loads nothing; a cache in
+ * memory has no file to give it. */
 static void
 test_load_apart(void **state)
 {
@@ -1434,7 +1435,8 @@ test_load_apart(void **state)
 	atomic_init(&stop, 0);
 	pr.done = &done;
 	pr.stop = &stop;
-	assert_int_equal(cache_load_instances_apart(c, &got, &n, &skipped,
+	assert_string_equal(cache_file(c), path);
+	assert_int_equal(cache_load_instances_apart(path, &got, &n, &skipped,
 	    &pr, &err), 0);
 	assert_int_equal(n, 900);
 	assert_int_equal(skipped, 0);
@@ -1451,7 +1453,7 @@ test_load_apart(void **state)
 	cache_instances_free(mine, n2);
 
 	atomic_store(&stop, 1);
-	assert_int_equal(cache_load_instances_apart(c, &got, &n, &skipped,
+	assert_int_equal(cache_load_instances_apart(path, &got, &n, &skipped,
 	    &pr, &err), -1);
 	assert_null(got);
 	assert_int_equal(n, 0);
@@ -1460,10 +1462,14 @@ test_load_apart(void **state)
 	err = NULL;
 	cache_close(c);
 	c = open_mem();
-	assert_int_equal(cache_load_instances_apart(c, &got, &n, &skipped,
-	    NULL, &err), -1);
-	free(err);
+	assert_null(cache_file(c));
 	cache_close(c);
+	/* No file there: an error, nothing loaded. */
+	unlink(path);
+	assert_int_equal(cache_load_instances_apart(path, &got, &n, &skipped,
+	    NULL, &err), -1);
+	assert_null(got);
+	free(err);
 	cache_instances_free(all, 900);
 	free(path);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cache/cache.h"
@@ -324,6 +325,12 @@ loader_run(void *arg)
 	size_t n = 0;
 	ssize_t w;
 
+#ifdef __linux__
+	/* Background work: the loop's thread (keys, drawing) goes first.
+	 * On Linux a nice value is the thread's own, and the threads this
+	 * one starts inherit it; elsewhere it would be the process's. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
+#endif
 	pr.done = &l->done;
 	pr.stop = &l->stop;
 	l->rc = cache_load_instances_apart(l->path, &v, &n, &l->skipped,

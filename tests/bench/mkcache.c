@@ -29,7 +29,7 @@ batches(struct cache *c, size_t n, long long now)
 	static const char *const regions[] = { "us-east-1", "eu-west-1",
 	    "ap-southeast-2", "us-west-2" };
 	struct fleet_instance *v = xcalloc(MKCACHE_BATCH, sizeof *v);
-	char *err = NULL, *target, account[16];
+	char *err = NULL, *target, account[24];
 	size_t b, i, k, np;
 
 	benchgen_state = 88172645463325252ULL ^ ((uint64_t)1 << 17);

@@ -277,9 +277,11 @@ inventory_load_head(struct inventory *inv, struct cache *c,
 	take(inv, h.v, h.n, cfg, now, &x);
 	h.v = NULL;
 	h.n = 0;
-	inv->partial = h.total > inv->n;
+	/* A full head may hide more rows than the stored counts say (they
+	 * are the file's word): the whole load decides. */
+	inv->partial = h.total > inv->n || (max > 0 && inv->n >= max);
 	if (inv->partial) {
-		inv->total = h.total;
+		inv->total = h.total > inv->n ? h.total : inv->n;
 		inv->wtotals = xcalloc(nw + 1, sizeof *inv->wtotals);
 		for (i = 0; i < h.nwindows; i++) {
 			w = fleet_window_find(cfg->windows, nw,

@@ -1,8 +1,8 @@
 /*
  * inventory.c - see inventory.h.
  */
-/* memmem(): POSIX.1-2024 has it, and the BSDs and musl declare it by
- * default; glibc before 2.38 only for _GNU_SOURCE. */
+/* gettid() (the loader's nice value, Linux only): glibc declares it
+ * only for _GNU_SOURCE. */
 #define _GNU_SOURCE
 #include "ops/inventory.h"
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aws/awsconf.h"
 #include "aws/net.h"
@@ -23,6 +24,9 @@
 #include "views.h"
 
 static void *base_self;
+
+/* The rows the first frame loads: a screen of the tallest terminals. */
+#define APP_HEAD_ROWS 200
 
 static void
 on_sync_progress(void *arg, enum sync_event ev, const char *target,
@@ -59,7 +63,7 @@ on_sync_done(void *arg, size_t ok, size_t failed, size_t instances)
 			    ok);
 		else
 			ui_message(sync_ui, 0, "refreshed: %zu instances",
-			    a->inv.n);
+			    a->inv.total);
 	}
 }
 
@@ -203,15 +207,16 @@ app_refresh(struct app *a, struct ui *ui)
 	ui_dirty(ui);
 }
 
-/* Keeps the operator's place across a reload: sort, filter, conditions,
- * marks and the instance under the cursor. */
-void
-app_reload(struct app *a, struct ui *ui)
+/* Puts fresh (taken) in the place of the inventory, keeping the
+ * operator's place: sort, filter, conditions, marks and the instance
+ * under the cursor. */
+static void
+adopt(struct app *a, struct ui *ui, struct inventory *fresh_in)
 {
-	struct inventory fresh;
+	struct inventory fresh = *fresh_in;
 	struct inv_where where = a->inv.where;
 	char *filter = a->inv.filter != NULL ? xstrdup(a->inv.filter) : NULL;
-	char *cur = NULL, *err = NULL;
+	char *cur = NULL;
 	const char *c = view_instances_current(base_self);
 	char **marked = NULL;
 	size_t nmarked = 0, i, k;
@@ -225,20 +230,16 @@ app_reload(struct app *a, struct ui *ui)
 		marked[nmarked++] = xasprintf("%s/%s", a->inv.rows[i].in->id,
 		    a->inv.rows[i].in->region);
 	}
-	if (inventory_load(&fresh, a->cache, &a->cfg, (long long)time(NULL),
-	    &err) != 0) {
-		ui_message(ui, 1, "cache: %s", err);
-		free(err);
-		free(filter);
-		free(cur);
-		for (i = 0; i < nmarked; i++)
-			free(marked[i]);
-		free(marked);
-		return;
-	}
+	memset(fresh_in, 0, sizeof *fresh_in);
+	/* Records read again while the fresh one loaded are the newer. */
+	if (a->inv.exc.fetched_at > fresh.exc.fetched_at)
+		inventory_set_exceptions(&fresh, &a->inv.exc);
 	memset(&a->inv.where, 0, sizeof a->inv.where);
 	fresh.where = where;
-	inventory_sort(&fresh, a->inv.sort, a->inv.desc);
+	/* A load comes sorted by name: at a million rows another sort
+	 * would hold the keys for a while. */
+	if (a->inv.sort != fresh.sort || a->inv.desc != fresh.desc)
+		inventory_sort(&fresh, a->inv.sort, a->inv.desc);
 	inventory_free(&a->inv);
 	a->inv = fresh;
 	inventory_set_filter(&a->inv, filter);
@@ -274,6 +275,111 @@ app_reload(struct app *a, struct ui *ui)
 	ui_dirty(ui);
 }
 
+/* The whole inventory loaded on this thread. */
+static void
+reload_here(struct app *a, struct ui *ui)
+{
+	struct inventory fresh;
+	char *err = NULL;
+
+	if (inventory_load(&fresh, a->cache, &a->cfg, (long long)time(NULL),
+	    &err) != 0) {
+		ui_message(ui, 1, "cache: %s", err);
+		free(err);
+		/* Not again at every tick: the next reload tries. */
+		a->load_failed = a->inv.partial;
+		return;
+	}
+	adopt(a, ui, &fresh);
+}
+
+static void start_loading(struct app *a, struct ui *ui);
+
+void
+app_reload(struct app *a, struct ui *ui)
+{
+	/* A load still running read the cache before this change: it
+	 * starts again, in the background as long as only the first rows
+	 * are in, so that keys keep working. */
+	inventory_loader_free(a->loader);
+	a->loader = NULL;
+	a->load_failed = 0;
+	if (a->inv.partial)
+		start_loading(a, ui);
+	else
+		reload_here(a, ui);
+}
+
+/*
+ * The first frame comes from inventory_load_head() (what the screen
+ * shows); the whole fleet then loads on a thread of its own, started
+ * once that frame is on the terminal so the two do not share the CPUs,
+ * and replaces the partial inventory as a reload does.  Keys work on
+ * the rows loaded meanwhile; the filter, conditions, sort and marks
+ * carry over.
+ */
+static void
+start_loading(struct app *a, struct ui *ui)
+{
+	const char *gate = getenv("PATCHDECK_TEST_LOAD_GATE");
+	char *err = NULL;
+
+	if (!a->inv.partial || a->loader != NULL || a->load_failed)
+		return;
+	/* The console tests hold the load back until a file exists, to act
+	 * while only the first rows are in (a fast machine would otherwise
+	 * load before the first key arrives). */
+	if (gate != NULL && *gate != '\0' && access(gate, F_OK) != 0)
+		return;
+	a->loader = inventory_loader_start(a->cache, &a->cfg,
+	    (long long)time(NULL), &err);
+	if (a->loader == NULL) {
+		free(err);
+		reload_here(a, ui);
+	}
+}
+
+static void
+on_drawn(struct ui *ui, void *arg)
+{
+	start_loading(arg, ui);
+}
+
+static int
+loader_fd(void *arg)
+{
+	struct app *a = arg;
+
+	return a->loader != NULL ? inventory_loader_fd(a->loader) : -1;
+}
+
+static void
+on_loaded(struct ui *ui, void *arg)
+{
+	struct app *a = arg;
+	struct inventory fresh;
+	char *err = NULL;
+	struct inventory_loader *l = a->loader;
+
+	a->loader = NULL;
+	if (inventory_loader_finish(l, a->cache, &fresh, &err) != 0) {
+		/* Damage, a busy file: the load on this thread handles and
+		 * reports it as at any reload. */
+		free(err);
+		reload_here(a, ui);
+		return;
+	}
+	adopt(a, ui, &fresh);
+}
+
+static int
+loading(void *arg)
+{
+	struct app *a = arg;
+
+	return a->loader != NULL || (a->inv.partial && !a->load_failed);
+}
+
 static void
 status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 {
@@ -281,7 +387,14 @@ status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 	char age[32];
 	size_t room;
 
-	buf_printf(left, "%zu instances", a->inv.n);
+	if (a->inv.partial) {
+		size_t got = a->loader != NULL ?
+		    inventory_loader_progress(a->loader) : 0;
+
+		buf_printf(left, "loading %zu of %zu instances",
+		    got > a->inv.n ? got : a->inv.n, a->inv.total);
+	} else
+		buf_printf(left, "%zu instances", a->inv.n);
 	if (a->inv.nvis != a->inv.n)
 		buf_printf(left, ", %zu shown", a->inv.nvis);
 	if (a->inv.nmarked > 0)
@@ -337,6 +450,7 @@ tick(struct ui *ui, void *arg)
 	}
 	if (a->next_refresh_ms > 0 && util_now_ms() >= a->next_refresh_ms)
 		app_refresh(a, ui);
+	start_loading(a, ui);
 }
 
 /* The region a target without regions syncs: its profile's, as the
@@ -417,8 +531,8 @@ app_run(struct cli *g, int max_frames)
 	cache_set_tag_keys(a.cache, a.cfg.tags.window, a.cfg.tags.owner);
 	a.read_only = g->read_only || a.cfg.read_only;
 	describe_targets(&a, g->region, g->profile);
-	if (inventory_load(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
-	    &err) != 0) {
+	if (inventory_load_head(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
+	    APP_HEAD_ROWS, &err) != 0) {
 		cli_err("cache: %s", err);
 		free(err);
 		rc = EXIT_CONFIG;
@@ -442,6 +556,10 @@ app_run(struct cli *g, int max_frames)
 	o.max_frames = max_frames;
 	o.confirm_count_above = (size_t)a.cfg.confirm_count_above;
 	o.hints = 1;
+	o.drawn = on_drawn;
+	o.wait_fd = loader_fd;
+	o.woken = on_loaded;
+	o.busy = loading;
 	/* The first frame comes from the cache; the refresh follows in the
 	 * background (not in frame-limited runs: those are for drawing). */
 	if (max_frames == 0)
@@ -451,7 +569,10 @@ app_run(struct cli *g, int max_frames)
 		free(err);
 		rc = EXIT_USAGE;
 	}
-	/* Calls still in flight go with the loop, before what they use. */
+	/* Calls still in flight go with the loop, before what they use;
+	 * so does a load under way. */
+	inventory_loader_free(a.loader);
+	a.loader = NULL;
 	net_free(a.net);
 	sync_free(a.sync);
 	exaction_scan_free(a.exscan);

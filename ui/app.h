@@ -23,7 +23,9 @@ struct app {
 	struct config cfg;
 	struct cache *cache;
 	struct net *net;
-	struct inventory inv;
+	struct inventory inv;		/* partial until the loader ends */
+	struct inventory_loader *loader;	/* the whole fleet loading */
+	int load_failed;		/* ... and it could not, for now */
 	struct sync *sync;		/* the refresh running, or NULL */
 	size_t sync_fetched;		/* instances fetched so far */
 	char *last_error;		/* of the last refresh; NULL: none */

@@ -913,9 +913,10 @@ int
 console_run(const struct console_opts *o, char **err)
 {
 	struct ui ui;
-	int fds[2], frames = 0, rc;
+	int fds[3], frames = 0, rc, extra;
 	long long last_tick = 0, now;
 	unsigned ready;
+	size_t nfds;
 	wint_t ch;
 
 	memset(&ui, 0, sizeof ui);
@@ -946,17 +947,29 @@ console_run(const struct console_opts *o, char **err)
 		if (ui.dirty) {
 			ui.dirty = 0;
 			draw(&ui);
-			if (o->max_frames > 0 && ++frames >= o->max_frames)
+			if (o->drawn != NULL)
+				o->drawn(&ui, o->arg);
+			/* A frame-limited run still waits for the work under
+			 * way (the fleet loading), so it ends on whole data. */
+			if (o->max_frames > 0 && ++frames >= o->max_frames &&
+			    (o->busy == NULL || !o->busy(o->arg)))
 				break;
 		}
-		ready = net_poll_fds(o->net, fds, fds[1] >= 0 ? 2 : 1,
+		fds[1] = term_wake_fd();
+		nfds = fds[1] >= 0 ? 2 : 1;
+		extra = o->wait_fd != NULL ? o->wait_fd(o->arg) : -1;
+		if (extra >= 0)
+			fds[nfds++] = extra;
+		ready = net_poll_fds(o->net, fds, nfds,
 		    TICK_MS - (util_now_ms() - last_tick));
-		if (ready & 2)
+		if (nfds - (extra >= 0) == 2 && (ready & 2))
 			term_drain_wake();
 		if (ready & 1) {
 			while ((rc = get_wch(&ch)) != ERR)
 				handle_key(&ui, ch, rc == KEY_CODE_YES);
 		}
+		if (extra >= 0 && (ready & (1u << (nfds - 1))))
+			o->woken(&ui, o->arg);
 	}
 	while (ui.depth > 1)
 		pop(&ui);

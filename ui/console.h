@@ -28,9 +28,20 @@ struct console_opts {
 	void *arg;
 	int no_color;
 	int utf8;
-	int max_frames;		/* > 0: exit after drawing this many frames */
+	int max_frames;		/* > 0: exit after drawing this many frames,
+				 * once busy says the work is over */
 	size_t confirm_count_above;	/* see ui_confirm(); 0: never */
 	int hints;		/* the key hint bar shows at the start */
+	/* Called after each frame is drawn: work that must not delay the
+	 * first one starts here.  May be NULL. */
+	console_tick_fn drawn;
+	/* A descriptor the loop waits on as well, asked every turn (-1:
+	 * none), and what runs when it is readable (it must be read or
+	 * closed there).  wait_fd may be NULL. */
+	int (*wait_fd)(void *arg);
+	console_tick_fn woken;
+	/* Non-zero while background work is under way.  May be NULL. */
+	int (*busy)(void *arg);
 };
 
 /* Runs until the operator quits (q, :q, SIGINT/SIGTERM/SIGHUP).  Returns

@@ -140,6 +140,10 @@ draw_side(struct vinst *v, int y, int x, int h)
 		total = 0;
 		for (s = 0; s <= TS_STALE; s++)
 			total += counts[w][s];
+		/* Still loading: the cache's count per window; the states
+		 * are known for the rows loaded only. */
+		if (inv->partial)
+			total = inv->wtotals[w];
 		if (w == cfg->nwindows && total == 0)
 			break;
 		snprintf(line, sizeof line, "%zu", total);
@@ -150,11 +154,15 @@ draw_side(struct vinst *v, int y, int x, int h)
 		ui_text(stdscr, y + row, x + SIDE_WIDTH - 8, 7, line,
 		    (size_t)-1, ui_attr(C_NORMAL) | A_BOLD, 0);
 		row++;
-		snprintf(line, sizeof line, " sch %zu exc %zu stale %zu",
-		    counts[w][TS_SCHEDULED] + counts[w][TS_PATCHED_RECENTLY],
-		    counts[w][TS_EXCEPTED_LIVE] +
-		    counts[w][TS_EXCEPTED_UNAPPROVED],
-		    counts[w][TS_STALE]);
+		if (inv->partial)
+			snprintf(line, sizeof line, " counting...");
+		else
+			snprintf(line, sizeof line, " sch %zu exc %zu stale %zu",
+			    counts[w][TS_SCHEDULED] +
+			    counts[w][TS_PATCHED_RECENTLY],
+			    counts[w][TS_EXCEPTED_LIVE] +
+			    counts[w][TS_EXCEPTED_UNAPPROVED],
+			    counts[w][TS_STALE]);
 		ui_text(stdscr, y + row, x, SIDE_WIDTH - 1, line, (size_t)-1,
 		    ui_attr(C_DIM), 0);
 		row++;
@@ -269,7 +277,8 @@ draw_table(struct vinst *v, int y, int x, int h, int w)
 	v->list.rows = h - 1;
 	clamp(v);
 	if (inv->nvis == 0) {
-		ui_text(stdscr, y + 2, x + 2, w - 2, inv->n == 0 ?
+		ui_text(stdscr, y + 2, x + 2, w - 2, inv->partial ?
+		    "loading the fleet from the cache..." : inv->n == 0 ?
 		    "no instances in the cache yet: r refreshes from AWS" :
 		    "no instance matches: Esc clears the filter, :clear the "
 		    "conditions", (size_t)-1, ui_attr(C_DIM), 0);
@@ -392,6 +401,14 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 			v->list.cursor++;
 		break;
 	case A_MARK_ALL:
+		/* "Every instance shown" means the fleet's, not the part
+		 * loaded so far. */
+		if (inv->partial) {
+			ui_message(ui, 1, "still loading the fleet (%zu of "
+			    "%zu): a marks all once it is in", inv->n,
+			    inv->total);
+			break;
+		}
 		inventory_mark_visible(inv);
 		ui_message(ui, 0, "%zu marked", inv->nmarked);
 		break;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,20 @@ static const char *const migrations[] = {
 	"  recs BLOB NOT NULL DEFAULT x''"
 	");"
 	"UPDATE targets SET last_ok = 0;",
+	/* 3 -> 4: how many instances of each target carry each window tag,
+	 * so the console's first frame has the windows column without
+	 * reading the fleet.  Filled from the rows already there: nothing
+	 * is dropped. */
+	"CREATE TABLE fleet_windows ("
+	"  target TEXT NOT NULL"
+	"    REFERENCES targets(name) ON DELETE CASCADE,"
+	"  window_tag TEXT NOT NULL DEFAULT '',"
+	"  count INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (target, window_tag)"
+	") WITHOUT ROWID;"
+	"INSERT INTO fleet_windows (target, window_tag, count)"
+	"  SELECT target, window_tag, count(*) FROM instances"
+	"  GROUP BY target, window_tag;",
 };
 
 /* SQLite page cache, in KiB (negative: size, not pages).  Reading the
@@ -200,6 +215,10 @@ enum {
 	ST_INS_INSTANCE,
 	ST_PUT_FLEET,
 	ST_LOAD_FLEET,
+	ST_DEL_WINDOWS,
+	ST_PUT_WINDOWS,
+	ST_LOAD_WINDOWS,
+	ST_FLEET_OLDEST,
 	ST_TARGETS,
 	ST_DEL_EXCEPTIONS,
 	ST_INS_EXCEPTION,
@@ -247,6 +266,19 @@ static const char *const statements[ST__COUNT] = {
 	    " recs = excluded.recs",
 	[ST_LOAD_FLEET] =
 	    "SELECT rowid, count, length(recs) FROM fleet ORDER BY target",
+	[ST_DEL_WINDOWS] =
+	    "DELETE FROM fleet_windows WHERE target = ?1",
+	[ST_PUT_WINDOWS] =
+	    "INSERT INTO fleet_windows (target, window_tag, count)"
+	    " SELECT target, window_tag, count(*) FROM instances"
+	    " WHERE target = ?1 GROUP BY window_tag",
+	[ST_LOAD_WINDOWS] =
+	    "SELECT window_tag, sum(count) FROM fleet_windows"
+	    " GROUP BY window_tag ORDER BY window_tag",
+	[ST_FLEET_OLDEST] =
+	    "SELECT min(targets.last_ok) FROM targets JOIN fleet"
+	    " ON fleet.target = targets.name"
+	    " WHERE fleet.count > 0 AND targets.last_ok > 0",
 	[ST_TARGETS] =
 	    "SELECT name, account, region, last_ok, last_attempt, error_code,"
 	    " error_message, (SELECT count(*) FROM instances"
@@ -768,6 +800,10 @@ static const int statement_since[ST__COUNT] = {
 	[ST_INS_INSTANCE] = 2,
 	[ST_PUT_FLEET] = 3,
 	[ST_LOAD_FLEET] = 3,
+	[ST_DEL_WINDOWS] = 4,
+	[ST_PUT_WINDOWS] = 4,
+	[ST_LOAD_WINDOWS] = 4,
+	[ST_FLEET_OLDEST] = 3,
 };
 
 /*
@@ -1406,8 +1442,12 @@ static int
 cache_delete_rows(struct cache *c, const char *target, char **err)
 {
 	cache_bind_str(c->st[ST_DEL_INSTANCES], 1, target);
-	return cache_step_done(c, c->st[ST_DEL_INSTANCES],
-	    "cannot delete instances", err);
+	if (cache_step_done(c, c->st[ST_DEL_INSTANCES],
+	    "cannot delete instances", err) == -1)
+		return -1;
+	cache_bind_str(c->st[ST_DEL_WINDOWS], 1, target);
+	return cache_step_done(c, c->st[ST_DEL_WINDOWS],
+	    "cannot delete window counts", err);
 }
 
 /* Sorts instance pointers as fleet_instance_cmp_name (qsort's way). */
@@ -1458,6 +1498,11 @@ cache_write_instances(struct cache *c, const char *target,
 	    (int)recs.len, SQLITE_STATIC);
 	rc = cache_step_done(c, st, "cannot store the instances", err);
 	sqlite3_clear_bindings(st);
+	if (rc == 0) {
+		cache_bind_str(c->st[ST_PUT_WINDOWS], 1, target);
+		rc = cache_step_done(c, c->st[ST_PUT_WINDOWS],
+		    "cannot count the windows", err);
+	}
 out:
 	buf_free(&recs);
 	free(sorted);
@@ -1623,12 +1668,87 @@ cache_recs_decode(struct fleet_block *blk, size_t len, long long count,
 	blk->refs = refs;
 }
 
-/* The fleet table's rows, in target order.  Inside the read transaction. */
-static int
-cache_list_recs(struct cache *c, struct cache_recs **out, size_t *nout,
-    char **err)
+/*
+ * Packs the strings of a decoded block: each moved down over the length
+ * prefixes the rec keeps before it, and one equal to the previous
+ * instance's same field (or same tag key or value) shared, not kept
+ * twice: a fleet sorted by name repeats its account, region, state,
+ * type, platform, tag keys and many values from row to row.  At 100,000
+ * instances the blocks went from 53 MB to about half.  v[0..n) are the
+ * instances decoded from blk, in its order (their strings lie in it in
+ * the order of the rec); a string is only ever moved down, over bytes
+ * already read, so none is overwritten before it is moved.  Returns the
+ * block, trimmed (it may have moved: the instances follow).
+ */
+static struct fleet_block *
+cache_block_pack(struct fleet_block *blk, struct fleet_instance *v,
+    size_t n)
 {
-	sqlite3_stmt *st = c->st[ST_LOAD_FLEET];
+	struct fleet_block *was = blk, *now;
+	struct fleet_instance *in, *prev;
+	unsigned char *w = blk->data;
+	uintptr_t base;
+	size_t k, f, t, l;
+	char **p, *q;
+
+	for (k = 0; k < n; k++) {
+		char **field[REC_NSTR] = REC_FIELDS(&v[k]);
+
+		in = &v[k];
+		prev = k > 0 ? &v[k - 1] : NULL;
+		for (f = 0; f < REC_NSTR + 2 * in->ntags; f++) {
+			if (f < REC_NSTR) {
+				p = field[f];
+				q = NULL;
+				if (prev != NULL) {
+					char **pf[REC_NSTR] = REC_FIELDS(prev);
+
+					q = *pf[f];
+				}
+			} else {
+				t = (f - REC_NSTR) / 2;
+				p = (f - REC_NSTR) % 2 == 0 ? &in->tags[t].key :
+				    &in->tags[t].value;
+				q = prev == NULL || t >= prev->ntags ? NULL :
+				    (f - REC_NSTR) % 2 == 0 ?
+				    prev->tags[t].key : prev->tags[t].value;
+			}
+			if (q != NULL && strcmp(q, *p) == 0) {
+				*p = q;
+				continue;
+			}
+			l = strlen(*p) + 1;
+			memmove(w, *p, l);
+			*p = (char *)w;
+			w += l;
+		}
+	}
+	base = (uintptr_t)blk->data;
+	now = realloc(blk, sizeof *blk + (size_t)(w - blk->data) + 1);
+	if (now == NULL || now == was)
+		return blk;
+	for (k = 0; k < n; k++) {
+		char **field[REC_NSTR] = REC_FIELDS(&v[k]);
+
+		v[k].block = now;
+		for (f = 0; f < REC_NSTR; f++)
+			*field[f] = (char *)now->data +
+			    ((uintptr_t)*field[f] - base);
+		for (t = 0; t < v[k].ntags; t++) {
+			v[k].tags[t].key = (char *)now->data +
+			    ((uintptr_t)v[k].tags[t].key - base);
+			v[k].tags[t].value = (char *)now->data +
+			    ((uintptr_t)v[k].tags[t].value - base);
+		}
+	}
+	return now;
+}
+
+/* The rows of the fleet table st lists (ST_LOAD_FLEET's query) into
+ * *out; returns SQLITE_DONE, or the failing step's code (*out NULL). */
+static int
+cache_list_recs_on(sqlite3_stmt *st, struct cache_recs **out, size_t *nout)
+{
 	struct cache_recs *r = NULL;
 	size_t n = 0, cap = 0;
 	long long len;
@@ -1644,14 +1764,32 @@ cache_list_recs(struct cache *c, struct cache_recs **out, size_t *nout,
 		len = sqlite3_column_int64(st, 2);
 		r[n++].len = len > 0 ? (size_t)len : 0;
 	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(r);
+		r = NULL;
+		n = 0;
+	}
+	*out = r;
+	*nout = n;
+	return rc;
+}
+
+/* The fleet table's rows, in target order.  Inside the read transaction. */
+static int
+cache_list_recs(struct cache *c, struct cache_recs **out, size_t *nout,
+    char **err)
+{
+	struct cache_recs *r = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = cache_list_recs_on(c->st[ST_LOAD_FLEET], &r, &n);
 	if (rc != SQLITE_DONE) {
 		cache_oom_check(c);
 		cache_seterr(c, err, "cannot read instances");
-		sqlite3_reset(st);
-		free(r);
 		return -1;
 	}
-	sqlite3_reset(st);
 	*out = r;
 	*nout = n;
 	return 0;
@@ -1699,13 +1837,16 @@ cache_recs_read(sqlite3 *db, long long rowid, struct fleet_block **out,
  */
 static int
 cache_recs_load(sqlite3 *db, const struct cache_recs *r, size_t nr,
-    struct fleet_instance *v, size_t *n, size_t *skipped)
+    struct fleet_instance *v, size_t *n, size_t *skipped,
+    struct cache_progress *pr)
 {
 	struct fleet_block *blk;
 	size_t i, len, before;
 	int rc;
 
 	for (i = 0; i < nr; i++) {
+		if (pr != NULL && pr->stop != NULL && atomic_load(pr->stop))
+			return SQLITE_INTERRUPT;
 		rc = cache_recs_read(db, r[i].rowid, &blk, &len);
 		if (rc != SQLITE_OK)
 			return rc;
@@ -1720,7 +1861,10 @@ cache_recs_load(sqlite3 *db, const struct cache_recs *r, size_t nr,
 		if (*n == before) {
 			free(blk->tags);
 			free(blk);
-		}
+		} else
+			(void)cache_block_pack(blk, v + before, *n - before);
+		if (pr != NULL && pr->done != NULL)
+			atomic_fetch_add(pr->done, *n - before);
 	}
 	return SQLITE_OK;
 }
@@ -1755,8 +1899,29 @@ struct cache_part {
 	size_t nr;
 	struct fleet_instance *v;	/* out: cache_recs_room(r, nr) */
 	size_t n, skipped;
+	struct cache_progress *pr;
 	int rc;				/* SQLITE_OK: v[0..n) loaded */
 };
+
+/* A read-only connection of this thread's own, in a read transaction
+ * (ended by closing it).  Returns an SQLite result code. */
+static int
+cache_open_reader(const char *path, sqlite3 **db)
+{
+	int rc;
+
+	rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(*db, 1);
+		sqlite3_busy_timeout(*db, CACHE_BUSY_TIMEOUT_MS);
+		/* The blobs are read once, front to back: a page cache
+		 * would only hold pages never read again. */
+		rc = sqlite3_exec(*db, "PRAGMA cache_size = -256; BEGIN",
+		    NULL, NULL, NULL);
+	}
+	return rc;
+}
 
 static void *
 cache_part_run(void *arg)
@@ -1764,16 +1929,10 @@ cache_part_run(void *arg)
 	struct cache_part *p = arg;
 	sqlite3 *db = NULL;
 
-	p->rc = sqlite3_open_v2(p->path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL);
-	if (p->rc == SQLITE_OK) {
-		sqlite3_busy_timeout(db, CACHE_BUSY_TIMEOUT_MS);
-		p->rc = sqlite3_exec(db, "PRAGMA cache_size = "
-		    CACHE_READ_PAGES "; BEGIN", NULL, NULL, NULL);
-	}
+	p->rc = cache_open_reader(p->path, &db);
 	if (p->rc == SQLITE_OK)
 		p->rc = cache_recs_load(db, p->r, p->nr, p->v, &p->n,
-		    &p->skipped);
+		    &p->skipped, p->pr);
 	sqlite3_close(db);	/* ends the read transaction */
 	return NULL;
 }
@@ -1790,10 +1949,11 @@ cache_cmp_recs_len(const void *a, const void *b)
  * Moves the largest targets that add up to about half the bytes of r to
  * the end of r (r is reordered), returning how many stay at the front for
  * the caller; the rest go to the helper.  Returns nr when a split is not
- * worth a thread.
+ * worth a thread (or path is NULL: a cache in memory has no second
+ * connection).
  */
 static size_t
-cache_recs_split(struct cache *c, struct cache_recs *r, size_t nr)
+cache_recs_split(const char *path, struct cache_recs *r, size_t nr)
 {
 	size_t total = 0, mine = 0, theirs = 0, i, k;
 	struct cache_recs t;
@@ -1802,7 +1962,7 @@ cache_recs_split(struct cache *c, struct cache_recs *r, size_t nr)
 	for (i = 0; i < nr; i++)
 		total += r[i].len;
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (c->memory || nr < 2 || total < CACHE_PARALLEL_MIN_BYTES ||
+	if (path == NULL || nr < 2 || total < CACHE_PARALLEL_MIN_BYTES ||
 	    cpus < 2)
 		return nr;
 	/* Largest first, each to the lighter side: mine at the front,
@@ -1821,17 +1981,100 @@ cache_recs_split(struct cache *c, struct cache_recs *r, size_t nr)
 	return k;
 }
 
+/*
+ * The blobs r[0..nr) read and decoded on db (inside its read
+ * transaction), half of them by a helper thread on a connection of its
+ * own to path (NULL: no helper).  Returns an SQLite result code, with
+ * *vp, *np and *skipped set either way (the caller frees *vp).
+ */
+static int
+cache_load_on(sqlite3 *db, const char *path, struct cache_recs *r,
+    size_t nr, struct fleet_instance **vp, size_t *np, size_t *skipped,
+    struct cache_progress *pr)
+{
+	struct fleet_instance *v;
+	struct cache_part part;
+	pthread_t helper;
+	size_t n = 0, cap, mine, room_mine, k;
+	int rc, threaded = 0;
+
+	mine = cache_recs_split(path, r, nr);
+	/* Room for as many recs as the blobs can hold: one allocation,
+	 * whose untouched pages cost nothing.  The helper decodes into the
+	 * part of it after the caller's room, so nothing is copied from
+	 * one array to another (which held both at once). */
+	cap = cache_recs_room(r, nr);
+	room_mine = cache_recs_room(r, mine);
+	v = xcalloc(cap ? cap : 1, sizeof *v);
+	memset(&part, 0, sizeof part);
+	if (mine < nr) {
+		part.path = path;
+		part.r = r + mine;
+		part.nr = nr - mine;
+		part.v = v + room_mine;
+		part.pr = pr;
+		threaded = pthread_create(&helper, NULL, cache_part_run,
+		    &part) == 0;
+		if (!threaded)
+			mine = nr;
+	}
+	rc = cache_recs_load(db, r, mine, v, &n, skipped, pr);
+	if (threaded) {
+		pthread_join(helper, NULL);
+		if (rc == SQLITE_OK && part.rc == SQLITE_OK) {
+			memmove(v + n, part.v, part.n * sizeof *v);
+			n += part.n;
+			*skipped += part.skipped;
+		} else {
+			for (k = 0; k < part.n; k++)
+				fleet_instance_done(&part.v[k]);
+			if (pr != NULL && pr->done != NULL)
+				atomic_fetch_sub(pr->done, part.n);
+			if (rc == SQLITE_OK)
+				rc = cache_recs_load(db, r + mine,
+				    nr - mine, v, &n, skipped, pr);
+		}
+	}
+	if (n == 0) {
+		free(v);
+		v = NULL;
+	} else if (n < cap / 2) {
+		v = xreallocarray(v, n, sizeof *v);
+	}
+	*vp = v;
+	*np = n;
+	return rc;
+}
+
+/* Leaves the notice for skipped unreadable rows (see cache.h). */
+static void
+cache_note_skipped(struct cache *c, size_t skipped)
+{
+	char *msg;
+
+	if (skipped == 0)
+		return;
+	msg = xasprintf("cache %s: %zu cached row%s unreadable and "
+	    "skipped; run patchdeck sync", c->path, skipped,
+	    skipped == 1 ? " was" : "s were");
+	if (c->notice != NULL) {
+		char *both = xasprintf("%s; %s", c->notice, msg);
+
+		free(msg);
+		msg = both;
+	}
+	free(c->notice);
+	c->notice = msg;
+}
+
 int
 cache_load_instances(struct cache *c, struct fleet_instance **vp,
     size_t *np, char **err)
 {
 	struct fleet_instance *v = NULL;
 	struct cache_recs *r = NULL;
-	struct cache_part part;
-	pthread_t helper;
-	size_t n = 0, cap, nr = 0, skipped = 0, mine;
-	int rc, threaded = 0;
-	char *msg;
+	size_t n = 0, nr = 0, skipped = 0;
+	int rc;
 
 	*vp = NULL;
 	*np = 0;
@@ -1841,41 +2084,8 @@ cache_load_instances(struct cache *c, struct fleet_instance **vp,
 	if (cache_exec(c, "BEGIN", "cannot start a transaction", err) == -1 ||
 	    cache_list_recs(c, &r, &nr, err) == -1)
 		goto fail;
-	mine = cache_recs_split(c, r, nr);
-	memset(&part, 0, sizeof part);
-	if (mine < nr) {
-		part.path = c->path;
-		part.r = r + mine;
-		part.nr = nr - mine;
-		part.v = xcalloc(cache_recs_room(part.r, part.nr) + 1,
-		    sizeof *part.v);
-		threaded = pthread_create(&helper, NULL, cache_part_run,
-		    &part) == 0;
-		if (!threaded) {
-			free(part.v);
-			mine = nr;
-		}
-	}
-	/* Room for as many recs as the blobs can hold: one allocation,
-	 * whose untouched pages cost nothing. */
-	cap = cache_recs_room(r, nr);
-	v = xcalloc(cap ? cap : 1, sizeof *v);
-	rc = cache_recs_load(c->db, r, mine, v, &n, &skipped);
-	if (threaded) {
-		pthread_join(helper, NULL);
-		if (rc == SQLITE_OK && part.rc == SQLITE_OK) {
-			memcpy(v + n, part.v, part.n * sizeof *v);
-			n += part.n;
-			skipped += part.skipped;
-		} else {
-			cache_instances_free(part.v, part.n);
-			part.v = NULL;
-			if (rc == SQLITE_OK)
-				rc = cache_recs_load(c->db, r + mine,
-				    nr - mine, v, &n, &skipped);
-		}
-		free(part.v);
-	}
+	rc = cache_load_on(c->db, c->memory ? NULL : c->path, r, nr, &v, &n,
+	    &skipped, NULL);
 	if (rc != SQLITE_OK) {
 		cache_oom_check(c);
 		cache_seterr(c, err, "cannot read instances");
@@ -1883,25 +2093,7 @@ cache_load_instances(struct cache *c, struct fleet_instance **vp,
 	}
 	free(r);
 	cache_exec(c, "COMMIT", "cannot end a transaction", NULL);
-	if (n == 0) {
-		free(v);
-		v = NULL;
-	} else if (n < cap / 2) {
-		v = xreallocarray(v, n, sizeof *v);
-	}
-	if (skipped > 0) {
-		msg = xasprintf("cache %s: %zu cached row%s unreadable and "
-		    "skipped; run patchdeck sync", c->path, skipped,
-		    skipped == 1 ? " was" : "s were");
-		if (c->notice != NULL) {
-			char *both = xasprintf("%s; %s", c->notice, msg);
-
-			free(msg);
-			msg = both;
-		}
-		free(c->notice);
-		c->notice = msg;
-	}
+	cache_note_skipped(c, skipped);
 	*vp = v;
 	*np = n;
 	return 0;
@@ -1909,6 +2101,240 @@ cache_load_instances(struct cache *c, struct fleet_instance **vp,
 fail:
 	free(r);
 	cache_instances_free(v, n);
+	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	cache_recover(c, err);
+	return -1;
+}
+
+const char *
+cache_file(const struct cache *c)
+{
+	return c->memory || c->db == NULL ? NULL : c->path;
+}
+
+int
+cache_load_instances_apart(const char *path, struct fleet_instance **vp,
+    size_t *np, size_t *skipped, struct cache_progress *pr, char **err)
+{
+	struct cache_recs *r = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t nr = 0;
+	int rc;
+
+	*vp = NULL;
+	*np = 0;
+	*skipped = 0;
+	rc = cache_open_reader(path, &db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, statements[ST_LOAD_FLEET], -1,
+		    &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = cache_list_recs_on(st, &r, &nr);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = cache_load_on(db, path, r, nr, vp, np, skipped, pr);
+	free(r);
+	if (rc != SQLITE_OK) {
+		*err = xasprintf("cache %s: cannot read instances: %s",
+		    path, rc == SQLITE_INTERRUPT ? "stopped" : db != NULL ?
+		    sqlite3_errstr(rc) : "out of memory");
+		cache_instances_free(*vp, *np);
+		*vp = NULL;
+		*np = 0;
+	}
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+void
+cache_instances_skipped(struct cache *c, size_t skipped)
+{
+	cache_note_skipped(c, skipped);
+}
+
+/*
+ * One target's blob as cache_load_head() merges it: read a chunk at a
+ * time from its start, so that the fleet's first rows cost about their
+ * own bytes, not a screenful from every target.
+ */
+struct cache_head_src {
+	sqlite3_blob *blob;
+	size_t bytes;		/* the blob's length */
+	size_t pos;		/* where the next chunk starts */
+	struct fleet_instance *v;	/* the current chunk's, decoded */
+	size_t n, next;		/* v[next..n) not taken yet */
+};
+
+/* The first chunk of a target; larger ones follow when a target turns
+ * out to hold many of the first rows. */
+#define CACHE_HEAD_CHUNK (16 * 1024)
+
+/*
+ * The next chunk of src: whole frames from src->pos, at least one (the
+ * read grows for a long one), decoded into a block of its own.  Leaves
+ * src->n == src->next when the blob is over (or what is left of it is no
+ * frame).  Returns an SQLite result code.
+ */
+static int
+cache_head_refill(struct cache_head_src *s, size_t chunk)
+{
+	struct fleet_block *blk;
+	size_t want, off, flen, k, skipped = 0;
+	unsigned char len4[4];
+	int rc;
+
+	s->n = s->next = 0;
+	free(s->v);
+	s->v = NULL;
+	if (s->bytes - s->pos < 4)
+		return SQLITE_OK;
+	rc = sqlite3_blob_read(s->blob, len4, 4, (int)s->pos);
+	if (rc != SQLITE_OK)
+		return rc;
+	flen = cache_get_u32(len4);
+	if (flen > s->bytes - s->pos - 4)
+		return SQLITE_OK;	/* damage: the whole load counts it */
+	want = chunk > 4 + flen ? chunk : 4 + flen;
+	if (want > s->bytes - s->pos)
+		want = s->bytes - s->pos;
+	blk = xmalloc(sizeof *blk + want + 1);
+	blk->refs = 0;
+	blk->tags = NULL;
+	rc = sqlite3_blob_read(s->blob, blk->data, (int)want, (int)s->pos);
+	if (rc != SQLITE_OK) {
+		free(blk);
+		return rc;
+	}
+	for (off = 0, k = 0; want - off >= 4; k++) {
+		flen = cache_get_u32(blk->data + off);
+		if (flen > want - off - 4)
+			break;
+		off += 4 + flen;
+	}
+	s->pos += off;
+	s->v = xcalloc(k + 1, sizeof *s->v);
+	cache_recs_decode(blk, off, (long long)k, s->v, &s->n, &skipped);
+	if (s->n == 0) {
+		free(blk->tags);
+		free(blk);
+		/* A chunk of malformed recs only: on to the next. */
+		if (off > 0)
+			return cache_head_refill(s, chunk);
+	}
+	return SQLITE_OK;
+}
+
+void
+cache_head_done(struct cache_head *h)
+{
+	size_t i;
+
+	cache_instances_free(h->v, h->n);
+	for (i = 0; i < h->nwindows; i++)
+		free(h->windows[i].window_tag);
+	free(h->windows);
+	memset(h, 0, sizeof *h);
+}
+
+int
+cache_load_head(struct cache *c, size_t max, struct cache_head *h,
+    char **err)
+{
+	struct cache_recs *r = NULL;
+	struct cache_head_src *src, *best;
+	sqlite3_stmt *st;
+	size_t nr = 0, i, k;
+	int rc = SQLITE_OK;
+
+	memset(h, 0, sizeof *h);
+	if (cache_usable(c, err) == -1)
+		return -1;
+	if (cache_exec(c, "BEGIN", "cannot start a transaction", err) == -1 ||
+	    cache_list_recs(c, &r, &nr, err) == -1)
+		goto fail;
+	for (i = 0; i < nr; i++) {
+		if (r[i].count > 0)
+			h->total += (size_t)r[i].count;
+	}
+	/* A merge of the targets, each in name order: the first max rows
+	 * of the fleet, reading each target only as far as they reach. */
+	src = xcalloc(nr ? nr : 1, sizeof *src);
+	for (i = 0; i < nr && max > 0 && rc == SQLITE_OK; i++) {
+		rc = sqlite3_blob_open(c->db, "main", "fleet", "recs",
+		    r[i].rowid, 0, &src[i].blob);
+		if (rc != SQLITE_OK)
+			break;
+		src[i].bytes = (size_t)sqlite3_blob_bytes(src[i].blob);
+		rc = cache_head_refill(&src[i], CACHE_HEAD_CHUNK);
+	}
+	if (rc == SQLITE_OK && max > 0)
+		h->v = xcalloc(max, sizeof *h->v);
+	while (rc == SQLITE_OK && h->n < max) {
+		best = NULL;
+		for (i = 0; i < nr; i++) {
+			if (src[i].next < src[i].n && (best == NULL ||
+			    fleet_instance_cmp_name(&src[i].v[src[i].next],
+			    &best->v[best->next]) < 0))
+				best = &src[i];
+		}
+		if (best == NULL)
+			break;
+		h->v[h->n++] = best->v[best->next++];	/* the reference moves */
+		if (best->next == best->n)
+			rc = cache_head_refill(best, 4 * CACHE_HEAD_CHUNK);
+	}
+	for (i = 0; i < nr; i++) {
+		for (k = src[i].next; k < src[i].n; k++)
+			fleet_instance_done(&src[i].v[k]);
+		free(src[i].v);
+		sqlite3_blob_close(src[i].blob);
+	}
+	free(src);
+	if (rc != SQLITE_OK) {
+		cache_oom_check(c);
+		cache_seterr(c, err, "cannot read instances");
+		goto fail;
+	}
+	if (h->n == 0) {
+		free(h->v);
+		h->v = NULL;
+	}
+
+	st = c->st[ST_LOAD_WINDOWS];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		h->windows = xreallocarray(h->windows, h->nwindows + 1,
+		    sizeof *h->windows);
+		h->windows[h->nwindows].window_tag = cache_col_str(c, st, 0);
+		h->windows[h->nwindows++].count = (size_t)(sqlite3_column_int64(
+		    st, 1) > 0 ? sqlite3_column_int64(st, 1) : 0);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		st = c->st[ST_FLEET_OLDEST];
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			h->oldest = sqlite3_column_int64(st, 0);
+			rc = SQLITE_DONE;
+		}
+		sqlite3_reset(st);
+	}
+	if (rc != SQLITE_DONE) {
+		cache_oom_check(c);
+		cache_seterr(c, err, "cannot read the window counts");
+		goto fail;
+	}
+	free(r);
+	cache_exec(c, "COMMIT", "cannot end a transaction", NULL);
+	return 0;
+
+fail:
+	free(r);
+	cache_head_done(h);
 	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	cache_recover(c, err);

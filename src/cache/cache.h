@@ -37,7 +37,7 @@
  * back cut at that NUL.  Every row keeps the time it was fetched (Unix
  * seconds).
  *
- * Schema, version 3 (every TEXT column is NOT NULL DEFAULT ''):
+ * Schema, version 4 (every TEXT column is NOT NULL DEFAULT ''):
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)            WITHOUT ROWID
  *   targets(name TEXT PRIMARY KEY, account, region,
@@ -57,6 +57,14 @@
  *     first frame.  50,000 instances in six targets, warm, on a 2-core
  *     VM: ~95 ms with a rec per row (version 2) against ~35 ms, half the
  *     targets being read by a helper thread on a connection of its own.
+ *   fleet_windows(target REFERENCES targets(name) ON DELETE CASCADE,
+ *       window_tag   a window tag value ('' for none), as in instances,
+ *       count INTEGER  how many of the target's instances carry it,
+ *       PRIMARY KEY(target, window_tag))  WITHOUT ROWID
+ *     Written with the target's rows.  With fleet.count and the head of
+ *     each recs blob, what the console's first frame draws without
+ *     reading the fleet (cache_load_head): at 1,000,000 instances a
+ *     whole load takes seconds, the first frame must not.
  *   instances(row INTEGER PRIMARY KEY,
  *       target REFERENCES targets(name) ON DELETE CASCADE,
  *       account, region, id, name, state, ping,
@@ -106,7 +114,8 @@
  *     Version 1 had a column per field; version 2 a rec per instances
  *     row.  Migrating to 2 and to 3 drops the instances (a cache: the
  *     next sync refills them) and sets every target's last_ok to 0, so
- *     they show as missing, not fresh.
+ *     they show as missing, not fresh.  Migrating to 4 adds
+ *     fleet_windows, counted from the instances already there.
  *   exceptions(source, instance_id, exception_id, starts, ends, reason,
  *       ticket, requested_by, requested_at, status, decided_by, decided_at,
  *       fetched_at INTEGER, PRIMARY KEY(source, instance_id, exception_id))
@@ -137,11 +146,12 @@
 #ifndef PATCHDECK_CACHE_H
 #define PATCHDECK_CACHE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "fleet/instance.h"
 
-#define CACHE_SCHEMA_VERSION 3
+#define CACHE_SCHEMA_VERSION 4
 #define CACHE_BUSY_TIMEOUT_MS 5000
 /* Default tags copied to indexed columns (DESIGN.md section 4). */
 #define CACHE_WINDOW_TAG "PatchWindow"
@@ -267,7 +277,8 @@ int cache_drop_target(struct cache *c, const char *target, char **err);
  * cache_instances_free) and *n; *v is NULL when *n is 0.  The instances
  * of a target share one block (fleet_instance.block): their fields must
  * not be replaced one by one; fleet_instance_copy() gives one that can
- * be.  Recs that are malformed are skipped, not an error: the call
+ * be.  A string equal to the previous instance's same field or tag is
+ * the same memory (the block keeps it once).  Recs that are malformed are skipped, not an error: the call
  * succeeds without them and leaves a notice for cache_take_notice()
  * saying how many.
  */
@@ -277,6 +288,63 @@ int cache_load_instances(struct cache *c, struct fleet_instance **v,
 /* Frees what cache_load_instances() returned (each instance with
  * fleet_instance_done, then v). */
 void cache_instances_free(struct fleet_instance *v, size_t n);
+
+/* Where a load running on another thread stands (both may be NULL). */
+struct cache_progress {
+	atomic_size_t *done;	/* instances decoded so far, added to */
+	const atomic_int *stop;	/* non-zero: stop before the next target */
+};
+
+/* The file of c (borrowed, valid until c's next call), or NULL for a
+ * cache in memory or one left unusable. */
+const char *cache_file(const struct cache *c);
+
+/*
+ * cache_load_instances() for a thread other than the cache's: it reads
+ * the cache file path (cache_file(), copied on the cache's thread) on
+ * connections of its own, so the cache's thread keeps using its struct
+ * cache meanwhile.  Nothing is recovered or noted here: on any failure
+ * (damage included, or *stop) it returns -1 with *err and nothing
+ * loaded, and the cache's thread then calls cache_load_instances(),
+ * which handles damage as usual.  On success *skipped says how many
+ * recs were malformed; cache_instances_skipped() on the cache's thread
+ * leaves the notice cache_load_instances() would have left.
+ */
+int cache_load_instances_apart(const char *path, struct fleet_instance **v,
+    size_t *n, size_t *skipped, struct cache_progress *pr, char **err);
+void cache_instances_skipped(struct cache *c, size_t skipped);
+
+/* One window tag value and how many instances carry it. */
+struct cache_window_count {
+	char *window_tag;	/* owned; "" for no tag */
+	size_t count;
+};
+
+/* What the console's first frame draws, read without loading the
+ * fleet.  Owned; free with cache_head_done. */
+struct cache_head {
+	/* The first rows of the whole fleet in name order
+	 * (fleet_instance_cmp_name), as cache_load_instances() would
+	 * give them after a sort; they share blocks as it does. */
+	struct fleet_instance *v;
+	size_t n;
+	size_t total;		/* instances held, by the stored counts */
+	struct cache_window_count *windows;	/* by window_tag */
+	size_t nwindows;
+	long long oldest;	/* oldest last_ok of targets with rows; 0 */
+};
+
+/*
+ * The first max instances in name order over every target, the total
+ * and the instances per window tag (fleet_windows), in one read
+ * transaction.  Reads only the beginning of each target's recs blob:
+ * the time does not grow with the fleet.  Malformed recs among the
+ * first are left out without a notice (the whole load counts them).
+ * Returns 0, or -1 with *err (damage handled as by every call).
+ */
+int cache_load_head(struct cache *c, size_t max, struct cache_head *h,
+    char **err);
+void cache_head_done(struct cache_head *h);
 
 /*
  * Every target, by name, with its rows counted and age = now - last_ok.

@@ -1,16 +1,27 @@
 /*
  * inventory.c - see inventory.h.
  */
+/* gettid() (the loader's nice value, Linux only): glibc declares it
+ * only for _GNU_SOURCE. */
+#define _GNU_SOURCE
 #include "ops/inventory.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "cache/cache.h"
 #include "fleet/date.h"
+#include "fleet/window.h"
 #include "ops/config.h"
 #include "util/util.h"
 
@@ -45,7 +56,9 @@ lower_append(struct buf *b, const char *s)
 }
 
 /* Every row's search text, in one allocation, made when a filter is
- * first typed: the first frame does not wait for it. */
+ * first typed: the first frame does not wait for it.  Row i's text is
+ * hay_arena[hay_off[i] .. hay_off[i + 1] - 1), NUL-terminated; the
+ * texts lie in row order, so one search runs over all of them. */
 static void
 build_hay(struct inventory *inv)
 {
@@ -54,7 +67,7 @@ build_hay(struct inventory *inv)
 
 	if (inv->hay_arena != NULL)
 		return;
-	off = xcalloc(inv->n ? inv->n : 1, sizeof *off);
+	off = xcalloc(inv->n + 1, sizeof *off);
 	buf_init(&arena);
 	for (i = 0; i < inv->n; i++) {
 		const struct inv_row *r = &inv->rows[i];
@@ -76,10 +89,12 @@ build_hay(struct inventory *inv)
 		lower_append(&arena, fleet_tag_state_name(r->st.state));
 		buf_putc(&arena, '\0');
 	}
+	off[inv->n] = arena.len;
 	inv->hay_arena = arena.data != NULL ? buf_steal(&arena) : xstrdup("");
-	for (i = 0; i < inv->n; i++)
-		inv->rows[i].hay = inv->hay_arena + off[i];
-	free(off);
+	inv->hay_off = off;
+	memset(inv->hay_freq, 0, sizeof inv->hay_freq);
+	for (i = 0; i < arena.len; i++)
+		inv->hay_freq[(unsigned char)inv->hay_arena[i]]++;
 }
 
 /* Below this many rows a second thread costs more than it saves. */
@@ -184,6 +199,7 @@ take(struct inventory *inv, struct fleet_instance *v, size_t n,
 	inv->cfg = cfg;
 	inv->v = v;
 	inv->n = n;
+	inv->total = n;
 	inv->now = now;
 	if (x != NULL) {
 		inv->exc = *x;
@@ -206,17 +222,15 @@ inventory_take(struct inventory *inv, struct fleet_instance *v, size_t n,
 void
 inventory_set_exceptions(struct inventory *inv, struct excache *x)
 {
-	size_t i;
-
 	excache_done(&inv->exc);
 	inv->exc = *x;
 	memset(x, 0, sizeof *x);
 	eval_states(inv);
 	/* The tag state column and the search text follow the new states. */
 	free(inv->hay_arena);
+	free(inv->hay_off);
 	inv->hay_arena = NULL;
-	for (i = 0; i < inv->n; i++)
-		inv->rows[i].hay = NULL;
+	inv->hay_off = NULL;
 	if (inv->filter != NULL)
 		build_hay(inv);
 	inventory_sort(inv, inv->sort, inv->desc);
@@ -243,6 +257,198 @@ inventory_load(struct inventory *inv, struct cache *c,
 	return 0;
 }
 
+int
+inventory_load_head(struct inventory *inv, struct cache *c,
+    const struct config *cfg, long long now, size_t max, char **err)
+{
+	struct cache_head h;
+	struct excache x;
+	size_t nw = cfg->nwindows, i;
+	long w;
+
+	if (cache_load_head(c, max, &h, err) != 0) {
+		memset(inv, 0, sizeof *inv);
+		return -1;
+	}
+	if (excache_load(c, cfg->exceptions_table, &x, err) != 0) {
+		cache_head_done(&h);
+		memset(inv, 0, sizeof *inv);
+		return -1;
+	}
+	take(inv, h.v, h.n, cfg, now, &x);
+	h.v = NULL;
+	h.n = 0;
+	/* A full head may hide more rows than the stored counts say (they
+	 * are the file's word): the whole load decides. */
+	inv->partial = h.total > inv->n || (max > 0 && inv->n >= max);
+	if (inv->partial) {
+		inv->total = h.total > inv->n ? h.total : inv->n;
+		inv->wtotals = xcalloc(nw + 1, sizeof *inv->wtotals);
+		for (i = 0; i < h.nwindows; i++) {
+			w = fleet_window_find(cfg->windows, nw,
+			    h.windows[i].window_tag);
+			inv->wtotals[w < 0 ? nw : (size_t)w] +=
+			    h.windows[i].count;
+		}
+		if (h.oldest > 0 && (inv->oldest == 0 ||
+		    h.oldest < inv->oldest))
+			inv->oldest = h.oldest;
+	}
+	cache_head_done(&h);
+	return 0;
+}
+
+/*
+ * The background load: the cache read on connections of the thread's
+ * own, then the tag states and the sort, all on that thread; the loop's
+ * thread learns of the end from the pipe and takes the result.
+ */
+struct inventory_loader {
+	pthread_t thread;
+	int fds[2];		/* the thread writes a byte to fds[1] */
+	char *path;		/* the cache's file */
+	const struct config *cfg;
+	long long now;
+	struct excache x;	/* taken by the result */
+	atomic_size_t done;
+	atomic_int stop;
+	/* Out, read after the join. */
+	struct inventory inv;
+	size_t skipped;
+	char *err;
+	int rc;
+};
+
+static void *
+loader_run(void *arg)
+{
+	struct inventory_loader *l = arg;
+	struct cache_progress pr;
+	struct fleet_instance *v = NULL;
+	size_t n = 0;
+	ssize_t w;
+
+#ifdef __linux__
+	/* Background work: the loop's thread (keys, drawing) goes first.
+	 * On Linux a nice value is the thread's own, and the threads this
+	 * one starts inherit it; elsewhere it would be the process's. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
+#endif
+	pr.done = &l->done;
+	pr.stop = &l->stop;
+	l->rc = cache_load_instances_apart(l->path, &v, &n, &l->skipped,
+	    &pr, &l->err);
+	if (l->rc == 0 && !atomic_load(&l->stop))
+		take(&l->inv, v, n, l->cfg, l->now, &l->x);
+	else if (l->rc == 0) {
+		cache_instances_free(v, n);
+		l->rc = -1;
+		l->err = xstrdup("stopped");
+	}
+	do
+		w = write(l->fds[1], "", 1);
+	while (w < 0 && errno == EINTR);
+	return NULL;
+}
+
+struct inventory_loader *
+inventory_loader_start(struct cache *c, const struct config *cfg,
+    long long now, char **err)
+{
+	struct inventory_loader *l = xcalloc(1, sizeof *l);
+
+	if (cache_file(c) == NULL) {
+		*err = xstrdup("a cache in memory loads on its own thread");
+		free(l);
+		return NULL;
+	}
+	l->path = xstrdup(cache_file(c));
+	l->cfg = cfg;
+	l->now = now;
+	l->fds[0] = l->fds[1] = -1;
+	atomic_init(&l->done, 0);
+	atomic_init(&l->stop, 0);
+	if (excache_load(c, cfg->exceptions_table, &l->x, err) != 0) {
+		free(l->path);
+		free(l);
+		return NULL;
+	}
+	if (pipe(l->fds) != 0) {
+		*err = xasprintf("cannot make a pipe: %s", strerror(errno));
+		goto fail;
+	}
+	(void)fcntl(l->fds[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(l->fds[1], F_SETFD, FD_CLOEXEC);
+	if (pthread_create(&l->thread, NULL, loader_run, l) != 0) {
+		*err = xstrdup("cannot start a thread");
+		goto fail;
+	}
+	return l;
+
+fail:
+	excache_done(&l->x);
+	free(l->path);
+	if (l->fds[0] >= 0)
+		close(l->fds[0]);
+	if (l->fds[1] >= 0)
+		close(l->fds[1]);
+	free(l);
+	return NULL;
+}
+
+int
+inventory_loader_fd(const struct inventory_loader *l)
+{
+	return l->fds[0];
+}
+
+size_t
+inventory_loader_progress(const struct inventory_loader *l)
+{
+	return atomic_load(&((struct inventory_loader *)l)->done);
+}
+
+int
+inventory_loader_finish(struct inventory_loader *l, struct cache *c,
+    struct inventory *inv, char **err)
+{
+	int rc;
+
+	pthread_join(l->thread, NULL);
+	rc = l->rc;
+	if (rc == 0) {
+		*inv = l->inv;
+		memset(&l->inv, 0, sizeof l->inv);
+		if (c != NULL)
+			cache_instances_skipped(c, l->skipped);
+	} else {
+		*err = l->err;
+		l->err = NULL;
+		memset(inv, 0, sizeof *inv);
+	}
+	excache_done(&l->x);
+	close(l->fds[0]);
+	close(l->fds[1]);
+	free(l->err);
+	free(l->path);
+	free(l);
+	return rc;
+}
+
+void
+inventory_loader_free(struct inventory_loader *l)
+{
+	struct inventory inv;
+	char *err = NULL;
+
+	if (l == NULL)
+		return;
+	atomic_store(&l->stop, 1);
+	if (inventory_loader_finish(l, NULL, &inv, &err) == 0)
+		inventory_free(&inv);
+	free(err);
+}
+
 static void
 where_free(struct inv_where *w)
 {
@@ -262,7 +468,9 @@ inventory_free(struct inventory *inv)
 
 	trail_clear(inv);
 	free(inv->hay_arena);
+	free(inv->hay_off);
 	free(inv->counts);
+	free(inv->wtotals);
 	free(inv->rows);
 	free(inv->order);
 	free(inv->vis);
@@ -317,57 +525,90 @@ row_matches_where(const struct inventory *inv, const struct inv_row *r)
 }
 
 /*
- * The `/` text in a search text: Horspool, its table built once per
- * filter.  strstr() builds a shift table on every call for needles of
- * four bytes or more, which was most of a keystroke at 100,000 rows.
- * Same answer as strstr(hay, pat).
+ * The `/` text in the search texts: memchr (the C library's vectorised
+ * loop) for the needle's byte that is rarest in the texts, each hit
+ * checked with memcmp.  glibc's memmem, byte by byte, was two thirds of
+ * a keystroke at 100,000 rows.
  */
 struct finder {
-	const char *pat;	/* NULL: matches everything */
-	size_t n;
-	size_t skip[256];
+	const char *pat;
+	size_t m;		/* strlen(pat), > 0 */
+	size_t k;		/* the rarest byte's index in pat */
 };
 
 static void
-finder_init(struct finder *f, const char *pat)
+finder_init(struct finder *f, const struct inventory *inv, const char *pat)
 {
 	size_t i;
 
 	f->pat = pat;
-	f->n = pat != NULL ? strlen(pat) : 0;
-	for (i = 0; i < 256; i++)
-		f->skip[i] = f->n;
-	for (i = 0; i + 1 < f->n; i++)
-		f->skip[(unsigned char)pat[i]] = f->n - 1 - i;
-}
-
-static int
-finder_in(const struct finder *f, const char *hay)
-{
-	size_t hn, i, n = f->n;
-	unsigned char last;
-
-	if (n == 0)
-		return 1;
-	if (n == 1)
-		return strchr(hay, f->pat[0]) != NULL;
-	hn = strlen(hay);
-	last = (unsigned char)f->pat[n - 1];
-	for (i = 0; i + n <= hn; i += f->skip[(unsigned char)hay[i + n - 1]]) {
-		if ((unsigned char)hay[i + n - 1] == last &&
-		    memcmp(hay + i, f->pat, n - 1) == 0)
-			return 1;
+	f->m = strlen(pat);
+	f->k = 0;
+	for (i = 1; i < f->m; i++) {
+		if (inv->hay_freq[(unsigned char)pat[i]] <
+		    inv->hay_freq[(unsigned char)pat[f->k]])
+			f->k = i;
 	}
-	return 0;
 }
 
-static int
-row_matches(const struct inventory *inv, const struct finder *f,
-    const struct inv_row *r)
+/* The first match in [p, end), or NULL. */
+static const char *
+finder_next(const struct finder *f, const char *p, const char *end)
 {
-	if (!finder_in(f, r->hay))
-		return 0;
-	return row_matches_where(inv, r);
+	const char *h;
+	int rare = (unsigned char)f->pat[f->k];
+
+	if ((size_t)(end - p) < f->m)
+		return NULL;
+	/* Where the rare byte of a match lies. */
+	end -= f->m - 1 - f->k;
+	p += f->k;
+	while (p < end && (h = memchr(p, rare, (size_t)(end - p))) != NULL) {
+		/* Most false hits end at the ends, without a call. */
+		if (h[-(ptrdiff_t)f->k] == f->pat[0] &&
+		    h[f->m - 1 - f->k] == f->pat[f->m - 1] &&
+		    memcmp(h - f->k, f->pat, f->m) == 0)
+			return h - f->k;
+		p = h + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Which rows' search texts hold pat: one search over the whole arena
+ * instead of one per row, each hit mapped to its row by walking hay_off
+ * forward, the search going on from the next row's text.  Only rows with
+ * cand[i] (NULL: every row) are set in keep; rows not set are left as
+ * they were.  When few rows are candidates, only their texts are
+ * searched.  pat holds no NUL, so no hit spans two rows.
+ */
+static void
+find_rows(const struct inventory *inv, const char *pat,
+    const unsigned char *cand, size_t ncand, unsigned char *keep)
+{
+	const char *arena = inv->hay_arena, *end, *p, *hit;
+	const size_t *off = inv->hay_off;
+	struct finder f;
+	size_t i, r = 0;
+
+	finder_init(&f, inv, pat);
+	if (cand != NULL && ncand < inv->n / 8) {
+		for (i = 0; i < inv->n; i++) {
+			if (cand[i] && finder_next(&f, arena + off[i],
+			    arena + off[i + 1] - 1) != NULL)
+				keep[i] = 1;
+		}
+		return;
+	}
+	p = arena;
+	end = arena + off[inv->n];
+	while (p < end && (hit = finder_next(&f, p, end)) != NULL) {
+		while (off[r + 1] <= (size_t)(hit - arena))
+			r++;
+		if (cand == NULL || cand[r])
+			keep[r] = 1;
+		p = arena + off[r + 1];
+	}
 }
 
 /*
@@ -458,15 +699,24 @@ trail_restore(struct inventory *inv, const char *low)
 static void
 recompute(struct inventory *inv)
 {
-	unsigned char *keep;
-	struct finder f;
-	size_t i;
+	unsigned char *keep, *where = NULL;
+	size_t i, nwhere = 0;
 
 	trail_clear(inv);
-	keep = xmalloc(inv->n ? inv->n : 1);
-	finder_init(&f, inv->filter);
-	for (i = 0; i < inv->n; i++)
-		keep[i] = (unsigned char)row_matches(inv, &f, &inv->rows[i]);
+	keep = xcalloc(inv->n ? inv->n : 1, 1);
+	if (inv->filter == NULL) {
+		for (i = 0; i < inv->n; i++)
+			keep[i] = (unsigned char)row_matches_where(inv,
+			    &inv->rows[i]);
+	} else {
+		where = xmalloc(inv->n ? inv->n : 1);
+		for (i = 0; i < inv->n; i++)
+			nwhere += where[i] = (unsigned char)row_matches_where(
+			    inv, &inv->rows[i]);
+		find_rows(inv, inv->filter, nwhere == inv->n ? NULL : where,
+		    nwhere, keep);
+		free(where);
+	}
 	collect(inv, keep);
 	free(keep);
 }
@@ -475,8 +725,7 @@ void
 inventory_set_filter(struct inventory *inv, const char *text)
 {
 	char *old = inv->filter, *low = NULL;
-	unsigned char *keep;
-	struct finder f;
+	unsigned char *keep, *cand;
 	size_t i;
 	int narrowing;
 
@@ -500,20 +749,20 @@ inventory_set_filter(struct inventory *inv, const char *text)
 		recompute(inv);
 		return;
 	}
+	cand = xcalloc(inv->n ? inv->n : 1, 1);
 	keep = xcalloc(inv->n ? inv->n : 1, 1);
 	for (i = 0; i < inv->nvis; i++)
-		keep[inv->vis[i]] = 1;
-	finder_init(&f, low);
-	for (i = 0; i < inv->n; i++) {
-		if (keep[i] && !finder_in(&f, inv->rows[i].hay))
-			keep[i] = 0;
-	}
+		cand[inv->vis[i]] = 1;
+	find_rows(inv, low, inv->nvis == inv->n ? NULL : cand, inv->nvis,
+	    keep);
 	collect(inv, keep);
+	free(cand);
 	free(keep);
 }
 
-/* qsort has no context argument; one sort runs at a time (one thread). */
-static const struct inventory *sorting;
+/* qsort has no context argument; one sort runs at a time per thread (a
+ * background load sorts its inventory while the console sorts its own). */
+static _Thread_local const struct inventory *sorting;
 
 static long long
 patched_key(const struct inv_row *r)
@@ -572,14 +821,30 @@ cmp_keys(const void *a, const void *b)
  * with the rows in key order and returns 1, or returns 0 (order
  * untouched) when there are more than MERGE_RUNS_MAX runs.
  */
+/* Row a against row b for merge_runs(): by their sort keys, or, for the
+ * name order a load comes in, by the instances themselves. */
+struct merge_by {
+	const struct sort_key *keys;	/* NULL: fleet_instance_cmp_name */
+	const struct inventory *inv;
+};
+
 static int
-merge_runs(const struct sort_key *keys, size_t n, size_t *order)
+merge_cmp(const struct merge_by *by, size_t a, size_t b)
+{
+	if (by->keys != NULL)
+		return cmp_keys(&by->keys[a], &by->keys[b]);
+	return fleet_instance_cmp_name(by->inv->rows[a].in,
+	    by->inv->rows[b].in);
+}
+
+static int
+merge_runs(const struct merge_by *by, size_t n, size_t *order)
 {
 	size_t start[MERGE_RUNS_MAX + 1], nruns = 0, i, r, a, b, ea, eb, k;
 	size_t *tmp, *from, *to, *swap;
 
 	for (i = 0; i < n; i++) {
-		if (i == 0 || cmp_keys(&keys[i - 1], &keys[i]) > 0) {
+		if (i == 0 || merge_cmp(by, i - 1, i) > 0) {
 			if (nruns == MERGE_RUNS_MAX)
 				return 0;
 			start[nruns++] = i;
@@ -602,9 +867,8 @@ merge_runs(const struct sort_key *keys, size_t n, size_t *order)
 			eb = r + 1 < nruns ? start[r + 2] : ea;
 			i = a;
 			while (a < ea && b < eb)
-				to[i++] = cmp_keys(&keys[from[a]],
-				    &keys[from[b]]) <= 0 ? from[a++] :
-				    from[b++];
+				to[i++] = merge_cmp(by, from[a], from[b]) <=
+				    0 ? from[a++] : from[b++];
 			while (a < ea)
 				to[i++] = from[a++];
 			while (b < eb)
@@ -661,19 +925,31 @@ key_rows(void *arg, size_t begin, size_t end)
 void
 inventory_sort(struct inventory *inv, enum inv_col col, int desc)
 {
-	struct sort_key *keys = xcalloc(inv->n ? inv->n : 1, sizeof *keys);
+	struct sort_key *keys;
+	struct merge_by by;
 	struct key_job job;
 	size_t i;
 
-	util_prefault(keys, inv->n * sizeof *keys);
 	inv->sort = col;
 	inv->desc = desc;
+	sorting = inv;
+	by.keys = NULL;
+	by.inv = inv;
+	/* By name, the order loads come in: the runs merged by the
+	 * instances themselves, without keys (4.8 MB of a 100,000-row
+	 * load's peak memory). */
+	if (col == COL_NAME && merge_runs(&by, inv->n, inv->order)) {
+		sorting = NULL;
+		goto sorted;
+	}
+	keys = xcalloc(inv->n ? inv->n : 1, sizeof *keys);
+	util_prefault(keys, inv->n * sizeof *keys);
 	job.inv = inv;
 	job.keys = keys;
 	job.col = col;
 	util_parallel(inv->n, PARALLEL_MIN_ROWS, key_rows, &job);
-	sorting = inv;
-	if (merge_runs(keys, inv->n, inv->order)) {
+	by.keys = keys;
+	if (merge_runs(&by, inv->n, inv->order)) {
 		for (i = 0; i < inv->n; i++)
 			free(keys[i].owned);
 	} else {
@@ -685,6 +961,7 @@ inventory_sort(struct inventory *inv, enum inv_col col, int desc)
 	}
 	sorting = NULL;
 	free(keys);
+sorted:
 	if (desc) {
 		for (i = 0; i < inv->n / 2; i++) {
 			size_t t = inv->order[i];

@@ -45,8 +45,6 @@ extern const struct inv_column inv_columns[COL_COUNT];
 struct inv_row {
 	struct fleet_instance *in;
 	struct fleet_tag_status st;	/* borrows from in and the config */
-	char *hay;		/* lower-cased search text for `/`, in hay_arena;
-				 * NULL until a filter is first set */
 	unsigned marked : 1;
 };
 
@@ -66,6 +64,13 @@ struct inventory {
 	const struct config *cfg;
 	struct fleet_instance *v;
 	size_t n;
+	/* Set by inventory_load_head(): only the first rows are here, and
+	 * total (else n) says how many the fleet has; wtotals[w] are the
+	 * instances per window (w as in counts), counts being those of the
+	 * rows here only. */
+	int partial;
+	size_t total;
+	size_t *wtotals;
 	struct inv_row *rows;
 	size_t *order;		/* all rows in the current sort order */
 	size_t *vis;		/* the visible rows, in sort order */
@@ -75,7 +80,12 @@ struct inventory {
 	enum inv_col sort;
 	int desc;
 	size_t nmarked;
-	char *hay_arena;	/* every row's search text, one allocation */
+	/* Every row's lower-cased search text for `/`, one allocation,
+	 * row i's at hay_off[i] (n + 1 offsets); NULL until a filter is
+	 * first set. */
+	char *hay_arena;
+	size_t *hay_off;
+	size_t hay_freq[256];	/* how often each byte is in hay_arena */
 	/* What was visible before each narrowing keystroke, so Backspace
 	 * restores instead of scanning the fleet again. */
 	struct inv_trail {
@@ -103,6 +113,38 @@ struct inventory {
  */
 int inventory_load(struct inventory *inv, struct cache *c,
     const struct config *cfg, long long now, char **err);
+/*
+ * What a first screen shows, without loading the fleet: the first max
+ * instances in name order (cache_load_head), their tag states, the
+ * fleet's total and its instances per window.  The inventory is partial
+ * (see struct inventory) until replaced by a whole one; everything works
+ * on the rows it has.  Returns 0, or -1 with *err.
+ */
+int inventory_load_head(struct inventory *inv, struct cache *c,
+    const struct config *cfg, long long now, size_t max, char **err);
+
+/*
+ * inventory_load() on a thread of its own, so the caller's loop goes on:
+ * the cache is read on connections of the thread's own (c and cfg must
+ * outlive the loader and stay open; c's thread may keep using c), the
+ * exception records are read here, first.  When the load is over, the
+ * descriptor inventory_loader_fd() becomes readable; then
+ * inventory_loader_finish() hands the inventory over (0) or says why not
+ * (-1 with *err: the caller then loads with inventory_load(), which
+ * handles a damaged cache).  finish and free end the loader (free stops
+ * it early and throws the result away).  Returns NULL with *err when no
+ * thread could start.
+ */
+struct inventory_loader;
+struct inventory_loader *inventory_loader_start(struct cache *c,
+    const struct config *cfg, long long now, char **err);
+int inventory_loader_fd(const struct inventory_loader *l);
+/* Instances read so far (for "loading N of M"). */
+size_t inventory_loader_progress(const struct inventory_loader *l);
+int inventory_loader_finish(struct inventory_loader *l, struct cache *c,
+    struct inventory *inv, char **err);
+void inventory_loader_free(struct inventory_loader *l);
+
 /* The same from instances handed over (taken; for tests and benches). */
 void inventory_take(struct inventory *inv, struct fleet_instance *v,
     size_t n, const struct config *cfg, long long now);

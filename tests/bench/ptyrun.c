@@ -13,7 +13,10 @@
  * With PTYRUN_MARK=TEXT in the environment, also the time until TEXT first
  * appears in the output (mark_median_ms): for the console, a text of its
  * bottom line says the first full frame is on the terminal, whatever the
- * process does after it (freeing, restoring the terminal).
+ * process does after it (freeing, restoring the terminal).  With
+ * PTYRUN_AFTER=KEYS too, KEYS are typed into the terminal once TEXT is
+ * seen ("q": the console quits after its first frame instead of waiting
+ * for the whole fleet to load).
  *
  * Exits 1 if any run exited non-zero (its output is then shown).
  * Instead of script(1): no shell or script process inside the timing.
@@ -53,6 +56,7 @@ main(int argc, char **argv)
 	struct rusage ru;
 	long long *t, *tm, t0, maxrss = 0;
 	const char *mark = getenv("PTYRUN_MARK");
+	const char *after = getenv("PTYRUN_AFTER");
 	char *seen = NULL;
 	size_t nseen = 0;
 	char out[65536], last[4096];
@@ -105,8 +109,12 @@ main(int argc, char **argv)
 				memcpy(seen + nseen, out, (size_t)r);
 				nseen += (size_t)r;
 				seen[nseen] = '\0';
-				if (strstr(seen, mark) != NULL)
+				if (strstr(seen, mark) != NULL) {
 					tm[i] = now_ns() - t0;
+					if (after != NULL && write(fd, after,
+					    strlen(after)) < 0)
+						perror("ptyrun: write");
+				}
 			}
 			/* Keep the tail for an error report. */
 			if ((size_t)r >= sizeof last) {

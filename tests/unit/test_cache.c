@@ -492,7 +492,7 @@ test_migrate_and_reopen(void **state)
 	assert_int_equal(raw_int(path, "PRAGMA user_version"),
 	    CACHE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
-	    " WHERE type = 'table'"), 7);
+	    " WHERE type = 'table'"), 8);
 	assert_int_equal(raw_int(path, "PRAGMA page_size"), 65536);
 	{
 		sqlite3 *db = NULL;
@@ -1136,7 +1136,7 @@ test_migrate_from_v1(void **state)
 {
 	(void)state;
 	check_migration("v1.db",
-	    "DROP TABLE instances; DROP TABLE fleet;"
+	    "DROP TABLE instances; DROP TABLE fleet; DROP TABLE fleet_windows;"
 	    "CREATE TABLE instances ("
 	    "  row INTEGER PRIMARY KEY,"
 	    "  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,"
@@ -1172,7 +1172,7 @@ test_migrate_from_v2(void **state)
 {
 	(void)state;
 	check_migration("v2.db",
-	    "DROP TABLE instances; DROP TABLE fleet;"
+	    "DROP TABLE instances; DROP TABLE fleet; DROP TABLE fleet_windows;"
 	    "CREATE TABLE instances ("
 	    "  row INTEGER PRIMARY KEY,"
 	    "  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,"
@@ -1192,6 +1192,286 @@ test_migrate_from_v2(void **state)
 	    "INSERT INTO instances (target, id, rec) VALUES ('prod', 'i-old',"
 	    " x'00');"
 	    "PRAGMA user_version = 2");
+}
+
+static int
+cmp_instance(const void *a, const void *b)
+{
+	return fleet_instance_cmp_name(a, b);
+}
+
+/*
+ * Three targets whose names interleave (instance i in target i % 3),
+ * nper each, with ntags tags (tag 1 the window: i % 4 of four windows,
+ * and none for i % 5 == 0); *all gets them all in name order.
+ */
+static void
+fill_three(struct cache *c, size_t nper, size_t ntags,
+    struct fleet_instance **all)
+{
+	static const char *const accounts[] = { "111111111111",
+	    "222222222222", "333333333333" };
+	struct fleet_instance *v, *out;
+	size_t t, k, i;
+	char name[16];
+
+	out = xcalloc(3 * nper, sizeof *out);
+	for (t = 0; t < 3; t++) {
+		v = xcalloc(nper ? nper : 1, sizeof *v);
+		for (k = 0; k < nper; k++) {
+			i = 3 * k + t;
+			make_instance(&v[k], accounts[t], (int)i, 1, ntags);
+			if (i % 5 == 0 && ntags > 1) {
+				free(v[k].tags[1].key);
+				v[k].tags[1].key = xstrdup("NotTheWindow");
+			}
+			fleet_instance_copy(&out[i], &v[k]);
+		}
+		snprintf(name, sizeof name, "t%zu", t);
+		replace_ok(c, name, accounts[t], v, nper, 100 + (long long)t);
+		cache_instances_free(v, nper);
+	}
+	*all = out;
+}
+
+/* The count of instances with window value w in v (w "" : none). */
+static size_t
+count_window(const struct fleet_instance *v, size_t n, const char *w)
+{
+	size_t i, k = 0;
+	const char *got;
+
+	for (i = 0; i < n; i++) {
+		got = fleet_instance_tag(&v[i], "PatchWindow");
+		if (strcmp(got != NULL ? got : "", w) == 0)
+			k++;
+	}
+	return k;
+}
+
+static void
+check_head(struct cache *c, const struct fleet_instance *all, size_t n,
+    size_t max)
+{
+	struct cache_head h;
+	char *err = NULL;
+	size_t i, sum = 0;
+
+	if (cache_load_head(c, max, &h, &err) == -1)
+		fail_msg("cache_load_head: %s", err);
+	assert_int_equal(h.total, n);
+	assert_int_equal(h.n, max < n ? max : n);
+	for (i = 0; i < h.n; i++)
+		assert_same_instance(&h.v[i], &all[i]);
+	for (i = 0; i < h.nwindows; i++) {
+		assert_int_equal(h.windows[i].count, count_window(all, n,
+		    h.windows[i].window_tag));
+		sum += h.windows[i].count;
+	}
+	assert_int_equal(sum, n);
+	assert_int_equal(h.oldest, n > 0 ? 100 : 0);
+	cache_head_done(&h);
+}
+
+/*
+ * The first frame's read: the first rows of the whole fleet in name
+ * order across targets (a merge, read a chunk at a time: 400 instances
+ * a target are several chunks), the total and the instances per window,
+ * each equal to what the whole load gives; after a replace and a drop
+ * too.
+ */
+static void
+test_head(void **state)
+{
+	char *path = tmp_path("head.db");
+	static const size_t maxes[] = { 0, 1, 2, 7, 100, 399, 1200, 1201,
+	    5000 };
+	struct fleet_instance *all, *got, *v;
+	struct cache *c;
+	size_t i, n;
+	char *err = NULL;
+
+	(void)state;
+	c = open_ok(path);
+	check_head(c, NULL, 0, 10);
+	fill_three(c, 400, 6, &all);
+	load_ok(c, &got, &n);
+	assert_int_equal(n, 1200);
+	cache_instances_free(got, n);
+	for (i = 0; i < sizeof maxes / sizeof maxes[0]; i++)
+		check_head(c, all, 1200, maxes[i]);
+	cache_instances_free(all, 1200);
+
+	/* t1 replaced by fewer rows, all in one window; t2 dropped. */
+	v = make_fleet("222222222222", 5, 2, 2);
+	for (i = 0; i < 5; i++) {
+		free(v[i].tags[1].value);
+		v[i].tags[1].value = xstrdup("only");
+	}
+	replace_ok(c, "t1", "222222222222", v, 5, 100);
+	assert_int_equal(cache_drop_target(c, "t2", &err), 0);
+	load_ok(c, &got, &n);
+	assert_int_equal(n, 405);
+	qsort(got, n, sizeof *got, cmp_instance);
+	check_head(c, got, n, 50);
+	check_head(c, got, n, 405);
+	cache_instances_free(got, n);
+	cache_instances_free(v, 5);
+	cache_close(c);
+	free(path);
+}
+
+/* A damaged blob costs the head its rows, never a crash or a wrong
+ * row: every row it gives is one of the fleet's, in order. */
+static void
+test_head_damaged(void **state)
+{
+	char *path = tmp_path("headdmg.db");
+	struct fleet_instance *all;
+	struct cache_head h;
+	struct cache *c;
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	size_t i, k;
+	static const char junk[] = "\xff\xff\xff\x7f" "garbage";
+
+	(void)state;
+	c = open_ok(path);
+	fill_three(c, 50, 3, &all);
+	cache_close(c);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	raw_set_recs(db, "t1", junk, sizeof junk - 1, 50);
+	sqlite3_close(db);
+	c = open_ok(path);
+	assert_int_equal(cache_load_head(c, 60, &h, &err), 0);
+	assert_int_equal(h.total, 150);
+	assert_int_equal(h.n, 60);
+	for (i = 0, k = 0; i < h.n; i++, k++) {
+		while (k < 150 && strcmp(all[k].id, h.v[i].id) != 0)
+			k++;
+		assert_true(k < 150);
+		assert_same_instance(&h.v[i], &all[k]);
+		assert_string_not_equal(h.v[i].account, "222222222222");
+	}
+	cache_head_done(&h);
+	cache_close(c);
+	cache_instances_free(all, 150);
+	free(path);
+}
+
+/* A loaded fleet keeps a string its neighbour (by name) has once: the
+ * account, region and tag keys of a target are shared, and every
+ * value still reads back as stored. */
+static void
+test_load_shares_strings(void **state)
+{
+	struct cache *c = open_mem();
+	struct fleet_instance *v, *got;
+	size_t n, i, k;
+
+	(void)state;
+	v = make_fleet("111111111111", 50, 1, 4);
+	replace_ok(c, "t", "111111111111", v, 50, 1);
+	load_ok(c, &got, &n);
+	assert_int_equal(n, 50);
+	for (i = 0; i < n; i++) {
+		assert_same_instance(&got[i], &v[i]);
+		if (i == 0)
+			continue;
+		assert_ptr_equal(got[i].account, got[0].account);
+		assert_ptr_equal(got[i].region, got[0].region);
+		for (k = 0; k < got[i].ntags; k++)
+			assert_ptr_equal(got[i].tags[k].key,
+			    got[0].tags[k].key);
+		assert_ptr_not_equal(got[i].id, got[i - 1].id);
+	}
+	cache_instances_free(got, n);
+	cache_instances_free(v, 50);
+	cache_close(c);
+}
+
+/* Version 3 had no fleet_windows: the migration counts the rows there. */
+static void
+test_migrate_from_v3(void **state)
+{
+	char *path = tmp_path("v3.db");
+	struct fleet_instance *all;
+	struct cache *c;
+
+	(void)state;
+	c = open_ok(path);
+	fill_three(c, 40, 3, &all);
+	cache_close(c);
+	raw_exec(path, "DROP TABLE fleet_windows; PRAGMA user_version = 3");
+	c = open_ok(path);
+	assert_int_equal(raw_int(path, "PRAGMA user_version"), 4);
+	check_head(c, all, 120, 10);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM fleet_windows"),
+	    3 * 5);
+	cache_close(c);
+	cache_instances_free(all, 120);
+	free(path);
+}
+
+/* The load for another thread gives what cache_load_instances gives;
+ * stopped, or without a file, it fails and loads nothing; a cache in
+ * memory has no file to give it. */
+static void
+test_load_apart(void **state)
+{
+	char *path = tmp_path("apart.db");
+	struct fleet_instance *all, *got, *mine;
+	struct cache_progress pr;
+	atomic_size_t done;
+	atomic_int stop;
+	struct cache *c;
+	size_t n, n2, skipped, i;
+	char *err = NULL;
+
+	(void)state;
+	c = open_ok(path);
+	fill_three(c, 300, 4, &all);
+	atomic_init(&done, 0);
+	atomic_init(&stop, 0);
+	pr.done = &done;
+	pr.stop = &stop;
+	assert_string_equal(cache_file(c), path);
+	assert_int_equal(cache_load_instances_apart(path, &got, &n, &skipped,
+	    &pr, &err), 0);
+	assert_int_equal(n, 900);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(atomic_load(&done), 900);
+	load_ok(c, &mine, &n2);
+	assert_int_equal(n2, n);
+	qsort(got, n, sizeof *got, cmp_instance);
+	qsort(mine, n, sizeof *mine, cmp_instance);
+	for (i = 0; i < n; i++) {
+		assert_same_instance(&got[i], &mine[i]);
+		assert_same_instance(&got[i], &all[i]);
+	}
+	cache_instances_free(got, n);
+	cache_instances_free(mine, n2);
+
+	atomic_store(&stop, 1);
+	assert_int_equal(cache_load_instances_apart(path, &got, &n, &skipped,
+	    &pr, &err), -1);
+	assert_null(got);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err, "stopped"));
+	free(err);
+	err = NULL;
+	cache_close(c);
+	c = open_mem();
+	assert_null(cache_file(c));
+	cache_close(c);
+	/* No file there: an error, nothing loaded. */
+	unlink(path);
+	assert_int_equal(cache_load_instances_apart(path, &got, &n, &skipped,
+	    NULL, &err), -1);
+	assert_null(got);
+	free(err);
+	cache_instances_free(all, 900);
+	free(path);
 }
 
 /* The limits: 1000 tags and 64 KiB values are stored; more is an error
@@ -2171,6 +2451,11 @@ main(void)
 		cmocka_unit_test(test_recs_cut),
 		cmocka_unit_test(test_migrate_from_v1),
 		cmocka_unit_test(test_migrate_from_v2),
+		cmocka_unit_test(test_migrate_from_v3),
+		cmocka_unit_test(test_head),
+		cmocka_unit_test(test_head_damaged),
+		cmocka_unit_test(test_load_apart),
+		cmocka_unit_test(test_load_shares_strings),
 		cmocka_unit_test(test_tags_limits),
 		cmocka_unit_test(test_tag_columns),
 		cmocka_unit_test(test_replace_one_target),

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache/cache.h"
 #include "fleet/date.h"
 #include "fleet/instance.h"
 #include "fleet/tagstate.h"
@@ -910,6 +911,119 @@ test_window_counts(void **state)
 	inventory_free(&inv);
 }
 
+/* The rows of a and b in their orders are the same instances, with the
+ * same tag states. */
+static void
+assert_same_rows(const struct inventory *a, const struct inventory *b,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct inv_row *x = &a->rows[a->order[i]];
+		const struct inv_row *y = &b->rows[b->order[i]];
+
+		assert_string_equal(x->in->id, y->in->id);
+		assert_string_equal(x->in->region, y->in->region);
+		assert_int_equal(x->st.state, y->st.state);
+		assert_int_equal(x->st.window, y->st.window);
+	}
+}
+
+/*
+ * The console's start: the head is the whole load's first rows, with
+ * their states, the fleet's total and per-window totals; the loader on
+ * its own thread gives what inventory_load gives, and can be stopped.
+ */
+static void
+test_head_and_loader(void **state)
+{
+	char tmpl[] = "/tmp/test_inventory.XXXXXX", *path, *err = NULL;
+	struct inventory whole, head, bg;
+	struct inventory_loader *l;
+	struct fleet_instance *v;
+	struct cache *c = NULL;
+	size_t n = 1500, half = 700, w, t, sum;
+	size_t (*counts)[TS_STALE + 1];
+	char byte;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	path = xasprintf("%s/cache.db", tmpl);
+	assert_int_equal(cache_open(path, &c, NULL, &err), 0);
+	v = build_fleet(n);
+	assert_int_equal(cache_replace_target(c, "a", "111111111111",
+	    "eu-west-1", v, half, now, &err), 0);
+	assert_int_equal(cache_replace_target(c, "b", "222222222222",
+	    "us-east-1", v + half, n - half, now, &err), 0);
+	cache_instances_free(v, n);
+
+	assert_int_equal(inventory_load(&whole, c, &cfg, now, &err), 0);
+	assert_int_equal(whole.n, n);
+	assert_int_equal(whole.partial, 0);
+	assert_int_equal(whole.total, n);
+
+	assert_int_equal(inventory_load_head(&head, c, &cfg, now, 100, &err),
+	    0);
+	assert_true(head.partial);
+	assert_int_equal(head.n, 100);
+	assert_int_equal(head.total, n);
+	assert_same_rows(&head, &whole, 100);
+	counts = inventory_window_counts(&whole);
+	for (w = 0; w <= cfg.nwindows; w++) {
+		for (sum = 0, t = 0; t <= TS_STALE; t++)
+			sum += counts[w][t];
+		assert_int_equal(head.wtotals[w], sum);
+	}
+	free(counts);
+	inventory_free(&head);
+
+	/* A head that fills up may hide more than the stored counts say:
+	 * partial, so the whole load decides. */
+	assert_int_equal(inventory_load_head(&head, c, &cfg, now, n, &err),
+	    0);
+	assert_true(head.partial);
+	assert_int_equal(head.n, n);
+	assert_int_equal(head.total, n);
+	inventory_free(&head);
+
+	/* A head larger than the fleet is the whole of it. */
+	assert_int_equal(inventory_load_head(&head, c, &cfg, now, 5000, &err),
+	    0);
+	assert_int_equal(head.partial, 0);
+	assert_int_equal(head.n, n);
+	assert_same_rows(&head, &whole, n);
+	inventory_free(&head);
+
+	l = inventory_loader_start(c, &cfg, now, &err);
+	assert_non_null(l);
+	assert_int_equal(read(inventory_loader_fd(l), &byte, 1), 1);
+	assert_int_equal(inventory_loader_progress(l), n);
+	assert_int_equal(inventory_loader_finish(l, c, &bg, &err), 0);
+	assert_int_equal(bg.n, n);
+	assert_int_equal(bg.partial, 0);
+	assert_same_rows(&bg, &whole, n);
+	inventory_free(&bg);
+
+	/* Stopped at once, or after it is over: freed either way. */
+	l = inventory_loader_start(c, &cfg, now, &err);
+	assert_non_null(l);
+	inventory_loader_free(l);
+	inventory_loader_free(NULL);
+
+	inventory_free(&whole);
+	cache_close(c);
+	unlink(path);
+	free(path);
+	path = xasprintf("%s/cache.db-wal", tmpl);
+	unlink(path);
+	free(path);
+	path = xasprintf("%s/cache.db-shm", tmpl);
+	unlink(path);
+	free(path);
+	rmdir(tmpl);
+}
+
 /* Control bytes, invalid UTF-8 and 10 KB names: no crash, filtered and
  * sorted as bytes. */
 static void
@@ -1011,6 +1125,7 @@ main(void)
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_window_counts),
+		cmocka_unit_test(test_head_and_loader),
 		cmocka_unit_test(test_hostile),
 	};
 	int rc;

@@ -324,6 +324,7 @@ finish(CURL *e, CURLcode rc)
 	r.error_type = x->error_type[0] != '\0' ? x->error_type : NULL;
 	if (x->too_big) {
 		r.failed = 1;
+		r.too_big = 1;
 		r.status = 0;
 		r.curl_error = "reply larger than the limit for this call";
 	} else if (rc != CURLE_OK) {

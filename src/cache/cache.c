@@ -1233,11 +1233,11 @@ cache_put_str(struct buf *b, const char *s, size_t len)
 	&(in)->az, &(in)->launch_time, &(in)->ping, &(in)->agent_version }
 
 static int
-cache_store_refused(struct cache *c, const struct fleet_instance *in,
-    const char *what, char **err)
+cache_store_refused(const struct fleet_instance *in, const char *what,
+    char **err)
 {
 	free(*err);
-	*err = xasprintf("cache %s: cannot store instance %s: %s", c->path,
+	*err = xasprintf("cannot store instance %s: %s",
 	    in->id != NULL ? in->id : "", what);
 	return -1;
 }
@@ -1250,9 +1250,9 @@ cache_store_refused(struct cache *c, const struct fleet_instance *in,
  * allows 50 of 128/256 bytes, so only a bug upstream gets there; better an
  * error than data lost silently).
  */
-static int
-cache_rec_encode(struct cache *c, struct buf *b,
-    const struct fleet_instance *in, long long fetched_at, char **err)
+int
+cache_rec_encode(struct buf *b, const struct fleet_instance *in,
+    long long fetched_at, char **err)
 {
 	char *const *const field[REC_NSTR] = REC_FIELDS(in);
 	const char *s, *key, *value;
@@ -1265,7 +1265,7 @@ cache_rec_encode(struct cache *c, struct buf *b,
 		s = *field[i] != NULL ? *field[i] : "";
 		len = strlen(s);
 		if (len > CACHE_FIELD_MAX_LEN)
-			return cache_store_refused(c, in, "a field longer "
+			return cache_store_refused(in, "a field longer "
 			    "than " CACHE_STR(CACHE_FIELD_MAX_LEN) " bytes",
 			    err);
 		cache_put_str(b, s, len);
@@ -1277,7 +1277,7 @@ cache_rec_encode(struct cache *c, struct buf *b,
 
 		snprintf(what, sizeof what, "%zu tags, more than %d",
 		    in->ntags, CACHE_TAGS_MAX);
-		return cache_store_refused(c, in, what, err);
+		return cache_store_refused(in, what, err);
 	}
 	cache_put_u32(b, (uint32_t)in->ntags);
 	for (i = 0; i < in->ntags; i++) {
@@ -1286,7 +1286,7 @@ cache_rec_encode(struct cache *c, struct buf *b,
 		klen = strlen(key);
 		vlen = strlen(value);
 		if (klen > CACHE_TAG_MAX_LEN || vlen > CACHE_TAG_MAX_LEN)
-			return cache_store_refused(c, in, "a tag key or value "
+			return cache_store_refused(in, "a tag key or value "
 			    "longer than " CACHE_STR(CACHE_TAG_MAX_LEN)
 			    " bytes", err);
 		cache_put_str(b, key, klen);
@@ -1440,8 +1440,14 @@ cache_write_instances(struct cache *c, const char *target,
 	for (i = 0; i < n; i++) {
 		when = sorted[i]->fetched_at != 0 ? sorted[i]->fetched_at :
 		    fetched_at;
-		if (cache_rec_encode(c, &recs, sorted[i], when, err) == -1 ||
-		    cache_insert_instance(c, target, sorted[i], when,
+		if (cache_rec_encode(&recs, sorted[i], when, err) == -1) {
+			char *why = *err;
+
+			*err = xasprintf("cache %s: %s", c->path, why);
+			free(why);
+			goto out;
+		}
+		if (cache_insert_instance(c, target, sorted[i], when,
 		    err) == -1)
 			goto out;
 	}
@@ -1567,24 +1573,30 @@ struct cache_recs {
 /* The smallest tag: two empty strings. */
 #define TAG_MIN 10
 
+/* How many recs a blob of len bytes can hold at most. */
+#define RECS_ROOM(len) ((len) / (4 + REC_MIN))
+
 /*
- * Decodes the framed recs in blk->data[0..len) and appends the instances
- * to v[*n..], pointing into blk (v has room for every rec len can hold).
- * One walk: the tags arrays go into one allocation sized for the most
- * tags len can hold, whose untouched pages cost no memory, trimmed after.
- * A malformed rec is skipped; a frame that runs past the end ends the
- * walk, the rest being unreadable (counted from the stored count, at
- * least one).
+ * Decodes the framed recs in blk->data[0..len), which is untrusted, and
+ * appends the instances to v[*n..], pointing into blk; v has room for
+ * RECS_ROOM(len) more, and never more than that is written however the
+ * frames lie.  One walk: the tags arrays go into one allocation sized
+ * for the most tags len can hold, whose untouched pages cost no memory,
+ * trimmed after.  A malformed rec is decoded into a scratch instance and
+ * skipped (counted); a frame that runs past the end ends the walk, the
+ * rest being unreadable (counted from the stored count, at least one).
  */
 static void
 cache_recs_decode(struct fleet_block *blk, size_t len, long long count,
     struct fleet_instance *v, size_t *n, size_t *skipped)
 {
-	size_t off, flen, ntags = 0, seen = 0, refs = 0, k;
+	size_t off, flen, ntags = 0, seen = 0, refs = 0, room, k;
 	unsigned char *p = blk->data;
+	struct fleet_instance in;
 	struct fleet_tag *tags;
 	long nt;
 
+	room = RECS_ROOM(len);
 	tags = xmalloc((len / TAG_MIN + 1) * sizeof *tags);
 	for (off = 0; off < len; off += flen) {
 		if (len - off < 4 || (flen = cache_get_u32(p + off)) >
@@ -1595,13 +1607,16 @@ cache_recs_decode(struct fleet_block *blk, size_t len, long long count,
 		}
 		off += 4;
 		seen++;
-		memset(&v[*n], 0, sizeof *v);
-		nt = cache_rec_walk(p + off, flen, &v[*n], tags + ntags);
-		if (nt < 0) {
+		memset(&in, 0, sizeof in);
+		nt = cache_rec_walk(p + off, flen, &in, tags + ntags);
+		/* A well-formed rec is at least REC_MIN bytes, so room is
+		 * never short; the check keeps that a proof, not a hope. */
+		if (nt < 0 || refs == room) {
 			(*skipped)++;
 			continue;
 		}
-		v[(*n)++].block = blk;
+		in.block = blk;
+		v[(*n)++] = in;
 		ntags += (size_t)nt;
 		refs++;
 	}
@@ -1621,6 +1636,31 @@ cache_recs_decode(struct fleet_block *blk, size_t len, long long count,
 	}
 	blk->tags = tags;
 	blk->refs = refs;
+}
+
+void
+cache_recs_parse(const void *data, size_t len, long long count,
+    struct fleet_instance **vp, size_t *np, size_t *skipped)
+{
+	struct fleet_block *blk;
+	struct fleet_instance *v;
+	size_t n = 0;
+
+	blk = xmalloc(sizeof *blk + len + 1);
+	blk->refs = 0;
+	blk->tags = NULL;
+	if (len > 0)
+		memcpy(blk->data, data, len);
+	v = xcalloc(RECS_ROOM(len) + 1, sizeof *v);
+	cache_recs_decode(blk, len, count, v, &n, skipped);
+	if (n == 0) {
+		free(blk->tags);
+		free(blk);
+		free(v);
+		v = NULL;
+	}
+	*vp = v;
+	*np = n;
 }
 
 /* The fleet table's rows, in target order.  Inside the read transaction. */
@@ -1732,7 +1772,7 @@ cache_recs_room(const struct cache_recs *r, size_t nr)
 	size_t i, room = 0;
 
 	for (i = 0; i < nr; i++)
-		room += r[i].len / (4 + REC_MIN);
+		room += RECS_ROOM(r[i].len);
 	return room;
 }
 

@@ -3,6 +3,7 @@
  */
 #include "aws/awsxml.h"
 
+#include <libxml/dict.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <limits.h>
@@ -171,6 +172,23 @@ awsxml_text(const xmlNode *n, const char *path)
 			buf_puts(&b, (const char *)c->content);
 	}
 	return buf_steal(&b);
+}
+
+void
+awsxml_wipe(const xmlNode *n, const char *path)
+{
+	const xmlNode *e = awsxml_path(n, path), *c;
+
+	for (c = e != NULL ? e->children : NULL; c != NULL; c = c->next) {
+		/* A text of a few bytes may be shared in the document's
+		 * dictionary: not ours to write, and no secret. */
+		if ((c->type == XML_TEXT_NODE ||
+		    c->type == XML_CDATA_SECTION_NODE) && c->content != NULL &&
+		    (c->doc == NULL || c->doc->dict == NULL ||
+		    !xmlDictOwns(c->doc->dict, c->content)))
+			explicit_bzero(c->content,
+			    strlen((const char *)c->content));
+	}
 }
 
 const char *

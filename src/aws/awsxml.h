@@ -31,6 +31,9 @@ xmlNode *awsxml_path(const xmlNode *n, const char *path);
  * Only the element's own text and CDATA nodes are read: entity references
  * and child elements are not. */
 char *awsxml_text(const xmlNode *n, const char *path);
+/* Overwrites the text of the element at path below n (a secret, before
+ * the document is freed); nothing if absent. */
+void awsxml_wipe(const xmlNode *n, const char *path);
 /* Same, into a buffer of size sz; "" if absent.  Returns dst. */
 const char *awsxml_text_buf(const xmlNode *n, const char *path, char *dst,
     size_t sz);

@@ -203,6 +203,8 @@ sts_parse_assume_role(const char *body, size_t len,
 	exp = need(root, "AssumeRoleResult/Credentials/Expiration", &missing);
 	cr->assumed_arn = awsxml_text(root,
 	    "AssumeRoleResult/AssumedRoleUser/Arn");
+	awsxml_wipe(root, "AssumeRoleResult/Credentials/SecretAccessKey");
+	awsxml_wipe(root, "AssumeRoleResult/Credentials/SessionToken");
 	xmlFreeDoc(doc);
 	if (missing != NULL) {
 		*err = xasprintf("AssumeRole: the reply has no %s", missing);

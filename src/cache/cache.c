@@ -495,7 +495,7 @@ cache_default_path(char **err)
 	}
 	/* Tighten a folder someone created wider; ours holds the fleet. */
 	if (stat(dir, &sb) == 0 && (sb.st_mode & 077) != 0 &&
-	    sb.st_uid == getuid())
+	    sb.st_uid == geteuid())
 		(void)chmod(dir, 0700);
 	path = xasprintf("%s/cache.db", dir);
 	free(dir);
@@ -508,8 +508,13 @@ cache_fix_mode(const char *path, char **err)
 {
 	struct stat sb;
 
-	if (stat(path, &sb) == -1)
+	if (lstat(path, &sb) == -1)
 		return errno == ENOENT ? 0 : -1;
+	if (S_ISLNK(sb.st_mode)) {
+		*err = xasprintf("cache %s: is a symbolic link; refused",
+		    path);
+		return -1;
+	}
 	if ((sb.st_mode & 077) == 0)
 		return 0;
 	if (chmod(path, sb.st_mode & 0700) == -1) {
@@ -530,11 +535,34 @@ static int
 cache_prepare_file(const char *path, char **err)
 {
 	struct stat sb;
-	char *side;
+	char *side, *dir, *slash, *why = NULL;
 	int fd;
 	int rc = 0;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* The folder first: in one another user owns, the file could be
+	 * swapped under us whatever we check of it. */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else {
+		slash[slash == dir ? 1 : 0] = '\0';
+	}
+	if (util_check_dir(dir, "cache folder", &why) == -1) {
+		*err = xasprintf("cache %s: %s", path, why);
+		free(why);
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	/* A symbolic link is not followed (it could point at any file we
+	 * may write); SQLite is told the same (SQLITE_OPEN_NOFOLLOW). */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1 && errno == ELOOP) {
+		*err = xasprintf("cache %s: is a symbolic link; refused (give "
+		    "the file it points to with --cache)", path);
+		return -1;
+	}
 	if (fd == -1) {
 		*err = xasprintf("cache %s: cannot open: %s", path,
 		    strerror(errno));
@@ -547,6 +575,13 @@ cache_prepare_file(const char *path, char **err)
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		*err = xasprintf("cache %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (sb.st_uid != geteuid()) {
+		*err = xasprintf("cache %s: owned by uid %lu, not by you "
+		    "(uid %lu); refused", path, (unsigned long)sb.st_uid,
+		    (unsigned long)geteuid());
 		close(fd);
 		return -1;
 	}
@@ -849,8 +884,8 @@ cache_open_once(const char *path, struct cache **out, char **why,
 	c->window_key = xstrdup(CACHE_WINDOW_TAG);
 	c->owner_key = xstrdup(CACHE_OWNER_TAG);
 	rc = sqlite3_open_v2(path != NULL ? path : ":memory:", &c->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	    NULL);
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		cache_oom_check(c);
 		cache_seterr(c, err, "cannot open");
@@ -1805,7 +1840,7 @@ cache_part_run(void *arg)
 	sqlite3 *db = NULL;
 
 	p->rc = sqlite3_open_v2(p->path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (p->rc == SQLITE_OK) {
 		sqlite3_busy_timeout(db, CACHE_BUSY_TIMEOUT_MS);
 		p->rc = sqlite3_exec(db, "PRAGMA cache_size = "

@@ -139,7 +139,7 @@ test_cache_world_writable_folder_refused(void **state)
 	(void)state;
 	assert_int_equal(mkdir(d, 0700), 0);
 	assert_int_equal(chmod(d, 0777), 0);
-	path = xasprintf("%s/cache.db", d);
+	path = xasprintf("%s/open/cache.db", dir);
 	assert_int_equal(cache_open(path, &c, NULL, &err), -1);
 	assert_non_null(strstr(err, "writable by every user"));
 	free(err);

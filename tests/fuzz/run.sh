@@ -31,7 +31,7 @@ if ! "$work/p" -runs=1 >"$work/err" 2>&1; then
 fi
 
 cd "$root" || exit 1
-if ! $make --no-print-directory -s CC="$cc" B=build-fuzz \
+if ! $make --no-print-directory -s -j2 CC="$cc" B=build-fuzz \
     SANITIZE=fuzzer-no-link,address,undefined fuzz-build >"$work/build" 2>&1; then
 	cat "$work/build"
 	echo "fuzz: the harnesses do not build"

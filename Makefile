@@ -5,6 +5,7 @@
 #   make demo                 run the console against a simulated fleet
 #   make bench                benchmarks (print figures, assert nothing)
 #   make unit-san             the unit tests under ASan, UBSan and LSan
+#   make fuzz FUZZ_SECONDS=60 each libFuzzer harness for that long (clang)
 #   make SANITIZE=address,undefined test
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -54,7 +55,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_HELPER_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(B)/%.o)
 
-.PHONY: all patchdeck test unit unit-san simtest integration deps demo bench install clean
+.PHONY: all patchdeck test unit unit-san simtest integration deps demo bench install clean \
+	fuzz fuzz-build fuzz-brief
 
 all: patchdeck
 
@@ -120,7 +122,7 @@ integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill \
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@sh tests/run-stages.sh "$(MAKE) --no-print-directory" unit unit-san \
-		simtest integration
+		fuzz-brief simtest integration
 
 demo: deps patchdeck
 	@sh tests/demo.sh
@@ -137,10 +139,30 @@ $(B)/bench/%: tests/bench/%.c tests/bench/benchgen.h $(B)/libpatchdeck.a
 bench: deps patchdeck $(BENCH_BIN)
 	@B=$(B) sh tests/bench/run.sh
 
+# Fuzzing: libFuzzer harnesses (tests/fuzz/fuzz_*.c) over the library
+# built by clang with coverage, ASan and UBSan (tests/fuzz/run.sh builds
+# them in build-fuzz), each run FUZZ_SECONDS over tests/fuzz/corpus/NAME.
+FUZZ_SECONDS ?= 60
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/libpatchdeck.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+		$(B)/libpatchdeck.a $(LDLIBS_CORE)
+
+fuzz-build: $(FUZZ_BIN)
+
+# make test's stage: each harness briefly.
+fuzz-brief:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) MAKE="$(MAKE)" sh tests/fuzz/run.sh
+
 install: patchdeck
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 patchdeck $(DESTDIR)$(BINDIR)/patchdeck
 	cp -R data/. $(DESTDIR)$(DATADIR)/
 
 clean:
-	rm -rf build build-san build-clang build-san-clang patchdeck
+	rm -rf build build-san build-clang build-san-clang build-fuzz patchdeck

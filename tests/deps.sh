@@ -32,6 +32,17 @@ for p in $optional; do
 		echo "deps: optional $p missing (apt-get install $p); a check that needs it is skipped"
 	fi
 done
+# libFuzzer for make fuzz (and make test's brief fuzz stage): clang and its
+# runtime (libclang-rt-dev).  Optional like the above.
+if ! command -v clang >/dev/null 2>&1 ||
+    ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-dev >/dev/null 2>&1 ||
+			echo "deps: optional clang/libFuzzer not installed; the fuzz stage is skipped"
+	else
+		echo "deps: optional libFuzzer missing (apt-get install clang libclang-rt-dev); the fuzz stage is skipped"
+	fi
+fi
 py=$(sh "$(dirname "$0")/sim/find-python.sh") || {
 	echo "deps: no python3 that can import moto; run: pip install 'moto[server]'" >&2
 	exit 1

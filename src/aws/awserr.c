@@ -18,6 +18,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "aws/awsxml.h"
 #include "util/util.h"
 
 static int
@@ -97,20 +98,6 @@ awserr_copy(struct aws_error *dst, const struct aws_error *src)
 }
 
 /* --- XML --- */
-
-static void
-xml_quiet(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-static void
-xml_quiet_structured(void *ctx, xmlErrorPtr err)
-{
-	(void)ctx;
-	(void)err;
-}
 
 /* Next node in document order, without recursion: a deep garbage
  * document must not be able to exhaust the stack.  Only elements are
@@ -199,27 +186,13 @@ static int
 parse_xml(const char *body, size_t len, char **code, char **message,
     char **request_id)
 {
-	xmlGenericErrorFunc old_generic = xmlGenericError;
-	void *old_generic_ctx = xmlGenericErrorContext;
-	xmlStructuredErrorFunc old_structured = xmlStructuredError;
-	void *old_structured_ctx = xmlStructuredErrorContext;
 	xmlDoc *doc;
 	xmlNode *root, *err;
 	int found = 0;
 
-	if (len > INT_MAX)
-		return 0;
-	/* NOERROR keeps the parser quiet, but libxml2 falls back to the
-	 * generic handler for some reports; the screen belongs to curses.
-	 * The caller's handlers are put back after. */
-	xmlSetGenericErrorFunc(NULL, xml_quiet);
-	xmlSetStructuredErrorFunc(NULL, xml_quiet_structured);
-	/* No NOENT and no DTDLOAD: entities stay unexpanded and nothing is
-	 * fetched; NONET in case a default changes. */
-	doc = xmlReadMemory(body, (int)len, "error.xml", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
-	xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
+	/* A body that is not well-formed or has a DOCTYPE is quoted by the
+	 * fallback instead. */
+	doc = awsxml_parse(body, len, NULL);
 	if (doc == NULL)
 		return 0;
 	root = xmlDocGetRootElement(doc);

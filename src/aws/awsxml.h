@@ -10,9 +10,15 @@
 
 #include <libxml/tree.h>
 
-/* Parses body with no network access, no entity expansion and no output on
- * errors.  NULL if it is not well-formed XML. */
-xmlDoc *awsxml_parse(const char *body, size_t len);
+/*
+ * The one parser of XML from outside (replies and error bodies): no
+ * network access, no DTD, no entity substitution, libxml2's size and
+ * depth limits kept (never XML_PARSE_HUGE), nothing printed.  A reply
+ * with a DOCTYPE is refused before its declarations are read.  Returns
+ * the document (free it with xmlFreeDoc), or NULL with *err saying why
+ * when err is not NULL (caller frees): empty, DOCTYPE, not well-formed.
+ */
+xmlDoc *awsxml_parse(const char *body, size_t len, char **err);
 
 /* The first element child of n named name (local name); NULL if none. */
 xmlNode *awsxml_child(const xmlNode *n, const char *name);
@@ -21,8 +27,13 @@ xmlNode *awsxml_next(const xmlNode *n, const char *name);
 /* Follows a path of child names, "a/b/c". */
 xmlNode *awsxml_path(const xmlNode *n, const char *path);
 
-/* Text of the element at path below n, newly allocated; NULL if absent. */
+/* Text of the element at path below n, newly allocated; NULL if absent.
+ * Only the element's own text and CDATA nodes are read: entity references
+ * and child elements are not. */
 char *awsxml_text(const xmlNode *n, const char *path);
+/* Overwrites the text of the element at path below n (a secret, before
+ * the document is freed); nothing if absent. */
+void awsxml_wipe(const xmlNode *n, const char *path);
 /* Same, into a buffer of size sz; "" if absent.  Returns dst. */
 const char *awsxml_text_buf(const xmlNode *n, const char *path, char *dst,
     size_t sz);

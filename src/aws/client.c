@@ -19,18 +19,29 @@
 #include "aws/sigv4.h"
 #include "util/escape.h"
 
+#define MIB ((size_t)1 << 20)
+
+/*
+ * max_body: the largest reply each service may send before the transfer
+ * is cut off, with room to spare over the largest page patchdeck asks for
+ * (a DescribeInstances page of 1,000 instances with 50 tags each is about
+ * 5 MiB; DynamoDB and Athena pages stop at 1 MiB of data).  S3 is larger
+ * for object GETs (command output kept in a bucket).  A hostile or broken
+ * endpoint cannot make patchdeck hold more than this per call.
+ */
 static const struct {
 	const char *id;
 	const char *signing_name;
+	size_t max_body;
 } services[] = {
-	{ "EC2", "ec2" },
-	{ "SSM", "ssm" },
-	{ "DYNAMODB", "dynamodb" },
-	{ "S3", "s3" },
-	{ "ATHENA", "athena" },
-	{ "SNS", "sns" },
-	{ "STS", "sts" },
-	{ "IAM", "iam" },
+	{ "EC2", "ec2", 16 * MIB },
+	{ "SSM", "ssm", 16 * MIB },
+	{ "DYNAMODB", "dynamodb", 16 * MIB },
+	{ "S3", "s3", 64 * MIB },
+	{ "ATHENA", "athena", 16 * MIB },
+	{ "SNS", "sns", 1 * MIB },
+	{ "STS", "sts", 1 * MIB },
+	{ "IAM", "iam", 4 * MIB },
 };
 
 static int debug_fd = -1;
@@ -60,12 +71,14 @@ aws_client_new(struct net *net, const struct aws_config *cfg,
 {
 	struct aws_client *c;
 	const char *signing = NULL;
-	size_t i;
+	size_t i, max_body = 0;
 	int custom = 0;
 
 	for (i = 0; i < sizeof services / sizeof services[0]; i++) {
-		if (strcmp(services[i].id, service_id) == 0)
+		if (strcmp(services[i].id, service_id) == 0) {
 			signing = services[i].signing_name;
+			max_body = services[i].max_body;
+		}
 	}
 	if (signing == NULL) {
 		*err = xasprintf("unknown AWS service %s", service_id);
@@ -93,6 +106,7 @@ aws_client_new(struct net *net, const struct aws_config *cfg,
 		return NULL;
 	}
 	c->path_style = custom;
+	c->max_body = max_body;
 	c->ca_bundle = cfg->ca_bundle != NULL ? xstrdup(cfg->ca_bundle) : NULL;
 	c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts :
 	    RETRY_DEFAULT_ATTEMPTS;
@@ -323,6 +337,20 @@ on_reply(void *arg, const struct net_reply *reply)
 		return;
 	}
 	awserr_free(&k->last);
+	if (reply->too_big) {
+		/* Not retried: the same call would send the same reply. */
+		char *msg = xasprintf("the reply to %s %s is larger than "
+		    "the %zu MiB patchdeck accepts from %s; not read",
+		    c->service_id, k->req.op, c->max_body >> 20,
+		    c->service_id);
+
+		awserr_set(&k->last, 0, "ReplyTooLarge", msg, NULL);
+		free(msg);
+		debugf("aws: %s %s attempt %d/%d: reply too large\n",
+		    c->service_id, k->req.op, k->attempt, c->max_attempts);
+		call_finish(k, reply);
+		return;
+	}
 	if (reply->failed)
 		awserr_set(&k->last, 0, reply->timed_out ? "Timeout" :
 		    "NetworkError", reply->curl_error, NULL);
@@ -489,6 +517,7 @@ on_creds(void *arg, const struct aws_creds *cr, const struct aws_error *err)
 		o.connect_timeout_ms = c->connect_timeout_ms;
 		o.timeout_ms = c->timeout_ms;
 		o.ca_bundle = c->ca_bundle;
+		o.max_body = c->max_body;
 		o.drop = call_drop;
 		k->attempt++;
 		c->attempts++;

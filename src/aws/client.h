@@ -34,6 +34,9 @@ struct aws_client {
 	int max_attempts;
 	long connect_timeout_ms;
 	long timeout_ms;
+	/* Largest reply accepted (net_opts.max_body), per service; tests
+	 * may lower it. */
+	size_t max_body;
 	struct retry_quota quota;
 	/* Random source in [0,1) for backoff; tests may replace it. */
 	double (*rand01)(void);

@@ -135,10 +135,7 @@ env(const char *name)
 static void
 free_secret(char *s)
 {
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
+	util_free_secret_str(s);
 }
 
 void
@@ -193,6 +190,10 @@ provider_new(enum kind kind, struct net *net, const struct aws_config *cfg,
 {
 	struct creds_provider *p = xcalloc(1, sizeof *p);
 
+	/* Every provider starts here, before any secret is read: no core
+	 * file or same-user ptrace may copy the keys out from now on.  A
+	 * failure is not fatal (a sandbox may refuse prctl). */
+	(void)util_no_core_dumps();
 	p->kind = kind;
 	p->net = net;
 	p->cfg = cfg;
@@ -484,9 +485,11 @@ run_command(const char *cmd, long timeout_ms, struct buf *out,
 		poll(NULL, 0, 10);
 	}
 	*status = st;
+	explicit_bzero(chunk, sizeof chunk);
 	return 0;
 
 kill_child:
+	explicit_bzero(chunk, sizeof chunk);
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -637,7 +640,9 @@ process_refresh(void *arg)
 	int status = 0, rc;
 
 	p->timer = NULL;
-	buf_init(&out);
+	/* The process's output is all secrets; as it grows, the copies it
+	 * leaves are wiped too. */
+	buf_init_secret(&out);
 	buf_init(&errout);
 	buf_init(&msg);
 	buf_printf(&msg, "credential_process of profile %s (%s): ", p->profile,
@@ -664,8 +669,6 @@ process_refresh(void *arg)
 		rc = -1;
 	}
 	free(why);
-	if (out.data != NULL)
-		explicit_bzero(out.data, out.len);
 	buf_free(&out);
 	buf_free(&errout);
 	if (rc < 0) {

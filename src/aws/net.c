@@ -72,6 +72,7 @@ static void
 xfer_free(struct net_xfer *x)
 {
 	struct net *n = x->net;
+	struct curl_slist *h;
 
 	if (x->prev != NULL)
 		x->prev->next = x->next;
@@ -82,6 +83,12 @@ xfer_free(struct net_xfer *x)
 	n->nxfers--;
 	curl_multi_remove_handle(n->multi, x->easy);
 	curl_easy_cleanup(x->easy);
+	/* The copies of Authorization and X-Amz-Security-Token (and of the
+	 * IMDS token) are wiped before the list goes back. */
+	for (h = x->headers; h != NULL; h = h->next) {
+		if (h->data != NULL)
+			explicit_bzero(h->data, strlen(h->data));
+	}
 	curl_slist_free_all(x->headers);
 	free(x->body);
 	buf_free(&x->reply);
@@ -190,7 +197,9 @@ net_submit(struct net *n, const struct net_opts *o, net_done_fn done,
 	x->drop = o->drop;
 	x->arg = arg;
 	x->max_body = o->max_body ? o->max_body : NET_DEFAULT_MAX_BODY;
-	buf_init(&x->reply);
+	/* The transport cannot tell which replies hold credentials (STS,
+	 * IMDS, SSO): every reply is wiped as it grows and when freed. */
+	buf_init_secret(&x->reply);
 	e = x->easy = curl_easy_init();
 	if (e == NULL)
 		util_fatal("curl_easy_init failed");
@@ -324,6 +333,7 @@ finish(CURL *e, CURLcode rc)
 	r.error_type = x->error_type[0] != '\0' ? x->error_type : NULL;
 	if (x->too_big) {
 		r.failed = 1;
+		r.too_big = 1;
 		r.status = 0;
 		r.curl_error = "reply larger than the limit for this call";
 	} else if (rc != CURLE_OK) {

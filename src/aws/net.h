@@ -21,6 +21,7 @@ struct net_reply {
 	long status;		/* HTTP status; 0 when no reply arrived */
 	int failed;		/* non-zero: no usable reply (see curl_error) */
 	int timed_out;		/* the failure was a connect or total timeout */
+	int too_big;		/* the failure was a reply past max_body */
 	const char *curl_error;	/* "" on success */
 	struct buf body;
 	const char *request_id;	/* x-amzn-RequestId / x-amz-request-id, or NULL */
@@ -45,7 +46,9 @@ struct net_opts {
 	long connect_timeout_ms;	/* 0: 10 s */
 	long timeout_ms;		/* 0: 60 s */
 	const char *ca_bundle;		/* NULL: system store */
-	size_t max_body;		/* 0: 256 MiB; larger replies fail */
+	/* 0: 256 MiB.  A reply that grows past it is cut off and fails with
+	 * too_big set; callers give each service its own, far lower. */
+	size_t max_body;
 	net_drop_fn drop;		/* NULL: nothing to let go of */
 };
 

@@ -261,23 +261,21 @@ qpager_reply(void *arg, const struct aws_result *res)
 	struct qpager *p = arg;
 	xmlDoc *doc;
 	xmlNode *root;
-	char *next = NULL, *msg;
+	char *next = NULL, *msg, *why;
 
 	if (!res->ok) {
 		p->end(p->arg, &res->err);
 		qpager_free(p);
 		return;
 	}
-	doc = awsxml_parse(res->body, res->len);
-	root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
-	if (root == NULL) {
-		xmlFreeDoc(doc);
-		msg = xasprintf("%s returned a reply that is not XML",
-		    p->action);
+	if ((doc = awsxml_parse(res->body, res->len, &why)) == NULL) {
+		msg = xasprintf("%s: %s", p->action, why);
+		free(why);
 		qpager_end(p, "MalformedReply", msg);
 		free(msg);
 		return;
 	}
+	root = xmlDocGetRootElement(doc);
 	p->pages++;
 	if (p->page(p->arg, root) != 0 || p->token_out == NULL) {
 		xmlFreeDoc(doc);

@@ -86,20 +86,21 @@ lo_reply(void *arg, const struct aws_result *res)
 	struct s3_object *v = NULL;
 	char **texts = NULL;
 	size_t n = 0, i;
-	char *trunc, *next;
+	char *trunc, *next, *why, *msg;
 	int stop;
 
 	if (!res->ok) {
 		lo_finish(l, &res->err);
 		return;
 	}
-	doc = awsxml_parse(res->body, res->len);
-	root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
-	if (root == NULL) {
-		xmlFreeDoc(doc);
-		lo_fail(l, "ListObjectsV2 returned a reply that is not XML");
+	if ((doc = awsxml_parse(res->body, res->len, &why)) == NULL) {
+		msg = xasprintf("ListObjectsV2: %s", why);
+		lo_fail(l, msg);
+		free(msg);
+		free(why);
 		return;
 	}
+	root = xmlDocGetRootElement(doc);
 	for (it = awsxml_child(root, "Contents"); it != NULL;
 	    it = awsxml_next(it, "Contents")) {
 		char *size;

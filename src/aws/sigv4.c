@@ -539,10 +539,11 @@ sigv4_output_free(struct sigv4_output *out)
 
 	free(out->canonical_request);
 	free(out->string_to_sign);
-	free(out->authorization);
+	/* The signature, and X-Amz-Security-Token among the added. */
+	util_free_secret_str(out->authorization);
 	for (i = 0; i < out->nadded; i++) {
 		free(out->added[i].name);
-		free(out->added[i].value);
+		util_free_secret_str(out->added[i].value);
 	}
 	memset(out, 0, sizeof *out);
 }

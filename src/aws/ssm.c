@@ -19,7 +19,6 @@ ssm_instance_done(struct ssm_instance *i)
 {
 	free(i->id);
 	free(i->ping_status);
-	free(i->last_ping);
 	free(i->agent_version);
 	free(i->platform_type);
 	free(i->platform_name);
@@ -55,7 +54,9 @@ ssm_parse_instances(const cJSON *page, struct ssm_instance **out)
 			continue;
 		v[n].id = json_str(it, "InstanceId");
 		v[n].ping_status = json_str(it, "PingStatus");
-		v[n].last_ping = json_str(it, "LastPingDateTime");
+		if (json_time(it, "LastPingDateTime", &v[n].last_ping,
+		    NULL) != 0)
+			v[n].last_ping = 0;
 		v[n].agent_version = json_str(it, "AgentVersion");
 		v[n].platform_type = json_str(it, "PlatformType");
 		v[n].platform_name = json_str(it, "PlatformName");

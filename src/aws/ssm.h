@@ -21,7 +21,9 @@ struct cJSON;
 struct ssm_instance {
 	char *id;
 	char *ping_status;	/* Online, ConnectionLost, Inactive */
-	char *last_ping;	/* as sent: epoch seconds (a number) */
+	/* Epoch seconds; 0 when not sent or not a time from 1970 to 9999
+	 * (json_time): one bad field does not drop the instance. */
+	long long last_ping;
 	char *agent_version;
 	char *platform_type;	/* Linux, Windows, MacOS */
 	char *platform_name;

@@ -153,13 +153,14 @@ int
 sts_parse_identity(const char *body, size_t len, struct sts_identity *id,
     char **err)
 {
-	xmlDoc *doc = awsxml_parse(body, len);
+	xmlDoc *doc;
 	xmlNode *root;
-	char *missing = NULL;
+	char *missing = NULL, *why;
 
 	memset(id, 0, sizeof *id);
-	if (doc == NULL) {
-		*err = xstrdup("GetCallerIdentity: the reply is not XML");
+	if ((doc = awsxml_parse(body, len, &why)) == NULL) {
+		*err = xasprintf("GetCallerIdentity: %s", why);
+		free(why);
 		return -1;
 	}
 	root = xmlDocGetRootElement(doc);
@@ -182,13 +183,14 @@ sts_parse_assume_role(const char *body, size_t len,
     struct sts_credentials *cr, char **err)
 {
 	static const char base[] = "AssumeRoleResult/Credentials/";
-	xmlDoc *doc = awsxml_parse(body, len);
+	xmlDoc *doc;
 	xmlNode *root;
-	char *missing = NULL, *exp;
+	char *missing = NULL, *exp, *why;
 
 	memset(cr, 0, sizeof *cr);
-	if (doc == NULL) {
-		*err = xstrdup("AssumeRole: the reply is not XML");
+	if ((doc = awsxml_parse(body, len, &why)) == NULL) {
+		*err = xasprintf("AssumeRole: %s", why);
+		free(why);
 		return -1;
 	}
 	root = xmlDocGetRootElement(doc);
@@ -201,6 +203,8 @@ sts_parse_assume_role(const char *body, size_t len,
 	exp = need(root, "AssumeRoleResult/Credentials/Expiration", &missing);
 	cr->assumed_arn = awsxml_text(root,
 	    "AssumeRoleResult/AssumedRoleUser/Arn");
+	awsxml_wipe(root, "AssumeRoleResult/Credentials/SecretAccessKey");
+	awsxml_wipe(root, "AssumeRoleResult/Credentials/SessionToken");
 	xmlFreeDoc(doc);
 	if (missing != NULL) {
 		*err = xasprintf("AssumeRole: the reply has no %s", missing);

@@ -527,7 +527,7 @@ cache_default_path(char **err)
 	}
 	/* Tighten a folder someone created wider; ours holds the fleet. */
 	if (stat(dir, &sb) == 0 && (sb.st_mode & 077) != 0 &&
-	    sb.st_uid == getuid())
+	    sb.st_uid == geteuid())
 		(void)chmod(dir, 0700);
 	path = xasprintf("%s/cache.db", dir);
 	free(dir);
@@ -540,8 +540,13 @@ cache_fix_mode(const char *path, char **err)
 {
 	struct stat sb;
 
-	if (stat(path, &sb) == -1)
+	if (lstat(path, &sb) == -1)
 		return errno == ENOENT ? 0 : -1;
+	if (S_ISLNK(sb.st_mode)) {
+		*err = xasprintf("cache %s: is a symbolic link; refused",
+		    path);
+		return -1;
+	}
 	if ((sb.st_mode & 077) == 0)
 		return 0;
 	if (chmod(path, sb.st_mode & 0700) == -1) {
@@ -562,11 +567,34 @@ static int
 cache_prepare_file(const char *path, char **err)
 {
 	struct stat sb;
-	char *side;
+	char *side, *dir, *slash, *why = NULL;
 	int fd;
 	int rc = 0;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* The folder first: in one another user owns, the file could be
+	 * swapped under us whatever we check of it. */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else {
+		slash[slash == dir ? 1 : 0] = '\0';
+	}
+	if (util_check_dir(dir, "cache folder", &why) == -1) {
+		*err = xasprintf("cache %s: %s", path, why);
+		free(why);
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	/* A symbolic link is not followed (it could point at any file we
+	 * may write); SQLite is told the same (SQLITE_OPEN_NOFOLLOW). */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1 && errno == ELOOP) {
+		*err = xasprintf("cache %s: is a symbolic link; refused (give "
+		    "the file it points to with --cache)", path);
+		return -1;
+	}
 	if (fd == -1) {
 		*err = xasprintf("cache %s: cannot open: %s", path,
 		    strerror(errno));
@@ -579,6 +607,13 @@ cache_prepare_file(const char *path, char **err)
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		*err = xasprintf("cache %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (sb.st_uid != geteuid()) {
+		*err = xasprintf("cache %s: owned by uid %lu, not by you "
+		    "(uid %lu); refused", path, (unsigned long)sb.st_uid,
+		    (unsigned long)geteuid());
 		close(fd);
 		return -1;
 	}
@@ -885,8 +920,8 @@ cache_open_once(const char *path, struct cache **out, char **why,
 	c->window_key = xstrdup(CACHE_WINDOW_TAG);
 	c->owner_key = xstrdup(CACHE_OWNER_TAG);
 	rc = sqlite3_open_v2(path != NULL ? path : ":memory:", &c->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	    NULL);
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		cache_oom_check(c);
 		cache_seterr(c, err, "cannot open");
@@ -1269,11 +1304,11 @@ cache_put_str(struct buf *b, const char *s, size_t len)
 	&(in)->az, &(in)->launch_time, &(in)->ping, &(in)->agent_version }
 
 static int
-cache_store_refused(struct cache *c, const struct fleet_instance *in,
-    const char *what, char **err)
+cache_store_refused(const struct fleet_instance *in, const char *what,
+    char **err)
 {
 	free(*err);
-	*err = xasprintf("cache %s: cannot store instance %s: %s", c->path,
+	*err = xasprintf("cannot store instance %s: %s",
 	    in->id != NULL ? in->id : "", what);
 	return -1;
 }
@@ -1286,9 +1321,9 @@ cache_store_refused(struct cache *c, const struct fleet_instance *in,
  * allows 50 of 128/256 bytes, so only a bug upstream gets there; better an
  * error than data lost silently).
  */
-static int
-cache_rec_encode(struct cache *c, struct buf *b,
-    const struct fleet_instance *in, long long fetched_at, char **err)
+int
+cache_rec_encode(struct buf *b, const struct fleet_instance *in,
+    long long fetched_at, char **err)
 {
 	char *const *const field[REC_NSTR] = REC_FIELDS(in);
 	const char *s, *key, *value;
@@ -1301,7 +1336,7 @@ cache_rec_encode(struct cache *c, struct buf *b,
 		s = *field[i] != NULL ? *field[i] : "";
 		len = strlen(s);
 		if (len > CACHE_FIELD_MAX_LEN)
-			return cache_store_refused(c, in, "a field longer "
+			return cache_store_refused(in, "a field longer "
 			    "than " CACHE_STR(CACHE_FIELD_MAX_LEN) " bytes",
 			    err);
 		cache_put_str(b, s, len);
@@ -1313,7 +1348,7 @@ cache_rec_encode(struct cache *c, struct buf *b,
 
 		snprintf(what, sizeof what, "%zu tags, more than %d",
 		    in->ntags, CACHE_TAGS_MAX);
-		return cache_store_refused(c, in, what, err);
+		return cache_store_refused(in, what, err);
 	}
 	cache_put_u32(b, (uint32_t)in->ntags);
 	for (i = 0; i < in->ntags; i++) {
@@ -1322,7 +1357,7 @@ cache_rec_encode(struct cache *c, struct buf *b,
 		klen = strlen(key);
 		vlen = strlen(value);
 		if (klen > CACHE_TAG_MAX_LEN || vlen > CACHE_TAG_MAX_LEN)
-			return cache_store_refused(c, in, "a tag key or value "
+			return cache_store_refused(in, "a tag key or value "
 			    "longer than " CACHE_STR(CACHE_TAG_MAX_LEN)
 			    " bytes", err);
 		cache_put_str(b, key, klen);
@@ -1480,8 +1515,14 @@ cache_write_instances(struct cache *c, const char *target,
 	for (i = 0; i < n; i++) {
 		when = sorted[i]->fetched_at != 0 ? sorted[i]->fetched_at :
 		    fetched_at;
-		if (cache_rec_encode(c, &recs, sorted[i], when, err) == -1 ||
-		    cache_insert_instance(c, target, sorted[i], when,
+		if (cache_rec_encode(&recs, sorted[i], when, err) == -1) {
+			char *why = *err;
+
+			*err = xasprintf("cache %s: %s", c->path, why);
+			free(why);
+			goto out;
+		}
+		if (cache_insert_instance(c, target, sorted[i], when,
 		    err) == -1)
 			goto out;
 	}
@@ -1612,24 +1653,30 @@ struct cache_recs {
 /* The smallest tag: two empty strings. */
 #define TAG_MIN 10
 
+/* How many recs a blob of len bytes can hold at most. */
+#define RECS_ROOM(len) ((len) / (4 + REC_MIN))
+
 /*
- * Decodes the framed recs in blk->data[0..len) and appends the instances
- * to v[*n..], pointing into blk (v has room for every rec len can hold).
- * One walk: the tags arrays go into one allocation sized for the most
- * tags len can hold, whose untouched pages cost no memory, trimmed after.
- * A malformed rec is skipped; a frame that runs past the end ends the
- * walk, the rest being unreadable (counted from the stored count, at
- * least one).
+ * Decodes the framed recs in blk->data[0..len), which is untrusted, and
+ * appends the instances to v[*n..], pointing into blk; v has room for
+ * RECS_ROOM(len) more, and never more than that is written however the
+ * frames lie.  One walk: the tags arrays go into one allocation sized
+ * for the most tags len can hold, whose untouched pages cost no memory,
+ * trimmed after.  A malformed rec is decoded into a scratch instance and
+ * skipped (counted); a frame that runs past the end ends the walk, the
+ * rest being unreadable (counted from the stored count, at least one).
  */
 static void
 cache_recs_decode(struct fleet_block *blk, size_t len, long long count,
     struct fleet_instance *v, size_t *n, size_t *skipped)
 {
-	size_t off, flen, ntags = 0, seen = 0, refs = 0, k;
+	size_t off, flen, ntags = 0, seen = 0, refs = 0, room, k;
 	unsigned char *p = blk->data;
+	struct fleet_instance in;
 	struct fleet_tag *tags;
 	long nt;
 
+	room = RECS_ROOM(len);
 	tags = xmalloc((len / TAG_MIN + 1) * sizeof *tags);
 	for (off = 0; off < len; off += flen) {
 		if (len - off < 4 || (flen = cache_get_u32(p + off)) >
@@ -1640,13 +1687,16 @@ cache_recs_decode(struct fleet_block *blk, size_t len, long long count,
 		}
 		off += 4;
 		seen++;
-		memset(&v[*n], 0, sizeof *v);
-		nt = cache_rec_walk(p + off, flen, &v[*n], tags + ntags);
-		if (nt < 0) {
+		memset(&in, 0, sizeof in);
+		nt = cache_rec_walk(p + off, flen, &in, tags + ntags);
+		/* A well-formed rec is at least REC_MIN bytes, so room is
+		 * never short; the check keeps that a proof, not a hope. */
+		if (nt < 0 || refs == room) {
 			(*skipped)++;
 			continue;
 		}
-		v[(*n)++].block = blk;
+		in.block = blk;
+		v[(*n)++] = in;
 		ntags += (size_t)nt;
 		refs++;
 	}
@@ -1666,6 +1716,31 @@ cache_recs_decode(struct fleet_block *blk, size_t len, long long count,
 	}
 	blk->tags = tags;
 	blk->refs = refs;
+}
+
+void
+cache_recs_parse(const void *data, size_t len, long long count,
+    struct fleet_instance **vp, size_t *np, size_t *skipped)
+{
+	struct fleet_block *blk;
+	struct fleet_instance *v;
+	size_t n = 0;
+
+	blk = xmalloc(sizeof *blk + len + 1);
+	blk->refs = 0;
+	blk->tags = NULL;
+	if (len > 0)
+		memcpy(blk->data, data, len);
+	v = xcalloc(RECS_ROOM(len) + 1, sizeof *v);
+	cache_recs_decode(blk, len, count, v, &n, skipped);
+	if (n == 0) {
+		free(blk->tags);
+		free(blk);
+		free(v);
+		v = NULL;
+	}
+	*vp = v;
+	*np = n;
 }
 
 /*
@@ -1876,7 +1951,7 @@ cache_recs_room(const struct cache_recs *r, size_t nr)
 	size_t i, room = 0;
 
 	for (i = 0; i < nr; i++)
-		room += r[i].len / (4 + REC_MIN);
+		room += RECS_ROOM(r[i].len);
 	return room;
 }
 
@@ -1911,7 +1986,7 @@ cache_open_reader(const char *path, sqlite3 **db)
 	int rc;
 
 	rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(*db, 1);
 		sqlite3_busy_timeout(*db, CACHE_BUSY_TIMEOUT_MS);

@@ -347,6 +347,24 @@ int cache_load_head(struct cache *c, size_t max, struct cache_head *h,
 void cache_head_done(struct cache_head *h);
 
 /*
+ * The rec codec (format above), pure, for the tests and the fuzzers.
+ * cache_rec_encode() appends in as one framed rec to b, fetched_at being
+ * the value stored; -1 with *err (caller frees) for what the decoder
+ * would refuse (a field, tag count, key or value past the limits).
+ * cache_recs_parse() decodes a whole recs blob data[0..len) as
+ * cache_load_instances() does, count being the stored count: every
+ * well-formed rec into *vp and *np (a copy of data is their block; free with
+ * cache_instances_free; *vp NULL when *np is 0), every damaged one added
+ * to *skipped.  Nothing is read or written outside data and *vp, whatever
+ * the bytes.
+ */
+struct buf;
+int cache_rec_encode(struct buf *b, const struct fleet_instance *in,
+    long long fetched_at, char **err);
+void cache_recs_parse(const void *data, size_t len, long long count,
+    struct fleet_instance **vp, size_t *np, size_t *skipped);
+
+/*
  * Every target, by name, with its rows counted and age = now - last_ok.
  * *v freed with cache_targets_free.
  */

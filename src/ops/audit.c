@@ -50,10 +50,17 @@ audit_mkdirs(const char *dir, char **err)
 		free(p);
 		return -1;
 	}
-	/* Other users must not read who changed what, nor add lines. */
-	if ((st.st_mode & 077) != 0 && chmod(p, 0700) != 0) {
+	/* Other users must not read who changed what, nor add lines: a
+	 * folder of another user's is refused (not made ours), ours made
+	 * private. */
+	if (st.st_uid == geteuid() && (st.st_mode & 077) != 0 &&
+	    chmod(p, 0700) != 0) {
 		*err = xasprintf("cannot make %s private (mode 0700): %s", p,
 		    strerror(errno));
+		free(p);
+		return -1;
+	}
+	if (util_check_dir(p, "state folder", err) != 0) {
 		free(p);
 		return -1;
 	}

@@ -292,8 +292,7 @@ merge(struct job *j)
 			}
 			free(f->platform_version);
 			f->platform_version = take(&s->platform_version);
-			f->last_ping = s->last_ping != NULL ?
-			    strtoll(s->last_ping, NULL, 10) : 0;
+			f->last_ping = s->last_ping;
 			a++;
 			b++;
 		}

@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,18 +196,34 @@ buf_init(struct buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->secret = 0;
+}
+
+void
+buf_init_secret(struct buf *b)
+{
+	buf_init(b);
+	b->secret = 1;
 }
 
 void
 buf_free(struct buf *b)
 {
-	free(b->data);
+	int secret = b->secret;
+
+	if (secret)
+		util_free_secret(b->data, b->cap);
+	else
+		free(b->data);
 	buf_init(b);
+	b->secret = secret;
 }
 
 void
 buf_reset(struct buf *b)
 {
+	if (b->secret && b->data != NULL)
+		explicit_bzero(b->data, b->len);
 	b->len = 0;
 	if (b->data != NULL)
 		b->data[0] = '\0';
@@ -213,18 +232,30 @@ buf_reset(struct buf *b)
 static void
 buf_grow(struct buf *b, size_t extra)
 {
-	size_t need;
+	size_t need, old;
+	char *p;
 
 	if (extra > SIZE_MAX - b->len - 1)
 		util_fatal("buffer overflow");
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return;
+	old = b->cap;
 	if (b->cap == 0)
 		b->cap = 64;
 	while (b->cap < need)
 		b->cap = b->cap > SIZE_MAX / 2 ? need : b->cap * 2;
-	b->data = xrealloc(b->data, b->cap);
+	if (!b->secret) {
+		b->data = xrealloc(b->data, b->cap);
+		return;
+	}
+	/* realloc may leave the old bytes in freed memory: move by hand. */
+	p = xmalloc(b->cap);
+	if (b->data != NULL) {
+		memcpy(p, b->data, b->len + 1);
+		util_free_secret(b->data, old);
+	}
+	b->data = p;
 }
 
 void
@@ -272,13 +303,95 @@ buf_printf(struct buf *b, const char *fmt, ...)
 char *
 buf_steal(struct buf *b)
 {
+	int secret = b->secret;
 	char *p;
 
 	if (b->data == NULL)
 		return xstrdup("");
 	p = b->data;
 	buf_init(b);
+	b->secret = secret;
 	return p;
+}
+
+void
+util_free_secret(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, n);
+	free(p);
+}
+
+void
+util_free_secret_str(char *s)
+{
+	if (s != NULL)
+		util_free_secret(s, strlen(s) + 1);
+}
+
+/* "name (uid N)", or "uid N" for a uid without a name. */
+static char *
+user_desc(uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL && pw->pw_name != NULL)
+		return xasprintf("%s (uid %lu)", pw->pw_name,
+		    (unsigned long)uid);
+	return xasprintf("uid %lu", (unsigned long)uid);
+}
+
+int
+util_check_dir(const char *dir, const char *what, char **err)
+{
+	struct stat sb;
+	char *owner, *me;
+	uid_t uid = geteuid();
+
+	if (stat(dir, &sb) == -1) {
+		util_seterr(err, "%s %s: %s", what, dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		util_seterr(err, "%s %s is not a folder", what, dir);
+		return -1;
+	}
+	if (sb.st_uid != uid && sb.st_uid != 0) {
+		owner = user_desc(sb.st_uid);
+		me = user_desc(uid);
+		util_seterr(err, "%s %s is owned by %s, not by you (%s); "
+		    "refused: its owner could replace the files in it", what,
+		    dir, owner, me);
+		free(owner);
+		free(me);
+		return -1;
+	}
+	if ((sb.st_mode & S_IWOTH) != 0 && (sb.st_mode & S_ISVTX) == 0) {
+		util_seterr(err, "%s %s is writable by every user (mode %03o, "
+		    "not sticky); refused: anyone could replace the files in "
+		    "it", what, dir, (unsigned)(sb.st_mode & 0777));
+		return -1;
+	}
+	return 0;
+}
+
+int
+util_no_core_dumps(void)
+{
+	struct rlimit rl = { 0, 0 };
+	int rc = 0;
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		rc = -1;
+#if !UTIL_SANITIZED
+	/* Not under the sanitizers: LeakSanitizer's tracer is another
+	 * process that must ptrace this one, which not dumpable refuses
+	 * (to anyone but root).  The core limit above still holds. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		rc = -1;
+#endif
+	return rc;
 }
 
 void

@@ -9,6 +9,19 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* 1 in a build under AddressSanitizer (gcc defines the first, clang
+ * answers the second). */
+#if defined(__SANITIZE_ADDRESS__)
+#define UTIL_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UTIL_SANITIZED 1
+#endif
+#endif
+#ifndef UTIL_SANITIZED
+#define UTIL_SANITIZED 0
+#endif
+
 #if defined(__GNUC__)
 #define UTIL_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define UTIL_NORETURN __attribute__((noreturn))
@@ -46,6 +59,27 @@ void util_prefault(void *p, size_t n);
 void util_parallel(size_t n, size_t min,
     void (*fn)(void *arg, size_t begin, size_t end), void *arg);
 char *xstrdup(const char *s);
+/* Overwrites p[0..n) (a write the compiler keeps), then frees p; p may be
+ * NULL.  For copies of secrets, never plain free(). */
+void util_free_secret(void *p, size_t n);
+/* util_free_secret() of a string, NUL included. */
+void util_free_secret_str(char *s);
+/*
+ * Core dumps off for the rest of the process (RLIMIT_CORE 0, and not
+ * dumpable: no core, no ptrace by another process of the same user, no
+ * /proc/PID/mem), called before credentials are first read.  Returns 0,
+ * or -1 when a setting could not be made (errno).
+ */
+int util_no_core_dumps(void);
+/*
+ * Checks a folder patchdeck keeps private files in (what names it in the
+ * message: "cache folder", "state folder"): refused when it is owned by
+ * another user (root aside, who owns /tmp and can read anything anyway),
+ * or writable by others without the sticky bit: either could swap or
+ * read our files.  Returns 0, or -1 with *err naming the folder and its
+ * owner (caller frees).
+ */
+int util_check_dir(const char *dir, const char *what, char **err);
 char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2);
@@ -55,14 +89,21 @@ char *xvasprintf(const char *fmt, va_list ap) UTIL_PRINTF(1, 0);
  * A growable byte buffer, always NUL-terminated after len bytes so that text
  * can be used as a C string.  buf_init() gives an empty buffer that owns no
  * memory; buf_free() releases it and leaves it empty and reusable.
+ * buf_init_secret() gives one for secrets (credentials, replies that may
+ * hold them): every copy it leaves behind is wiped, when it grows (moved,
+ * not realloc'd in place) and when it is freed or reset; it stays a
+ * secret buffer after buf_free().  What buf_steal() hands out is the
+ * caller's to wipe (util_free_secret).
  */
 struct buf {
 	char *data;
 	size_t len;
 	size_t cap;
+	int secret;
 };
 
 void buf_init(struct buf *b);
+void buf_init_secret(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 void buf_append(struct buf *b, const void *p, size_t n);

@@ -946,6 +946,117 @@ test_recs_cut(void **state)
 	free(path);
 }
 
+/*
+ * The 103-byte blob: one smallest rec (99 bytes framed) and an empty
+ * frame after it.  The blob has room for one instance; the damaged frame
+ * is a counted, skipped row, never a write past that one (ASan: a heap
+ * overflow; the release build aborted in malloc).  Many such frames, and
+ * the same through cache_recs_parse(), likewise.
+ */
+static void
+test_recs_tail_frames(void **state)
+{
+	char *path = tmp_path("tail.db");
+	struct fleet_instance *got, in;
+	struct buf blob, rec;
+	struct cache *c;
+	sqlite3 *db = NULL;
+	size_t n, skipped, k;
+
+	(void)state;
+	c = open_ok(path);
+	memset(&in, 0, sizeof in);
+	in.id = "i-1";
+	replace_ok(c, "t", "111111111111", &in, 1, 1);
+	cache_close(c);
+	buf_init(&blob);
+	buf_init(&rec);
+	rec_empty(&rec);
+	rec_frame(&blob, rec.data, rec.len);
+	rec_u32(&blob, 0);
+	assert_int_equal(blob.len, 103);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	raw_set_recs(db, "t", blob.data, blob.len, 2);
+	c = open_ok(path);
+	load_skipping(c, &got, &n, 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].id, "");
+	cache_instances_free(got, n);
+	cache_close(c);
+
+	skipped = 0;
+	cache_recs_parse(blob.data, blob.len, 2, &got, &n, &skipped);
+	assert_int_equal(n, 1);
+	assert_int_equal(skipped, 1);
+	cache_instances_free(got, n);
+
+	/* Thirty empty frames behind it: thirty skipped. */
+	for (k = 0; k < 29; k++)
+		rec_u32(&blob, 0);
+	raw_set_recs(db, "t", blob.data, blob.len, 31);
+	c = open_ok(path);
+	load_skipping(c, &got, &n, 30);
+	assert_int_equal(n, 1);
+	cache_instances_free(got, n);
+	cache_close(c);
+	skipped = 0;
+	cache_recs_parse(blob.data, blob.len, 31, &got, &n, &skipped);
+	assert_int_equal(n, 1);
+	assert_int_equal(skipped, 30);
+	cache_instances_free(got, n);
+	/* Nothing at all, and frames only. */
+	skipped = 0;
+	cache_recs_parse("", 0, 0, &got, &n, &skipped);
+	assert_null(got);
+	assert_int_equal(n + skipped, 0);
+	cache_recs_parse(blob.data + 103, blob.len - 103, 29, &got, &n,
+	    &skipped);
+	assert_null(got);
+	assert_int_equal(skipped, 29);
+
+	sqlite3_close(db);
+	buf_free(&blob);
+	buf_free(&rec);
+	free(path);
+}
+
+/* cache_rec_encode() and cache_recs_parse() agree: a round trip. */
+static void
+test_rec_codec_round_trip(void **state)
+{
+	struct fleet_tag tags[2] = { { "Name", "web" }, { "k", "" } };
+	struct fleet_instance in, *got;
+	struct buf b;
+	char *err = NULL;
+	size_t n, skipped = 0;
+
+	(void)state;
+	memset(&in, 0, sizeof in);
+	in.id = "i-2";
+	in.region = "eu-west-1";
+	in.last_ping = -5;
+	in.tags = tags;
+	in.ntags = 2;
+	buf_init(&b);
+	assert_int_equal(cache_rec_encode(&b, &in, 1234, &err), 0);
+	assert_int_equal(cache_rec_encode(&b, &in, 99, &err), 0);
+	cache_recs_parse(b.data, b.len, 2, &got, &n, &skipped);
+	assert_int_equal(n, 2);
+	assert_int_equal(skipped, 0);
+	assert_string_equal(got[1].id, "i-2");
+	assert_string_equal(got[1].region, "eu-west-1");
+	assert_int_equal(got[0].fetched_at, 1234);
+	assert_int_equal(got[1].last_ping, -5);
+	assert_int_equal(got[1].ntags, 2);
+	assert_string_equal(got[1].tags[0].value, "web");
+	cache_instances_free(got, n);
+	in.ntags = CACHE_TAGS_MAX + 1;
+	assert_int_equal(cache_rec_encode(&b, &in, 1, &err), -1);
+	assert_non_null(strstr(err, "i-2"));
+	free(err);
+	buf_free(&b);
+}
+
 /* Every cut and many single-byte changes of a valid rec: each row loads
  * as a valid rec or is skipped (and counted), never reading past the
  * column (ASan). */
@@ -2448,6 +2559,8 @@ main(void)
 		cmocka_unit_test(test_null_fields),
 		cmocka_unit_test(test_nul_in_stored_value),
 		cmocka_unit_test(test_rec_mutations),
+		cmocka_unit_test(test_recs_tail_frames),
+		cmocka_unit_test(test_rec_codec_round_trip),
 		cmocka_unit_test(test_recs_cut),
 		cmocka_unit_test(test_migrate_from_v1),
 		cmocka_unit_test(test_migrate_from_v2),

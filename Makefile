@@ -95,6 +95,13 @@ $(B)/tests/%: tests/integration/%.c $(B)/libpatchdeck.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libpatchdeck.a \
 		$(LDLIBS_CORE)
 
+# An LD_PRELOAD shim of test_console_loading.sh (holds the console's
+# background load), so patchdeck needs no switch of its own for the test.
+$(B)/tests/loadgate.so: tests/integration/loadgate.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -O2 -shared -fPIC \
+		$(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null) -o $@ $< -ldl
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 deps:
@@ -114,7 +121,7 @@ simtest:
 	@sh tests/sim/run-tests.sh
 
 integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill \
-	$(B)/tests/cacheset
+	$(B)/tests/cacheset $(B)/tests/loadgate.so
 	@B=$(B) sh tests/integration/run.sh
 
 # Every stage runs, even after one failed; the summary at the end counts

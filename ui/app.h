@@ -26,6 +26,7 @@ struct app {
 	struct inventory inv;		/* partial until the loader ends */
 	struct inventory_loader *loader;	/* the whole fleet loading */
 	int load_failed;		/* ... and it could not, for now */
+	int reload_after_load;		/* the cache changed under the loader */
 	struct sync *sync;		/* the refresh running, or NULL */
 	size_t sync_fetched;		/* instances fetched so far */
 	char *last_error;		/* of the last refresh; NULL: none */

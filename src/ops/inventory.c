@@ -436,6 +436,12 @@ inventory_loader_finish(struct inventory_loader *l, struct cache *c,
 }
 
 void
+inventory_loader_stop(struct inventory_loader *l)
+{
+	atomic_store(&l->stop, 1);
+}
+
+void
 inventory_loader_free(struct inventory_loader *l)
 {
 	struct inventory inv;

@@ -132,8 +132,10 @@ int inventory_load_head(struct inventory *inv, struct cache *c,
  * inventory_loader_finish() hands the inventory over (0) or says why not
  * (-1 with *err: the caller then loads with inventory_load(), which
  * handles a damaged cache).  finish and free end the loader (free stops
- * it early and throws the result away).  Returns NULL with *err when no
- * thread could start.
+ * it early and throws the result away, waiting for the step under way);
+ * inventory_loader_stop() asks it to stop without waiting: its descriptor
+ * becomes readable soon after, and finish then says "stopped".  Returns
+ * NULL with *err when no thread could start.
  */
 struct inventory_loader;
 struct inventory_loader *inventory_loader_start(struct cache *c,
@@ -143,6 +145,7 @@ int inventory_loader_fd(const struct inventory_loader *l);
 size_t inventory_loader_progress(const struct inventory_loader *l);
 int inventory_loader_finish(struct inventory_loader *l, struct cache *c,
     struct inventory *inv, char **err);
+void inventory_loader_stop(struct inventory_loader *l);
 void inventory_loader_free(struct inventory_loader *l);
 
 /* The same from instances handed over (taken; for tests and benches). */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The console's first frame comes from the head of the cache; the whole
-# fleet loads in the background (ui/app.c).  PATCHDECK_TEST_LOAD_GATE
-# holds that load back until a file exists, so what the operator can do
+# fleet loads in the background (ui/app.c).  The LD_PRELOAD shim
+# loadgate.so holds that load back until a file exists, so what the operator can do
 # while only the first rows are in is tried for certain, not by a race:
 # the status says "loading N of M", the windows column has the cache's
 # counts (the same once loaded), keys move, the filter works on the rows
@@ -41,10 +41,13 @@ side() {
 
 L="$TEST_TMP/launch.sh"
 tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= \
-	PATCHDECK_TEST_LOAD_GATE="$GATE" -- --config "$CFG" --cache "$CACHE"
+	LD_PRELOAD="$ROOT/${B:-build}/tests/loadgate.so" LOADGATE_FILE="$GATE" \
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+	-- --config "$CFG" --cache "$CACHE"
 tm_start 140 40 "$L"
-# The background refresh at start ends with a message, which the next
-# key clears; a refresh while loading loads again, in the background.
+# The background refresh at start lands while the load is held: the
+# keys must not wait for the load (it is told to stop and starts again
+# once it has); its message goes with the next key.
 tm_wait_status '^ refreshed: [0-9]+ instances' "the background refresh"
 tm_keys g
 tm_wait_status "^ loading 200 of $total instances" "the loading status"

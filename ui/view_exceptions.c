@@ -318,15 +318,18 @@ draw_info(struct vexc *v, int y, int x, int w)
 
 /*
  * Who, as a column has room for: an ARN shortened to the user or role
- * name ("arn:aws:iam::1111:user/ops/alice" is "alice",
- * "arn:aws:sts::1111:assumed-role/admin/alice" is "admin/alice", the
- * session kept because a role is shared); anything else as it is.  The
- * detail pane below shows it whole.
+ * name, the person of the four-eyes rule (src/fleet/principal.h):
+ * "arn:aws:iam::1111:user/ops/alice" is "alice",
+ * "arn:aws:sts::1111:assumed-role/admin/s-1765" is "admin" (whoever
+ * assumes a role names the session), an Identity Center session
+ * ".../assumed-role/AWSReservedSSO_Ops_0a1b/alice" is "alice" (there the
+ * session is the signed-in user); anything else as it is.  Returns who
+ * or buf (size bytes).  The detail pane below shows the ARN whole.
  */
 static const char *
-arn_short(const char *who)
+arn_short(const char *who, char *buf, size_t size)
 {
-	const char *res, *p;
+	const char *res, *p, *slash;
 	int colons = 0;
 
 	if (strncmp(who, "arn:", 4) != 0)
@@ -338,8 +341,19 @@ arn_short(const char *who)
 	if (colons < 5)
 		return who;
 	res = p;
-	if (strncmp(res, "assumed-role/", 13) == 0)
-		return *(res + 13) != '\0' ? res + 13 : who;
+	if (strncmp(res, "assumed-role/", 13) == 0) {
+		res += 13;
+		slash = strchr(res, '/');
+		if (slash == NULL || slash == res || slash[1] == '\0')
+			return who;
+		if (strncmp(res, "AWSReservedSSO_", 15) == 0)
+			return slash + 1;
+		if ((size_t)(slash - res) >= size)
+			return who;
+		memcpy(buf, res, (size_t)(slash - res));
+		buf[slash - res] = '\0';
+		return buf;
+	}
 	/* user/PATH/NAME, role/PATH/NAME: the name, the path dropped. */
 	if (strncmp(res, "user/", 5) == 0 || strncmp(res, "role/", 5) == 0 ||
 	    strncmp(res, "federated-user/", 15) == 0) {
@@ -409,6 +423,7 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 	    (int)(r - v->list.top) < h - 1; r++) {
 		const struct fleet_exception *e = &ex->v[v->rows[r]];
 		int ry = y + 1 + (int)(r - v->list.top);
+		char who[128];	/* a role name: IAM allows 64 */
 		attr_t base = r == v->list.cursor ? ui_attr(C_CURSOR) :
 		    ui_attr(C_NORMAL);
 
@@ -423,7 +438,7 @@ draw_table(struct vexc *v, int y, int x, int h, int w)
 				a = ui_attr(category_color(e, v));
 			if (cols[i] == EXL_REQUESTED_BY ||
 			    cols[i] == EXL_DECIDED_BY)
-				c = arn_short(c);
+				c = arn_short(c, who, sizeof who);
 			ui_text(stdscr, ry, cx, widths[i], c, (size_t)-1, a, 0);
 			cx += widths[i] + 1;
 		}

@@ -176,6 +176,11 @@ tm_wait "$I3 .*upcoming" "the upcoming tab"
 # in the detail pane.
 tm_keys 9
 tm_wait "$I7 .*invalid" "the invalid tab"
+# An assumed role's ARN as the role's name, the person of four-eyes (the
+# session, which the caller names, dropped).
+tm_wait "$I7 .* PatchOps " "the role's name for its requester"
+tm_cap
+expect_no_grep "$I7 .*PatchOps/patchdeck" "$TEST_TMP/screen"
 tm_wait 'INVALID \(decided by the requester \(the same person\)\): ex-20260101000007-999999' "why it is invalid"
 tm_keys 8
 tm_wait "$I6 .*expired" "the all tab"

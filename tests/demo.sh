@@ -101,8 +101,9 @@ echo "demo: first sync..."
 	echo "demo: the first sync reported failures; the console shows them"
 
 # The exceptions table, with records behind most of the fleet's
-# PatchException tags (approved), some waiting for a decision, one
-# rejected, and a few tags nobody approved, for the exceptions view
+# PatchException tags (approved), a few of them approved by their own
+# requester (invalid: the tag counts as unapproved), some waiting for a
+# decision, one rejected, and a few tags nobody approved, for the exceptions view
 # (e) and its sync (S).
 echo "demo: the exceptions table and its records..."
 "$root/patchdeck" --config "$dir/patchdeck.conf" --cache "$dir/cache.db" setup >/dev/null &&
@@ -145,6 +146,8 @@ for k in range(1, n + 1):
                     item.update(starts=s, ends=e, status="APPROVED",
                                 decided_by="arn:aws:iam::%s:user/approver" % acct(1),
                                 decided_at=(today - datetime.timedelta(days=11)).isoformat() + "T10:00:00Z")
+                    if i % 23 == 0:       # approved by its own requester: invalid
+                        item["decided_by"] = item["requested_by"]
                 elif i % 40 == 3:
                     s = today + datetime.timedelta(days=3 + i % 9)
                     item.update(starts=s.isoformat(), ends=(s + datetime.timedelta(days=7)).isoformat(),

@@ -6,12 +6,15 @@
                                        what the .sh files give (or a script breaks a rule)
 
 The scripts are the source; edit them, run this, commit both.  Each document has
-one aws:runShellScript step whose runCommand is the script's lines, with the SSM
-parameter assignments inserted after the "# patchdeck:params" line.  Parameters
-are restricted by allowedPattern so that they cannot leave the single quotes.
+one aws:runShellScript step whose runCommand is the script's lines, with the
+block both scripts share (common.sh, its header comment left out) in place of
+the "# patchdeck:common" line, and the SSM parameter assignments inserted after
+the "# patchdeck:params" line.  Parameters are restricted by allowedPattern so
+that they cannot leave the single quotes.
 
-Rules checked: no "{{" in a script (SSM would read it as a parameter
-reference), the common block identical in both scripts, `sh -n` passes.
+Rules checked: no "{{" in a script or common.sh (SSM would read it as a
+parameter reference), each script has both marks, `sh -n` passes on the script
+as the document holds it.
 """
 import json
 import os
@@ -20,8 +23,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PARAMS_MARK = "# patchdeck:params"
-COMMON_BEGIN = "# --- BEGIN common"
-COMMON_END = "# --- END common ---"
+COMMON = "common.sh"
+COMMON_MARK = "# patchdeck:common"
 
 DOCS = {
     "patchdeck-linux-patch.json": {
@@ -74,22 +77,26 @@ def read(name):
         return f.read()
 
 
-def common_block(text):
-    lines = text.split("\n")
-    try:
-        b = next(i for i, l in enumerate(lines) if l.startswith(COMMON_BEGIN))
-        e = next(i for i, l in enumerate(lines) if l == COMMON_END)
-    except StopIteration:
-        return None
-    return "\n".join(lines[b:e + 1])
+def common_lines():
+    """common.sh's lines without its leading comment block."""
+    lines = read(COMMON).rstrip("\n").split("\n")
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return lines
+
+
+def script_lines(name):
+    """The script of document name as it runs: common.sh in place of its mark."""
+    lines = read(DOCS[name]["script"]).rstrip("\n").split("\n")
+    at = [i for i, l in enumerate(lines) if l.startswith(COMMON_MARK)]
+    if len(at) == 1:
+        lines[at[0]:at[0] + 1] = common_lines()
+    return lines
 
 
 def build(name):
     spec = DOCS[name]
-    text = read(spec["script"])
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines = script_lines(name)
     at = lines.index(PARAMS_MARK + " (build.py inserts the SSM parameter assignments after this line)")
     assigns = ["%s='{{ %s }}'" % (var, param) for var, param in spec["env"]]
     lines[at + 1:at + 1] = assigns
@@ -109,25 +116,23 @@ def build(name):
 
 def problems():
     out = []
-    blocks = {}
-    for spec in DOCS.values():
+    if "{{" in read(COMMON):
+        out.append("%s: contains '{{' (SSM parameter syntax)" % COMMON)
+    for name, spec in DOCS.items():
         text = read(spec["script"])
         if "{{" in text:
             out.append("%s: contains '{{' (SSM parameter syntax)" % spec["script"])
         if PARAMS_MARK not in text:
             out.append("%s: no '%s' line" % (spec["script"], PARAMS_MARK))
-        blocks[spec["script"]] = common_block(text)
-        if blocks[spec["script"]] is None:
-            out.append("%s: no common block" % spec["script"])
+        if sum(1 for l in text.split("\n") if l.startswith(COMMON_MARK)) != 1:
+            out.append("%s: not exactly one '%s' line" % (spec["script"], COMMON_MARK))
         try:
-            r = subprocess.run(["sh", "-n", os.path.join(HERE, spec["script"])],
+            r = subprocess.run(["sh", "-n"], input="\n".join(script_lines(name)) + "\n",
                                capture_output=True, text=True)
             if r.returncode != 0:
                 out.append("%s: sh -n: %s" % (spec["script"], r.stderr.strip()))
         except OSError:
             pass
-    if len(set(blocks.values())) != 1:
-        out.append("the common blocks of %s differ" % ", ".join(sorted(blocks)))
     return out
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tests for data/ssm/linux-patch.sh and data/ssm/precheck.sh.
+"""Tests for data/ssm/linux-patch.sh and data/ssm/precheck.sh (with common.sh).
 
 Each test builds a fake host in a temporary directory: PATCHDECK_ROOT holds
 /etc/os-release, /lib/modules, /boot, /proc, /run and the state directory;
@@ -12,6 +12,7 @@ few cases, bash --posix.
 """
 import json
 import os
+import atexit
 import shutil
 import subprocess
 import sys
@@ -20,8 +21,32 @@ import unittest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SSM = os.path.join(REPO, "data", "ssm")
-PATCH = os.path.join(SSM, "linux-patch.sh")
-PRECHECK = os.path.join(SSM, "precheck.sh")
+
+def _load_build():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("ssm_build", os.path.join(SSM, "build.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+BUILD = _load_build()
+# The scripts as the documents run them (common.sh in place of its mark);
+# the parameter assignments are left out, so the tests drive them by
+# environment as the assignments would.
+_SCRIPTS = tempfile.mkdtemp(prefix="patchdeck-ssm-")
+atexit.register(shutil.rmtree, _SCRIPTS, True)
+
+
+def _runnable(doc):
+    path = os.path.join(_SCRIPTS, BUILD.DOCS[doc]["script"])
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(BUILD.script_lines(doc)) + "\n")
+    return path
+
+
+PATCH = _runnable("patchdeck-linux-patch.json")
+PRECHECK = _runnable("patchdeck-precheck.json")
 
 RESULT_KEYS = ["v", "os", "kernel_before", "kernel_after", "pkgs_before", "pkgs_updated",
                "pkgs_available_after", "reboot", "status", "error"]
@@ -614,8 +639,9 @@ class BuildTests(unittest.TestCase):
             (st,) = doc["mainSteps"]
             self.assertEqual((st["action"], st["name"]), ("aws:runShellScript", step))
             cmd = st["inputs"]["runCommand"]
-            with open(script, encoding="utf-8") as fh:
-                src = fh.read().rstrip("\n").split("\n")
+            src = BUILD.script_lines(name)
+            self.assertNotIn("# patchdeck:common", "\n".join(src))
+            self.assertIn("detect_pm() {", src)
             embedded = [l for l in cmd if not l.startswith("PATCHDECK_") or "{{" not in l]
             self.assertEqual(embedded, src)
             for l in cmd:

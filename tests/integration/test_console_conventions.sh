@@ -39,14 +39,8 @@ CFG5="$TEST_TMP/config5"
 { printf '[general]\nconfirm_count_above = 5\n\n'; cat "$CFG"; } >"$CFG5"
 PDC="$PD --config $CFG --cache $DB"
 
-SOCK="pdtest-$$"
-T="tmux -L $SOCK -f /dev/null"
-cleanup() {
-	$T kill-server >/dev/null 2>&1 || true
-	sim_stop
-}
-trap cleanup EXIT
-$T new-session -d -s keep "sleep 86400" || fail "tmux new-session (keeper)"
+. tests/integration/console_lib.sh
+trap 'tm_cleanup; sim_stop' EXIT
 
 cat >"$TEST_TMP/console.sh" <<EOF
 set -a
@@ -60,57 +54,11 @@ export XDG_STATE_HOME="$XDG_STATE_HOME" LC_ALL=C.UTF-8
 echo "EXITED \$?"
 sleep 600
 EOF
+# console ARGS...: the console afresh, at 120x40, with ARGS.
 console() {
-	$T kill-session -t pd >/dev/null 2>&1 || true
-	$T new-session -d -s pd -x 120 -y 40 "sh $TEST_TMP/console.sh $*" ||
-		fail "tmux new-session"
-}
-keys() {
-	$T send-keys -t pd "$@"
-}
-resize() {
-	$T resize-window -t pd -x "$1" -y "$2" || fail "tmux resize-window"
-}
-screen() {
-	$T capture-pane -p -t pd >"$TEST_TMP/screen" 2>/dev/null
-}
-# wait_for ERE: polls the screen (at most about 30 s) for a line matching.
-wait_for() {
-	n=0
-	while [ $n -lt 150 ]; do
-		screen
-		grep -E -q -- "$1" "$TEST_TMP/screen" && return 0
-		sleep 0.2
-		n=$((n + 1))
-	done
-	echo "--- screen"
-	cat "$TEST_TMP/screen"
-	fail "the screen never showed /$1/"
-}
-wait_gone() {
-	n=0
-	while [ $n -lt 150 ]; do
-		screen
-		grep -E -q -- "$1" "$TEST_TMP/screen" || return 0
-		sleep 0.2
-		n=$((n + 1))
-	done
-	echo "--- screen"
-	cat "$TEST_TMP/screen"
-	fail "the screen still shows /$1/"
-}
-# The status line (the last line of the screen) matches ERE.
-wait_status() {
-	n=0
-	while [ $n -lt 150 ]; do
-		screen
-		tail -n 1 "$TEST_TMP/screen" | grep -E -q -- "$1" && return 0
-		sleep 0.2
-		n=$((n + 1))
-	done
-	echo "--- screen"
-	cat "$TEST_TMP/screen"
-	fail "the status line never matched /$1/"
+	tm_stop
+	printf 'sh "%s" %s\n' "$TEST_TMP/console.sh" "$*" >"$TEST_TMP/launch.sh"
+	tm_start 120 40 "$TEST_TMP/launch.sh"
 }
 sim_ops() {
 	sim_get /_sim/log >"$TEST_TMP/simlog"
@@ -153,127 +101,127 @@ expect_grep "unknown window 'fri-0300'; defined: sun-0200, tue-2200" "$TEST_TMP/
 
 # 1. The hint bar, row n of m, an unknown key.
 console --config "$CFG"
-wait_status "refreshed: 40 instances"
-keys g
-wait_status "^ 40 instances  row 1 of 40 "
-keys j
-wait_status "^ 40 instances  row 2 of 40 "
-wait_for '^ +\? help  H hide  j move  Space mark '
-keys H
-wait_gone 'H hide'
-keys H
-wait_for '^ +\? help  H hide '
-keys Z
-wait_status '^ unknown key: \? for help'
-keys g j
-wait_status "^ 40 instances  row 2 of 40 "
+tm_wait_status "refreshed: 40 instances"
+tm_keys g
+tm_wait_status "^ 40 instances  row 1 of 40 "
+tm_keys j
+tm_wait_status "^ 40 instances  row 2 of 40 "
+tm_wait '^ +\? help  H hide  j move  Space mark '
+tm_keys H
+tm_wait_gone 'H hide'
+tm_keys H
+tm_wait '^ +\? help  H hide '
+tm_keys Z
+tm_wait_status '^ unknown key: \? for help'
+tm_keys g j
+tm_wait_status "^ 40 instances  row 2 of 40 "
 
 # 2. At 30x8 nothing is acted on: mark all, remove the window, y.
-resize 30 8
-wait_for "too small"
-keys a W y
-keys 4 0 Enter
-wait_for "keys ignored"
-resize 120 40
-wait_for '  name \^ '
-wait_status "^ 40 instances  row 2 of 40 "
+tm_resize 30 8
+tm_wait "too small"
+tm_keys a W y
+tm_keys 4 0 Enter
+tm_wait "keys ignored"
+tm_resize 120 40
+tm_wait '  name \^ '
+tm_wait_status "^ 40 instances  row 2 of 40 "
 expect_no_grep "marked|Remove the patch window" "$TEST_TMP/screen"
 no_change_yet "keys typed at 30x8"
 
 # 3. A confirmation open during a resize: drawn again, its answer waits.
 # Nothing is marked: W is for the row under the cursor.
-keys W
-wait_for "Remove the patch window"
-wait_for "Nothing is marked: the instance under the cursor is changed"
-resize 30 8
-wait_for "too small"
-keys y
-resize 120 40
-wait_for "Remove the patch window"
-wait_for "y: yes, do it"
-keys n
-wait_status "cancelled; nothing was changed"
+tm_keys W
+tm_wait "Remove the patch window"
+tm_wait "Nothing is marked: the instance under the cursor is changed"
+tm_resize 30 8
+tm_wait "too small"
+tm_keys y
+tm_resize 120 40
+tm_wait "Remove the patch window"
+tm_wait "y: yes, do it"
+tm_keys n
+tm_wait_status "cancelled; nothing was changed"
 no_change_yet "y at 30x8 with a confirmation open"
 
 # 4. A text field: Left, Ctrl-W, Home, End.
-keys /
-keys -l "web-prod"
-keys Left Left Left Left C-w
-wait_status '^/prod'
-keys Home
-keys -l "x"
-keys End
-keys -l "y"
-wait_status '^/xprody'
-keys C-u Escape
-wait_status "^ 40 instances "
+tm_keys /
+tm_keys -l "web-prod"
+tm_keys Left Left Left Left C-w
+tm_wait_status '^/prod'
+tm_keys Home
+tm_keys -l "x"
+tm_keys End
+tm_keys -l "y"
+tm_wait_status '^/xprody'
+tm_keys C-u Escape
+tm_wait_status "^ 40 instances "
 
 # 5. :tag takes a unique beginning; an unknown state is an error.
-keys :
-keys -l "tag sched"
-keys Enter
-wait_status "tag: scheduled \([0-9]+ shown\)"
-keys :
-keys -l "tag bogus"
-keys Enter
-wait_status "unknown tag state 'bogus'; one of: "
-keys :
-keys -l "clear"
-keys Enter
-wait_status "every condition and the filter cleared"
+tm_keys :
+tm_keys -l "tag sched"
+tm_keys Enter
+tm_wait_status "tag: scheduled \([0-9]+ shown\)"
+tm_keys :
+tm_keys -l "tag bogus"
+tm_keys Enter
+tm_wait_status "unknown tag state 'bogus'; one of: "
+tm_keys :
+tm_keys -l "clear"
+tm_keys Enter
+tm_wait_status "every condition and the filter cleared"
 
 # 6. Esc goes back from every view: the drill-down, the exceptions, the
 # request form, the help.
-keys Enter
-wait_for '^ Tags \([0-9]+\)$'
-keys Escape
-wait_for '  name \^ '
-keys e
-wait_for 'live'
-wait_gone '  name \^ '
-keys Escape
-wait_for '  name \^ '
-keys E
-wait_for "Request a patch exception"
-keys Escape
-wait_for '  name \^ '
-keys '?'
-wait_for "filter as you type"
-keys Escape
-wait_for '  name \^ '
+tm_keys Enter
+tm_wait '^ Tags \([0-9]+\)$'
+tm_keys Escape
+tm_wait '  name \^ '
+tm_keys e
+tm_wait 'live'
+tm_wait_gone '  name \^ '
+tm_keys Escape
+tm_wait '  name \^ '
+tm_keys E
+tm_wait "Request a patch exception"
+tm_keys Escape
+tm_wait '  name \^ '
+tm_keys '?'
+tm_wait "filter as you type"
+tm_keys Escape
+tm_wait '  name \^ '
 
 # 7. The help honours G and g (a short screen: it has more pages).
-resize 120 20
-keys '?'
-wait_for "-- more: "
-keys G
-wait_for "close this screen; quit from the main one"
-wait_gone "next instance"
-keys g
-wait_for "next instance"
-keys q
-resize 120 40
-wait_for '  name \^ '
+tm_resize 120 20
+tm_keys '?'
+tm_wait "-- more: "
+tm_keys G
+tm_wait "close this screen; quit from the main one"
+tm_wait_gone "next instance"
+tm_keys g
+tm_wait "next instance"
+tm_keys q
+tm_resize 120 40
+tm_wait '  name \^ '
 
 # 8. o with nothing marked: the owner of the row under the cursor.
 NAME=$("$PY" -c 'import json,sys; print(sorted(r["name"] for r in json.load(open(sys.argv[1])) if r["name"].isascii() and r["name"])[0])' "$TEST_TMP/tue.json")
 expect_rc 0 $PDC instances --format json --filter "$NAME"
 ID=$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r[0]["id"] if len(r) == 1 else "")' "$TEST_TMP/out")
 [ -n "$ID" ] || fail "$NAME names more than one instance"
-keys /
-keys -l "$NAME"
-keys Enter
-wait_status "^ 40 instances, 1 shown  /$NAME  row 1 of 1 "
-keys o
-wait_for "^owner: "
-keys C-u
-keys -l "team-x"
-keys Enter
-wait_for "Set the owner"
-wait_for "Set Owner=team-x on 1 instance: $NAME\?"
-wait_for "Nothing is marked: the instance under the cursor is changed, no other."
-keys y
-wait_status "set Owner=team-x on 1 instance: ok \(1 call, audited\)"
+tm_keys /
+tm_keys -l "$NAME"
+tm_keys Enter
+tm_wait_status "^ 40 instances, 1 shown  /$NAME  row 1 of 1 "
+tm_keys o
+tm_wait "^owner: "
+tm_keys C-u
+tm_keys -l "team-x"
+tm_keys Enter
+tm_wait "Set the owner"
+tm_wait "Set Owner=team-x on 1 instance: $NAME\?"
+tm_wait "Nothing is marked: the instance under the cursor is changed, no other."
+tm_keys y
+tm_wait_status "set Owner=team-x on 1 instance: ok \(1 call, audited\)"
 [ "$(aws_tag Owner "$ID")" = "team-x" ] || fail "the owner tag did not change at the sim"
 "$PY" - "$AUDIT" "$ID" <<'PYEOF' || fail "audit log content"
 import json, sys
@@ -285,29 +233,29 @@ assert i["action"] == "owner.set" and i["requested"] == "team-x", i
 assert c["ids"] == [sys.argv[2]] and c["set"] == {"Owner": "team-x"}, c
 assert r["outcome"] == "ok", r
 PYEOF
-keys q
-wait_for "EXITED 0"
+tm_keys q
+tm_wait "EXITED 0"
 
 # 9. Above confirm_count_above (5 here), y is not enough: the count is
 # typed; a wrong one cancels.
 console --config "$CFG5"
-wait_status "refreshed: 40 instances"
-keys a
-wait_status "40 marked"
-keys W
-wait_for "type 40, then Enter: yes, do it to 40 instances"
-keys y
-wait_status "cancelled; nothing was changed"
-keys W
-wait_for "type 40, then Enter"
-keys 3 9 Enter
-wait_status "cancelled; nothing was changed"
+tm_wait_status "refreshed: 40 instances"
+tm_keys a
+tm_wait_status "40 marked"
+tm_keys W
+tm_wait "type 40, then Enter: yes, do it to 40 instances"
+tm_keys y
+tm_wait_status "cancelled; nothing was changed"
+tm_keys W
+tm_wait "type 40, then Enter"
+tm_keys 3 9 Enter
+tm_wait_status "cancelled; nothing was changed"
 [ "$(sim_ops DeleteTags)" -eq 0 ] || fail "a wrong count sent DeleteTags"
-keys W
-wait_for "type 40, then Enter"
-keys 4 0 Enter
-wait_status "removed PatchWindow on 40 instances: ok"
+tm_keys W
+tm_wait "type 40, then Enter"
+tm_keys 4 0 Enter
+tm_wait_status "removed PatchWindow on 40 instances: ok"
 [ "$(sim_ops DeleteTags)" -ge 1 ] || fail "the typed count sent nothing"
-keys q
-wait_for "EXITED 0"
+tm_keys q
+tm_wait "EXITED 0"
 echo "console conventions: ok"

@@ -196,6 +196,19 @@ cli_iso_utc(long long t, char *buf, size_t size)
 }
 
 int
+cli_refuse_read_only(const struct cli *g, const struct config *cfg,
+    const char *cmd)
+{
+	const char *why = config_read_only_why(cfg, g->read_only);
+
+	if (why == NULL)
+		return 0;
+	cli_err("%s: refused: patchdeck is in read-only mode (%s); no change "
+	    "was made", cmd, why);
+	return 1;
+}
+
+int
 cli_no_args(const char *cmd, const char *usage, int argc, char **argv)
 {
 	if (argc < 2)

@@ -111,6 +111,12 @@ int cli_load_config(const struct cli *g, struct config *c);
 /* The cache (--cache or the default), saying on stderr when a corrupt one
  * was moved aside; -1 after saying why it cannot be opened. */
 int cli_open_cache(const struct cli *g, struct cache **out);
+/* Before any change to AWS state: in read-only mode (--read-only, or
+ * read_only = true: config_read_only_why) prints "CMD: refused: patchdeck
+ * is in read-only mode (WHY); no change was made" and returns 1 (exit
+ * with EXIT_FAIL); else 0.  The one refusal every subcommand makes. */
+int cli_refuse_read_only(const struct cli *g, const struct config *cfg,
+    const char *cmd);
 /* --refresh: `patchdeck sync` first, quiet but for targets that fail
  * (named, with cmd in front).  Returns 0, or -1 if any target failed. */
 int cli_refresh(const struct cli *g, const struct config *cfg,

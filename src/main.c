@@ -75,6 +75,8 @@ usage(FILE *f)
 	    "  --format FMT       table (default), json or csv, where offered\n"
 	    "  --read-only        refuse every action that changes AWS state\n"
 	    "  --dry-run          print the calls an action would make; make none\n"
+	    "  --yes              answer yes to the question a change asks (needed\n"
+	    "                     without a terminal)\n"
 	    "  --debug[=FILE]     log every AWS attempt (never a secret) to\n"
 	    "                     stderr or FILE\n"
 	    "  --no-color         no colours in the console (also NO_COLOR)\n"
@@ -82,8 +84,9 @@ usage(FILE *f)
 	    "  -h, --help         this help; COMMAND --help for a command's\n"
 	    "  -V, --version      the version\n"
 	    "\n"
-	    "Exit status: 0 done, 1 a check or AWS call failed, 2 bad arguments,\n"
-	    "3 configuration or credentials unusable.\n"
+	    "Exit status: 0 done, 1 a check or AWS call failed, 2 bad arguments\n"
+	    "(or a change without a terminal and without --yes), 3 configuration\n"
+	    "or credentials unusable.\n"
 	    "AWS settings follow the AWS CLI: AWS_ENDPOINT_URL(_<SERVICE>),\n"
 	    "AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_MAX_ATTEMPTS, ...\n",
 	    f);
@@ -153,6 +156,8 @@ main(int argc, char **argv)
 			g.read_only = 1;
 		} else if (strcmp(a, "--dry-run") == 0) {
 			g.dry_run = 1;
+		} else if (strcmp(a, "--yes") == 0) {
+			g.yes = 1;
 		} else if (n == 0 && take_value(argc, argv, &i, "--frames",
 		    &frames_opt)) {
 			frames = atoi(frames_opt);

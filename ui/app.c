@@ -70,11 +70,12 @@ on_sync_done(void *arg, size_t ok, size_t failed, size_t instances)
 int
 app_refuse_read_only(const struct app *a, struct ui *ui)
 {
-	if (!a->read_only)
+	const char *why = config_read_only_why(&a->cfg, a->g->read_only);
+
+	if (why == NULL)
 		return 0;
 	ui_message(ui, 1, "refused: patchdeck is in read-only mode (%s); no "
-	    "change was made", a->g->read_only ? "--read-only" :
-	    "read_only = true in the configuration");
+	    "change was made", why);
 	return 1;
 }
 

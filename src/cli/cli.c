@@ -4,11 +4,14 @@
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cache/cache.h"
 #include "aws/net.h"
@@ -196,6 +199,19 @@ cli_iso_utc(long long t, char *buf, size_t size)
 }
 
 int
+cli_refuse_read_only(const struct cli *g, const struct config *cfg,
+    const char *cmd)
+{
+	const char *why = config_read_only_why(cfg, g->read_only);
+
+	if (why == NULL)
+		return 0;
+	cli_err("%s: refused: patchdeck is in read-only mode (%s); no change "
+	    "was made", cmd, why);
+	return 1;
+}
+
+int
 cli_no_args(const char *cmd, const char *usage, int argc, char **argv)
 {
 	if (argc < 2)
@@ -330,4 +346,65 @@ cli_print_tagging_outcome(const struct tagging_call *c)
 	cli_printf(": ");
 	cli_put(stdout, c->err.message);
 	putchar('\n');
+}
+
+char *
+cli_confirm_question(const char *cmd, const char *action,
+    const char *const *ids, size_t n)
+{
+	struct buf b;
+	size_t k, shown = n < CLI_CONFIRM_IDS ? n : CLI_CONFIRM_IDS;
+
+	buf_init(&b);
+	buf_printf(&b, "%s: %s %zu instance(s)", cmd, action, n);
+	for (k = 0; k < shown; k++)
+		buf_printf(&b, "%s%s", k == 0 ? ": " : ", ", ids[k]);
+	if (shown < n)
+		buf_printf(&b, ", ... (+%zu more)", n - shown);
+	buf_putc(&b, '?');
+	return buf_steal(&b);
+}
+
+int
+cli_confirm_yes(const char *line)
+{
+	size_t len;
+
+	if (line == NULL)
+		return 0;
+	while (isspace((unsigned char)*line))
+		line++;
+	len = strlen(line);
+	while (len > 0 && isspace((unsigned char)line[len - 1]))
+		len--;
+	return (len == 1 && strncasecmp(line, "y", 1) == 0) ||
+	    (len == 3 && strncasecmp(line, "yes", 3) == 0);
+}
+
+int
+cli_confirm(const struct cli *g, const char *cmd, const char *action,
+    const char *const *ids, size_t n)
+{
+	char *q, *line = NULL;
+	size_t cap = 0;
+	int yes;
+
+	if (g->yes || n == 0)
+		return 0;
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+		cli_err("%s: refused: %s %zu instance(s) needs --yes without "
+		    "a terminal", cmd, action, n);
+		return EXIT_USAGE;
+	}
+	q = cli_confirm_question(cmd, action, ids, n);
+	cli_fprintf(stderr, "%s [y/N] ", q);
+	fflush(stderr);
+	free(q);
+	yes = getline(&line, &cap, stdin) >= 0 && cli_confirm_yes(line);
+	free(line);
+	if (!yes) {
+		cli_err("%s: nothing was changed", cmd);
+		return EXIT_FAIL;
+	}
+	return 0;
 }

@@ -10,7 +10,7 @@
 /* Exit codes, the same for every subcommand (README "Exit codes"). */
 #define EXIT_OK 0		/* done, every check passed */
 #define EXIT_FAIL 1		/* a check or an AWS call failed */
-#define EXIT_USAGE 2		/* bad arguments */
+#define EXIT_USAGE 2		/* bad arguments, or a change needs --yes */
 #define EXIT_CONFIG 3		/* configuration or credentials unusable */
 #define EXIT_INTERNAL 70	/* a bug */
 
@@ -23,6 +23,7 @@ struct cli {
 	const char *cache;
 	int read_only;
 	int dry_run;
+	int yes;		/* --yes: changes are confirmed already */
 	enum cli_format format;
 	int utf8;		/* the locale is UTF-8 */
 	int no_color;
@@ -111,10 +112,40 @@ int cli_load_config(const struct cli *g, struct config *c);
 /* The cache (--cache or the default), saying on stderr when a corrupt one
  * was moved aside; -1 after saying why it cannot be opened. */
 int cli_open_cache(const struct cli *g, struct cache **out);
+/* Before any change to AWS state: in read-only mode (--read-only, or
+ * read_only = true: config_read_only_why) prints "CMD: refused: patchdeck
+ * is in read-only mode (WHY); no change was made" and returns 1 (exit
+ * with EXIT_FAIL); else 0.  The one refusal every subcommand makes. */
+int cli_refuse_read_only(const struct cli *g, const struct config *cfg,
+    const char *cmd);
 /* --refresh: `patchdeck sync` first, quiet but for targets that fail
  * (named, with cmd in front).  Returns 0, or -1 if any target failed. */
 int cli_refresh(const struct cli *g, const struct config *cfg,
     struct cache *cache, const char *cmd);
+/*
+ * Before a change to AWS state (never under --dry-run, which changes
+ * nothing).  --yes: 0.  On a terminal (stdin and stderr both ttys):
+ * prints cli_confirm_question() and " [y/N] " on stderr and reads a line:
+ * 0 for y/yes (cli_confirm_yes()), else prints "CMD: nothing was
+ * changed" and returns EXIT_FAIL.  No terminal and no --yes: prints
+ * "CMD: refused: ACTION N instance(s) needs --yes without a terminal" and
+ * returns EXIT_USAGE, so a script that forgot --yes fails loudly rather
+ * than hanging on a prompt nobody reads.  n = 0 asks nothing: 0.
+ * ids are borrowed.  Returns 0 or the exit code to use.
+ */
+int cli_confirm(const struct cli *g, const char *cmd, const char *action,
+    const char *const *ids, size_t n);
+/* How many ids the question names before "... (+K more)". */
+#define CLI_CONFIRM_IDS 5
+/* The question, raw (outside text unescaped; cli_confirm() escapes it on
+ * the way out): "CMD: ACTION N instance(s): i-1, i-2, ... (+K more)?".
+ * Caller frees. */
+char *cli_confirm_question(const char *cmd, const char *action,
+    const char *const *ids, size_t n);
+/* 1 if the line read is "y" or "yes" (any case, blanks and the line
+ * break around it ignored); anything else, EOF (NULL) too, is no. */
+int cli_confirm_yes(const char *line);
+
 /* Says on stderr what the cache noticed since (rows it had to skip, a
  * corrupt file moved aside), if anything. */
 void cli_cache_notice(struct cache *c);

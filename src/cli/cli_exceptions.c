@@ -72,18 +72,6 @@ static const char exc_usage[] =
     "or a request that does not validate, 3 configuration or credentials\n"
     "unusable.\n";
 
-static int
-refuse_read_only(const struct cli *g, const struct config *cfg,
-    const char *cmd)
-{
-	if (!g->read_only && !cfg->read_only)
-		return 0;
-	cli_err("%s: refused: patchdeck is in read-only mode (%s); no change "
-	    "was made", cmd, g->read_only ? "--read-only" :
-	    "read_only = true in the configuration");
-	return 1;
-}
-
 static struct fleet_date
 today_utc(void)
 {
@@ -241,7 +229,7 @@ do_request(struct cli *g, int argc, char **argv)
 	}
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
-	if (refuse_read_only(g, &cfg, cmd)) {
+	if (cli_refuse_read_only(g, &cfg, cmd)) {
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
@@ -321,7 +309,7 @@ do_decide(struct cli *g, enum exceptions_action a, int argc, char **argv)
 	}
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
-	if (refuse_read_only(g, &cfg, cmd)) {
+	if (cli_refuse_read_only(g, &cfg, cmd)) {
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}

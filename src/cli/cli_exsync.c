@@ -308,11 +308,9 @@ run_sync(struct cli *g, int do_refresh)
 	memset(&ss, 0, sizeof ss);
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
-	if (!g->dry_run && (g->read_only || cfg.read_only)) {
-		cli_err("exceptions sync: refused: patchdeck is in read-only "
-		    "mode (%s); no change was made (--dry-run shows the "
-		    "differences)", g->read_only ? "--read-only" :
-		    "read_only = true in the configuration");
+	/* A dry run only looks: read-only mode lets it. */
+	if (!g->dry_run && cli_refuse_read_only(g, &cfg, "exceptions sync")) {
+		cli_err("exceptions sync: --dry-run shows the differences");
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}

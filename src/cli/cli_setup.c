@@ -62,10 +62,7 @@ cli_setup(struct cli *g, int argc, char **argv)
 		return rc;
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
-	if (g->read_only || cfg.read_only) {
-		cli_err("setup: refused: patchdeck is in read-only mode (%s); "
-		    "nothing was created", g->read_only ? "--read-only" :
-		    "read_only = true in the configuration");
+	if (cli_refuse_read_only(g, &cfg, "setup")) {
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}

@@ -119,10 +119,7 @@ run_change(struct cli *g, const char *cmd, const char *action, int is_window,
 	buf_init(&unknown);
 	if (cli_load_config(g, &cfg) != 0)
 		return EXIT_CONFIG;
-	if (g->read_only || cfg.read_only) {
-		cli_err("%s: refused: patchdeck is in read-only mode (%s); no "
-		    "change was made", cmd, g->read_only ? "--read-only" :
-		    "read_only = true in the configuration");
+	if (cli_refuse_read_only(g, &cfg, cmd)) {
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}

@@ -481,6 +481,16 @@ out:
 	return rc;
 }
 
+const char *
+config_read_only_why(const struct config *cfg, int flag_read_only)
+{
+	if (flag_read_only)
+		return "--read-only";
+	if (cfg->read_only)
+		return "read_only = true in the configuration";
+	return NULL;
+}
+
 void
 config_free(struct config *c)
 {

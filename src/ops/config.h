@@ -100,4 +100,10 @@ char *config_default_path(void);
  * someone else may have written. */
 int config_load_zone(const char *name, struct fleet_tz *tz, char **err);
 
+/* NULL when changes to AWS state are allowed, else where read-only mode
+ * comes from, for the refusal to name: "--read-only" (flag_read_only, the
+ * global option, wins) or "read_only = true in the configuration".  The
+ * one test every refusal (cli_refuse_read_only, the console's) makes. */
+const char *config_read_only_why(const struct config *cfg, int flag_read_only);
+
 #endif

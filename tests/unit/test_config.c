@@ -322,6 +322,31 @@ test_partial_file(void **state)
 	}
 }
 
+/* Where read-only mode comes from, as every refusal names it: the flag
+ * wins over the file; neither: changes are allowed (NULL). */
+static void
+test_read_only_why(void **state)
+{
+	struct config c;
+	char *path, *err = NULL;
+
+	(void)state;
+	path = write_file("ro.ini", "[general]\nread_only = false\n");
+	assert_int_equal(config_load(path, NULL, &c, &err), 0);
+	assert_null(config_read_only_why(&c, 0));
+	assert_string_equal(config_read_only_why(&c, 1), "--read-only");
+	config_free(&c);
+	free(path);
+
+	path = write_file("ro.ini", "[general]\nread_only = true\n");
+	assert_int_equal(config_load(path, NULL, &c, &err), 0);
+	assert_string_equal(config_read_only_why(&c, 0),
+	    "read_only = true in the configuration");
+	assert_string_equal(config_read_only_why(&c, 1), "--read-only");
+	config_free(&c);
+	free(path);
+}
+
 /* ---- no file ------------------------------------------------------- */
 
 static void
@@ -596,6 +621,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_partial_file),
+		cmocka_unit_test(test_read_only_why),
 		cmocka_unit_test(test_default_path_missing),
 		cmocka_unit_test(test_missing_config_arg),
 		cmocka_unit_test(test_errors),

@@ -15,7 +15,16 @@
 
 static const char *const general_keys[] = {
 	"read_only", "refresh", "stale_days", "exception_max_days",
-	"expiring_days", "confirm_count_above", "sns_topic", "exceptions_table", "runs_table", NULL
+	"expiring_days", "confirm_count_above", "sns_topic", "exceptions_table", "runs_table",
+	"prepare_timeout", NULL
+};
+static const char *const results_keys[] = {
+	"bucket", "prefix", "athena_database", "athena_workgroup",
+	"athena_output", NULL
+};
+static const char *const precheck_keys[] = {
+	"min_free_mb", "min_free_pct", "mounts", "repo_url_prefixes",
+	"max_load1", "repo_map", NULL
 };
 static const char *const target_keys[] = {
 	"profile", "role_arn", "external_id", "regions", "region", NULL
@@ -330,12 +339,280 @@ load_general(const struct ini_section *s, struct config *c, char **err)
 		} else if (strcmp(k->name, "exceptions_table") == 0) {
 			free(c->exceptions_table);
 			c->exceptions_table = xstrdup(k->value);
+		} else if (strcmp(k->name, "prepare_timeout") == 0) {
+			int m = 0;
+
+			if ((rc = parse_minutes(k, &m, err)) == 0 && m == 0) {
+				*err = xasprintf("%s: prepare_timeout must be "
+				    "at least 1m", k->where);
+				rc = -1;
+			}
+			c->prepare_timeout_s = m * 60;
 		} else {
 			free(c->runs_table);
 			c->runs_table = xstrdup(k->value);
 		}
 		if (rc != 0)
 			return -1;
+	}
+	return 0;
+}
+
+/* Splits a list at commas and blanks into a fresh array; each item must
+ * pass ok(). */
+static int
+split_list(const struct ini_key *k, int (*ok)(const char *, size_t),
+    const char *what, char ***out, size_t *n, char **err)
+{
+	const char *p = k->value, *q;
+	size_t len;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		q = p;
+		while (*q != '\0' && *q != ',' && *q != ' ' && *q != '\t')
+			q++;
+		len = (size_t)(q - p);
+		if (!ok(p, len)) {
+			*err = xasprintf("%s: %s: '%.*s' is not %s", k->where,
+			    k->name, (int)(len > 60 ? 60 : len), p, what);
+			return -1;
+		}
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		(*out)[(*n)++] = xstrndup(p, len);
+		p = q;
+	}
+	return 0;
+}
+
+static int
+printable(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] >= 0x7f ||
+		    p[i] == '\'' || p[i] == '"' || p[i] == '\\')
+			return 0;
+	}
+	return len > 0 && len <= 1024;
+}
+
+static int
+mount_ok(const char *p, size_t len)
+{
+	return p[0] == '/' && printable(p, len);
+}
+
+static int
+url_ok(const char *p, size_t len)
+{
+	return printable(p, len) && ((len > 7 && strncmp(p, "http://", 7) ==
+	    0) || (len > 8 && strncmp(p, "https://", 8) == 0) || (len > 6 &&
+	    strncmp(p, "ftp://", 6) == 0) || (len > 7 &&
+	    strncmp(p, "file://", 7) == 0));
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* repo_map = FROM -> TO, FROM -> TO */
+static int
+parse_repo_map(const struct ini_key *k, struct config_precheck *pc, char **err)
+{
+	char **words = NULL;
+	size_t n = 0, i;
+	int rc = -1;
+
+	if (split_list(k, printable, "a URL or ->", &words, &n, err) != 0)
+		goto out;
+	if (n == 0 || n % 3 != 0)
+		goto bad;
+	for (i = 0; i < n; i += 3) {
+		if (!url_ok(words[i], strlen(words[i])) ||
+		    strcmp(words[i + 1], "->") != 0 ||
+		    !url_ok(words[i + 2], strlen(words[i + 2])))
+			goto bad;
+		pc->repo_map = xreallocarray(pc->repo_map, pc->nrepo_map + 1,
+		    sizeof *pc->repo_map);
+		pc->repo_map[pc->nrepo_map].from = words[i];
+		pc->repo_map[pc->nrepo_map].to = words[i + 2];
+		pc->nrepo_map++;
+		free(words[i + 1]);
+		words[i] = words[i + 1] = words[i + 2] = NULL;
+	}
+	rc = 0;
+	goto out;
+bad:
+	*err = xasprintf("%s: repo_map: expected pairs of URLs, "
+	    "FROM -> TO, separated by commas (for example: repo_map = "
+	    "http://old.example/repo/ -> https://mirror.example.com/repo/)",
+	    k->where);
+out:
+	free_list(words, n);
+	return rc;
+}
+
+static int
+load_precheck(const struct ini_section *s, struct config *c, char **err)
+{
+	struct config_precheck *pc = &c->precheck;
+	size_t i;
+
+	for (i = 0; i < s->nkeys; i++) {
+		const struct ini_key *k = &s->keys[i];
+		int rc = 0;
+
+		if (!known(precheck_keys, k->name)) {
+			*err = xasprintf("%s: unknown key '%s' in [precheck] "
+			    "(known: min_free_mb, min_free_pct, mounts, "
+			    "repo_url_prefixes, max_load1, repo_map)",
+			    k->where, k->name);
+			return -1;
+		}
+		if (strcmp(k->name, "min_free_mb") == 0) {
+			int v = 0;
+
+			rc = parse_int(k, 0, 100000000, &v, err);
+			pc->min_free_mb = v;
+		} else if (strcmp(k->name, "min_free_pct") == 0)
+			rc = parse_int(k, 0, 99, &pc->min_free_pct, err);
+		else if (strcmp(k->name, "mounts") == 0) {
+			free_list(pc->mounts, pc->nmounts);
+			pc->mounts = NULL;
+			pc->nmounts = 0;
+			rc = split_list(k, mount_ok, "an absolute path",
+			    &pc->mounts, &pc->nmounts, err);
+			if (rc == 0 && pc->nmounts == 0) {
+				*err = xasprintf("%s: mounts is empty",
+				    k->where);
+				rc = -1;
+			}
+		} else if (strcmp(k->name, "repo_url_prefixes") == 0) {
+			free_list(pc->repo_url_prefixes,
+			    pc->nrepo_url_prefixes);
+			pc->repo_url_prefixes = NULL;
+			pc->nrepo_url_prefixes = 0;
+			rc = split_list(k, url_ok, "a URL (http://, https://, "
+			    "ftp:// or file://)", &pc->repo_url_prefixes,
+			    &pc->nrepo_url_prefixes, err);
+		} else if (strcmp(k->name, "max_load1") == 0) {
+			char *end;
+
+			errno = 0;
+			pc->max_load1 = strtod(k->value, &end);
+			if (errno != 0 || end == k->value || *end != '\0' ||
+			    !(pc->max_load1 >= 0 && pc->max_load1 <= 100000)) {
+				*err = xasprintf("%s: max_load1 must be a "
+				    "number from 0 to 100000", k->where);
+				rc = -1;
+			}
+		} else
+			rc = parse_repo_map(k, pc, err);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* An S3 bucket name: 3-63 of a-z 0-9 . -, starting and ending with a
+ * letter or digit. */
+static int
+bucket_ok(const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n < 3 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char ch = v[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '.' || ch == '-'))
+			return 0;
+	}
+	return v[0] != '.' && v[0] != '-' && v[n - 1] != '.' &&
+	    v[n - 1] != '-';
+}
+
+/* An Athena database or workgroup name: 1-128 of A-Z a-z 0-9 _ . -. */
+static int
+athena_name_ok(const char *v)
+{
+	size_t i, n = strlen(v);
+
+	for (i = 0; i < n; i++) {
+		char ch = v[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+		    ch == '-'))
+			return 0;
+	}
+	return n >= 1 && n <= 128;
+}
+
+static int
+load_results(const struct ini_section *s, struct config *c, char **err)
+{
+	struct config_results *r = &c->results;
+	size_t i;
+
+	for (i = 0; i < s->nkeys; i++) {
+		const struct ini_key *k = &s->keys[i];
+		const char *v = k->value;
+		char **slot;
+		int ok;
+
+		if (!known(results_keys, k->name)) {
+			*err = xasprintf("%s: unknown key '%s' in [results] "
+			    "(known: bucket, prefix, athena_database, "
+			    "athena_workgroup, athena_output)", k->where,
+			    k->name);
+			return -1;
+		}
+		if (strcmp(k->name, "bucket") == 0) {
+			slot = &r->bucket;
+			ok = bucket_ok(v);
+		} else if (strcmp(k->name, "prefix") == 0) {
+			slot = &r->prefix;
+			ok = printable(v, strlen(v)) && v[0] != '/' &&
+			    v[strlen(v) - 1] != '/';
+		} else if (strcmp(k->name, "athena_database") == 0) {
+			slot = &r->athena_database;
+			/* Goes into DDL: letters, digits and _ only. */
+			ok = athena_name_ok(v) && strchr(v, '.') == NULL &&
+			    strchr(v, '-') == NULL;
+		} else if (strcmp(k->name, "athena_workgroup") == 0) {
+			slot = &r->athena_workgroup;
+			ok = athena_name_ok(v);
+		} else {
+			slot = &r->athena_output;
+			ok = strncmp(v, "s3://", 5) == 0 && v[5] != '\0' &&
+			    printable(v, strlen(v));
+		}
+		if (!ok) {
+			*err = xasprintf("%s: %s: '%.60s' is not a valid %s",
+			    k->where, k->name, v, strcmp(k->name, "bucket") ==
+			    0 ? "S3 bucket name" : strcmp(k->name,
+			    "athena_output") == 0 ? "s3:// location" :
+			    strcmp(k->name, "prefix") == 0 ? "key prefix "
+			    "(no leading or trailing /)" : "Athena name "
+			    "(letters, digits, _)");
+			return -1;
+		}
+		free(*slot);
+		*slot = xstrdup(v);
 	}
 	return 0;
 }
@@ -384,6 +661,12 @@ set_defaults(struct config *c)
 	c->confirm_count_above = 50;
 	c->exceptions_table = xstrdup("patchdeck-exceptions");
 	c->runs_table = xstrdup("patchdeck-runs");
+	c->prepare_timeout_s = 10 * 60;
+	c->results.prefix = xstrdup("patchdeck");
+	c->results.athena_database = xstrdup("patchdeck");
+	c->results.athena_workgroup = xstrdup("primary");
+	c->precheck.min_free_mb = 1024;
+	c->precheck.min_free_pct = 10;
 }
 
 static void
@@ -402,6 +685,12 @@ finish(struct config *c, const char *default_region)
 	c->tags.owner = c->tag_storage[4] ? c->tag_storage[4] : d->owner;
 	c->tags.started_for = c->tag_storage[5] ? c->tag_storage[5] :
 	    d->started_for;
+	if (c->precheck.nmounts == 0) {
+		c->precheck.mounts = xcalloc(2, sizeof(char *));
+		c->precheck.mounts[0] = xstrdup("/");
+		c->precheck.mounts[1] = xstrdup("/var");
+		c->precheck.nmounts = 2;
+	}
 	c->zone_ptrs = xcalloc(c->nwindows ? c->nwindows : 1,
 	    sizeof *c->zone_ptrs);
 	for (i = 0; i < c->nwindows; i++)
@@ -460,13 +749,18 @@ config_load(const char *path, const char *default_region, struct config *c,
 			r = load_general(s, c, err);
 		else if (strcmp(n, "tags") == 0)
 			r = load_tags(s, c, err);
+		else if (strcmp(n, "results") == 0)
+			r = load_results(s, c, err);
+		else if (strcmp(n, "precheck") == 0)
+			r = load_precheck(s, c, err);
 		else if (strncmp(n, "target ", 7) == 0 && n[7] != '\0')
 			r = load_target(s, n + 7, c, file, err);
 		else if (strncmp(n, "window ", 7) == 0 && n[7] != '\0')
 			r = load_window(s, n + 7, c, file, err);
 		else {
 			*err = xasprintf("%s:%d: unknown section [%s] (known: "
-			    "general, tags, target NAME, window ID)", file,
+			    "general, tags, results, precheck, target NAME, "
+			    "window ID)", file,
 			    s->line, n);
 			r = -1;
 		}
@@ -519,5 +813,18 @@ config_free(struct config *c)
 	free(c->sns_topic);
 	free(c->exceptions_table);
 	free(c->runs_table);
+	free(c->results.bucket);
+	free(c->results.prefix);
+	free(c->results.athena_database);
+	free(c->results.athena_workgroup);
+	free(c->results.athena_output);
+	free_list(c->precheck.mounts, c->precheck.nmounts);
+	free_list(c->precheck.repo_url_prefixes,
+	    c->precheck.nrepo_url_prefixes);
+	for (i = 0; i < c->precheck.nrepo_map; i++) {
+		free(c->precheck.repo_map[i].from);
+		free(c->precheck.repo_map[i].to);
+	}
+	free(c->precheck.repo_map);
 	memset(c, 0, sizeof *c);
 }

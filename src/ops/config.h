@@ -37,6 +37,27 @@
  *   owner = Owner
  *   started_for = patchdeck:started-for
  *
+ *   [results]                  where results and pre-checks go (DESIGN.md 7)
+ *   bucket = my-patch-results  none: results stay in the local cache
+ *   prefix = patchdeck         key prefix inside the bucket
+ *   athena_database = patchdeck
+ *   athena_workgroup = primary
+ *   athena_output = s3://...   query results; none: the workgroup's own
+ *
+ *   [precheck]                 what a pre-check judges a failure
+ *   min_free_mb = 1024         each checked mount needs this much free...
+ *   min_free_pct = 10          ...and this share of its size
+ *   mounts = /, /var           the mounts checked (others are shown only)
+ *   repo_url_prefixes = https://mirror.example.com/, https://repo.example/
+ *                              none: any repository URL is allowed
+ *   max_load1 = 0              above this 1-minute load: a failing status
+ *                              check (0: not checked)
+ *   repo_map = http://old.example/ -> https://mirror.example.com/, ...
+ *                              what the repository fix rewrites to
+ *
+ * [general] also takes prepare_timeout = 10m: how long prepare waits for a
+ * started instance's SSM agent to come Online.
+ *
  * Unknown sections and keys are errors, so a typo is not silently
  * ignored.  Every error names the file, the line and the key.
  */
@@ -60,6 +81,31 @@ struct config_target {
 	size_t nregions;
 };
 
+struct config_results {
+	char *bucket;		/* NULL: no bucket; results stay local */
+	char *prefix;		/* "patchdeck" */
+	char *athena_database;	/* "patchdeck" */
+	char *athena_workgroup;	/* "primary" */
+	char *athena_output;	/* NULL: the workgroup's own location */
+};
+
+struct config_repo_map {
+	char *from;		/* a URL prefix found on the instance */
+	char *to;		/* what the repository fix puts instead */
+};
+
+struct config_precheck {
+	long min_free_mb;	/* 1024 */
+	int min_free_pct;	/* 10 */
+	char **mounts;		/* "/", "/var" */
+	size_t nmounts;
+	char **repo_url_prefixes;	/* none: every URL is allowed */
+	size_t nrepo_url_prefixes;
+	double max_load1;	/* 0: not checked */
+	struct config_repo_map *repo_map;
+	size_t nrepo_map;
+};
+
 struct config {
 	char *path;		/* the file read, or NULL when there was none */
 	struct config_target *targets;
@@ -79,6 +125,9 @@ struct config {
 	char *sns_topic;
 	char *exceptions_table;
 	char *runs_table;
+	int prepare_timeout_s;	/* 600 */
+	struct config_results results;
+	struct config_precheck precheck;
 };
 
 /*

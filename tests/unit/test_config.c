@@ -491,12 +491,109 @@ static const struct bad_case bad_cases[] = {
 	{ "[target prod]\nregions = , ,\n", 2, "regions" },
 	{ "[target prod]\nrole_arn = role/patchdeck\n", 2, "role_arn" },
 	{ "[target prod]\nrole_arn = iam::1:role/x\n", 2, "role_arn" },
+	{ "[general]\nprepare_timeout = 0\n", 2, "prepare_timeout" },
+	{ "[general]\nprepare_timeout = soon\n", 2, "prepare_timeout" },
+	{ "[results]\nbucket = My_Bucket\n", 2, "bucket" },
+	{ "[results]\nbucket = ab\n", 2, "bucket" },
+	{ "[results]\nbucket = -bucket\n", 2, "bucket" },
+	{ "[results]\nprefix = /x\n", 2, "prefix" },
+	{ "[results]\nprefix = a b\n", 2, "prefix" },
+	{ "[results]\nathena_database = db;drop\n", 2,
+	    "athena_database" },
+	{ "[results]\nathena_database = my-db\n", 2, "athena_database" },
+	{ "[results]\nathena_workgroup = a b\n", 2, "athena_workgroup" },
+	{ "[results]\nathena_output = https://x\n", 2, "athena_output" },
+	{ "[results]\nbucket = b-1\nregion = x\n", 3, "region" },
+	{ "[precheck]\nmin_free_mb = -1\n", 2, "min_free_mb" },
+	{ "[precheck]\nmin_free_pct = 100\n", 2, "min_free_pct" },
+	{ "[precheck]\nmounts = /, var\n", 2, "mounts" },
+	{ "[precheck]\nmounts = ,\n", 2, "mounts" },
+	{ "[precheck]\nrepo_url_prefixes = mirror.example\n", 2,
+	    "repo_url_prefixes" },
+	{ "[precheck]\nmax_load1 = high\n", 2, "max_load1" },
+	{ "[precheck]\nmax_load1 = -1\n", 2, "max_load1" },
+	{ "[precheck]\nmax_load1 = nan\n", 2, "max_load1" },
+	{ "[precheck]\nrepo_map = http://a/\n", 2, "repo_map" },
+	{ "[precheck]\nrepo_map = http://a/ => http://b/\n", 2,
+	    "repo_map" },
+	{ "[precheck]\nrepo_map = http://a/ -> b\n", 2, "repo_map" },
+	{ "[precheck]\nrepo_map = http://a/ -> http://b/'\n", 2,
+	    "repo_map" },
+	{ "[precheck]\nmin_free = 5\n", 2, "min_free" },
 	/* Given twice: the second one is named. */
 	{ WIN "\n[window w]\nschedule = mon 03:00\nduration = 1h\n", 5,
 	    "w" },
 	{ "[target prod]\nregions = us-east-1\n[target prod]\n"
 	    "regions = eu-west-1\n", 3, "prod" },
 };
+
+/* ---- [results], [precheck], prepare_timeout ----------------------- */
+
+static void
+test_results_precheck(void **state)
+{
+	struct config c;
+	char *err = NULL, *path;
+
+	(void)state;
+	/* Defaults. */
+	path = write_file("rp.ini", "[general]\nread_only = no\n");
+	assert_int_equal(config_load(path, "us-east-1", &c, &err), 0);
+	assert_null(c.results.bucket);
+	assert_string_equal(c.results.prefix, "patchdeck");
+	assert_string_equal(c.results.athena_database, "patchdeck");
+	assert_string_equal(c.results.athena_workgroup, "primary");
+	assert_null(c.results.athena_output);
+	assert_int_equal(c.precheck.min_free_mb, 1024);
+	assert_int_equal(c.precheck.min_free_pct, 10);
+	assert_int_equal(c.precheck.nmounts, 2);
+	assert_string_equal(c.precheck.mounts[0], "/");
+	assert_string_equal(c.precheck.mounts[1], "/var");
+	assert_int_equal(c.precheck.nrepo_url_prefixes, 0);
+	assert_true(c.precheck.max_load1 == 0);
+	assert_int_equal(c.precheck.nrepo_map, 0);
+	assert_int_equal(c.prepare_timeout_s, 600);
+	config_free(&c);
+	free(path);
+
+	/* Every key. */
+	path = write_file("rp.ini",
+	    "[general]\nprepare_timeout = 25m\n"
+	    "[results]\nbucket = patch-results.example-1\n"
+	    "prefix = fleet/patch\nathena_database = patch_db\n"
+	    "athena_workgroup = ops-wg\n"
+	    "athena_output = s3://athena-out/q/\n"
+	    "[precheck]\nmin_free_mb = 2048\nmin_free_pct = 5\n"
+	    "mounts = /, /var, /opt\n"
+	    "repo_url_prefixes = https://mirror.example.com/, "
+	    "http://deb.debian.org/\n"
+	    "max_load1 = 12.5\n"
+	    "repo_map = http://old.example/repo/ -> "
+	    "https://mirror.example.com/repo/, http://x/ -> http://y/\n");
+	assert_int_equal(config_load(path, "us-east-1", &c, &err), 0);
+	assert_string_equal(c.results.bucket, "patch-results.example-1");
+	assert_string_equal(c.results.prefix, "fleet/patch");
+	assert_string_equal(c.results.athena_database, "patch_db");
+	assert_string_equal(c.results.athena_workgroup, "ops-wg");
+	assert_string_equal(c.results.athena_output, "s3://athena-out/q/");
+	assert_int_equal(c.precheck.min_free_mb, 2048);
+	assert_int_equal(c.precheck.min_free_pct, 5);
+	assert_int_equal(c.precheck.nmounts, 3);
+	assert_string_equal(c.precheck.mounts[2], "/opt");
+	assert_int_equal(c.precheck.nrepo_url_prefixes, 2);
+	assert_string_equal(c.precheck.repo_url_prefixes[1],
+	    "http://deb.debian.org/");
+	assert_true(c.precheck.max_load1 == 12.5);
+	assert_int_equal(c.precheck.nrepo_map, 2);
+	assert_string_equal(c.precheck.repo_map[0].from,
+	    "http://old.example/repo/");
+	assert_string_equal(c.precheck.repo_map[0].to,
+	    "https://mirror.example.com/repo/");
+	assert_string_equal(c.precheck.repo_map[1].to, "http://y/");
+	assert_int_equal(c.prepare_timeout_s, 25 * 60);
+	config_free(&c);
+	free(path);
+}
 
 static void
 test_errors(void **state)
@@ -625,6 +722,7 @@ main(void)
 		cmocka_unit_test(test_default_path_missing),
 		cmocka_unit_test(test_missing_config_arg),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_results_precheck),
 		cmocka_unit_test(test_partial_free),
 		cmocka_unit_test(test_load_zone),
 	};

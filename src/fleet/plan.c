@@ -115,6 +115,17 @@ fleet_plan_occurrence(const struct fleet_window *w, const struct fleet_tz *tz,
 	return -1;
 }
 
+/* The records that may be id's: [*first, *first + return). */
+static size_t
+records_of(const struct fleet_plan_input *in, const char *id, size_t *first)
+{
+	if (in->exceptions_sorted)
+		return fleet_exceptions_of(in->exceptions, in->nexceptions, id,
+		    first);
+	*first = 0;
+	return in->nexceptions;
+}
+
 /* The approved record of id that covers any date of [from, to], or
  * NULL. */
 static const struct fleet_exception *
@@ -123,9 +134,9 @@ covering(const struct fleet_plan_input *in, const char *id,
 {
 	const struct fleet_exception *e;
 	struct fleet_date s, t;
-	size_t k;
+	size_t k, first, n = records_of(in, id, &first);
 
-	for (k = 0; k < in->nexceptions; k++) {
+	for (k = first; k < first + n; k++) {
 		e = &in->exceptions[k];
 		if (e->instance_id == NULL || strcmp(e->instance_id, id) != 0)
 			continue;
@@ -146,7 +157,7 @@ unapproved_tag(const struct fleet_plan_input *in,
 	const char *tag = fleet_instance_tag(i, in->exception_tag != NULL ?
 	    in->exception_tag : "PatchException");
 	struct fleet_date s, t;
-	size_t k;
+	size_t k, first, n;
 
 	if (tag == NULL)
 		return 0;
@@ -154,7 +165,8 @@ unapproved_tag(const struct fleet_plan_input *in,
 		return 1;
 	if (!in->exceptions_known)
 		return 0;
-	for (k = 0; k < in->nexceptions; k++)
+	n = records_of(in, i->id, &first);
+	for (k = first; k < first + n; k++)
 		if (fleet_exception_covers(&in->exceptions[k], i->id, s, t,
 		    in->exception_max_days))
 			return 0;

@@ -90,6 +90,9 @@ struct fleet_plan_input {
 	const struct fleet_exception *exceptions;
 	size_t nexceptions;
 	int exceptions_known;
+	/* Non-zero: exceptions are in instance_id order (strcmp), and
+	 * each member's are found by bisection (100,000 members). */
+	int exceptions_sorted;
 	int exception_max_days;		/* <= 0: the default */
 	const char *window_tag;		/* NULL: PatchWindow */
 	const char *exception_tag;	/* NULL: PatchException */

@@ -1,0 +1,212 @@
+/*
+ * plan.c - see plan.h.
+ */
+#include "ops/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <time.h>
+
+#include "ops/config.h"
+#include "ops/excache.h"
+#include "ops/exceptions.h"
+#include "ops/inventory.h"
+#include "util/util.h"
+
+/* Whether the records are in instance_id order (the cache's), checked
+ * rather than trusted: a wrong "sorted" would hide an exception. */
+static int
+sorted(const struct fleet_exception *v, size_t n)
+{
+	size_t k;
+
+	for (k = 1; k < n; k++)
+		if (strcmp(v[k - 1].instance_id != NULL ?
+		    v[k - 1].instance_id : "", v[k].instance_id != NULL ?
+		    v[k].instance_id : "") > 0)
+			return 0;
+	return 1;
+}
+
+static void
+build(struct plan *out, const struct inventory *inv,
+    const struct config *cfg, size_t w, long long now)
+{
+	struct fleet_plan_input in;
+	size_t k;
+
+	out->window = w;
+	out->w = &cfg->windows[w];
+	out->in_progress = out->occ.start <= now && now < out->occ.end;
+	out->exceptions_fetched_at = inv->exc.fetched_at;
+	memset(&in, 0, sizeof in);
+	in.window = out->w;
+	in.tz = &cfg->zones[w];
+	in.date = out->date;
+	in.occ = out->occ;
+	in.instances = inv->v;
+	in.ninstances = inv->n;
+	in.exceptions_known = inv->exc.fetched_at > 0;
+	in.exceptions = in.exceptions_known ? inv->exc.v : NULL;
+	in.nexceptions = in.exceptions_known ? inv->exc.n : 0;
+	in.exceptions_sorted = sorted(in.exceptions, in.nexceptions);
+	in.exception_max_days = cfg->exception_max_days;
+	in.window_tag = cfg->tags.window;
+	in.exception_tag = cfg->tags.exception;
+	fleet_plan_build(&in, &out->p);
+	out->oldest = 0;
+	for (k = 0; k < out->p.n; k++) {
+		long long f = out->p.v[k].in->fetched_at;
+
+		if (f > 0 && (out->oldest == 0 || f < out->oldest))
+			out->oldest = f;
+	}
+}
+
+static char *
+unknown_window(const struct config *cfg, const char *id)
+{
+	struct buf b;
+	size_t k;
+
+	buf_init(&b);
+	buf_printf(&b, "unknown window '%s'; ", id);
+	if (cfg->nwindows == 0)
+		buf_puts(&b, "no windows are configured");
+	else
+		buf_puts(&b, "configured:");
+	for (k = 0; k < cfg->nwindows; k++)
+		buf_printf(&b, "%s %s", k ? "," : "", cfg->windows[k].id);
+	return buf_steal(&b);
+}
+
+int
+plan_make(struct plan *out, const struct inventory *inv,
+    const struct config *cfg, const char *window_id, const char *date,
+    long long now, char **err)
+{
+	long w = fleet_window_find(cfg->windows, cfg->nwindows, window_id);
+
+	memset(out, 0, sizeof *out);
+	if (w < 0) {
+		*err = unknown_window(cfg, window_id);
+		return PLAN_ERR_UNKNOWN_WINDOW;
+	}
+	if (date == NULL)
+		return plan_make_index(out, inv, cfg, (size_t)w, now, err);
+	if (fleet_date_parse(date, &out->date) != 0) {
+		*err = xasprintf("--date '%s' is not a date (YYYY-MM-DD)",
+		    date);
+		return PLAN_ERR_DATE;
+	}
+	if (fleet_plan_occurrence(&cfg->windows[w], &cfg->zones[w], out->date,
+	    &out->occ, err) != 0)
+		return PLAN_ERR_DATE;
+	build(out, inv, cfg, (size_t)w, now);
+	return 0;
+}
+
+int
+plan_make_index(struct plan *out, const struct inventory *inv,
+    const struct config *cfg, size_t w, long long now, char **err)
+{
+	memset(out, 0, sizeof *out);
+	if (fleet_window_current_or_next(&cfg->windows[w], &cfg->zones[w], now,
+	    &out->occ.start, &out->occ.end, err) != 0)
+		return PLAN_ERR_NONE_AHEAD;
+	out->date = fleet_plan_local_date(&cfg->zones[w], out->occ.start);
+	build(out, inv, cfg, w, now);
+	return 0;
+}
+
+void
+plan_done(struct plan *p)
+{
+	fleet_plan_done(&p->p);
+	memset(p, 0, sizeof *p);
+}
+
+int
+plan_refresh_exceptions(const struct config *cfg, struct cache *c,
+    const char *profile, const char *region, char **err)
+{
+	struct exceptions_ctx x;
+	struct fleet_exception *v = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (exceptions_open(&x, profile, region, cfg->exceptions_table,
+	    err) == 0 && exceptions_scan(&x, NULL, &v, &n, err) == 0 &&
+	    excache_store(c, x.table, v, n, (long long)time(NULL), err) == 0)
+		rc = 0;
+	exceptions_free(v, n);
+	exceptions_close(&x);
+	return rc;
+}
+
+long
+plan_precheck_failing(const struct plan *p)
+{
+	(void)p;
+	return PLAN_PRECHECK_UNKNOWN;
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct plan_window_row *x = a, *y = b;
+	int gx = x->when == FLEET_WHEN_NONE ? 2 :
+	    x->when == FLEET_WHEN_LATER ? 1 : 0;
+	int gy = y->when == FLEET_WHEN_NONE ? 2 :
+	    y->when == FLEET_WHEN_LATER ? 1 : 0;
+
+	if (gx != gy)
+		return gx - gy;
+	if (gx < 2 && x->occ.start != y->occ.start)
+		return x->occ.start < y->occ.start ? -1 : 1;
+	return x->window < y->window ? -1 : x->window > y->window;
+}
+
+size_t
+plan_overview(const struct inventory *inv, const struct config *cfg,
+    long long now, struct plan_window_row **out)
+{
+	struct plan_window_row *rows;
+	size_t w;
+
+	*out = NULL;
+	if (cfg->nwindows == 0)
+		return 0;
+	rows = xcalloc(cfg->nwindows, sizeof *rows);
+	for (w = 0; w < cfg->nwindows; w++) {
+		struct plan_window_row *r = &rows[w];
+		struct plan p;
+		size_t k;
+
+		r->window = w;
+		r->precheck_failing = PLAN_PRECHECK_UNKNOWN;
+		r->when = fleet_window_when(&cfg->windows[w], &cfg->zones[w],
+		    now, &r->occ);
+		fleet_window_when_text(&cfg->windows[w], &cfg->zones[w],
+		    r->when, &r->occ, now, r->when_text, sizeof r->when_text);
+		if (r->when == FLEET_WHEN_NONE ||
+		    plan_make_index(&p, inv, cfg, w, now, NULL) != 0)
+			continue;
+		r->members = p.p.n;
+		r->offline = p.p.actions[FLEET_PLAN_UNREACHABLE];
+		r->stopped = p.p.actions[FLEET_PLAN_WAKE];
+		r->unapproved = p.p.unapproved;
+		for (k = 0; k < p.p.n; k++) {
+			if (p.p.v[k].reason == FLEET_PLAN_R_EXCEPTION)
+				r->excepted++;
+			else if (p.p.v[k].reason == FLEET_PLAN_R_NOT_MANAGED)
+				r->not_managed++;
+		}
+		r->precheck_failing = plan_precheck_failing(&p);
+		plan_done(&p);
+	}
+	qsort(rows, cfg->nwindows, sizeof *rows, row_cmp);
+	*out = rows;
+	return cfg->nwindows;
+}

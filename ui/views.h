@@ -19,6 +19,10 @@ void view_instances_select(void *self, const char *id);
 void view_detail_push(struct ui *ui, struct app *a, const char *id,
     const char *region);
 
+/* Pushes the plan pane of window index w of the configuration: its
+ * members on the current or next occurrence, trouble first. */
+void view_plan_push(struct ui *ui, struct app *a, size_t w);
+
 /* Pushes the exceptions view (tabs by category, actions). */
 void view_exceptions_push(struct ui *ui, struct app *a);
 

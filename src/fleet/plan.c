@@ -373,7 +373,7 @@ fleet_window_when_text(const struct fleet_window *w,
 		break;
 	case FLEET_WHEN_RUNNING:
 		span(occ->end - now, s, sizeof s);
-		snprintf(buf, size, "running now, %s left", s);
+		snprintf(buf, size, "running, %s left", s);
 		break;
 	case FLEET_WHEN_SOON:
 		span(occ->start - now, s, sizeof s);
@@ -400,7 +400,7 @@ fleet_window_when_text(const struct fleet_window *w,
 			    wd[fleet_date_weekday(d)], sod / 3600,
 			    sod % 3600 / 60, place);
 		else
-			snprintf(buf, size, "next %s %d %s %02ld:%02ld %s",
+			snprintf(buf, size, "%s %d %s %02ld:%02ld %s",
 			    wd[fleet_date_weekday(d)], d.day,
 			    mon[d.month - 1], sod / 3600, sod % 3600 / 60,
 			    place);

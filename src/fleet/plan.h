@@ -164,9 +164,11 @@ enum fleet_window_when {
 enum fleet_window_when fleet_window_when(const struct fleet_window *w,
     const struct fleet_tz *tz, long long now, struct fleet_occurrence *occ);
 /*
- * The state in words: "running now, 1 h 20 min left", "opens in 1 h 40
- * min", "next Sun 02:00 Berlin" (the zone's last part of its name, '_'
- * as a blank; "UTC" when none), "no occurrence".  Returns buf.
+ * The state in words, short enough for the console's windows pane (25
+ * columns): "running, 1 h 20 min left", "opens in 1 h 40 min", "next Sun
+ * 02:00 Berlin" within six days, else "Sun 13 Dec 02:00 Berlin" (the
+ * zone's last part of its name, '_' as a blank; "UTC" when none), "no
+ * occurrence".  Returns buf.
  */
 char *fleet_window_when_text(const struct fleet_window *w,
     const struct fleet_tz *tz, enum fleet_window_when when,

@@ -146,11 +146,21 @@ overview(struct vinst *v)
 	struct app *a = v->app;
 	long long now = (long long)time(NULL);
 	struct plan_window_row *rows;
+	struct plan_prechecks pc;
+	char *err = NULL;
+	int have;
 
 	if (v->ov_at != 0 && v->ov_gen == a->generation &&
 	    now / 30 == v->ov_at / 30)
 		return;
-	v->nov = plan_overview(&a->inv, &a->cfg, now, &rows);
+	/* A cache that cannot say leaves the pre-checks unknown ("?"). */
+	have = a->cache != NULL && plan_prechecks_load(&pc, a->cache,
+	    &err) == 0;
+	free(err);
+	v->nov = plan_overview(&a->inv, &a->cfg, have ? &pc : NULL, now,
+	    &rows);
+	if (have)
+		plan_prechecks_done(&pc);
 	if (v->nov > 0)
 		memcpy(v->ov, rows, v->nov * sizeof *rows);
 	free(rows);

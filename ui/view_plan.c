@@ -46,6 +46,9 @@ struct vplan {
 	struct app *app;
 	size_t window;		/* index in the config */
 	struct plan plan;
+	struct plan_prechecks pc;	/* the members' latest verdicts */
+	int have_pc;
+	long long made_at;	/* pre-checks change without a reload */
 	int ok;			/* plan made */
 	char *error;		/* why not */
 	unsigned long gen;	/* app->generation the plan was made at */
@@ -56,16 +59,26 @@ static void
 rebuild(struct vplan *v)
 {
 	struct app *a = v->app;
+	long long now = (long long)time(NULL);
+	char *err = NULL;
 
-	if (v->ok && v->gen == a->generation)
+	if (v->ok && v->gen == a->generation && now / 30 == v->made_at / 30)
 		return;
 	if (v->ok)
 		plan_done(&v->plan);
+	if (v->have_pc)
+		plan_prechecks_done(&v->pc);
 	free(v->error);
 	v->error = NULL;
-	v->ok = plan_make_index(&v->plan, &a->inv, &a->cfg, v->window,
-	    (long long)time(NULL), &v->error) == 0;
+	v->ok = plan_make_index(&v->plan, &a->inv, &a->cfg, v->window, now,
+	    &v->error) == 0;
+	v->have_pc = a->cache != NULL && plan_prechecks_load(&v->pc,
+	    a->cache, &err) == 0;
+	free(err);
+	if (v->ok)
+		plan_mark_prechecks(&v->plan, v->have_pc ? &v->pc : NULL);
 	v->gen = a->generation;
+	v->made_at = now;
 	ui_list_clamp(&v->list, v->ok ? v->plan.p.n : 0);
 }
 
@@ -86,6 +99,16 @@ action_color(const struct fleet_plan_member *m)
 	return m->unapproved_tag ? C_FAILED : C_OK;
 }
 
+/* The member's latest pre-check: "fail", "ok", or "-" when none. */
+static const char *
+pre_text(const struct vplan *v, const struct fleet_plan_member *m)
+{
+	const struct plan_precheck *r = plan_precheck_of(v->have_pc ?
+	    &v->pc : NULL, m->in->id);
+
+	return r == NULL ? "-" : r->failed ? "fail" : "ok";
+}
+
 static void
 plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 {
@@ -97,7 +120,7 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	long long now = (long long)time(NULL);
 	long failing;
 	size_t r;
-	int cx, wname = 24, wid = 20, wplat = 8, wact = 12;
+	int cx, wname = 24, wid = 20, wplat = 8, wact = 12, wpre = 4;
 
 	(void)ui;
 	rebuild(v);
@@ -116,7 +139,7 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	    pl->in_progress ? "  (running now)" : "");
 	ui_text(stdscr, y, x + 1, w - 2, line, (size_t)-1,
 	    ui_attr(C_HEADER) | A_BOLD, 0);
-	failing = plan_precheck_failing(pl);
+	failing = plan_precheck_failing(pl, v->have_pc ? &v->pc : NULL);
 	if (failing == PLAN_PRECHECK_UNKNOWN)
 		snprintf(pre, sizeof pre, "?");
 	else
@@ -153,6 +176,9 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 		    ui_attr(C_HEADER), 0);
 		cx += wplat + 1;
 	}
+	ui_text(stdscr, y + 2, cx, wpre, "pre", (size_t)-1, ui_attr(C_HEADER),
+	    0);
+	cx += wpre + 1;
 	ui_text(stdscr, y + 2, cx, x + w - cx, "reason", (size_t)-1,
 	    ui_attr(C_HEADER), 0);
 	v->list.rows = h - 3;
@@ -185,9 +211,14 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 			    m->platform), (size_t)-1, base, 0);
 			cx += wplat + 1;
 		}
-		ui_text(stdscr, ry, cx, x + w - cx, fleet_plan_reason_text(m,
-		    pl->w->lead_min, reason, sizeof reason), (size_t)-1,
-		    base, 0);
+		ui_text(stdscr, ry, cx, wpre, pre_text(v, m), (size_t)-1,
+		    cur ? base : ui_attr(m->precheck_failed ? C_FAILED :
+		    C_DIM), 0);
+		cx += wpre + 1;
+		plan_member_reason(pl, m, v->have_pc ? &v->pc : NULL, reason,
+		    sizeof reason);
+		ui_text(stdscr, ry, cx, x + w - cx, reason, (size_t)-1, base,
+		    0);
 	}
 }
 
@@ -238,6 +269,8 @@ plan_free(void *self)
 
 	if (v->ok)
 		plan_done(&v->plan);
+	if (v->have_pc)
+		plan_prechecks_done(&v->pc);
 	free(v->error);
 	free(v);
 }

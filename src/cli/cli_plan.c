@@ -49,8 +49,9 @@ static const char usage[] =
     "an object with instance_id, action (patch, wake, excluded,\n"
     "unreachable), reason (\"\", terminated, exception, not_managed, stopped,\n"
     "ssm_offline), detail, name, platform, account, region, state, ping,\n"
-    "last_ping, exception_id, unapproved_exception_tag.  csv: one row per\n"
-    "member, RFC 4180 with a header row.\n"
+    "last_ping, exception_id, unapproved_exception_tag, precheck (pass,\n"
+    "fail or null: the latest cached result), precheck_reason.  csv: one\n"
+    "row per member, RFC 4180 with a header row.\n"
     "\n"
     "Exit status: 0 listed, 1 a --refresh target failed (the plan is then\n"
     "made of partly older data), 2 bad arguments: an unknown window, a\n"
@@ -93,9 +94,27 @@ add_counts(cJSON *o, const size_t *c)
 		    (enum fleet_plan_platform)k), (double)c[k]);
 }
 
+/* The member's latest pre-check: "pass", "fail" or null, its time and
+ * what failed. */
 static void
-print_json(const struct plan *pl, const struct config *cfg)
+add_precheck(cJSON *o, const struct plan_precheck *r)
 {
+	if (r == NULL) {
+		cJSON_AddNullToObject(o, "precheck");
+		cJSON_AddNullToObject(o, "precheck_checked_at");
+		cJSON_AddNullToObject(o, "precheck_reason");
+		return;
+	}
+	add_str(o, "precheck", r->failed ? "fail" : "pass");
+	add_time(o, "precheck_checked_at", r->checked_at);
+	add_str(o, "precheck_reason", r->reason);
+}
+
+static void
+print_json(const struct plan *pl, const struct config *cfg,
+    const struct plan_prechecks *pc)
+{
+	long failing = plan_precheck_failing(pl, pc);
 	const struct fleet_plan *p = &pl->p;
 	cJSON *root = cJSON_CreateObject(), *s, *arr;
 	char tmp[256], day[16];
@@ -125,11 +144,11 @@ print_json(const struct plan *pl, const struct config *cfg)
 	add_counts(cJSON_AddObjectToObject(s, "to_patch"), p->to_patch);
 	cJSON_AddNumberToObject(s, "unapproved_exception_tag",
 	    (double)p->unapproved);
-	if (plan_precheck_failing(pl) == PLAN_PRECHECK_UNKNOWN)
+	if (failing == PLAN_PRECHECK_UNKNOWN)
 		cJSON_AddNullToObject(s, "precheck_failing");
 	else
 		cJSON_AddNumberToObject(s, "precheck_failing",
-		    (double)plan_precheck_failing(pl));
+		    (double)failing);
 	arr = cJSON_AddArrayToObject(root, "members");
 	for (k = 0; k < p->n; k++) {
 		const struct fleet_plan_member *m = &p->v[k];
@@ -155,6 +174,7 @@ print_json(const struct plan *pl, const struct config *cfg)
 			cJSON_AddNullToObject(o, "exception_id");
 		cJSON_AddBoolToObject(o, "unapproved_exception_tag",
 		    m->unapproved_tag);
+		add_precheck(o, plan_precheck_of(pc, m->in->id));
 		cJSON_AddItemToArray(arr, o);
 	}
 	cli_json_put(stdout, root, 1);
@@ -163,7 +183,7 @@ print_json(const struct plan *pl, const struct config *cfg)
 }
 
 static void
-print_csv(const struct plan *pl)
+print_csv(const struct plan *pl, const struct plan_prechecks *pc)
 {
 	const struct fleet_plan *p = &pl->p;
 	struct buf line;
@@ -172,11 +192,13 @@ print_csv(const struct plan *pl)
 
 	buf_init(&line);
 	fputs("instance_id,action,reason,detail,name,platform,account,region,"
-	    "state,ping,last_ping,exception_id,unapproved_exception_tag\r\n",
-	    stdout);
+	    "state,ping,last_ping,exception_id,unapproved_exception_tag,"
+	    "precheck,precheck_reason\r\n", stdout);
 	for (k = 0; k < p->n; k++) {
 		const struct fleet_plan_member *m = &p->v[k];
-		const char *v[13];
+		const struct plan_precheck *r = plan_precheck_of(pc,
+		    m->in->id);
+		const char *v[15];
 
 		if (m->in->last_ping > 0)
 			cli_iso_utc(m->in->last_ping, ping, sizeof ping);
@@ -197,8 +219,10 @@ print_csv(const struct plan *pl)
 		v[11] = m->exception != NULL && m->exception->exception_id !=
 		    NULL ? m->exception->exception_id : "";
 		v[12] = m->unapproved_tag ? "yes" : "no";
+		v[13] = r == NULL ? "" : r->failed ? "fail" : "pass";
+		v[14] = r == NULL ? "" : r->reason;
 		buf_reset(&line);
-		for (f = 0; f < 13; f++) {
+		for (f = 0; f < 15; f++) {
 			if (f)
 				buf_putc(&line, ',');
 			cli_csv_field(&line, v[f]);
@@ -215,8 +239,9 @@ static const char *const heads[T_COUNT] = { "ACTION", "NAME", "ID",
 	"PLATFORM", "ACCOUNT", "REGION", "REASON" };
 
 static void
-cells(const struct plan *pl, const struct fleet_plan_member *m,
-    const char **v, char *reason, size_t size)
+cells(const struct plan *pl, const struct plan_prechecks *pc,
+    const struct fleet_plan_member *m, const char **v, char *reason,
+    size_t size)
 {
 	v[T_ACTION] = fleet_plan_action_name(m->action);
 	v[T_NAME] = m->in->name;
@@ -224,12 +249,14 @@ cells(const struct plan *pl, const struct fleet_plan_member *m,
 	v[T_PLATFORM] = fleet_plan_platform_name(m->platform);
 	v[T_ACCOUNT] = m->in->account;
 	v[T_REGION] = m->in->region;
-	v[T_REASON] = fleet_plan_reason_text(m, pl->w->lead_min, reason, size);
+	v[T_REASON] = plan_member_reason(pl, m, pc, reason, size);
 }
 
 static void
-print_table(const struct plan *pl, const struct config *cfg, long long now)
+print_table(const struct plan *pl, const struct config *cfg,
+    const struct plan_prechecks *pc, long long now)
 {
+	long failing = plan_precheck_failing(pl, pc);
 	const struct fleet_plan *p = &pl->p;
 	int utf8 = esc_locale_utf8(), width[T_COUNT], w, c;
 	struct buf line;
@@ -246,7 +273,7 @@ print_table(const struct plan *pl, const struct config *cfg, long long now)
 	for (c = 0; c < T_COUNT; c++)
 		width[c] = (int)strlen(heads[c]);
 	for (k = 0; k < p->n; k++) {
-		cells(pl, &p->v[k], v, reason, sizeof reason);
+		cells(pl, pc, &p->v[k], v, reason, sizeof reason);
 		for (c = 0; c < T_REASON; c++) {
 			buf_reset(&line);
 			w = cli_fit(&line, v[c], CELL_MAX_WIDTH, utf8);
@@ -261,7 +288,7 @@ print_table(const struct plan *pl, const struct config *cfg, long long now)
 	if (p->n > 0)
 		fwrite(line.data, 1, line.len, stdout);
 	for (k = 0; k < p->n; k++) {
-		cells(pl, &p->v[k], v, reason, sizeof reason);
+		cells(pl, pc, &p->v[k], v, reason, sizeof reason);
 		buf_reset(&line);
 		for (c = 0; c < T_COUNT; c++) {
 			/* The reason is last and kept whole: it is the point. */
@@ -289,6 +316,11 @@ print_table(const struct plan *pl, const struct config *cfg, long long now)
 	if (p->unapproved > 0)
 		cli_printf("%zu member(s) carry an exception tag no approved "
 		    "record covers: patched anyway\n", p->unapproved);
+	if (failing == PLAN_PRECHECK_UNKNOWN)
+		cli_printf("pre-checks: no result for any member yet\n");
+	else
+		cli_printf("pre-checks: %ld member(s) failed their latest\n",
+		    failing);
 	timefmt_age(now, pl->oldest, a, sizeof a);
 	timefmt_age(now, pl->exceptions_fetched_at, b, sizeof b);
 	cli_printf("data from %s; exception records from %s%s\n",
@@ -305,6 +337,7 @@ cli_plan(struct cli *g, int argc, char **argv)
 	struct cache *cache = NULL;
 	struct inventory inv;
 	struct plan pl;
+	struct plan_prechecks pc;
 	long long now;
 	char *err = NULL;
 	int i, r, do_refresh = 0, rc = EXIT_OK;
@@ -377,16 +410,24 @@ cli_plan(struct cli *g, int argc, char **argv)
 		rc = r == PLAN_ERR_NONE_AHEAD ? EXIT_FAIL : EXIT_USAGE;
 		goto out;
 	}
+	/* Without the verdicts the plan still stands: they are unknown. */
+	if (plan_prechecks_load(&pc, cache, &err) != 0) {
+		cli_err("plan: pre-check results: %s", err);
+		free(err);
+		err = NULL;
+	}
+	plan_mark_prechecks(&pl, &pc);
 	switch (g->format) {
 	case FORMAT_JSON:
-		print_json(&pl, &cfg);
+		print_json(&pl, &cfg, &pc);
 		break;
 	case FORMAT_CSV:
-		print_csv(&pl);
+		print_csv(&pl, &pc);
 		break;
 	default:
-		print_table(&pl, &cfg, now);
+		print_table(&pl, &cfg, &pc, now);
 	}
+	plan_prechecks_done(&pc);
 	plan_done(&pl);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_err("plan: cannot write the output");

@@ -177,12 +177,14 @@ static int
 member_cmp(const void *a, const void *b)
 {
 	const struct fleet_plan_member *x = a, *y = b;
-	int c;
+	int c, rx, ry;
 
 	if (x->action != y->action)
 		return (int)x->action - (int)y->action;
-	if (x->unapproved_tag != y->unapproved_tag)
-		return x->unapproved_tag ? -1 : 1;
+	rx = x->unapproved_tag || x->precheck_failed;
+	ry = y->unapproved_tag || y->precheck_failed;
+	if (rx != ry)
+		return rx ? -1 : 1;
 	if ((c = strcmp(x->in->name, y->in->name)) != 0)
 		return c;
 	if ((c = strcmp(x->in->id, y->in->id)) != 0)
@@ -252,8 +254,14 @@ fleet_plan_build(const struct fleet_plan_input *in, struct fleet_plan *out)
 		if (m->unapproved_tag)
 			out->unapproved++;
 	}
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof *out->v, member_cmp);
+	fleet_plan_sort(out);
+}
+
+void
+fleet_plan_sort(struct fleet_plan *p)
+{
+	if (p->n > 1)
+		qsort(p->v, p->n, sizeof *p->v, member_cmp);
 }
 
 void

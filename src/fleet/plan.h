@@ -76,6 +76,9 @@ struct fleet_plan_member {
 	 * approved record covers (or not a valid range); the run ignores
 	 * it and patches. */
 	unsigned unapproved_tag : 1;
+	/* Set by the caller (pre-check results are not the plan's input):
+	 * the member's latest pre-check failed.  At risk too. */
+	unsigned precheck_failed : 1;
 };
 
 struct fleet_plan_input {
@@ -121,11 +124,15 @@ struct fleet_date fleet_plan_local_date(const struct fleet_tz *tz,
 
 /*
  * Builds the plan of in into *out (overwritten; free with fleet_plan_done).
- * Members sorted: unreachable, wake, excluded, then patch with the
- * unapproved tag ones first; within each by name, then id, then region.
+ * Members sorted: unreachable, wake, excluded, then patch; within each
+ * the members at risk (an unapproved tag, a failed pre-check) first; then
+ * by name, then id, then region.
  */
 void fleet_plan_build(const struct fleet_plan_input *in,
     struct fleet_plan *out);
+/* Sorts p's members again, as fleet_plan_build() does, with the members
+ * at risk (unapproved tag or a failed pre-check) first in each action. */
+void fleet_plan_sort(struct fleet_plan *p);
 void fleet_plan_done(struct fleet_plan *p);
 
 /* "patch", "wake", "excluded", "unreachable" (the JSON words). */

@@ -3,11 +3,13 @@
  */
 #include "ops/plan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <time.h>
 
+#include "cache/prechecks.h"
 #include "ops/config.h"
 #include "ops/excache.h"
 #include "ops/exceptions.h"
@@ -145,11 +147,105 @@ plan_refresh_exceptions(const struct config *cfg, struct cache *c,
 	return rc;
 }
 
-long
-plan_precheck_failing(const struct plan *p)
+static int
+pre_cmp(const void *a, const void *b)
 {
-	(void)p;
-	return PLAN_PRECHECK_UNKNOWN;
+	const struct plan_precheck *x = a, *y = b;
+	int c = strcmp(x->instance_id, y->instance_id);
+
+	/* Newest first within an id, so the first of a run is the one. */
+	if (c == 0)
+		c = x->checked_at > y->checked_at ? -1 :
+		    x->checked_at < y->checked_at;
+	return c;
+}
+
+int
+plan_prechecks_load(struct plan_prechecks *pc, struct cache *c, char **err)
+{
+	struct cache_precheck *v = NULL;
+	size_t n = 0, k, out = 0;
+
+	memset(pc, 0, sizeof *pc);
+	if (cache_prechecks_latest(c, &v, &n, err) != 0)
+		return -1;
+	if (n > 0)
+		pc->v = xcalloc(n, sizeof *pc->v);
+	for (k = 0; k < n; k++) {
+		pc->v[k].instance_id = v[k].instance_id;
+		v[k].instance_id = NULL;
+		pc->v[k].reason = v[k].reason;
+		v[k].reason = NULL;
+		pc->v[k].checked_at = v[k].checked_at;
+		pc->v[k].failed = v[k].failed;
+	}
+	cache_prechecks_free(v, n);
+	if (n > 1)
+		qsort(pc->v, n, sizeof *pc->v, pre_cmp);
+	/* One per id: the newest. */
+	for (k = 0; k < n; k++) {
+		if (out > 0 && strcmp(pc->v[out - 1].instance_id,
+		    pc->v[k].instance_id) == 0) {
+			free(pc->v[k].instance_id);
+			free(pc->v[k].reason);
+			continue;
+		}
+		pc->v[out++] = pc->v[k];
+	}
+	pc->n = out;
+	return 0;
+}
+
+void
+plan_prechecks_done(struct plan_prechecks *pc)
+{
+	size_t k;
+
+	for (k = 0; k < pc->n; k++) {
+		free(pc->v[k].instance_id);
+		free(pc->v[k].reason);
+	}
+	free(pc->v);
+	memset(pc, 0, sizeof *pc);
+}
+
+const struct plan_precheck *
+plan_precheck_of(const struct plan_prechecks *pc, const char *id)
+{
+	size_t lo = 0, hi, mid;
+	int c;
+
+	if (pc == NULL)
+		return NULL;
+	hi = pc->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(pc->v[mid].instance_id, id);
+		if (c == 0)
+			return &pc->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+long
+plan_precheck_failing(const struct plan *p, const struct plan_prechecks *pc)
+{
+	const struct plan_precheck *r;
+	long failing = 0;
+	int known = 0;
+	size_t k;
+
+	for (k = 0; k < p->p.n; k++) {
+		if ((r = plan_precheck_of(pc, p->p.v[k].in->id)) == NULL)
+			continue;
+		known = 1;
+		failing += r->failed != 0;
+	}
+	return known ? failing : PLAN_PRECHECK_UNKNOWN;
 }
 
 static int
@@ -168,9 +264,39 @@ row_cmp(const void *a, const void *b)
 	return x->window < y->window ? -1 : x->window > y->window;
 }
 
+char *
+plan_member_reason(const struct plan *p, const struct fleet_plan_member *m,
+    const struct plan_prechecks *pc, char *buf, size_t size)
+{
+	const struct plan_precheck *r = plan_precheck_of(pc, m->in->id);
+	size_t len;
+
+	fleet_plan_reason_text(m, p->w->lead_min, buf, size);
+	if (r == NULL || !r->failed)
+		return buf;
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "%spre-check failed: %s",
+	    len > 0 ? "; " : "", r->reason);
+	return buf;
+}
+
+void
+plan_mark_prechecks(struct plan *p, const struct plan_prechecks *pc)
+{
+	const struct plan_precheck *r;
+	size_t k;
+
+	for (k = 0; k < p->p.n; k++) {
+		r = plan_precheck_of(pc, p->p.v[k].in->id);
+		p->p.v[k].precheck_failed = r != NULL && r->failed;
+	}
+	fleet_plan_sort(&p->p);
+}
+
 size_t
 plan_overview(const struct inventory *inv, const struct config *cfg,
-    long long now, struct plan_window_row **out)
+    const struct plan_prechecks *pc, long long now,
+    struct plan_window_row **out)
 {
 	struct plan_window_row *rows;
 	size_t w;
@@ -203,7 +329,7 @@ plan_overview(const struct inventory *inv, const struct config *cfg,
 			else if (p.p.v[k].reason == FLEET_PLAN_R_NOT_MANAGED)
 				r->not_managed++;
 		}
-		r->precheck_failing = plan_precheck_failing(&p);
+		r->precheck_failing = plan_precheck_failing(&p, pc);
 		plan_done(&p);
 	}
 	qsort(rows, cfg->nwindows, sizeof *rows, row_cmp);

@@ -63,15 +63,47 @@ struct cache;
 int plan_refresh_exceptions(const struct config *cfg, struct cache *c,
     const char *profile, const char *region, char **err);
 
-/* Unknown: no pre-check result is known for the plan's members. */
+/* The latest pre-check verdict of one instance (cache/prechecks.h). */
+struct plan_precheck {
+	char *instance_id;
+	long long checked_at;
+	int failed;
+	char *reason;		/* the failures in words; "" when passed */
+};
+
+/* Every instance's latest verdict, sorted by instance_id (the newest
+ * when several targets hold the id). */
+struct plan_prechecks {
+	struct plan_precheck *v;
+	size_t n;
+};
+
+/* Reads the verdicts from the cache into *pc (free with
+ * plan_prechecks_done).  0, or -1 with *err (caller frees), *pc empty. */
+int plan_prechecks_load(struct plan_prechecks *pc, struct cache *c,
+    char **err);
+void plan_prechecks_done(struct plan_prechecks *pc);
+/* The verdict of id, or NULL (pc may be NULL). */
+const struct plan_precheck *plan_precheck_of(const struct plan_prechecks *pc,
+    const char *id);
+
+/* Unknown: no member has a pre-check result. */
 #define PLAN_PRECHECK_UNKNOWN (-1L)
 /*
  * How many members failed their latest pre-check, or
- * PLAN_PRECHECK_UNKNOWN.  The pre-check results are not in the cache
- * yet (issue 9 point 4 adds them), so today it is always unknown, shown
- * as "?" and never as 0: a 0 would say "all checked and fine".
+ * PLAN_PRECHECK_UNKNOWN when none of them has a result (pc NULL: none
+ * read): shown as "?", never as 0, which would say "checked and fine".
  */
-long plan_precheck_failing(const struct plan *p);
+long plan_precheck_failing(const struct plan *p,
+    const struct plan_prechecks *pc);
+/* The member's reason (fleet_plan_reason_text), then what its failed
+ * pre-check found: "...; pre-check failed: disk". Returns buf. */
+char *plan_member_reason(const struct plan *p,
+    const struct fleet_plan_member *m, const struct plan_prechecks *pc,
+    char *buf, size_t size);
+/* Marks the members whose latest pre-check in pc failed
+ * (precheck_failed) and sorts them to the front of their action. */
+void plan_mark_prechecks(struct plan *p, const struct plan_prechecks *pc);
 
 /* One line of the overview. */
 struct plan_window_row {
@@ -89,12 +121,14 @@ struct plan_window_row {
 };
 
 /*
- * Every configured window at now, into *out (caller frees; NULL when
+ * Every configured window at now (failing pre-checks from pc; NULL:
+ * unknown), into *out (caller frees; NULL when
  * none) and returns how many.  Order: windows running now or opening
  * within 24 hours first, by start (running ones first); then the rest by
  * their next start; windows that never occur last; ties by config order.
  */
 size_t plan_overview(const struct inventory *inv, const struct config *cfg,
-    long long now, struct plan_window_row **out);
+    const struct plan_prechecks *pc, long long now,
+    struct plan_window_row **out);
 
 #endif

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache/cache.h"
+#include "cache/prechecks.h"
 #include "fleet/date.h"
 #include "ops/config.h"
 #include "ops/inventory.h"
@@ -177,7 +179,8 @@ test_plan_make(void **state)
 	assert_int_equal(p.p.unapproved, 1);
 	assert_true(p.oldest == utc(2026, 10, 24, 20, 0));
 	assert_true(p.exceptions_fetched_at == utc(2026, 10, 24, 21, 0));
-	assert_int_equal(plan_precheck_failing(&p), PLAN_PRECHECK_UNKNOWN);
+	assert_int_equal(plan_precheck_failing(&p, NULL),
+	    PLAN_PRECHECK_UNKNOWN);
 	plan_done(&p);
 
 	/* In progress (sat-2200 runs 22:00-00:00 UTC). */
@@ -220,7 +223,7 @@ test_overview(void **state)
 
 	(void)state;
 	load(&inv, now);
-	n = plan_overview(&inv, &cfg, now, &rows);
+	n = plan_overview(&inv, &cfg, NULL, now, &rows);
 	assert_int_equal(n, 3);
 	assert_string_equal(cfg.windows[rows[0].window].id, "sat-2200");
 	assert_int_equal(rows[0].when, FLEET_WHEN_RUNNING);
@@ -242,7 +245,7 @@ test_overview(void **state)
 
 	/* Monday noon: nothing within 24 h; by next start. */
 	now = utc(2026, 10, 26, 12, 0);
-	n = plan_overview(&inv, &cfg, now, &rows);
+	n = plan_overview(&inv, &cfg, NULL, now, &rows);
 	assert_int_equal(n, 3);
 	assert_int_equal(rows[0].when, FLEET_WHEN_LATER);
 	assert_string_equal(cfg.windows[rows[0].window].id, "tue-2200");
@@ -252,12 +255,92 @@ test_overview(void **state)
 	inventory_free(&inv);
 }
 
+/* Verdicts from the cache: the newest per id across targets, counted
+ * for the members only; a failed one sorts first among the patched. */
+static void
+test_prechecks(void **state)
+{
+	long long now = utc(2026, 10, 24, 22, 20);
+	struct cache_precheck rows[4];
+	struct plan_prechecks pc;
+	struct plan_window_row *ov;
+	struct inventory inv;
+	struct cache *c = NULL;
+	struct plan p;
+	char *err = NULL, buf[256];
+	size_t k;
+
+	(void)state;
+	load(&inv, now);
+	assert_int_equal(cache_open_memory(&c, &err), 0);
+	/* Nothing stored: unknown, not 0. */
+	assert_int_equal(plan_prechecks_load(&pc, c, &err), 0);
+	assert_int_equal(pc.n, 0);
+	assert_int_equal(plan_make(&p, &inv, &cfg, "sun-0200", NULL, now,
+	    &err), 0);
+	assert_int_equal(plan_precheck_failing(&p, &pc),
+	    PLAN_PRECHECK_UNKNOWN);
+	plan_prechecks_done(&pc);
+
+	memset(rows, 0, sizeof rows);
+	rows[0].target = "prod/eu-west-1";
+	rows[0].instance_id = "i-e";
+	rows[0].checked_at = now - 600;
+	rows[0].failed = 1;
+	rows[0].reason = "disk: / 2% free";
+	rows[1].target = "old/eu-west-1";	/* older, passed: ignored */
+	rows[1].instance_id = "i-a";
+	rows[1].checked_at = now - 86400;
+	rows[1].failed = 0;
+	rows[1].reason = "";
+	rows[2].target = "prod/eu-west-1";	/* newest of i-a: failed */
+	rows[2].instance_id = "i-a";
+	rows[2].checked_at = now - 60;
+	rows[2].failed = 1;
+	rows[2].reason = "repository unreachable";
+	rows[3].target = "prod/eu-west-1";	/* not a member */
+	rows[3].instance_id = "i-f";
+	rows[3].checked_at = now - 60;
+	rows[3].failed = 1;
+	rows[3].reason = "pkg lock";
+	for (k = 0; k < 4; k++) {
+		rows[k].detail_json = "{}";
+		rows[k].output_tail = "";
+	}
+	assert_int_equal(cache_prechecks_put(c, rows, 4, &err), 0);
+	assert_int_equal(plan_prechecks_load(&pc, c, &err), 0);
+	assert_int_equal(pc.n, 3);
+	assert_true(plan_precheck_of(&pc, "i-a")->failed);
+	assert_null(plan_precheck_of(&pc, "i-zz"));
+	assert_int_equal(plan_precheck_failing(&p, &pc), 2);
+	plan_mark_prechecks(&p, &pc);
+	/* patch: i-a (failed pre-check) and i-e (unapproved tag and failed
+	 * pre-check) before nothing else: both at risk, by name. */
+	assert_string_equal(p.p.v[3].in->id, "i-a");
+	assert_true(p.p.v[3].precheck_failed);
+	assert_string_equal(plan_member_reason(&p, &p.p.v[3], &pc, buf,
+	    sizeof buf), "pre-check failed: repository unreachable");
+	assert_string_equal(plan_member_reason(&p, &p.p.v[4], &pc, buf,
+	    sizeof buf), "exception tag not approved: patched anyway; "
+	    "pre-check failed: disk: / 2% free");
+	plan_done(&p);
+	assert_int_equal(plan_overview(&inv, &cfg, &pc, now, &ov), 3);
+	assert_int_equal(ov[1].precheck_failing, 2);
+	assert_int_equal(ov[0].precheck_failing, 1);	/* sat-2200: i-f */
+	assert_int_equal(ov[2].precheck_failing, PLAN_PRECHECK_UNKNOWN);
+	free(ov);
+	plan_prechecks_done(&pc);
+	cache_close(c);
+	inventory_free(&inv);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_make),
 		cmocka_unit_test(test_overview),
+		cmocka_unit_test(test_prechecks),
 	};
 
 	return cmocka_run_group_tests(tests, setup_cfg, teardown_cfg);

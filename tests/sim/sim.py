@@ -317,23 +317,33 @@ class Simulator:
         if service == "s3":
             self.ssm.tick()
         if service == "ec2" and op in ("StartInstances", "StopInstances"):
-            return self._start_stop(environ, start_response, op, params, rec)
+            return self._start_stop(environ, start_response, op, params, account, region,
+                                    rec)
         return self._moto(environ, start_response, rec)
 
-    def _start_stop(self, environ, start_response, op, params, rec):
+    def _start_stop(self, environ, start_response, op, params, account, region, rec):
         """moto starts and stops at once; the SSM agent of a started
         instance comes Online after the boot delay (world.boot_state), a
         stopped one goes offline.  Only a successful call changes that."""
+        from moto.ec2.models import ec2_backends
         ids = [v for k, v in sorted((params or {}).items()) if k.startswith("InstanceId.")]
+        was = {}
+        try:
+            backend = ec2_backends[account][region]
+            for iid in ids:
+                inst = self.ec2.instance(backend, iid)
+                was[iid] = inst._state.name if inst is not None else None
+        except KeyError:
+            pass
         out = self._moto(environ, start_response, rec)
         if rec.get("status") == 200:
             now = self.world.clock.now()
             for iid in ids:
-                if op == "StartInstances":
-                    # Already running: StartInstances changes nothing.
-                    self.world.started_at.setdefault(iid, now)
-                else:
+                if op == "StopInstances":
                     self.world.started_at.pop(iid, None)
+                elif was.get(iid) in ("stopped", "stopping"):
+                    # A running one started again does not reboot.
+                    self.world.started_at[iid] = now
         return out
 
     @staticmethod

@@ -55,6 +55,9 @@ class TestBoot(unittest.TestCase):
         a, b, c, d = self.online_running(4)
         self.ec2.create_tags(Resources=[b], Tags=[{"Key": "sim:boot", "Value": "never"}])
         self.ec2.create_tags(Resources=[c], Tags=[{"Key": "sim:boot", "Value": "5000"}])
+        # Starting a running instance does not reboot it.
+        self.ec2.start_instances(InstanceIds=[a])
+        self.assertEqual(self.ping(a), "Online", "already running")
         self.ec2.stop_instances(InstanceIds=[a, b, c, d])
         for x in (a, b, c, d):
             self.assertEqual(self.ping(x), "ConnectionLost")

@@ -46,6 +46,8 @@ static const struct command commands[] = {
 	{ "exceptions", cli_exceptions,
 	    "request, approve, reject, revoke, list and sync patch "
 	    "exceptions" },
+	{ "prepare", cli_prepare,
+	    "start a window's stopped members before it opens (--undo)" },
 	{ "setup", cli_setup,
 	    "create the DynamoDB tables patchdeck needs (if missing)" },
 };

@@ -20,7 +20,8 @@
 
 static const char usage[] =
     "usage: patchdeck [global options] prepare WINDOW [--date YYYY-MM-DD]\n"
-    "       patchdeck [global options] prepare --undo WINDOW [--date YYYY-MM-DD]\n"
+    "       patchdeck [global options] prepare --undo WINDOW\n"
+    "           [--date YYYY-MM-DD]\n"
     "\n"
     "Wakes the stopped members of a window before it opens: in every target\n"
     "and region, the instances whose window tag (PatchWindow) is WINDOW are\n"

@@ -15,6 +15,7 @@
 #include "aws/ec2.h"
 #include "aws/net.h"
 #include "aws/ssm.h"
+#include "aws/sts.h"
 #include "fleet/tz.h"
 #include "fleet/window.h"
 #include "ops/audit.h"
@@ -27,7 +28,7 @@
 #define POLL_FIRST_MS 2000
 #define POLL_MAX_MS 15000
 
-enum stage { ST_NONE, ST_LIST, ST_TAG, ST_START, ST_RETAG, ST_WAIT,
+enum stage { ST_NONE, ST_LIST, ST_WHO, ST_TAG, ST_START, ST_RETAG, ST_WAIT,
     ST_STOP, ST_UNTAG, ST_DONE };
 
 enum op { OP_TAG, OP_START, OP_STOP, OP_UNTAG };
@@ -86,6 +87,7 @@ struct prepare {
 	long waited_s;
 
 	struct audit *log;
+	char **callers;		/* per fanout slot: STS caller ARN, or NULL */
 	char *action_id;
 	int result_written;
 };
@@ -231,6 +233,10 @@ prepare_free(struct prepare *p)
 	for (i = 0; i < p->ndates; i++)
 		free(p->dates[i]);
 	free(p->dates);
+	if (p->callers != NULL)
+		for (i = 0; i < fanout_count(p->fan); i++)
+			free(p->callers[i]);
+	free(p->callers);
 	fanout_free(p->fan);
 	audit_close(p->log);
 	free(p->action_id);
@@ -583,6 +589,21 @@ entry_new(const struct prepare *p, const char *phase)
 	cJSON_AddStringToObject(e, "tag", prepare_tag(p));
 	cJSON_AddFalseToObject(e, "dry_run");
 	add_local_user(e);
+	if (p->callers != NULL) {
+		/* who we are in each account and region acted in */
+		cJSON *c = cJSON_AddObjectToObject(e, "callers");
+		size_t i;
+
+		for (i = 0; i < fanout_count(p->fan); i++) {
+			const char *name = fanout_slot(p->fan, i)->name;
+
+			if (p->callers[i] != NULL)
+				cJSON_AddStringToObject(c, name,
+				    p->callers[i]);
+			else
+				cJSON_AddNullToObject(c, name);
+		}
+	}
 	return e;
 }
 
@@ -612,10 +633,13 @@ add_member_json(cJSON *arr, const struct prepare_member *m, int result)
 static void
 write_result(struct prepare *p, const char *outcome)
 {
-	cJSON *e = entry_new(p, "result"), *arr;
+	cJSON *e, *arr;
 	char *err = NULL;
 	size_t i;
 
+	if (p->action_id == NULL || p->result_written)
+		return;		/* nothing changed: nothing audited */
+	e = entry_new(p, "result");
 	cJSON_AddStringToObject(e, "outcome", outcome);
 	arr = cJSON_AddArrayToObject(e, "instances");
 	for (i = 0; i < p->n; i++)
@@ -944,7 +968,7 @@ poll_round(struct prepare *p)
 		stage_next(p);
 }
 
-/* --- the steps, in order ---------------------------------------------------- */
+/* --- the steps, in order ----------------------------------------------- */
 
 static void
 run_done(struct prepare *p)
@@ -1027,44 +1051,10 @@ stage_next(struct prepare *p)
 	}
 }
 
-int
-prepare_run(struct prepare *p, prepare_done_fn done, void *arg, char **err)
+/* The first stage of the run, after the intent entry (or none). */
+static void
+run_first_stage(struct prepare *p)
 {
-	cJSON *e, *arr;
-	char *ae = NULL;
-	size_t i;
-
-	if (p->fan == NULL || p->stage != ST_NONE) {
-		util_seterr(err, "%s: list before running", cmd(p));
-		return -1;
-	}
-	if (audit_open(&p->log, &ae) != 0) {
-		util_seterr(err, "%s: refused: %s; no change is made without "
-		    "an audit record", cmd(p), ae);
-		free(ae);
-		return -1;
-	}
-	p->done = done;
-	p->arg = arg;
-	p->failed = 0;
-	p->action_id = audit_new_id();
-	e = entry_new(p, "intent");
-	cJSON_AddNumberToObject(e, "timeout_s", p->timeout_s);
-	arr = cJSON_AddArrayToObject(e, "instances");
-	for (i = 0; i < p->n; i++)
-		if (fleet_wake_action_changes(p->m[i].action) ||
-		    p->m[i].action == FLEET_WAKE_WAIT)
-			add_member_json(arr, &p->m[i], 0);
-	if (audit_write(p->log, e, &ae) != 0) {
-		cJSON_Delete(e);
-		free(p->action_id);
-		p->action_id = NULL;
-		util_seterr(err, "%s: refused: %s; no change is made without "
-		    "an audit record", cmd(p), ae);
-		free(ae);
-		return -1;
-	}
-	cJSON_Delete(e);
 	if (p->undo) {
 		p->stage = ST_STOP;
 		if (send_stage(p, OP_STOP, pick_stop) == 0)
@@ -1074,5 +1064,113 @@ prepare_run(struct prepare *p, prepare_done_fn done, void *arg, char **err)
 		if (send_stage(p, OP_TAG, pick_start) == 0)
 			stage_next(p);
 	}
+}
+
+static void
+write_intent(struct prepare *p)
+{
+	cJSON *e, *arr;
+	char *ae = NULL;
+	size_t i;
+
+	p->action_id = audit_new_id();
+	e = entry_new(p, "intent");
+	if (!p->undo)
+		cJSON_AddNumberToObject(e, "timeout_s", p->timeout_s);
+	arr = cJSON_AddArrayToObject(e, "instances");
+	for (i = 0; i < p->n; i++)
+		if (fleet_wake_action_changes(p->m[i].action) ||
+		    p->m[i].action == FLEET_WAKE_WAIT)
+			add_member_json(arr, &p->m[i], 0);
+	if (audit_write(p->log, e, &ae) != 0) {
+		cJSON_Delete(e);
+		free(p->action_id);
+		p->action_id = NULL;
+		p->stage = ST_DONE;
+		finish_step(p, -1, xasprintf("%s: refused: %s; no change is "
+		    "made without an audit record", cmd(p), ae));
+		free(ae);
+		return;
+	}
+	cJSON_Delete(e);
+	run_first_stage(p);
+}
+
+struct who {
+	struct prepare *p;
+	size_t slot;
+};
+
+static void
+on_identity(void *arg, const struct sts_identity *id,
+    const struct aws_error *err)
+{
+	struct who *w = arg;
+	struct prepare *p = w->p;
+
+	/* Unknown (STS failed): the audit says null; the EC2 calls of that
+	 * account will most likely fail too, and say why. */
+	(void)err;
+	if (id != NULL && id->arn != NULL)
+		p->callers[w->slot] = xstrdup(id->arn);
+	free(w);
+	if (--p->pending == 0)
+		write_intent(p);
+}
+
+int
+prepare_run(struct prepare *p, prepare_done_fn done, void *arg, char **err)
+{
+	char *ae = NULL;
+	size_t i, k, ns;
+
+	if (p->fan == NULL || p->stage != ST_NONE) {
+		util_seterr(err, "%s: list before running", cmd(p));
+		return -1;
+	}
+	p->done = done;
+	p->arg = arg;
+	p->failed = 0;
+	if (p->nchange == 0) {
+		/* Only waiting for instances an earlier prepare started:
+		 * no change, no audit entry. */
+		run_first_stage(p);
+		return 0;
+	}
+	if (audit_open(&p->log, &ae) != 0) {
+		util_seterr(err, "%s: refused: %s; no change is made without "
+		    "an audit record", cmd(p), ae);
+		free(ae);
+		return -1;
+	}
+	/* Who we are where we act, for the audit entries. */
+	ns = fanout_count(p->fan);
+	p->callers = xcalloc(ns ? ns : 1, sizeof *p->callers);
+	p->stage = ST_WHO;
+	p->pending = 1;		/* held while sending */
+	for (i = 0; i < ns; i++) {
+		struct fanout_slot *s = fanout_slot(p->fan, i);
+		struct aws_client *sts;
+		struct who *w;
+
+		for (k = 0; k < p->n; k++)
+			if (fleet_wake_action_changes(p->m[k].action) &&
+			    strcmp(p->m[k].slot, s->name) == 0)
+				break;
+		if (k == p->n)
+			continue;
+		if ((sts = fanout_client(s, "STS", &ae)) == NULL) {
+			free(ae);	/* the caller stays unknown (null) */
+			ae = NULL;
+			continue;
+		}
+		w = xcalloc(1, sizeof *w);
+		w->p = p;
+		w->slot = i;
+		p->pending++;
+		sts_get_caller_identity(sts, on_identity, w);
+	}
+	if (--p->pending == 0)
+		write_intent(p);
 	return 0;
 }

@@ -45,6 +45,8 @@ if act == "ids":            # N instance ids, running, no sim faults
     print(" ".join(sorted(out)[:int(args[0])]))
 elif act == "tag":          # tag KEY VALUE ID...
     ec2.create_tags(Resources=args[2:], Tags=[{"Key": args[0], "Value": args[1]}])
+elif act == "untag":        # untag KEY ID...
+    ec2.delete_tags(Resources=args[1:], Tags=[{"Key": args[0]}])
 elif act == "stop":
     ec2.stop_instances(InstanceIds=args)
 elif act == "show":         # show KEY ID...: "ID STATE VALUE" lines
@@ -148,6 +150,9 @@ assert i["action"] == r["action"] == "prepare" and i["action_id"] == r["action_i
 ids = sorted(x["instance_id"] for x in i["instances"] if x["action"] == "start")
 assert ids == sorted(sys.argv[2:]), ids
 assert r["outcome"] == "not_ready", r
+assert i["callers"]["default/us-east-1"].startswith("arn:aws:iam::"), i
+late = [x for x in r["instances"] if x.get("came_online") is False]
+assert [x["instance_id"] for x in late] == [sys.argv[4]], late
 PYEOF
 
 # 4. Undo: dry run first, then for real: A, B, C stopped and untagged; D
@@ -190,4 +195,53 @@ expect_grep 'sending one instance per call' "$TEST_TMP/err"
 ec2 show patchdeck:started-for $A $B | sort >"$TEST_TMP/after"
 expect_grep "^$A stopped -\$" "$TEST_TMP/after"
 expect_grep "^$B stopped -\$" "$TEST_TMP/after"
+
+# 7. StartInstances fails for one instance: the batch fails, is sent again
+# one id per call, the first of those fails too (two queued faults): A
+# is named with the error and loses its tag again; B and C start (C boots
+# this time).  Exit 1.
+ec2 untag sim:boot $C || fail "untagging"
+sim_post /_sim/faults/queue '{"op": "StartInstances", "faults": [{"status": 400, "code": "IncorrectInstanceState", "message": "queued by test_prepare"}, {"status": 400, "code": "IncorrectInstanceState", "message": "queued by test_prepare"}]}' >/dev/null ||
+	fail "queueing a fault"
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 1 timeout 200 $PDC --yes --format json prepare prep-win
+[ "$(sim_ops StartInstances)" -eq 4 ] || fail "expected 1 failed batch + 3 single StartInstances, got $(sim_ops StartInstances)"
+"$PY" - "$TEST_TMP/out" "$A" "$B" "$C" <<'PYEOF' || fail "prepare json with a failed start"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+a, b, c = sys.argv[2:]
+m = {x["instance_id"]: x for x in doc["instances"]}
+assert "StartInstances: IncorrectInstanceState" in m[a]["error"], m[a]
+assert not m[a]["acted"] and m[a]["untagged"], m[a]
+for i in (b, c):
+    assert m[i]["acted"] and m[i]["came_online"] is True and m[i]["error"] is None, m[i]
+PYEOF
+ec2 show patchdeck:started-for $A $B $C $D | sort >"$TEST_TMP/after"
+expect_grep "^$A stopped -\$" "$TEST_TMP/after"
+expect_grep "^$B running prep-win@$DATE\$" "$TEST_TMP/after"
+expect_grep "^$C running prep-win@$DATE\$" "$TEST_TMP/after"
+tail -n 1 "$AUDIT" | grep -q '"outcome":"partial"' || fail "audit result not partial"
+
+# 8. Again: A is started now; B and C (started by the last prepare) are
+# only waited for.
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 0 timeout 200 $PDC --yes --format json prepare prep-win
+"$PY" - "$TEST_TMP/out" "$A" "$B" "$C" <<'PYEOF' || fail "prepare json, second run"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+a, b, c = sys.argv[2:]
+m = {x["instance_id"]: x for x in doc["instances"]}
+assert m[a]["action"] == "start" and m[a]["came_online"] is True, m[a]
+assert m[b]["action"] == m[c]["action"] == "wait", (m[b], m[c])
+assert m[b]["came_online"] and m[c]["came_online"], (m[b], m[c])
+PYEOF
+
+# 9. Undo: A, B, C stopped; D never.
+expect_rc 0 $PDC --yes prepare --undo prep-win
+expect_grep "prepare --undo: prep-win@$DATE: 3 stopped, 3 untagged" "$TEST_TMP/err"
+ec2 show patchdeck:started-for $A $B $C $D | sort >"$TEST_TMP/after"
+expect_grep "^$D running -\$" "$TEST_TMP/after"
+for i in $A $B $C; do
+	expect_grep "^$i stopped -\$" "$TEST_TMP/after"
+done
 echo "test_prepare: ok"

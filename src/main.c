@@ -50,6 +50,8 @@ static const struct command commands[] = {
 	    "exceptions" },
 	{ "precheck", cli_precheck,
 	    "pre-patch checks of a window's members over SSM" },
+	{ "prepare", cli_prepare,
+	    "start a window's stopped members before it opens (--undo)" },
 	{ "setup", cli_setup,
 	    "create the DynamoDB tables patchdeck needs (if missing)" },
 };

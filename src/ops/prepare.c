@@ -1,0 +1,1176 @@
+/*
+ * prepare.c - see prepare.h.
+ */
+#include "ops/prepare.h"
+
+#include <cjson/cJSON.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws/awserr.h"
+#include "aws/ec2.h"
+#include "aws/net.h"
+#include "aws/ssm.h"
+#include "aws/sts.h"
+#include "fleet/tz.h"
+#include "fleet/window.h"
+#include "ops/audit.h"
+#include "ops/config.h"
+#include "ops/fanout.h"
+#include "util/util.h"
+
+/* SSM polls: the first soon after the starts, then slower, at most this
+ * far apart (an instance boots in tens of seconds to minutes). */
+#define POLL_FIRST_MS 2000
+#define POLL_MAX_MS 15000
+
+enum stage { ST_NONE, ST_LIST, ST_WHO, ST_TAG, ST_START, ST_RETAG, ST_WAIT,
+    ST_STOP, ST_UNTAG, ST_DONE };
+
+enum op { OP_TAG, OP_START, OP_STOP, OP_UNTAG };
+
+static const char *const op_names[] = {
+	[OP_TAG] = "CreateTags", [OP_START] = "StartInstances",
+	[OP_STOP] = "StopInstances", [OP_UNTAG] = "DeleteTags",
+};
+
+struct prepare;
+
+/* One call in flight: its members (borrowed pointers into p->m). */
+struct call {
+	struct prepare *p;
+	enum op op;
+	struct fanout_slot *slot;
+	struct prepare_member **m;
+	const char **ids;
+	size_t n;
+};
+
+struct prepare {
+	const struct config *cfg;
+	char *profile, *region;
+	char *window;
+	char date[16];		/* "" until known */
+	struct fleet_date d;	/* the date, once known */
+	char *tag;		/* NULL until known */
+	int undo;
+	int timeout_s;
+	long long now;
+
+	struct net *net;
+	struct fanout *fan;
+	prepare_progress_fn progress;
+	prepare_done_fn done;
+	void *arg;
+
+	struct prepare_member *m;
+	size_t n, cap;
+	const char **change_ids;
+	size_t nchange;
+	/* undo without a date: every date found for the window */
+	char **dates;
+	size_t ndates;
+
+	enum stage stage;
+	size_t pending;		/* calls of the stage in flight */
+	int failed;		/* a call of the step failed for some member */
+	char *list_err;		/* the first slot that could not be listed */
+	int rc;
+	char *err;
+	struct net_timer *timer;
+	long long wait_start_ms, deadline_ms;
+	long poll_ms;
+	long waited_s;
+
+	struct audit *log;
+	char **callers;		/* per fanout slot: STS caller ARN, or NULL */
+	char *action_id;
+	int result_written;
+};
+
+/* --- small things ----------------------------------------------------- */
+
+static void
+say(struct prepare *p, const char *fmt, ...) UTIL_PRINTF(2, 3);
+
+static void
+say(struct prepare *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	if (p->progress == NULL)
+		return;
+	va_start(ap, fmt);
+	line = xvasprintf(fmt, ap);
+	va_end(ap);
+	p->progress(p->arg, line);
+	free(line);
+}
+
+static const char *
+cmd(const struct prepare *p)
+{
+	return p->undo ? "prepare --undo" : "prepare";
+}
+
+static void
+set_error(struct prepare_member *m, enum op op, const struct aws_error *e)
+{
+	char *f = awserr_format(e);
+
+	free(m->error);
+	m->error = xasprintf("%s: %s", op_names[op], f);
+	free(f);
+}
+
+static void
+deliver(void *arg)
+{
+	struct prepare *p = arg;
+
+	p->timer = NULL;
+	p->done(p->arg, p->rc, p->err);
+}
+
+/* Ends the step: done from a timer.  err is taken. */
+static void
+finish_step(struct prepare *p, int rc, char *err)
+{
+	p->rc = rc;
+	free(p->err);
+	p->err = err;
+	p->timer = net_timer_add(p->net, 0, deliver, p);
+}
+
+/* --- new, free, getters ------------------------------------------------ */
+
+struct prepare *
+prepare_new(const struct prepare_opts *o, char **err)
+{
+	struct prepare *p;
+	struct fleet_date d;
+	long wi;
+	long long start, end;
+
+	if (o->window == NULL || o->window[0] == '\0') {
+		util_seterr(err, "no window named");
+		return NULL;
+	}
+	wi = fleet_window_find(o->cfg->windows, o->cfg->nwindows, o->window);
+	if (wi < 0 && !o->undo) {
+		util_seterr(err, "window '%s' is not in the configuration",
+		    o->window);
+		return NULL;
+	}
+	if (o->date != NULL && fleet_date_parse(o->date, &d) != 0) {
+		util_seterr(err, "date '%s' is not YYYY-MM-DD", o->date);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->cfg = o->cfg;
+	p->profile = o->profile != NULL ? xstrdup(o->profile) : NULL;
+	p->region = o->region != NULL ? xstrdup(o->region) : NULL;
+	p->window = xstrdup(o->window);
+	p->undo = o->undo;
+	p->now = o->now != 0 ? o->now : (long long)time(NULL);
+	p->timeout_s = o->timeout_s > 0 ? o->timeout_s :
+	    o->cfg->prepare_timeout_s > 0 ? o->cfg->prepare_timeout_s : 600;
+	if (o->date == NULL && !o->undo) {
+		const struct fleet_window *w = &o->cfg->windows[wi];
+		const struct fleet_tz *tz = &o->cfg->zones[wi];
+
+		if (fleet_window_current_or_next(w, tz, p->now, &start, &end,
+		    err) != 0) {
+			prepare_free(p);
+			return NULL;
+		}
+		d = fleet_wake_local_date(tz, start);
+	} else if (o->date != NULL && wi >= 0 && !o->undo &&
+	    fleet_wake_occurrence_on(&o->cfg->windows[wi], &o->cfg->zones[wi],
+	    d, &start, &end, err) != 0) {
+		prepare_free(p);
+		return NULL;
+	}
+	if (o->date != NULL || !o->undo) {
+		p->d = d;
+		fleet_date_format(d, p->date, sizeof p->date);
+		p->tag = fleet_wake_tag_format(p->window, d);
+		if (p->tag == NULL) {
+			util_seterr(err, "window id '%s' is too long for a tag "
+			    "value", p->window);
+			prepare_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+static void write_result(struct prepare *p, const char *outcome);
+
+void
+prepare_free(struct prepare *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	if (p->action_id != NULL && !p->result_written)
+		write_result(p, "abandoned");
+	for (i = 0; i < p->n; i++) {
+		free(p->m[i].id);
+		free(p->m[i].slot);
+		free(p->m[i].state);
+		free(p->m[i].ping);
+		free(p->m[i].error);
+	}
+	free(p->m);
+	free(p->change_ids);
+	for (i = 0; i < p->ndates; i++)
+		free(p->dates[i]);
+	free(p->dates);
+	if (p->callers != NULL)
+		for (i = 0; i < fanout_count(p->fan); i++)
+			free(p->callers[i]);
+	free(p->callers);
+	fanout_free(p->fan);
+	audit_close(p->log);
+	free(p->action_id);
+	free(p->list_err);
+	free(p->err);
+	free(p->tag);
+	free(p->window);
+	free(p->profile);
+	free(p->region);
+	free(p);
+}
+
+const struct prepare_member *
+prepare_members(const struct prepare *p, size_t *n)
+{
+	*n = p->n;
+	return p->m;
+}
+
+size_t
+prepare_count(const struct prepare *p, enum fleet_wake_action a)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < p->n; i++)
+		if (p->m[i].action == a)
+			k++;
+	return k;
+}
+
+const char *const *
+prepare_change_ids(const struct prepare *p, size_t *n)
+{
+	*n = p->nchange;
+	return p->change_ids;
+}
+
+const char *
+prepare_window(const struct prepare *p)
+{
+	return p->window;
+}
+
+const char *
+prepare_date(const struct prepare *p)
+{
+	return p->date;
+}
+
+const char *
+prepare_tag(const struct prepare *p)
+{
+	return p->tag != NULL ? p->tag : "";
+}
+
+int
+prepare_timeout(const struct prepare *p)
+{
+	return p->timeout_s;
+}
+
+int
+prepare_is_undo(const struct prepare *p)
+{
+	return p->undo;
+}
+
+long
+prepare_waited_s(const struct prepare *p)
+{
+	return p->waited_s;
+}
+
+/* --- listing ------------------------------------------------------------ */
+
+struct list_slot {
+	struct prepare *p;
+	struct fanout_slot *slot;
+	size_t found;
+};
+
+static void
+add_date(struct prepare *p, const char *date)
+{
+	size_t i;
+
+	for (i = 0; i < p->ndates; i++)
+		if (strcmp(p->dates[i], date) == 0)
+			return;
+	p->dates = xreallocarray(p->dates, p->ndates + 1, sizeof *p->dates);
+	p->dates[p->ndates++] = xstrdup(date);
+}
+
+static int
+on_list_page(void *arg, struct ec2_instance *v, size_t n)
+{
+	struct list_slot *ls = arg;
+	struct prepare *p = ls->p;
+	const struct fleet_tag_names *tn = &p->cfg->tags;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct fleet_wake_in in;
+		enum fleet_wake_action a;
+		const char *why = "";
+		struct prepare_member *m;
+
+		in.state = v[i].state;
+		in.window_tag = ec2_instance_tag(&v[i], tn->window);
+		in.exception_tag = ec2_instance_tag(&v[i], tn->exception);
+		in.started_for = ec2_instance_tag(&v[i], tn->started_for);
+		if (!p->undo) {
+			a = fleet_wake_decide(&in, p->window, p->d, p->tag,
+			    &why);
+		} else if (p->tag != NULL) {
+			a = fleet_wake_decide_undo(&in, p->tag);
+			why = a == FLEET_WAKE_STOP ? "started by prepare" :
+			    "stopped already; the tag is removed";
+		} else {
+			/* undo, date unknown: any date of this window */
+			char *w = NULL;
+			struct fleet_date d;
+			char ds[16];
+
+			if (in.started_for == NULL ||
+			    fleet_wake_tag_parse(in.started_for, &w, &d) != 0)
+				continue;
+			if (strcmp(w, p->window) != 0) {
+				free(w);
+				continue;
+			}
+			free(w);
+			fleet_date_format(d, ds, sizeof ds);
+			add_date(p, ds);
+			a = fleet_wake_decide_undo(&in, in.started_for);
+			why = a == FLEET_WAKE_STOP ? "started by prepare" :
+			    "stopped already; the tag is removed";
+		}
+		if (a == FLEET_WAKE_NONE)
+			continue;
+		if (p->n == p->cap) {
+			p->cap = p->cap ? p->cap * 2 : 64;
+			p->m = xreallocarray(p->m, p->cap, sizeof *p->m);
+		}
+		m = &p->m[p->n++];
+		memset(m, 0, sizeof *m);
+		m->id = xstrdup(v[i].id);
+		m->slot = xstrdup(ls->slot->name);
+		m->state = xstrdup(v[i].state != NULL ? v[i].state : "");
+		m->action = a;
+		m->why = why;
+		ls->found++;
+	}
+	ec2_instances_free(v, n);
+	return 0;
+}
+
+static int
+cmp_member(const void *a, const void *b)
+{
+	const struct prepare_member *x = a, *y = b;
+	int c = strcmp(x->slot, y->slot);
+
+	return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+static void
+listed(struct prepare *p)
+{
+	size_t i;
+
+	if (p->list_err != NULL) {
+		finish_step(p, -1, xasprintf("%s: nothing was changed: %s",
+		    cmd(p), p->list_err));
+		return;
+	}
+	if (p->undo && p->tag == NULL) {
+		struct buf b;
+
+		if (p->ndates > 1) {
+			buf_init(&b);
+			for (i = 0; i < p->ndates; i++)
+				buf_printf(&b, "%s%s", i ? ", " : "",
+				    p->dates[i]);
+			finish_step(p, -1, xasprintf("%s: instances are tagged "
+			    "for %s on several dates (%s); name one with "
+			    "--date", cmd(p), p->window, b.data));
+			buf_free(&b);
+			return;
+		}
+		if (p->ndates == 1) {
+			struct fleet_date d;
+
+			fleet_date_parse(p->dates[0], &d);
+			p->d = d;
+			fleet_date_format(d, p->date, sizeof p->date);
+			p->tag = fleet_wake_tag_format(p->window, d);
+		}
+	}
+	if (p->n > 1)
+		qsort(p->m, p->n, sizeof *p->m, cmp_member);
+	p->change_ids = xcalloc(p->n ? p->n : 1, sizeof *p->change_ids);
+	for (i = 0; i < p->n; i++)
+		if (fleet_wake_action_changes(p->m[i].action))
+			p->change_ids[p->nchange++] = p->m[i].id;
+	p->stage = ST_NONE;
+	finish_step(p, 0, NULL);
+}
+
+static void
+on_list_end(void *arg, const struct aws_error *err)
+{
+	struct list_slot *ls = arg;
+	struct prepare *p = ls->p;
+
+	if (err != NULL) {
+		char *f = awserr_format(err);
+
+		if (p->list_err == NULL)
+			p->list_err = xasprintf("DescribeInstances %s: %s",
+			    ls->slot->name, f);
+		free(f);
+	} else {
+		say(p, "%s: %s: %zu instance(s) %s", cmd(p), ls->slot->name,
+		    ls->found, p->undo ? "tagged" : "in the window");
+	}
+	free(ls);
+	if (--p->pending == 0)
+		listed(p);
+}
+
+/* EC2 filter values take * and ? as wildcards; \ escapes them. */
+static char *
+filter_escape(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (; *s != '\0'; s++) {
+		if (*s == '*' || *s == '?' || *s == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *s);
+	}
+	if (b.data == NULL)
+		buf_puts(&b, "");
+	return buf_steal(&b);
+}
+
+int
+prepare_list(struct prepare *p, struct net *net,
+    prepare_progress_fn progress, prepare_done_fn done, void *arg,
+    char **err)
+{
+	const struct fleet_tag_names *tn = &p->cfg->tags;
+	char *fname, *value, *e = NULL;
+	const char *values[1];
+	struct ec2_filter f;
+	size_t i, ns;
+
+	if (p->stage != ST_NONE || p->fan != NULL) {
+		util_seterr(err, "%s: already listed", cmd(p));
+		return -1;
+	}
+	p->fan = fanout_open(net, p->cfg, p->profile, p->region, &e);
+	if (p->fan == NULL) {
+		util_seterr(err, "%s: %s", cmd(p), e);
+		free(e);
+		return -1;
+	}
+	ns = fanout_count(p->fan);
+	/* every client first: a slot that cannot be set up stops all */
+	for (i = 0; i < ns; i++) {
+		if (fanout_client(fanout_slot(p->fan, i), "EC2", &e) == NULL ||
+		    fanout_client(fanout_slot(p->fan, i), "SSM", &e) == NULL) {
+			util_seterr(err, "%s: %s", cmd(p), e);
+			free(e);
+			return -1;
+		}
+	}
+	p->net = net;
+	p->progress = progress;
+	p->done = done;
+	p->arg = arg;
+	p->stage = ST_LIST;
+	if (!p->undo) {
+		fname = xasprintf("tag:%s", tn->window);
+		value = filter_escape(p->window);
+	} else if (p->tag != NULL) {
+		fname = xasprintf("tag:%s", tn->started_for);
+		value = filter_escape(p->tag);
+	} else {
+		char *w = filter_escape(p->window);
+
+		fname = xasprintf("tag:%s", tn->started_for);
+		value = xasprintf("%s@*", w);
+		free(w);
+	}
+	values[0] = value;
+	f.name = fname;
+	f.values = values;
+	f.nvalues = 1;
+	say(p, "%s: listing %s %s in %zu target/region(s)", cmd(p),
+	    p->undo ? "instances tagged" : "the members of", p->undo &&
+	    p->tag != NULL ? p->tag : p->window, ns);
+	p->pending = ns;
+	for (i = 0; i < ns; i++) {
+		struct list_slot *ls = xcalloc(1, sizeof *ls);
+
+		ls->p = p;
+		ls->slot = fanout_slot(p->fan, i);
+		ec2_describe_instances(fanout_client(ls->slot, "EC2", NULL),
+		    &f, 1, NULL, 0, on_list_page, on_list_end, ls);
+	}
+	free(fname);
+	free(value);
+	if (ns == 0)
+		listed(p);
+	return 0;
+}
+
+/* --- the audit log -------------------------------------------------------- */
+
+static void
+add_local_user(cJSON *o)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char host[256];
+
+	cJSON_AddStringToObject(o, "local_user",
+	    pw != NULL && pw->pw_name != NULL ? pw->pw_name : "");
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	cJSON_AddStringToObject(o, "host", host);
+}
+
+static cJSON *
+entry_new(const struct prepare *p, const char *phase)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (e == NULL)
+		util_fatal("out of memory (JSON)");
+	cJSON_AddStringToObject(e, "action_id", p->action_id);
+	cJSON_AddStringToObject(e, "phase", phase);
+	cJSON_AddStringToObject(e, "action", p->undo ? "prepare.undo" :
+	    "prepare");
+	cJSON_AddStringToObject(e, "window", p->window);
+	cJSON_AddStringToObject(e, "date", p->date);
+	cJSON_AddStringToObject(e, "tag", prepare_tag(p));
+	cJSON_AddFalseToObject(e, "dry_run");
+	add_local_user(e);
+	if (p->callers != NULL) {
+		/* who we are in each account and region acted in */
+		cJSON *c = cJSON_AddObjectToObject(e, "callers");
+		size_t i;
+
+		for (i = 0; i < fanout_count(p->fan); i++) {
+			const char *name = fanout_slot(p->fan, i)->name;
+
+			if (p->callers[i] != NULL)
+				cJSON_AddStringToObject(c, name,
+				    p->callers[i]);
+			else
+				cJSON_AddNullToObject(c, name);
+		}
+	}
+	return e;
+}
+
+static void
+add_member_json(cJSON *arr, const struct prepare_member *m, int result)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		util_fatal("out of memory (JSON)");
+	cJSON_AddStringToObject(o, "instance_id", m->id);
+	cJSON_AddStringToObject(o, "target", m->slot);
+	cJSON_AddStringToObject(o, "action", fleet_wake_action_name(m->action));
+	if (result) {
+		cJSON_AddBoolToObject(o, "acted", m->acted);
+		cJSON_AddBoolToObject(o, "tagged", m->tagged);
+		cJSON_AddBoolToObject(o, "untagged", m->untagged);
+		if (m->action == FLEET_WAKE_START ||
+		    m->action == FLEET_WAKE_WAIT)
+			cJSON_AddBoolToObject(o, "came_online", m->online);
+		if (m->error != NULL)
+			cJSON_AddStringToObject(o, "error", m->error);
+	}
+	cJSON_AddItemToArray(arr, o);
+}
+
+static void
+write_result(struct prepare *p, const char *outcome)
+{
+	cJSON *e, *arr;
+	char *err = NULL;
+	size_t i;
+
+	if (p->action_id == NULL || p->result_written)
+		return;		/* nothing changed: nothing audited */
+	e = entry_new(p, "result");
+	cJSON_AddStringToObject(e, "outcome", outcome);
+	arr = cJSON_AddArrayToObject(e, "instances");
+	for (i = 0; i < p->n; i++)
+		if (fleet_wake_action_changes(p->m[i].action) ||
+		    p->m[i].action == FLEET_WAKE_WAIT)
+			add_member_json(arr, &p->m[i], 1);
+	p->result_written = 1;
+	if (audit_write(p->log, e, &err) != 0) {
+		if (p->err == NULL)
+			p->err = xasprintf("the audit result could not be "
+			    "written (action id %s): %s", p->action_id, err);
+		free(err);
+	}
+	cJSON_Delete(e);
+}
+
+/* --- the calls ------------------------------------------------------------ */
+
+static void stage_next(struct prepare *p);
+static void send_call(struct prepare *p, enum op op, struct fanout_slot *s,
+    struct prepare_member **m, size_t n);
+
+static struct prepare_member *
+call_member(struct call *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->m[i]->id, id) == 0)
+			return c->m[i];
+	return NULL;
+}
+
+static void
+on_state(void *arg, const char *id, const char *previous,
+    const char *current)
+{
+	struct call *c = arg;
+	struct prepare_member *m = call_member(c, id);
+
+	(void)previous;
+	(void)current;
+	if (m != NULL)
+		m->acted = 1;
+}
+
+static void
+on_call_end(void *arg, const struct aws_error *err)
+{
+	struct call *c = arg;
+	struct prepare *p = c->p;
+	size_t i;
+
+	if (err != NULL && c->n > 1) {
+		/* One bad id fails the batch: each on its own, so every
+		 * instance gets its own outcome. */
+		say(p, "%s: %s failed for %zu instance(s) in %s; sending "
+		    "one instance per call", cmd(p), op_names[c->op], c->n,
+		    c->slot->name);
+		for (i = 0; i < c->n; i++)
+			send_call(p, c->op, c->slot, &c->m[i], 1);
+	} else {
+		for (i = 0; i < c->n; i++) {
+			struct prepare_member *m = c->m[i];
+
+			if (err != NULL) {
+				set_error(m, c->op, err);
+				p->failed = 1;
+				continue;
+			}
+			if (c->op == OP_TAG)
+				m->tagged = 1;
+			else if (c->op == OP_UNTAG)
+				m->untagged = 1;
+			else
+				m->acted = 1;
+		}
+	}
+	free(c->m);
+	free(c->ids);
+	free(c);
+	if (--p->pending == 0)
+		stage_next(p);
+}
+
+static void
+send_call(struct prepare *p, enum op op, struct fanout_slot *s,
+    struct prepare_member **m, size_t n)
+{
+	struct call *c = xcalloc(1, sizeof *c);
+	struct aws_client *ec2 = fanout_client(s, "EC2", NULL);
+	struct ec2_tag tag;
+	size_t i;
+
+	c->p = p;
+	c->op = op;
+	c->slot = s;
+	c->n = n;
+	c->m = xcalloc(n, sizeof *c->m);
+	c->ids = xcalloc(n, sizeof *c->ids);
+	for (i = 0; i < n; i++) {
+		c->m[i] = m[i];
+		c->ids[i] = m[i]->id;
+	}
+	p->pending++;
+	tag.key = (char *)p->cfg->tags.started_for;
+	tag.value = op == OP_TAG ? p->tag : NULL;
+	switch (op) {
+	case OP_TAG:
+		ec2_create_tags(ec2, c->ids, n, &tag, 1, on_call_end, c);
+		break;
+	case OP_UNTAG:
+		ec2_delete_tags(ec2, c->ids, n, &tag, 1, on_call_end, c);
+		break;
+	case OP_START:
+		ec2_start_instances(ec2, c->ids, n, on_state, on_call_end, c);
+		break;
+	case OP_STOP:
+		ec2_stop_instances(ec2, c->ids, n, on_state, on_call_end, c);
+		break;
+	}
+}
+
+typedef int (*pick_fn)(const struct prepare_member *m);
+
+/* One call per slot and EC2_MAX_IDS_PER_CALL members picked; the count. */
+static size_t
+send_stage(struct prepare *p, enum op op, pick_fn pick)
+{
+	struct prepare_member **batch;
+	size_t i, nb = 0, total = 0;
+	struct fanout_slot *s = NULL;
+
+	batch = xcalloc(p->n ? p->n : 1, sizeof *batch);
+	/* members are sorted by slot: a batch ends where the slot does */
+	for (i = 0; i <= p->n; i++) {
+		struct fanout_slot *ms = NULL;
+
+		if (i < p->n && pick(&p->m[i]))
+			ms = fanout_find(p->fan, p->m[i].slot);
+		if (nb > 0 && (i == p->n || (ms != NULL && ms != s) ||
+		    nb == EC2_MAX_IDS_PER_CALL)) {
+			say(p, "%s: %s on %zu instance(s) in %s", cmd(p),
+			    op_names[op], nb, s->name);
+			send_call(p, op, s, batch, nb);
+			total += nb;
+			nb = 0;
+		}
+		if (ms != NULL) {
+			s = ms;
+			batch[nb++] = &p->m[i];
+		}
+	}
+	free(batch);
+	return total;
+}
+
+static int
+pick_start(const struct prepare_member *m)
+{
+	return m->action == FLEET_WAKE_START;
+}
+
+static int
+pick_tagged(const struct prepare_member *m)
+{
+	return m->action == FLEET_WAKE_START && m->tagged;
+}
+
+static int
+pick_start_failed(const struct prepare_member *m)
+{
+	return m->action == FLEET_WAKE_START && m->tagged && !m->acted;
+}
+
+static int
+pick_stop(const struct prepare_member *m)
+{
+	return m->action == FLEET_WAKE_STOP;
+}
+
+static int
+pick_untag(const struct prepare_member *m)
+{
+	return (m->action == FLEET_WAKE_STOP && m->acted) ||
+	    m->action == FLEET_WAKE_UNTAG;
+}
+
+static int
+awaited(const struct prepare_member *m)
+{
+	return ((m->action == FLEET_WAKE_START && m->acted) ||
+	    m->action == FLEET_WAKE_WAIT) && !m->online;
+}
+
+/* --- waiting for SSM ------------------------------------------------------ */
+
+static void poll_round(struct prepare *p);
+
+static void
+on_poll_timer(void *arg)
+{
+	struct prepare *p = arg;
+
+	p->timer = NULL;
+	poll_round(p);
+}
+
+static int
+on_ssm_page(void *arg, struct ssm_instance *v, size_t n)
+{
+	struct call *c = arg;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct prepare_member *m = call_member(c, v[i].id);
+
+		if (m == NULL)
+			continue;
+		free(m->ping);
+		m->ping = xstrdup(v[i].ping_status != NULL ?
+		    v[i].ping_status : "");
+		if (strcmp(m->ping, "Online") == 0)
+			m->online = 1;
+	}
+	ssm_instances_free(v, n);
+	return 0;
+}
+
+static void
+on_ssm_end(void *arg, const struct aws_error *err)
+{
+	struct call *c = arg;
+	struct prepare *p = c->p;
+	size_t i, left = 0, online = 0, total = 0;
+	long long now;
+
+	if (err != NULL) {
+		/* A failed poll is not the instance's fault: say so and
+		 * poll again, until the deadline. */
+		char *f = awserr_format(err);
+
+		say(p, "%s: DescribeInstanceInformation %s: %s", cmd(p),
+		    c->slot->name, f);
+		free(f);
+	}
+	free(c->m);
+	free(c->ids);
+	free(c);
+	if (--p->pending > 0)
+		return;
+	for (i = 0; i < p->n; i++) {
+		const struct prepare_member *m = &p->m[i];
+
+		if ((m->action == FLEET_WAKE_START && m->acted) ||
+		    m->action == FLEET_WAKE_WAIT) {
+			total++;
+			if (m->online)
+				online++;
+			else
+				left++;
+		}
+	}
+	now = util_now_ms();
+	p->waited_s = (long)((now - p->wait_start_ms) / 1000);
+	say(p, "%s: %zu of %zu instance(s) Online after %ld s", cmd(p),
+	    online, total, p->waited_s);
+	if (left == 0 || now >= p->deadline_ms) {
+		stage_next(p);
+		return;
+	}
+	{
+		long delay = p->poll_ms;
+
+		if (now + delay > p->deadline_ms)
+			delay = (long)(p->deadline_ms - now);
+		p->poll_ms = p->poll_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS :
+		    p->poll_ms * 2;
+		p->timer = net_timer_add(p->net, delay, on_poll_timer, p);
+	}
+}
+
+/* DescribeInstanceInformation for every member not Online yet, 50 ids a
+ * call (the filter's page size). */
+static void
+poll_round(struct prepare *p)
+{
+	struct prepare_member **batch;
+	size_t i, nb = 0;
+	struct fanout_slot *s = NULL;
+
+	batch = xcalloc(p->n ? p->n : 1, sizeof *batch);
+	for (i = 0; i <= p->n; i++) {
+		struct fanout_slot *ms = NULL;
+
+		if (i < p->n && awaited(&p->m[i]))
+			ms = fanout_find(p->fan, p->m[i].slot);
+		if (nb > 0 && (i == p->n || (ms != NULL && ms != s) ||
+		    nb == SSM_MAX_IDS_PER_COMMAND)) {
+			struct call *c = xcalloc(1, sizeof *c);
+			size_t k;
+
+			c->p = p;
+			c->slot = s;
+			c->n = nb;
+			c->m = xcalloc(nb, sizeof *c->m);
+			c->ids = xcalloc(nb, sizeof *c->ids);
+			for (k = 0; k < nb; k++) {
+				c->m[k] = batch[k];
+				c->ids[k] = batch[k]->id;
+			}
+			p->pending++;
+			ssm_describe_instance_information(fanout_client(s, "SSM",
+			    NULL), c->ids, nb, on_ssm_page, on_ssm_end, c);
+			nb = 0;
+		}
+		if (ms != NULL) {
+			s = ms;
+			batch[nb++] = &p->m[i];
+		}
+	}
+	free(batch);
+	/* Replies come from a later net_poll(), never from inside this
+	 * loop; nothing sent (none awaited): the wait is over. */
+	if (p->pending == 0)
+		stage_next(p);
+}
+
+/* --- the steps, in order ----------------------------------------------- */
+
+static void
+run_done(struct prepare *p)
+{
+	size_t i, late = 0;
+	const char *outcome;
+
+	for (i = 0; i < p->n; i++)
+		if (awaited(&p->m[i]))
+			late++;
+	outcome = p->failed ? "partial" : late > 0 ? "not_ready" : "ok";
+	write_result(p, outcome);
+	p->stage = ST_DONE;
+	if (p->err != NULL) {
+		char *e = p->err;
+
+		p->err = NULL;
+		finish_step(p, -1, e);
+	} else if (p->failed) {
+		finish_step(p, -1, xasprintf("%s: some calls failed; see "
+		    "each instance", cmd(p)));
+	} else if (late > 0) {
+		finish_step(p, PREPARE_NOT_READY, xasprintf("%s: %zu "
+		    "instance(s) did not come Online within %d s", cmd(p),
+		    late, p->timeout_s));
+	} else {
+		finish_step(p, 0, NULL);
+	}
+}
+
+/* Called when the stage's last call ended: the next stage, skipping empty
+ * ones. */
+static void
+stage_next(struct prepare *p)
+{
+	for (;;) {
+		switch (p->stage) {
+		case ST_TAG:
+			p->stage = ST_START;
+			if (send_stage(p, OP_START, pick_tagged) > 0)
+				return;
+			continue;
+		case ST_START:
+			p->stage = ST_RETAG;
+			if (send_stage(p, OP_UNTAG, pick_start_failed) > 0)
+				return;
+			continue;
+		case ST_RETAG:
+			p->stage = ST_WAIT;
+			p->wait_start_ms = util_now_ms();
+			p->deadline_ms = p->wait_start_ms +
+			    (long long)p->timeout_s * 1000;
+			p->poll_ms = POLL_FIRST_MS;
+			{
+				size_t i, k = 0;
+
+				for (i = 0; i < p->n; i++)
+					if (awaited(&p->m[i]))
+						k++;
+				if (k == 0)
+					continue;
+				say(p, "%s: waiting for %zu instance(s) to "
+				    "come Online (timeout %d s)", cmd(p), k,
+				    p->timeout_s);
+			}
+			poll_round(p);
+			return;
+		case ST_STOP:
+			p->stage = ST_UNTAG;
+			if (send_stage(p, OP_UNTAG, pick_untag) > 0)
+				return;
+			continue;
+		case ST_WAIT:
+		case ST_UNTAG:
+			run_done(p);
+			return;
+		default:
+			return;
+		}
+	}
+}
+
+/* The first stage of the run, after the intent entry (or none). */
+static void
+run_first_stage(struct prepare *p)
+{
+	if (p->undo) {
+		p->stage = ST_STOP;
+		if (send_stage(p, OP_STOP, pick_stop) == 0)
+			stage_next(p);
+	} else {
+		p->stage = ST_TAG;
+		if (send_stage(p, OP_TAG, pick_start) == 0)
+			stage_next(p);
+	}
+}
+
+static void
+write_intent(struct prepare *p)
+{
+	cJSON *e, *arr;
+	char *ae = NULL;
+	size_t i;
+
+	p->action_id = audit_new_id();
+	e = entry_new(p, "intent");
+	if (!p->undo)
+		cJSON_AddNumberToObject(e, "timeout_s", p->timeout_s);
+	arr = cJSON_AddArrayToObject(e, "instances");
+	for (i = 0; i < p->n; i++)
+		if (fleet_wake_action_changes(p->m[i].action) ||
+		    p->m[i].action == FLEET_WAKE_WAIT)
+			add_member_json(arr, &p->m[i], 0);
+	if (audit_write(p->log, e, &ae) != 0) {
+		cJSON_Delete(e);
+		free(p->action_id);
+		p->action_id = NULL;
+		p->stage = ST_DONE;
+		finish_step(p, -1, xasprintf("%s: refused: %s; no change is "
+		    "made without an audit record", cmd(p), ae));
+		free(ae);
+		return;
+	}
+	cJSON_Delete(e);
+	run_first_stage(p);
+}
+
+struct who {
+	struct prepare *p;
+	size_t slot;
+};
+
+static void
+on_identity(void *arg, const struct sts_identity *id,
+    const struct aws_error *err)
+{
+	struct who *w = arg;
+	struct prepare *p = w->p;
+
+	/* Unknown (STS failed): the audit says null; the EC2 calls of that
+	 * account will most likely fail too, and say why. */
+	(void)err;
+	if (id != NULL && id->arn != NULL)
+		p->callers[w->slot] = xstrdup(id->arn);
+	free(w);
+	if (--p->pending == 0)
+		write_intent(p);
+}
+
+int
+prepare_run(struct prepare *p, prepare_done_fn done, void *arg, char **err)
+{
+	char *ae = NULL;
+	size_t i, k, ns;
+
+	if (p->fan == NULL || p->stage != ST_NONE) {
+		util_seterr(err, "%s: list before running", cmd(p));
+		return -1;
+	}
+	p->done = done;
+	p->arg = arg;
+	p->failed = 0;
+	if (p->nchange == 0) {
+		/* Only waiting for instances an earlier prepare started:
+		 * no change, no audit entry. */
+		run_first_stage(p);
+		return 0;
+	}
+	if (audit_open(&p->log, &ae) != 0) {
+		util_seterr(err, "%s: refused: %s; no change is made without "
+		    "an audit record", cmd(p), ae);
+		free(ae);
+		return -1;
+	}
+	/* Who we are where we act, for the audit entries. */
+	ns = fanout_count(p->fan);
+	p->callers = xcalloc(ns ? ns : 1, sizeof *p->callers);
+	p->stage = ST_WHO;
+	p->pending = 1;		/* held while sending */
+	for (i = 0; i < ns; i++) {
+		struct fanout_slot *s = fanout_slot(p->fan, i);
+		struct aws_client *sts;
+		struct who *w;
+
+		for (k = 0; k < p->n; k++)
+			if (fleet_wake_action_changes(p->m[k].action) &&
+			    strcmp(p->m[k].slot, s->name) == 0)
+				break;
+		if (k == p->n)
+			continue;
+		if ((sts = fanout_client(s, "STS", &ae)) == NULL) {
+			free(ae);	/* the caller stays unknown (null) */
+			ae = NULL;
+			continue;
+		}
+		w = xcalloc(1, sizeof *w);
+		w->p = p;
+		w->slot = i;
+		p->pending++;
+		sts_get_caller_identity(sts, on_identity, w);
+	}
+	if (--p->pending == 0)
+		write_intent(p);
+	return 0;
+}

@@ -1,0 +1,247 @@
+#!/bin/sh
+# `patchdeck prepare` and `prepare --undo` against tests/sim (issue #9
+# points 6 and 9): of five members of a window, the stopped ones are
+# tagged patchdeck:started-for=WINDOW@DATE and started, a running one and
+# an excepted one are left alone; the started ones come Online after the
+# simulator's boot delay, one (sim:boot=never) does not and is named (exit
+# 4); --undo stops exactly the tagged ones (never the one running before),
+# removes the tag, and a second --undo changes nothing.  Also: dry runs
+# change nothing, read-only and a missing --yes without a terminal are
+# refused, the audit log has intent and result with the ids, one bad id in
+# a batch fails only itself, an instance outside the window is untouched.
+. tests/integration/lib.sh
+PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
+# 3 simulated (= wall) seconds from StartInstances to the agent Online.
+sim_start --seed 5 --fleet 12 --boot-delay 3
+
+export XDG_STATE_HOME="$TEST_TMP/state"
+AUDIT="$XDG_STATE_HOME/patchdeck/audit.log"
+CFG="$TEST_TMP/config"
+cat >"$CFG" <<'CONF'
+[general]
+prepare_timeout = 1m
+
+[window prep-win]
+schedule = daily 02:00
+duration = 1h
+timezone = Europe/Berlin
+CONF
+PDC="$PD --config $CFG --cache $TEST_TMP/cache.db"
+
+# boto3 against the simulator: ec2 ACTION ARGS (see the cases below).
+ec2() {
+	"$PY" - "$@" <<'PYEOF'
+import sys, boto3
+ec2 = boto3.client("ec2")
+act, args = sys.argv[1], sys.argv[2:]
+if act == "ids":            # N instance ids, running, no sim faults
+    out = []
+    for r in ec2.describe_instances()["Reservations"]:
+        for i in r["Instances"]:
+            t = {x["Key"]: x["Value"] for x in i.get("Tags", [])}
+            if i["State"]["Name"] == "running" and not any(
+                    k.startswith("sim:") for k in t):
+                out.append(i["InstanceId"])
+    print(" ".join(sorted(out)[:int(args[0])]))
+elif act == "tag":          # tag KEY VALUE ID...
+    ec2.create_tags(Resources=args[2:], Tags=[{"Key": args[0], "Value": args[1]}])
+elif act == "untag":        # untag KEY ID...
+    ec2.delete_tags(Resources=args[1:], Tags=[{"Key": args[0]}])
+elif act == "stop":
+    ec2.stop_instances(InstanceIds=args)
+elif act == "show":         # show KEY ID...: "ID STATE VALUE" lines
+    r = ec2.describe_instances(InstanceIds=args[1:])
+    for res in r["Reservations"]:
+        for i in res["Instances"]:
+            t = {x["Key"]: x["Value"] for x in i.get("Tags", [])}
+            print(i["InstanceId"], i["State"]["Name"], t.get(args[0], "-"))
+PYEOF
+}
+
+IDS=$(ec2 ids 6)
+set -- $IDS
+[ $# -eq 6 ] || fail "expected 6 running instances, got '$IDS'"
+A=$1 B=$2 C=$3 D=$4 E=$5 F=$6
+# A, B, C stopped members (C never boots); D running member; E stopped
+# member with an exception covering every date; F stopped, other window.
+ec2 tag PatchWindow prep-win $A $B $C $D $E || fail "tagging"
+ec2 tag PatchWindow other-win $F || fail "tagging"
+ec2 tag sim:boot never $C || fail "tagging"
+ec2 tag PatchException 2000-01-01..2099-12-31 $E || fail "tagging"
+ec2 stop $A $B $C $E $F || fail "stopping"
+ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/before"
+
+sim_ops() {
+	sim_get /_sim/log >"$TEST_TMP/simlog"
+	"$PY" -c '
+import json, sys
+log = json.load(open(sys.argv[1]))
+op = sys.argv[2]
+print(sum(1 for e in log if op == "all" or e.get("op") == op))
+' "$TEST_TMP/simlog" "$1"
+}
+
+# 1. Dry run: lists, changes nothing, audits nothing.
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 0 $PDC --dry-run --format json prepare prep-win
+"$PY" - "$TEST_TMP/out" "$A" "$B" "$C" "$D" "$E" <<'PYEOF' || fail "dry-run json"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+a, b, c, d, e = sys.argv[2:]
+acts = {m["instance_id"]: m["action"] for m in doc["instances"]}
+assert acts == {a: "start", b: "start", c: "start", d: "running", e: "excepted"}, acts
+assert doc["dry_run"] is True and doc["tag"] == "prep-win@" + doc["date"], doc
+PYEOF
+DATE=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["date"])' "$TEST_TMP/out")
+expect_grep 'dry run: 3 instance\(s\) would be tagged and started; no change was made' "$TEST_TMP/err"
+[ "$(sim_ops StartInstances)" -eq 0 ] && [ "$(sim_ops CreateTags)" -eq 0 ] ||
+	fail "the dry run changed something"
+[ ! -s "$AUDIT" ] || fail "the dry run wrote to the audit log"
+
+# 2. Refusals: read-only; no terminal and no --yes (exit 2); a date the
+# window does not start on is not a date of this window... (daily: any
+# date is), so a malformed one.
+expect_rc 1 $PDC --read-only prepare prep-win
+expect_grep 'read-only mode' "$TEST_TMP/err"
+expect_rc 2 $PDC prepare prep-win </dev/null
+expect_grep 'refused: tag and start 3 instance\(s\) needs --yes without a terminal' "$TEST_TMP/err"
+expect_rc 2 $PDC prepare prep-win --date 2026-13-01
+expect_rc 2 $PDC prepare no-such-window
+[ "$(sim_ops StartInstances)" -eq 0 ] || fail "a refusal started instances"
+[ ! -s "$AUDIT" ] || fail "a refusal wrote to the audit log"
+ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/after"
+cmp -s "$TEST_TMP/before" "$TEST_TMP/after" || fail "a refusal changed instances"
+
+# 3. For real: A and B come Online, C never does (exit 4, named).
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 4 timeout 200 $PDC --yes --format json prepare prep-win
+expect_grep "did not come Online within 60 s: $C\$" "$TEST_TMP/err"
+expect_grep 'prepare: waiting for 3 instance\(s\) to come Online' "$TEST_TMP/err"
+"$PY" - "$TEST_TMP/out" "$A" "$B" "$C" "$D" "$E" <<'PYEOF' || fail "prepare json"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+a, b, c, d, e = sys.argv[2:]
+m = {x["instance_id"]: x for x in doc["instances"]}
+for i in (a, b):
+    assert m[i]["action"] == "start" and m[i]["acted"] and m[i]["tagged"], m[i]
+    assert m[i]["came_online"] is True and m[i]["error"] is None, m[i]
+assert m[c]["acted"] and m[c]["came_online"] is False, m[c]
+assert m[c]["ping"] == "ConnectionLost", m[c]
+assert m[d]["action"] == "running" and not m[d]["acted"], m[d]
+assert m[e]["action"] == "excepted" and not m[e]["acted"], m[e]
+PYEOF
+[ "$(sim_ops StartInstances)" -eq 1 ] || fail "expected one StartInstances for 3 ids"
+[ "$(sim_ops CreateTags)" -eq 1 ] || fail "expected one CreateTags for 3 ids"
+ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/after"
+for i in $A $B $C; do
+	expect_grep "^$i running prep-win@$DATE\$" "$TEST_TMP/after"
+done
+expect_grep "^$D running -\$" "$TEST_TMP/after"
+expect_grep "^$E stopped -\$" "$TEST_TMP/after"
+expect_grep "^$F stopped -\$" "$TEST_TMP/after"
+# Audit: intent and result, same action id, the ids.
+"$PY" - "$AUDIT" "$A" "$B" "$C" <<'PYEOF' || fail "audit log"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 2, lines
+i, r = lines
+assert i["phase"] == "intent" and r["phase"] == "result", lines
+assert i["action"] == r["action"] == "prepare" and i["action_id"] == r["action_id"]
+ids = sorted(x["instance_id"] for x in i["instances"] if x["action"] == "start")
+assert ids == sorted(sys.argv[2:]), ids
+assert r["outcome"] == "not_ready", r
+assert i["callers"]["default/us-east-1"].startswith("arn:aws:iam::"), i
+late = [x for x in r["instances"] if x.get("came_online") is False]
+assert [x["instance_id"] for x in late] == [sys.argv[4]], late
+PYEOF
+
+# 4. Undo: dry run first, then for real: A, B, C stopped and untagged; D
+# (running before) never stopped.
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 0 $PDC --dry-run prepare --undo prep-win
+expect_grep "^$A .* stop " "$TEST_TMP/out"
+expect_no_grep "^$D " "$TEST_TMP/out"
+[ "$(sim_ops StopInstances)" -eq 0 ] || fail "the undo dry run stopped instances"
+expect_rc 2 $PDC prepare --undo prep-win --date "$DATE" </dev/null
+expect_rc 0 $PDC --yes prepare --undo prep-win --date "$DATE"
+expect_grep "prepare --undo: prep-win@$DATE: 3 stopped, 3 untagged" "$TEST_TMP/err"
+ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/after"
+for i in $A $B $C; do
+	expect_grep "^$i stopped -\$" "$TEST_TMP/after"
+done
+expect_grep "^$D running -\$" "$TEST_TMP/after"
+[ "$(tail -n 1 "$AUDIT" | grep -c '"action":"prepare.undo".*"phase":"result"\|"phase":"result".*"action":"prepare.undo"')" -eq 1 ] ||
+	fail "no undo result in the audit log"
+
+# 5. A second undo changes nothing (and sends no change).
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 0 $PDC --yes prepare --undo prep-win
+expect_grep 'nothing to do' "$TEST_TMP/err"
+[ "$(sim_ops StopInstances)" -eq 0 ] && [ "$(sim_ops DeleteTags)" -eq 0 ] ||
+	fail "the second undo made changes"
+
+# 6. One bad id in a batch fails only itself: B is tagged by hand for
+# this date while stopped (undo: untag only) and an instance id that does
+# not exist cannot be made; instead A is terminated-like: tag A for the
+# date, then queue one InvalidInstanceID fault on the first DeleteTags:
+# the batch is sent again one id per call.
+ec2 tag patchdeck:started-for "prep-win@$DATE" $A $B || fail "tagging"
+sim_post /_sim/faults/queue '{"op": "DeleteTags", "faults": [{"status": 400, "code": "InvalidInstanceID.NotFound", "message": "queued by test_prepare"}]}' >/dev/null ||
+	fail "queueing a fault"
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 0 $PDC --yes prepare --undo prep-win --date "$DATE"
+[ "$(sim_ops DeleteTags)" -eq 3 ] || fail "expected 1 failed + 2 single DeleteTags, got $(sim_ops DeleteTags)"
+expect_grep 'sending one instance per call' "$TEST_TMP/err"
+ec2 show patchdeck:started-for $A $B | sort >"$TEST_TMP/after"
+expect_grep "^$A stopped -\$" "$TEST_TMP/after"
+expect_grep "^$B stopped -\$" "$TEST_TMP/after"
+
+# 7. StartInstances fails for one instance: the batch fails, is sent again
+# one id per call, the first of those fails too (two queued faults): A
+# is named with the error and loses its tag again; B and C start (C boots
+# this time).  Exit 1.
+ec2 untag sim:boot $C || fail "untagging"
+sim_post /_sim/faults/queue '{"op": "StartInstances", "faults": [{"status": 400, "code": "IncorrectInstanceState", "message": "queued by test_prepare"}, {"status": 400, "code": "IncorrectInstanceState", "message": "queued by test_prepare"}]}' >/dev/null ||
+	fail "queueing a fault"
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 1 timeout 200 $PDC --yes --format json prepare prep-win
+[ "$(sim_ops StartInstances)" -eq 4 ] || fail "expected 1 failed batch + 3 single StartInstances, got $(sim_ops StartInstances)"
+"$PY" - "$TEST_TMP/out" "$A" "$B" "$C" <<'PYEOF' || fail "prepare json with a failed start"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+a, b, c = sys.argv[2:]
+m = {x["instance_id"]: x for x in doc["instances"]}
+assert "StartInstances: IncorrectInstanceState" in m[a]["error"], m[a]
+assert not m[a]["acted"] and m[a]["untagged"], m[a]
+for i in (b, c):
+    assert m[i]["acted"] and m[i]["came_online"] is True and m[i]["error"] is None, m[i]
+PYEOF
+ec2 show patchdeck:started-for $A $B $C $D | sort >"$TEST_TMP/after"
+expect_grep "^$A stopped -\$" "$TEST_TMP/after"
+expect_grep "^$B running prep-win@$DATE\$" "$TEST_TMP/after"
+expect_grep "^$C running prep-win@$DATE\$" "$TEST_TMP/after"
+tail -n 1 "$AUDIT" | grep -q '"outcome":"partial"' || fail "audit result not partial"
+
+# 8. Again: A is started now; B and C (started by the last prepare) are
+# only waited for.
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 0 timeout 200 $PDC --yes --format json prepare prep-win
+"$PY" - "$TEST_TMP/out" "$A" "$B" "$C" <<'PYEOF' || fail "prepare json, second run"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+a, b, c = sys.argv[2:]
+m = {x["instance_id"]: x for x in doc["instances"]}
+assert m[a]["action"] == "start" and m[a]["came_online"] is True, m[a]
+assert m[b]["action"] == m[c]["action"] == "wait", (m[b], m[c])
+assert m[b]["came_online"] and m[c]["came_online"], (m[b], m[c])
+PYEOF
+
+# 9. Undo: A, B, C stopped; D never.
+expect_rc 0 $PDC --yes prepare --undo prep-win
+expect_grep "prepare --undo: prep-win@$DATE: 3 stopped, 3 untagged" "$TEST_TMP/err"
+ec2 show patchdeck:started-for $A $B $C $D | sort >"$TEST_TMP/after"
+expect_grep "^$D running -\$" "$TEST_TMP/after"
+for i in $A $B $C; do
+	expect_grep "^$i stopped -\$" "$TEST_TMP/after"
+done
+echo "test_prepare: ok"

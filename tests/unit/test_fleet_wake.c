@@ -1,0 +1,280 @@
+/*
+ * test_fleet_wake.c - prepare's pure parts (fleet/wake.h): the
+ * patchdeck:started-for value (format, parse back, hostile values), the
+ * window's date (an occurrence on a local date, across midnight in the
+ * window's zone), and which instance prepare and its undo act on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet/date.h"
+#include "fleet/tz.h"
+#include "fleet/wake.h"
+#include "fleet/window.h"
+#include "util/util.h"
+
+static struct fleet_date
+date(int y, int m, int d)
+{
+	struct fleet_date x;
+
+	x.year = y;
+	x.month = m;
+	x.day = d;
+	return x;
+}
+
+static void
+test_tag_roundtrip(void **state)
+{
+	static const char *const windows[] = {
+		"sun-0200", "2nd-tue+3d-0100", "a@b", "x@2026-01-01", "@@", "w",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof windows / sizeof windows[0]; i++) {
+		struct fleet_date d = date(2026, 12, 13), back;
+		char *v = fleet_wake_tag_format(windows[i], d), *w = NULL;
+
+		assert_non_null(v);
+		assert_int_equal(fleet_wake_tag_parse(v, &w, &back), 0);
+		assert_string_equal(w, windows[i]);
+		assert_int_equal(fleet_date_cmp(back, d), 0);
+		free(w);
+		free(v);
+	}
+	{
+		char *v = fleet_wake_tag_format("sun-0200", date(2027, 1, 3));
+
+		assert_string_equal(v, "sun-0200@2027-01-03");
+		free(v);
+	}
+}
+
+static void
+test_tag_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "sun-0200", "sun-0200@", "@2026-12-13", "sun-0200@2026-13-01",
+		"sun-0200@2026-02-30", "sun-0200@2026-12-13 ", "sun-0200@26-12-13",
+		"sun-0200@2026-12-13@", "sun-0200/2026-12-13",
+	};
+	size_t i;
+	char big[300];
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *w = (char *)"untouched";
+		struct fleet_date d = date(1, 1, 1);
+
+		assert_int_equal(fleet_wake_tag_parse(bad[i], &w, &d), -1);
+		assert_string_equal(w, "untouched");
+		assert_int_equal(d.year, 1);
+	}
+	assert_int_equal(fleet_wake_tag_parse(NULL, NULL, NULL), -1);
+	/* too long for a tag value, or empty: no value */
+	memset(big, 'w', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_null(fleet_wake_tag_format(big, date(2026, 1, 1)));
+	assert_null(fleet_wake_tag_format("", date(2026, 1, 1)));
+	big[FLEET_WAKE_TAG_MAX - 11] = '\0';	/* exactly 256 with "@date" */
+	{
+		char *v = fleet_wake_tag_format(big, date(2026, 1, 1));
+
+		assert_non_null(v);
+		assert_int_equal(strlen(v), FLEET_WAKE_TAG_MAX);
+		free(v);
+	}
+}
+
+static void
+load_zone(const char *name, struct fleet_tz *tz)
+{
+	char *path = xasprintf("/usr/share/zoneinfo/%s", name);
+	struct buf b;
+	char *err = NULL;
+
+	buf_init(&b);
+	if (util_read_file(path, 1 << 20, &b) != 0)
+		fail_msg("cannot read %s (is tzdata installed?)", path);
+	if (fleet_tz_parse(name, b.data, b.len, tz, &err) != 0)
+		fail_msg("%s: %s", name, err);
+	buf_free(&b);
+	free(path);
+}
+
+static void
+make_window(struct fleet_window *w, const char *sched, const char *dur)
+{
+	char *err = NULL;
+
+	fleet_window_init(w);
+	w->id = xstrdup("w");
+	if (fleet_schedule_parse(sched, &w->sched, &err) != 0)
+		fail_msg("%s", err);
+	if (fleet_duration_parse(dur, &w->duration_min, &err) != 0)
+		fail_msg("%s", err);
+}
+
+static void
+test_occurrence_on(void **state)
+{
+	struct fleet_window w;
+	struct fleet_tz tz;
+	long long s, e;
+	char *err = NULL;
+	struct fleet_date d;
+
+	(void)state;
+	load_zone("Europe/Berlin", &tz);
+	/* Sunday 00:30 Berlin is Saturday 23:30 UTC: the date is the
+	 * window's own, Sunday. */
+	make_window(&w, "sun 00:30", "2h");
+	assert_int_equal(fleet_wake_occurrence_on(&w, &tz, date(2026, 12, 13),
+	    &s, &e, &err), 0);
+	assert_int_equal(s, fleet_date_days_from_civil(2026, 12, 12) * 86400 +
+	    23 * 3600 + 30 * 60);
+	assert_int_equal(e - s, 2 * 3600);
+	d = fleet_wake_local_date(&tz, s);
+	assert_int_equal(fleet_date_cmp(d, date(2026, 12, 13)), 0);
+	/* Saturday (the UTC date of the start) is not a window date. */
+	assert_int_equal(fleet_wake_occurrence_on(&w, &tz, date(2026, 12, 12),
+	    &s, &e, &err), -1);
+	assert_non_null(strstr(err, "no occurrence on 2026-12-12"));
+	assert_non_null(strstr(err, "next: 2026-12-13"));
+	free(err);
+	err = NULL;
+	/* The day of the spring-forward gap. */
+	fleet_window_done(&w);
+	make_window(&w, "sun 02:30", "1h");
+	assert_int_equal(fleet_wake_occurrence_on(&w, &tz, date(2026, 3, 29),
+	    &s, &e, &err), 0);
+	d = fleet_wake_local_date(&tz, s);
+	assert_int_equal(fleet_date_cmp(d, date(2026, 3, 29)), 0);
+	fleet_window_done(&w);
+	fleet_tz_done(&tz);
+}
+
+static void
+test_decide(void **state)
+{
+	static const struct {
+		const char *state, *window, *exc, *started;
+		enum fleet_wake_action want;
+	} cases[] = {
+		{ "stopped", "w1", NULL, NULL, FLEET_WAKE_START },
+		/* another date's leftover tag: started again, tag replaced */
+		{ "stopped", "w1", NULL, "w1@2026-12-06", FLEET_WAKE_START },
+		{ "stopped", "w1", NULL, "w1@2026-12-13", FLEET_WAKE_START },
+		{ "running", "w1", NULL, NULL, FLEET_WAKE_RUNNING },
+		{ "running", "w1", NULL, "w1@2026-12-06", FLEET_WAKE_RUNNING },
+		{ "running", "w1", NULL, "w1@2026-12-13", FLEET_WAKE_WAIT },
+		{ "pending", "w1", NULL, "w1@2026-12-13", FLEET_WAKE_WAIT },
+		{ "pending", "w1", NULL, NULL, FLEET_WAKE_BUSY },
+		{ "stopping", "w1", NULL, NULL, FLEET_WAKE_BUSY },
+		{ "terminated", "w1", NULL, NULL, FLEET_WAKE_NONE },
+		{ "shutting-down", "w1", NULL, NULL, FLEET_WAKE_NONE },
+		{ "stopped", "w2", NULL, NULL, FLEET_WAKE_NONE },
+		{ "stopped", "W1", NULL, NULL, FLEET_WAKE_NONE },
+		{ "stopped", "w1\xe2\x80\x8b", NULL, NULL, FLEET_WAKE_NONE },
+		{ "stopped", NULL, NULL, NULL, FLEET_WAKE_NONE },
+		{ "stopped", "w1", "2026-12-13..2026-12-13", NULL,
+		    FLEET_WAKE_EXCEPTED },
+		{ "stopped", "w1", "2026-12-01..2026-12-31", NULL,
+		    FLEET_WAKE_EXCEPTED },
+		{ "stopped", "w1", "2026-12-14..2026-12-31", NULL,
+		    FLEET_WAKE_START },
+		{ "stopped", "w1", "2026-11-01..2026-12-12", NULL,
+		    FLEET_WAKE_START },
+		{ "stopped", "w1", "garbage", NULL, FLEET_WAKE_START },
+		/* an exception never matters to a running one: untouched */
+		{ "running", "w1", "2026-12-01..2026-12-31", NULL,
+		    FLEET_WAKE_RUNNING },
+		{ NULL, "w1", NULL, NULL, FLEET_WAKE_BUSY },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct fleet_wake_in in;
+		const char *why = NULL;
+		enum fleet_wake_action a;
+
+		in.state = cases[i].state;
+		in.window_tag = cases[i].window;
+		in.exception_tag = cases[i].exc;
+		in.started_for = cases[i].started;
+		a = fleet_wake_decide(&in, "w1", date(2026, 12, 13),
+		    "w1@2026-12-13", &why);
+		if (a != cases[i].want)
+			fail_msg("case %zu: %s, want %s", i,
+			    fleet_wake_action_name(a),
+			    fleet_wake_action_name(cases[i].want));
+		assert_non_null(why);
+	}
+}
+
+static void
+test_decide_undo(void **state)
+{
+	static const struct {
+		const char *state, *started;
+		enum fleet_wake_action want;
+	} cases[] = {
+		{ "running", "w1@2026-12-13", FLEET_WAKE_STOP },
+		{ "pending", "w1@2026-12-13", FLEET_WAKE_STOP },
+		{ "stopped", "w1@2026-12-13", FLEET_WAKE_UNTAG },
+		{ "stopping", "w1@2026-12-13", FLEET_WAKE_UNTAG },
+		{ "terminated", "w1@2026-12-13", FLEET_WAKE_NONE },
+		/* never stopped: running before (no tag), or another date */
+		{ "running", NULL, FLEET_WAKE_NONE },
+		{ "running", "w1@2026-12-06", FLEET_WAKE_NONE },
+		{ "running", "w1@2026-12-13 ", FLEET_WAKE_NONE },
+		{ "running", "W1@2026-12-13", FLEET_WAKE_NONE },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct fleet_wake_in in;
+
+		memset(&in, 0, sizeof in);
+		in.state = cases[i].state;
+		in.window_tag = "anything";
+		in.started_for = cases[i].started;
+		assert_int_equal(fleet_wake_decide_undo(&in, "w1@2026-12-13"),
+		    cases[i].want);
+	}
+	assert_true(fleet_wake_action_changes(FLEET_WAKE_START));
+	assert_true(fleet_wake_action_changes(FLEET_WAKE_STOP));
+	assert_true(fleet_wake_action_changes(FLEET_WAKE_UNTAG));
+	assert_false(fleet_wake_action_changes(FLEET_WAKE_WAIT));
+	assert_false(fleet_wake_action_changes(FLEET_WAKE_RUNNING));
+	assert_false(fleet_wake_action_changes(FLEET_WAKE_EXCEPTED));
+	assert_string_equal(fleet_wake_action_name(FLEET_WAKE_EXCEPTED),
+	    "excepted");
+	assert_string_equal(fleet_wake_action_name((enum fleet_wake_action)99),
+	    "?");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tag_roundtrip),
+		cmocka_unit_test(test_tag_bad),
+		cmocka_unit_test(test_occurrence_on),
+		cmocka_unit_test(test_decide),
+		cmocka_unit_test(test_decide_undo),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

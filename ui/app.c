@@ -584,6 +584,7 @@ app_run(struct cli *g, int max_frames)
 	if (a.exc_open)
 		exceptions_close(&a.exc);
 	exscan_ui = NULL;
+	planprep_job_free(a.planprep);
 	free(base_self);
 	base_self = NULL;
 	sync_ui = NULL;

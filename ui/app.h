@@ -43,6 +43,7 @@ struct app {
 	struct exceptions_ctx exc;
 	int exc_open;			/* exc is usable */
 	struct exaction_scan *exscan;	/* the Scan running, or NULL */
+	struct planprep *planprep;	/* planprep.c: prepare / undo */
 	int exc_again;			/* read again when it ends */
 	char *exc_error;		/* of the last Scan; NULL: none */
 };

@@ -20,7 +20,7 @@
 enum {
 	P_DOWN = UI_LIST_DOWN, P_UP = UI_LIST_UP, P_PGDN = UI_LIST_PGDN,
 	P_PGUP = UI_LIST_PGUP, P_HOME = UI_LIST_HOME, P_END = UI_LIST_END,
-	P_OPEN, P_CLOSE
+	P_OPEN, P_CLOSE, P_PREPARE, P_UNDO
 };
 
 static const struct ui_key keys[] = {
@@ -37,6 +37,10 @@ static const struct ui_key keys[] = {
 	{ '\r', P_OPEN, "Enter", "open the instance", "open" },
 	{ KEY_ENTER, P_OPEN, NULL, NULL, NULL },
 	{ '\n', P_OPEN, NULL, NULL, NULL },
+	{ 'p', P_PREPARE, "p", "prepare: tag and start the stopped members "
+	    "before the window (confirmed; audited)", "prepare" },
+	{ 'U', P_UNDO, "U", "undo prepare: stop the instances started for "
+	    "this night and remove their tag (confirmed; audited)", "undo" },
 	{ 27, P_CLOSE, "Esc, h, Left", "back to the windows", "back" },
 	{ 'h', P_CLOSE, NULL, NULL, NULL },
 	{ KEY_LEFT, P_CLOSE, NULL, NULL, NULL },
@@ -119,8 +123,9 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	char line[512], s[64], e[64], age[32], eage[32], pre[16], reason[256];
 	long long now = (long long)time(NULL);
 	long failing;
+	const char *outcome;
 	size_t r;
-	int cx, wname = 24, wid = 20, wplat = 8, wact = 12, wpre = 4;
+	int bad = 0, top, cx, wname = 24, wid = 20, wplat = 8, wact = 12, wpre = 4;
 
 	(void)ui;
 	rebuild(v);
@@ -156,35 +161,43 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	    a->inv.partial ? " | still loading the fleet" : "");
 	ui_text(stdscr, y + 1, x + 1, w - 2, line, (size_t)-1,
 	    ui_attr(C_NORMAL), 1);
+	/* The last p / U stays in sight: a refresh follows it and takes
+	 * the message line. */
+	top = 2;
+	if ((outcome = planprep_outcome(a, &bad)) != NULL) {
+		ui_text(stdscr, y + 2, x + 1, w - 2, outcome, (size_t)-1,
+		    ui_attr(bad ? C_FAILED : C_OK), 1);
+		top = 3;
+	}
 	if (w < 100) {
 		wname = 16;
 		wid = 19;
 		wplat = 0;
 	}
 	cx = x + 1;
-	ui_text(stdscr, y + 2, cx, w - 1, "", 0, ui_attr(C_HEADER), 1);
-	ui_text(stdscr, y + 2, cx, wact, "action", (size_t)-1,
+	ui_text(stdscr, y + top, cx, w - 1, "", 0, ui_attr(C_HEADER), 1);
+	ui_text(stdscr, y + top, cx, wact, "action", (size_t)-1,
 	    ui_attr(C_HEADER), 0);
 	cx += wact + 1;
-	ui_text(stdscr, y + 2, cx, wname, "name", (size_t)-1,
+	ui_text(stdscr, y + top, cx, wname, "name", (size_t)-1,
 	    ui_attr(C_HEADER), 0);
 	cx += wname + 1;
-	ui_text(stdscr, y + 2, cx, wid, "id", (size_t)-1, ui_attr(C_HEADER), 0);
+	ui_text(stdscr, y + top, cx, wid, "id", (size_t)-1, ui_attr(C_HEADER), 0);
 	cx += wid + 1;
 	if (wplat > 0) {
-		ui_text(stdscr, y + 2, cx, wplat, "platform", (size_t)-1,
+		ui_text(stdscr, y + top, cx, wplat, "platform", (size_t)-1,
 		    ui_attr(C_HEADER), 0);
 		cx += wplat + 1;
 	}
-	ui_text(stdscr, y + 2, cx, wpre, "pre", (size_t)-1, ui_attr(C_HEADER),
+	ui_text(stdscr, y + top, cx, wpre, "pre", (size_t)-1, ui_attr(C_HEADER),
 	    0);
 	cx += wpre + 1;
-	ui_text(stdscr, y + 2, cx, x + w - cx, "reason", (size_t)-1,
+	ui_text(stdscr, y + top, cx, x + w - cx, "reason", (size_t)-1,
 	    ui_attr(C_HEADER), 0);
-	v->list.rows = h - 3;
+	v->list.rows = h - top - 1;
 	ui_list_clamp(&v->list, p->n);
 	if (p->n == 0) {
-		ui_text(stdscr, y + 4, x + 2, w - 4, a->inv.partial ?
+		ui_text(stdscr, y + top + 2, x + 2, w - 4, a->inv.partial ?
 		    "loading the fleet from the cache..." :
 		    "no instance names this window in its window tag",
 		    (size_t)-1, ui_attr(C_DIM), 0);
@@ -193,7 +206,7 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	for (r = v->list.top; r < p->n && (int)(r - v->list.top) <
 	    v->list.rows; r++) {
 		const struct fleet_plan_member *m = &p->v[r];
-		int ry = y + 3 + (int)(r - v->list.top), cur = r ==
+		int ry = y + top + 1 + (int)(r - v->list.top), cur = r ==
 		    v->list.cursor;
 		attr_t base = cur ? ui_attr(C_CURSOR) : ui_attr(C_NORMAL);
 
@@ -248,6 +261,16 @@ plan_key(struct ui *ui, void *self, int action, int ch)
 		return UI_REDRAW;
 	case P_CLOSE:
 		return UI_POP;
+	case P_PREPARE:
+	case P_UNDO:
+		if (v->ok) {
+			char day[16];
+
+			fleet_date_format(v->plan.date, day, sizeof day);
+			planprep_start(ui, v->app, v->plan.w->id, day,
+			    action == P_UNDO);
+		}
+		return UI_REDRAW;
 	}
 	return UI_IGNORED;
 }

@@ -23,6 +23,20 @@ void view_detail_push(struct ui *ui, struct app *a, const char *id,
  * members on the current or next occurrence, trouble first. */
 void view_plan_push(struct ui *ui, struct app *a, size_t w);
 
+/*
+ * The plan pane's p (undo 0) and U (undo 1): prepare or undo window on
+ * date ("YYYY-MM-DD") through ops/prepare.h, confirmed, on the loop
+ * (planprep.c).  The job is a->planprep, freed after the loop with
+ * planprep_job_free().
+ */
+struct planprep;
+void planprep_start(struct ui *ui, struct app *a, const char *window,
+    const char *date, int undo);
+void planprep_job_free(struct planprep *j);
+/* The outcome of the last p or U ("prepare W@D: 3 started, 3 Online
+ * (audited)"), with *failed, or NULL; borrowed until the next p or U. */
+const char *planprep_outcome(const struct app *a, int *failed);
+
 /* Pushes the exceptions view (tabs by category, actions). */
 void view_exceptions_push(struct ui *ui, struct app *a);
 

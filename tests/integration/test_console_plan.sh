@@ -1,0 +1,126 @@
+#!/bin/sh
+# The plan pane's p and U against tests/sim, in tmux: from the windows
+# pane (Tab, Enter) to the plan; p lists from EC2, asks naming the count
+# and the stopped member's id, marked as a change to AWS; y tags and
+# starts it, waits for SSM Online and says so; the plan follows (the
+# member is patched now, not woken); U asks, stops it and removes the
+# tag; the member running before is never touched; both audited.  Then
+# --read-only refuses p, --dry-run changes nothing.
+. tests/integration/lib.sh
+. tests/integration/console_lib.sh
+PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
+sim_start --seed 5 --fleet 30 --boot-delay 2
+trap 'tm_cleanup; sim_stop' EXIT
+
+export XDG_STATE_HOME="$TEST_TMP/state"
+AUDIT="$XDG_STATE_HOME/patchdeck/audit.log"
+CFG="$TEST_TMP/config"
+CACHE="$TEST_TMP/cache.db"
+cat >"$CFG" <<'CONF'
+[general]
+prepare_timeout = 1m
+
+[window plan-night]
+schedule = daily 03:00
+duration = 2h
+CONF
+PDC="$PD --config $CFG --cache $CACHE"
+
+# Two members: R running, S stopped; no other instance in the window.
+"$PY" - >"$TEST_TMP/roles" <<'PYEOF' || fail "scenario setup"
+import boto3
+ec2 = boto3.client("ec2")
+run = []
+for page in ec2.get_paginator("describe_instances").paginate():
+    for res in page["Reservations"]:
+        for i in res["Instances"]:
+            tags = {t["Key"]: t["Value"] for t in i.get("Tags", [])}
+            for k in ("PatchWindow", "PatchException"):
+                if k in tags:
+                    ec2.delete_tags(Resources=[i["InstanceId"]], Tags=[{"Key": k}])
+            if i["State"]["Name"] == "running":
+                run.append(i["InstanceId"])
+run.sort()
+R, S = run[0], run[1]
+for r, i in (("R", R), ("S", S)):
+    ec2.create_tags(Resources=[i], Tags=[
+        {"Key": "PatchWindow", "Value": "plan-night"},
+        {"Key": "Name", "Value": "member-" + r},
+        {"Key": "sim:fail", "Value": "none"}])
+ec2.stop_instances(InstanceIds=[S])
+print("R=%s" % R)
+print("S=%s" % S)
+PYEOF
+. "$TEST_TMP/roles"
+expect_rc 0 timeout 120 $PDC sync
+
+# "ID STATE STARTED-FOR" of R and S, from boto3.
+show() {
+	"$PY" - "$R" "$S" <<'PYEOF'
+import sys, boto3
+r = boto3.client("ec2").describe_instances(InstanceIds=sys.argv[1:])
+for res in r["Reservations"]:
+    for i in res["Instances"]:
+        t = {x["Key"]: x["Value"] for x in i.get("Tags", [])}
+        print(i["InstanceId"], i["State"]["Name"], t.get("patchdeck:started-for", "-"))
+PYEOF
+}
+
+L="$TEST_TMP/launch.sh"
+open_plan() {
+	tm_stop
+	tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
+		"$@" --config "$CFG" --cache "$CACHE"
+	tm_start 140 40 "$L"
+	tm_wait '^WINDOWS' "the windows pane"
+	tm_keys Tab
+	tm_wait '^WINDOWS \(Enter: plan\)' "the windows pane in focus"
+	tm_keys Enter
+	tm_wait '^ *plan plan-night ' "the plan pane"
+	tm_wait "^ wake +member-S +$S " "S to wake"
+}
+
+# 1. p: asked, then started, Online, audited.
+open_plan
+tm_keys p
+tm_wait 'Start 1 instance\(s\)\?' "the confirmation of p"
+tm_wait "$S" "the id in the confirmation"
+tm_wait 'This changes AWS state' "the change marked"
+tm_keys y
+tm_wait '^ prepare plan-night@[0-9-]+: 1 started, 1 Online \(audited\)' "the prepare's outcome"
+show >"$TEST_TMP/after-p"
+expect_grep "^$S running plan-night@[0-9-]+$" "$TEST_TMP/after-p"
+expect_grep "^$R running -$" "$TEST_TMP/after-p"
+expect_grep '"action":"prepare' "$AUDIT"
+expect_grep "$S" "$AUDIT"
+# The refresh that follows: S is patched now, not woken.
+tm_wait "^ patch +member-S +$S " "S in the plan after the refresh"
+
+# 2. U: asked, stopped, untagged; R untouched.
+tm_keys U
+tm_wait 'Stop and untag 1 instance\(s\)\?' "the confirmation of U"
+tm_keys y
+tm_wait '^ undo plan-night@[0-9-]+: 1 stopped, tags removed \(audited\)' "the undo's outcome"
+show >"$TEST_TMP/after-u"
+expect_grep "^$S (stopping|stopped) -$" "$TEST_TMP/after-u"
+expect_grep "^$R running -$" "$TEST_TMP/after-u"
+# A second U finds nothing.
+tm_keys U
+tm_wait_status 'undo plan-night@[0-9-]+: nothing to do' "the second undo"
+tm_keys q q q
+
+# 3. --read-only: p refused, nothing asked.
+open_plan --read-only
+tm_keys p
+tm_wait_status 'read-only' "p refused in read-only mode"
+tm_keys q q q
+
+# 4. --dry-run: what would be done, nothing changed.
+show >"$TEST_TMP/before-dry"
+open_plan --dry-run
+tm_keys p
+tm_wait_status 'DRY RUN, nothing was changed: prepare would tag and start 1 instance\(s\): '"$S" "p under --dry-run"
+show >"$TEST_TMP/after-dry"
+cmp -s "$TEST_TMP/before-dry" "$TEST_TMP/after-dry" || fail "--dry-run changed EC2"
+tm_keys q q q
+echo "ok"

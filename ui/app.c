@@ -23,8 +23,6 @@
 #include "util/util.h"
 #include "views.h"
 
-static void *base_self;
-
 /* The rows the first frame loads: a screen of the tallest terminals. */
 #define APP_HEAD_ROWS 200
 
@@ -43,8 +41,6 @@ on_sync_progress(void *arg, enum sync_event ev, const char *target,
 	}
 }
 
-static struct ui *sync_ui;
-
 static void
 on_sync_done(void *arg, size_t ok, size_t failed, size_t instances)
 {
@@ -55,14 +51,14 @@ on_sync_done(void *arg, size_t ok, size_t failed, size_t instances)
 		free(a->last_error);
 		a->last_error = NULL;
 	}
-	if (sync_ui != NULL) {
-		app_reload(a, sync_ui);
+	if (a->ui != NULL) {
+		app_reload(a, a->ui);
 		if (failed > 0)
-			ui_message(sync_ui, 1, "refresh: %zu target(s) failed, "
+			ui_message(a->ui, 1, "refresh: %zu target(s) failed, "
 			    "%zu synced; their previous data is kept", failed,
 			    ok);
 		else
-			ui_message(sync_ui, 0, "refreshed: %zu instances",
+			ui_message(a->ui, 0, "refreshed: %zu instances",
 			    a->inv.total);
 	}
 }
@@ -82,8 +78,6 @@ app_exceptions(struct app *a, struct exceptions_ctx **x, char **err)
 	return 0;
 }
 
-static struct ui *exscan_ui;
-
 /* New records, the same instances: only the tag states are computed
  * again (a whole reload reads every instance back from the cache). */
 static void
@@ -91,7 +85,7 @@ reload_exceptions(struct app *a)
 {
 	struct excache x;
 	char *err = NULL;
-	const char *cur = view_instances_current(base_self);
+	const char *cur = view_instances_current(a->base_self);
 	char *keep = cur != NULL ? xstrdup(cur) : NULL;
 
 	if (excache_load(a->cache, a->cfg.exceptions_table, &x, &err) != 0) {
@@ -103,7 +97,7 @@ reload_exceptions(struct app *a)
 	}
 	inventory_set_exceptions(&a->inv, &x);
 	excache_done(&x);
-	view_instances_select(base_self, keep);
+	view_instances_select(a->base_self, keep);
 	free(keep);
 	a->generation++;
 }
@@ -132,12 +126,12 @@ on_exceptions_read(void *arg, struct fleet_exception *v, size_t n,
 	if (err == NULL)
 		reload_exceptions(a);
 	exaction_scan_free(done);
-	if (exscan_ui != NULL) {
-		ui_dirty(exscan_ui);
+	if (a->ui != NULL) {
+		ui_dirty(a->ui);
 		/* A change made while this Scan ran may be missing from it. */
 		if (a->exc_again) {
 			a->exc_again = 0;
-			app_refresh_exceptions(a, exscan_ui);
+			app_refresh_exceptions(a, a->ui);
 		}
 	}
 }
@@ -152,7 +146,7 @@ app_refresh_exceptions(struct app *a, struct ui *ui)
 		a->exc_again = 1;
 		return;
 	}
-	exscan_ui = ui;
+	a->ui = ui;
 	if (app_exceptions(a, &x, &err) != 0) {
 		free(a->exc_error);
 		a->exc_error = err;
@@ -183,7 +177,7 @@ app_refresh(struct app *a, struct ui *ui)
 	o.done = on_sync_done;
 	o.arg = a;
 	a->sync_fetched = 0;
-	sync_ui = ui;
+	a->ui = ui;
 	a->sync = sync_start(a->net, &o, &err);
 	if (a->sync == NULL) {
 		free(a->last_error);
@@ -206,7 +200,7 @@ adopt(struct app *a, struct ui *ui, struct inventory *fresh_in)
 	struct inv_where where = a->inv.where;
 	char *filter = a->inv.filter != NULL ? xstrdup(a->inv.filter) : NULL;
 	char *cur = NULL;
-	const char *c = view_instances_current(base_self);
+	const char *c = view_instances_current(a->base_self);
 	char **marked = NULL;
 	size_t nmarked = 0, i, k;
 
@@ -245,7 +239,7 @@ adopt(struct app *a, struct ui *ui, struct inventory *fresh_in)
 			}
 		}
 	}
-	view_instances_select(base_self, cur);
+	view_instances_select(a->base_self, cur);
 	a->loaded_ms = util_now_ms();
 	a->generation++;
 	{
@@ -329,7 +323,10 @@ start_loading(struct app *a, struct ui *ui)
 static void
 on_drawn(struct ui *ui, void *arg)
 {
-	start_loading(arg, ui);
+	struct app *a = arg;
+
+	a->ui = ui;
+	start_loading(a, ui);
 }
 
 static int
@@ -534,13 +531,13 @@ app_run(struct cli *g, int max_frames)
 	a.net = net_new();
 	a.loaded_ms = util_now_ms();
 	a.notice = cache_take_notice(a.cache);
-	base = view_instances_new(&a, &base_self);
+	base = view_instances_new(&a, &a.base_self);
 
 	memset(&o, 0, sizeof o);
 	o.net = a.net;
 	o.title = "patchdeck";
 	o.base = base;
-	o.base_self = base_self;
+	o.base_self = a.base_self;
 	o.status = status;
 	o.tick = tick;
 	o.arg = &a;
@@ -565,19 +562,24 @@ app_run(struct cli *g, int max_frames)
 		free(err);
 		rc = EXIT_USAGE;
 	}
+	/* The screen is gone: nothing reports to it any more. */
+	a.ui = NULL;
 	/* Calls still in flight go with the loop, before what they use;
 	 * so does a load under way. */
 	inventory_loader_free(a.loader);
 	a.loader = NULL;
 	net_free(a.net);
 	sync_free(a.sync);
+	/* The jobs next, while what they borrow (exceptions table, cache,
+	 * configuration) is still there. */
+	exactions_job_free(&a);
+	exsyncui_job_free(&a);
+	selfservice_job_free(&a);
 	exaction_scan_free(a.exscan);
 	if (a.exc_open)
 		exceptions_close(&a.exc);
-	exscan_ui = NULL;
-	free(base_self);
-	base_self = NULL;
-	sync_ui = NULL;
+	free(a.base_self);
+	a.base_self = NULL;
 out:
 	inventory_free(&a.inv);
 	free(a.targets);

@@ -17,6 +17,9 @@ struct net;
 struct sync;
 struct ui;
 struct exaction_scan;
+struct exjob;
+struct exsyncui_job;
+struct selfservice;
 
 struct app {
 	const struct cli *g;
@@ -45,6 +48,17 @@ struct app {
 	struct exaction_scan *exscan;	/* the Scan running, or NULL */
 	int exc_again;			/* read again when it ends */
 	char *exc_error;		/* of the last Scan; NULL: none */
+
+	/* The screen the background work reports to, set when the loop
+	 * starts, and the instances table (the base view's state). */
+	struct ui *ui;
+	void *base_self;
+	/* The console's jobs, one of each kind at a time, owned here and
+	 * freed after the loop (whose calls go first) by app_run(): each
+	 * file frees its own with its *_job_free() (views.h). */
+	struct exjob *exjob;		/* exactions.c: a decision, a request */
+	struct exsyncui_job *exsync;	/* exsyncui.c: exceptions sync */
+	struct selfservice *selfservice;	/* selfservice.c: tag changes */
 };
 
 /* Starts a refresh in the background unless one runs. */

@@ -48,10 +48,6 @@ struct exjob {
 	struct exaction *act;
 };
 
-/* The action confirmed or running: one at a time.  When the console quits
- * mid-way the loop goes first (app.c), then this, at exit. */
-static struct exjob *running;
-static int reaper_set;
 
 static void
 job_free(struct exjob *j)
@@ -71,18 +67,26 @@ job_free(struct exjob *j)
 	free(j);
 }
 
+/* The action confirmed or running (one at a time) is a->exjob; see
+ * exactions_job_free(). */
 static void
-reap(void)
+reap(struct app *a)
 {
-	job_free(running);
-	running = NULL;
+	job_free(a->exjob);
+	a->exjob = NULL;
+}
+
+void
+exactions_job_free(struct app *a)
+{
+	reap(a);
 }
 
 /* One change at a time: the outcome of the first must be seen. */
 static int
-refused(struct ui *ui)
+refused(struct ui *ui, const struct app *a)
 {
-	if (running != NULL && running->act != NULL) {
+	if (a->exjob != NULL && a->exjob->act != NULL) {
 		ui_message(ui, 1, "an exception change is still being made; "
 		    "wait for its outcome");
 		return 1;
@@ -142,8 +146,8 @@ on_done(void *arg, struct exaction *act)
 	if (act->outcome != EXA_DRY_RUN)
 		app_refresh_exceptions(j->a, ui);
 	/* done runs from a timer of its own: the handle may go now. */
-	if (running == j)
-		running = NULL;
+	if (j->a->exjob == j)
+		j->a->exjob = NULL;
 	job_free(j);
 }
 
@@ -154,19 +158,19 @@ on_yes(struct ui *ui, void *arg)
 	struct exceptions_ctx *x;
 	char *err = NULL;
 
-	if (j != running)
+	if (j != j->a->exjob)
 		return;		/* cannot happen: one confirmation at a time */
 	if (!j->o.dry_run && audit_open(&j->log, &err) != 0) {
 		ui_message(ui, 1, "refused: %s; no change is made without an "
 		    "audit record", err);
 		free(err);
-		reap();
+		reap(j->a);
 		return;
 	}
 	if (app_exceptions(j->a, &x, &err) != 0) {
 		ui_message(ui, 1, "exceptions table: %s", err);
 		free(err);
-		reap();
+		reap(j->a);
 		return;
 	}
 	j->o.log = j->log;
@@ -194,16 +198,13 @@ job_new(struct ui *ui, struct app *a)
 {
 	struct exjob *j;
 
-	reap();		/* a confirmation that was answered no */
+	reap(a);	/* a confirmation that was answered no */
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;
 	j->o.dry_run = a->g->dry_run;
 	j->o.max_days = a->cfg.exception_max_days;
-	running = j;
-	/* A confirmation left unanswered at quit is freed at exit too. */
-	if (!reaper_set && atexit(reap) == 0)
-		reaper_set = 1;
+	a->exjob = j;
 	return j;
 }
 
@@ -351,7 +352,7 @@ form_submit(struct ui *ui, struct form *f)
 		free(err);
 		return;
 	}
-	if (refused(ui))
+	if (refused(ui, f->a))
 		return;
 	j = job_new(ui, f->a);
 	j->o.request = 1;
@@ -463,7 +464,7 @@ exactions_request(struct ui *ui, struct app *a, const char *instance_id)
 	char d[16];
 	int i;
 
-	if (refused(ui))
+	if (refused(ui, a))
 		return;
 	f = xcalloc(1, sizeof *f);
 	f->a = a;
@@ -489,11 +490,11 @@ on_reason(struct ui *ui, void *arg, const char *text)
 	const char *name;
 	char *err = NULL, *what, *change, *reason;
 
-	if (j != running)
+	if (j != j->a->exjob)
 		return;
 	if (text == NULL) {
 		ui_message(ui, 0, "cancelled; nothing was changed");
-		reap();
+		reap(j->a);
 		return;
 	}
 	while (*text == ' ')
@@ -503,7 +504,7 @@ on_reason(struct ui *ui, void *arg, const char *text)
 		ui_message(ui, 1, "%s refused: %s; nothing was changed", act,
 		    err);
 		free(err);
-		reap();
+		reap(j->a);
 		return;
 	}
 	j->reason = *text != '\0' ? xstrdup(text) : NULL;
@@ -545,7 +546,7 @@ exactions_decide(struct ui *ui, struct app *a, enum exceptions_action act,
 	struct exjob *j;
 	char label[32];
 
-	if (refused(ui))
+	if (refused(ui, a))
 		return;
 	if (e == NULL || e->exception_id == NULL) {
 		ui_message(ui, 1, "no exception selected");

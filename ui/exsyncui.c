@@ -36,7 +36,7 @@
  * enough for any night a person reads through. */
 #define SHOW_CHANGES 500
 
-struct sjob {
+struct exsyncui_job {
 	struct ui *ui;
 	struct app *a;
 	struct exsync_run run;
@@ -47,13 +47,9 @@ struct sjob {
 	int failed;
 };
 
-/* One at a time; freed at exit after the loop when the console quits
- * mid-way (app.c frees the net first). */
-static struct sjob *sjob;
-static int reaper_set;
 
 static void
-sjob_free(struct sjob *j)
+sjob_free(struct exsyncui_job *j)
 {
 	if (j == NULL)
 		return;
@@ -65,29 +61,36 @@ sjob_free(struct sjob *j)
 	free(j);
 }
 
+/* The job (one at a time) is a->exsync; see exsyncui_job_free(). */
 static void
-reap(void)
+reap(struct app *a)
 {
-	sjob_free(sjob);
-	sjob = NULL;
+	sjob_free(a->exsync);
+	a->exsync = NULL;
+}
+
+void
+exsyncui_job_free(struct app *a)
+{
+	reap(a);
 }
 
 /* The end: the outcome said, the views reloaded from the cache. */
 static void
-finish(struct sjob *j)
+finish(struct exsyncui_job *j)
 {
 	ui_message(j->ui, j->failed, "exceptions sync: %s", j->outcome.data);
 	app_reload(j->a, j->ui);
 	app_refresh_exceptions(j->a, j->ui);
-	if (sjob == j)
-		sjob = NULL;
+	if (j->a->exsync == j)
+		j->a->exsync = NULL;
 	sjob_free(j);
 }
 
 static void
 on_alerted(void *arg, const struct exsync_alert_result *res)
 {
-	struct sjob *j = arg;
+	struct exsyncui_job *j = arg;
 
 	if (res->published) {
 		buf_printf(&j->outcome, "; alert published (message %s)",
@@ -104,7 +107,7 @@ on_alerted(void *arg, const struct exsync_alert_result *res)
 }
 
 static void
-alert(struct sjob *j)
+alert(struct exsyncui_job *j)
 {
 	const char *topic = j->a->cfg.sns_topic;
 	struct aws_client *sns;
@@ -138,7 +141,7 @@ alert(struct sjob *j)
 static void
 on_tagged(void *arg, int rc, int acted, const char *err)
 {
-	struct sjob *j = arg;
+	struct exsyncui_job *j = arg;
 	const struct tagging_plan *p = &j->run.plan.calls;
 	char *cerr = NULL;
 	size_t i, nfailed = 0;
@@ -166,7 +169,7 @@ on_tagged(void *arg, int rc, int acted, const char *err)
 
 /* --dry-run: the calls and the alert, on the message line. */
 static void
-show_dry_run(struct ui *ui, struct sjob *j)
+show_dry_run(struct ui *ui, struct exsyncui_job *j)
 {
 	const struct tagging_plan *p = &j->run.plan.calls;
 	struct buf b;
@@ -195,19 +198,17 @@ show_dry_run(struct ui *ui, struct sjob *j)
 static void
 on_yes(struct ui *ui, void *arg)
 {
-	struct sjob *j = arg;
+	struct exsyncui_job *j = arg;
 	struct tagging_opts o;
 	char *err = NULL;
 
-	if (j != sjob)
+	if (j != j->a->exsync)
 		return;
 	if (j->a->g->dry_run) {
 		show_dry_run(ui, j);
-		reap();
+		reap(j->a);
 		return;
 	}
-	if (!reaper_set && atexit(reap) == 0)
-		reaper_set = 1;
 	if (j->run.plan.calls.ncalls == 0) {
 		buf_puts(&j->outcome, "no tag to change");
 		alert(j);
@@ -223,7 +224,7 @@ on_yes(struct ui *ui, void *arg)
 		ui_message(ui, 1, "exceptions sync: %s; nothing was changed",
 		    err);
 		free(err);
-		reap();
+		reap(j->a);
 		return;
 	}
 	ui_message(ui, 0, "exceptions sync: applying %zu call%s...",
@@ -244,7 +245,7 @@ describe_change(struct buf *b, const struct exsync_change *c)
 }
 
 static void
-propose(struct ui *ui, struct sjob *j)
+propose(struct ui *ui, struct exsyncui_job *j)
 {
 	const struct exsync_plan *p = &j->run.plan;
 	const char *topic = j->a->cfg.sns_topic;
@@ -302,7 +303,7 @@ propose(struct ui *ui, struct sjob *j)
 static void
 on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 {
-	struct sjob *j = arg;
+	struct exsyncui_job *j = arg;
 	struct ui *ui = j->ui;
 	char *cerr = NULL;
 
@@ -310,7 +311,7 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 		/* err belongs to the scan handle, which reap() frees. */
 		ui_message(ui, 1, "exceptions sync: %s; nothing was changed",
 		    err);
-		reap();
+		reap(j->a);
 		return;
 	}
 	exaction_scan_free(j->scan);
@@ -324,7 +325,7 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 	    fleet_date_of_utc((long long)time(NULL)), &cerr) != 0) {
 		ui_message(ui, 1, "exceptions sync: cache: %s", cerr);
 		free(cerr);
-		reap();
+		reap(j->a);
 		return;
 	}
 	app_reload(j->a, ui);
@@ -332,7 +333,7 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 		ui_message(ui, 0, "exceptions sync: in step; nothing to change "
 		    "(%zu records, %zu instances with a live exception)",
 		    j->run.nrecs, j->run.plan.nlive);
-		reap();
+		reap(j->a);
 		return;
 	}
 	propose(ui, j);
@@ -342,11 +343,11 @@ void
 exactions_sync(struct ui *ui, struct app *a)
 {
 	struct exceptions_ctx *x;
-	struct sjob *j;
+	struct exsyncui_job *j;
 	char *err = NULL;
 
-	if (sjob != NULL && (sjob->scan != NULL || sjob->t != NULL ||
-	    sjob->alert != NULL)) {
+	if (a->exsync != NULL && (a->exsync->scan != NULL ||
+	    a->exsync->t != NULL || a->exsync->alert != NULL)) {
 		ui_message(ui, 1, "an exceptions sync is still running; wait "
 		    "for its outcome");
 		return;
@@ -356,14 +357,12 @@ exactions_sync(struct ui *ui, struct app *a)
 		free(err);
 		return;
 	}
-	reap();		/* a confirmation that was answered no */
+	reap(a);	/* a confirmation that was answered no */
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;
 	buf_init(&j->outcome);
-	sjob = j;
-	if (!reaper_set && atexit(reap) == 0)
-		reaper_set = 1;
+	a->exsync = j;
 	j->scan = exaction_scan_start(x, on_records, j);
 	ui_message(ui, 0, "exceptions sync: reading %s...", x->table);
 }

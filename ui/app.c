@@ -11,9 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws/awsconf.h"
-#include "aws/net.h"
-#include "cache/cache.h"
 #include "cli/cli.h"
 #include "console.h"
 #include "ops/exaction.h"
@@ -243,7 +240,7 @@ adopt(struct app *a, struct ui *ui, struct inventory *fresh_in)
 	a->loaded_ms = util_now_ms();
 	a->generation++;
 	{
-		char *notice = cache_take_notice(a->cache);
+		char *notice = desk_take_notice(&a->desk);
 
 		if (notice != NULL) {
 			ui_message(ui, 1, "%s", notice);
@@ -417,13 +414,13 @@ status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 	else if (a->last_error != NULL)
 		buf_printf(right, "ERROR %s | ", a->last_error);
 	room = (size_t)ui_cols(ui) / 2;
-	if (right->len + strlen(a->targets) <= room)
-		buf_puts(right, a->targets);
-	else if (right->len + strlen(a->targets_short) <= room ||
-	    a->ntargets < 2)
-		buf_puts(right, a->targets_short);
+	if (right->len + strlen(a->desk.targets) <= room)
+		buf_puts(right, a->desk.targets);
+	else if (right->len + strlen(a->desk.targets_short) <= room ||
+	    a->desk.ntargets < 2)
+		buf_puts(right, a->desk.targets_short);
 	else
-		buf_printf(right, "%zu targets", a->ntargets);
+		buf_printf(right, "%zu targets", a->desk.ntargets);
 }
 
 static void
@@ -443,84 +440,38 @@ tick(struct ui *ui, void *arg)
 	start_loading(a, ui);
 }
 
-/* The region a target without regions syncs: its profile's, as the
- * AWS precedence gives it; "?" when there is none (sync says why). */
-static char *
-profile_region(const struct config_target *t, const char *profile)
-{
-	struct aws_config ac;
-	char *err = NULL, *r;
-
-	if (awsconf_load(&ac, t->profile != NULL ? t->profile : profile, NULL,
-	    &err) != 0) {
-		free(err);
-		awsconf_free(&ac);
-		return xstrdup("?");
-	}
-	r = xstrdup(ac.region != NULL ? ac.region : "?");
-	awsconf_free(&ac);
-	return r;
-}
-
-/* "prod/us-east-1, prod/eu-west-1, ..." into a->targets, the first and
- * how many more into a->targets_short, and how many into a->ntargets. */
-static void
-describe_targets(struct app *a, const char *region, const char *profile)
-{
-	const struct config *cfg = &a->cfg;
-	struct buf b;
-	size_t i, k, first = 0;
-
-	buf_init(&b);
-	for (i = 0; i < cfg->ntargets; i++) {
-		const struct config_target *t = &cfg->targets[i];
-
-		if (region != NULL || t->nregions == 0) {
-			char *r = region != NULL ? xstrdup(region) :
-			    profile_region(t, profile);
-
-			buf_printf(&b, "%s%s/%s", b.len ? ", " : "", t->name,
-			    r);
-			free(r);
-			if (a->ntargets++ == 0)
-				first = b.len;
-			continue;
-		}
-		for (k = 0; k < t->nregions; k++) {
-			buf_printf(&b, "%s%s/%s", b.len ? ", " : "", t->name,
-			    t->regions[k]);
-			if (a->ntargets++ == 0)
-				first = b.len;
-		}
-	}
-	if (a->ntargets > 1)
-		a->targets_short = xasprintf("%.*s +%zu more", (int)first,
-		    b.data, a->ntargets - 1);
-	else
-		a->targets_short = xstrdup(b.len > 0 ? b.data : "");
-	a->targets = buf_steal(&b);
-}
-
 int
 app_run(struct cli *g, int max_frames)
 {
 	struct app a;
 	struct console_opts o;
+	struct desk_opts dopts;
 	const struct view *base;
-	char *err = NULL;
-	int rc = EXIT_OK;
+	char *err = NULL, *notice = NULL;
+	int rc;
 
 	memset(&a, 0, sizeof a);
 	a.g = g;
-	if (cli_load_config(g, &a.cfg) != 0)
-		return EXIT_CONFIG;
-	if (cli_open_cache(g, &a.cache) != 0) {
-		config_free(&a.cfg);
+	memset(&dopts, 0, sizeof dopts);
+	dopts.config = g->config;
+	dopts.cache = g->cache;
+	dopts.profile = g->profile;
+	dopts.region = g->region;
+	dopts.read_only = g->read_only;
+	rc = desk_open(&a.desk, &a.cfg, &dopts, &notice, &err);
+	if (notice != NULL) {
+		cli_err("%s", notice);
+		free(notice);
+	}
+	if (rc != 0) {
+		cli_err("%s", err);
+		free(err);
 		return EXIT_CONFIG;
 	}
-	cache_set_tag_keys(a.cache, a.cfg.tags.window, a.cfg.tags.owner);
-	a.read_only = g->read_only || a.cfg.read_only;
-	describe_targets(&a, g->region, g->profile);
+	rc = EXIT_OK;
+	a.cache = a.desk.cache;
+	a.net = a.desk.net;
+	a.read_only = a.desk.read_only_why != NULL;
 	if (inventory_load_head(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
 	    APP_HEAD_ROWS, &err) != 0) {
 		cli_err("cache: %s", err);
@@ -528,13 +479,12 @@ app_run(struct cli *g, int max_frames)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	a.net = net_new();
 	a.loaded_ms = util_now_ms();
-	a.notice = cache_take_notice(a.cache);
+	a.notice = desk_take_notice(&a.desk);
 	base = view_instances_new(&a, &a.base_self);
 
 	memset(&o, 0, sizeof o);
-	o.net = a.net;
+	o.desk = &a.desk;
 	o.title = "patchdeck";
 	o.base = base;
 	o.base_self = a.base_self;
@@ -551,7 +501,7 @@ app_run(struct cli *g, int max_frames)
 	o.woken = on_loaded;
 	o.busy = loading;
 	/* Keys marked UI_KEY_CHANGES_AWS are refused there, in one place. */
-	o.read_only_why = config_read_only_why(&a.cfg, g->read_only);
+	o.read_only_why = a.desk.read_only_why;
 	o.dry_run = g->dry_run;
 	/* The first frame comes from the cache; the refresh follows in the
 	 * background (not in frame-limited runs: those are for drawing). */
@@ -568,7 +518,8 @@ app_run(struct cli *g, int max_frames)
 	 * so does a load under way. */
 	inventory_loader_free(a.loader);
 	a.loader = NULL;
-	net_free(a.net);
+	desk_close_net(&a.desk);
+	a.net = NULL;
 	sync_free(a.sync);
 	/* The jobs next, while what they borrow (exceptions table, cache,
 	 * configuration) is still there. */
@@ -582,12 +533,9 @@ app_run(struct cli *g, int max_frames)
 	a.base_self = NULL;
 out:
 	inventory_free(&a.inv);
-	free(a.targets);
-	free(a.targets_short);
 	free(a.notice);
 	free(a.last_error);
 	free(a.exc_error);
-	cache_close(a.cache);
-	config_free(&a.cfg);
+	desk_close(&a.desk);
 	return rc;
 }

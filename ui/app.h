@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "ops/config.h"
+#include "ops/desk.h"
 #include "ops/exceptions.h"
 #include "ops/inventory.h"
 
@@ -23,6 +24,10 @@ struct selfservice;
 
 struct app {
 	const struct cli *g;
+	/* The configuration, the cache and the loop, opened and closed by
+	 * the desk (ops/desk.h); cfg is the desk's storage, cache and net
+	 * are borrowed from it, for the ops functions that take them. */
+	struct desk desk;
 	struct config cfg;
 	struct cache *cache;
 	struct net *net;
@@ -36,9 +41,6 @@ struct app {
 	long long loaded_ms;		/* when the inventory was loaded */
 	long long next_refresh_ms;	/* automatic refresh; 0 off */
 	int read_only;
-	char *targets;			/* "prod/us-east-1, ..." for the status */
-	char *targets_short;		/* "prod/us-east-1 +5 more" */
-	size_t ntargets;		/* target/region pairs */
 	char *notice;			/* from the first load, shown once */
 	unsigned long generation;	/* counts reloads: views rebuild */
 	/* The exception records (inv.exc holds the cached ones): the

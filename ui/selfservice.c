@@ -31,7 +31,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "cache/cache.h"
 #include "cli/cli.h"
 #include "fleet/window.h"
 #include "ops/tagging.h"
@@ -410,7 +409,7 @@ propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
 	size_t nts = 0, nrows = 0, nlines = 0, i;
 	int marked = a->inv.nmarked > 0;
 
-	if (cache_targets(a->cache, 0, &ts, &nts, &err) != 0) {
+	if (desk_targets(&a->desk, &ts, &nts, &err) != 0) {
 		ui_message(ui, 1, "cache: %s", err);
 		free(err);
 		return;
@@ -493,7 +492,7 @@ propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
 out:
 	tagging_items_free(&it);
 	free(rows);
-	cache_targets_free(ts, nts);
+	desk_targets_free(ts, nts);
 }
 
 static void

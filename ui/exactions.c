@@ -67,19 +67,13 @@ job_free(struct exjob *j)
 	free(j);
 }
 
-/* The action confirmed or running (one at a time) is a->exjob; see
- * exactions_job_free(). */
-static void
-reap(struct app *a)
-{
-	job_free(a->exjob);
-	a->exjob = NULL;
-}
-
+/* The action confirmed or running (one at a time) is a->exjob; it goes
+ * here when it ends, is answered no, or the console quits (views.h). */
 void
 exactions_job_free(struct app *a)
 {
-	reap(a);
+	job_free(a->exjob);
+	a->exjob = NULL;
 }
 
 /* One change at a time: the outcome of the first must be seen. */
@@ -164,13 +158,13 @@ on_yes(struct ui *ui, void *arg)
 		ui_message(ui, 1, "refused: %s; no change is made without an "
 		    "audit record", err);
 		free(err);
-		reap(j->a);
+		exactions_job_free(j->a);
 		return;
 	}
 	if (app_exceptions(j->a, &x, &err) != 0) {
 		ui_message(ui, 1, "exceptions table: %s", err);
 		free(err);
-		reap(j->a);
+		exactions_job_free(j->a);
 		return;
 	}
 	j->o.log = j->log;
@@ -198,7 +192,7 @@ job_new(struct ui *ui, struct app *a)
 {
 	struct exjob *j;
 
-	reap(a);	/* a confirmation that was answered no */
+	exactions_job_free(a);	/* a confirmation that was answered no */
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;
@@ -494,7 +488,7 @@ on_reason(struct ui *ui, void *arg, const char *text)
 		return;
 	if (text == NULL) {
 		ui_message(ui, 0, "cancelled; nothing was changed");
-		reap(j->a);
+		exactions_job_free(j->a);
 		return;
 	}
 	while (*text == ' ')
@@ -504,7 +498,7 @@ on_reason(struct ui *ui, void *arg, const char *text)
 		ui_message(ui, 1, "%s refused: %s; nothing was changed", act,
 		    err);
 		free(err);
-		reap(j->a);
+		exactions_job_free(j->a);
 		return;
 	}
 	j->reason = *text != '\0' ? xstrdup(text) : NULL;

@@ -61,18 +61,13 @@ sjob_free(struct exsyncui_job *j)
 	free(j);
 }
 
-/* The job (one at a time) is a->exsync; see exsyncui_job_free(). */
-static void
-reap(struct app *a)
-{
-	sjob_free(a->exsync);
-	a->exsync = NULL;
-}
-
+/* The sync (one at a time) is a->exsync; it goes here when it ends, is
+ * answered no, or the console quits (views.h). */
 void
 exsyncui_job_free(struct app *a)
 {
-	reap(a);
+	sjob_free(a->exsync);
+	a->exsync = NULL;
 }
 
 /* The end: the outcome said, the views reloaded from the cache. */
@@ -206,7 +201,7 @@ on_yes(struct ui *ui, void *arg)
 		return;
 	if (j->a->g->dry_run) {
 		show_dry_run(ui, j);
-		reap(j->a);
+		exsyncui_job_free(j->a);
 		return;
 	}
 	if (j->run.plan.calls.ncalls == 0) {
@@ -224,7 +219,7 @@ on_yes(struct ui *ui, void *arg)
 		ui_message(ui, 1, "exceptions sync: %s; nothing was changed",
 		    err);
 		free(err);
-		reap(j->a);
+		exsyncui_job_free(j->a);
 		return;
 	}
 	ui_message(ui, 0, "exceptions sync: applying %zu call%s...",
@@ -308,10 +303,10 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 	char *cerr = NULL;
 
 	if (err != NULL) {
-		/* err belongs to the scan handle, which reap() frees. */
+		/* err belongs to the scan handle, freed with the job. */
 		ui_message(ui, 1, "exceptions sync: %s; nothing was changed",
 		    err);
-		reap(j->a);
+		exsyncui_job_free(j->a);
 		return;
 	}
 	exaction_scan_free(j->scan);
@@ -325,7 +320,7 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 	    fleet_date_of_utc((long long)time(NULL)), &cerr) != 0) {
 		ui_message(ui, 1, "exceptions sync: cache: %s", cerr);
 		free(cerr);
-		reap(j->a);
+		exsyncui_job_free(j->a);
 		return;
 	}
 	app_reload(j->a, ui);
@@ -333,7 +328,7 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 		ui_message(ui, 0, "exceptions sync: in step; nothing to change "
 		    "(%zu records, %zu instances with a live exception)",
 		    j->run.nrecs, j->run.plan.nlive);
-		reap(j->a);
+		exsyncui_job_free(j->a);
 		return;
 	}
 	propose(ui, j);
@@ -357,7 +352,7 @@ exactions_sync(struct ui *ui, struct app *a)
 		free(err);
 		return;
 	}
-	reap(a);	/* a confirmation that was answered no */
+	exsyncui_job_free(a);	/* a confirmation that was answered no */
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;

@@ -106,129 +106,136 @@ unlink_cache(const char *path)
 	free(p);
 }
 
+/* A desk opened on a config file of text, with its cache in tmpdir. */
+struct fixture {
+	char *cfgpath, *cachepath;
+	struct desk_opts o;
+	struct config cfg;
+	struct desk d;
+};
+
+static void
+fixture_open(struct fixture *f, const char *text, const char *region,
+    int read_only)
+{
+	char *notice = NULL, *err = NULL;
+
+	memset(f, 0, sizeof *f);
+	f->cfgpath = write_file("config", text);
+	f->cachepath = xasprintf("%s/cache.db", tmpdir);
+	f->o.config = f->cfgpath;
+	f->o.cache = f->cachepath;
+	f->o.region = region;
+	f->o.read_only = read_only;
+	assert_int_equal(desk_open(&f->d, &f->cfg, &f->o, &notice, &err), 0);
+	assert_null(err);
+	assert_null(notice);
+}
+
+static void
+fixture_done(struct fixture *f)
+{
+	desk_close(&f->d);
+	unlink_cache(f->cachepath);
+	unlink(f->cfgpath);
+	free(f->cachepath);
+	free(f->cfgpath);
+}
+
 static void
 test_open_close(void **state)
 {
-	char *cfgpath = write_file("config", three_targets);
-	char *cachepath = xasprintf("%s/cache.db", tmpdir);
-	struct desk_opts o = { .config = cfgpath, .cache = cachepath };
-	struct config cfg;
-	struct desk d;
+	struct fixture f;
+	struct desk *d = &f.d;
 	struct stat sb;
-	char *notice = NULL, *err = NULL;
+	char *err = NULL;
 	struct cache_target *ts = NULL;
 	size_t nts = 99;
 	int p[2];
 
 	(void)state;
-	assert_int_equal(desk_open(&d, &cfg, &o, &notice, &err), 0);
-	assert_null(err);
-	assert_null(notice);
+	fixture_open(&f, three_targets, NULL, 0);
 	/* The configuration is loaded into the caller's storage. */
-	assert_ptr_equal(d.cfg, &cfg);
-	assert_int_equal(cfg.ntargets, 3);
-	assert_int_equal(cfg.nwindows, 1);
-	assert_string_equal(cfg.windows[0].id, "sun-0200");
+	assert_ptr_equal(d->cfg, &f.cfg);
+	assert_int_equal(f.cfg.ntargets, 3);
+	assert_int_equal(f.cfg.nwindows, 1);
+	assert_string_equal(f.cfg.windows[0].id, "sun-0200");
 	/* A cache file, private. */
-	assert_non_null(d.cache);
-	assert_int_equal(stat(cachepath, &sb), 0);
+	assert_non_null(d->cache);
+	assert_int_equal(stat(f.cachepath, &sb), 0);
 	assert_int_equal(sb.st_mode & 077, 0);
-	assert_non_null(d.net);
-	assert_null(d.read_only_why);
+	assert_non_null(d->net);
+	assert_null(d->read_only_why);
 	/* prod's two regions, dev's profile region, lab's profile has none. */
-	assert_string_equal(d.targets, "prod/us-east-1, prod/eu-west-1, "
+	assert_string_equal(d->targets, "prod/us-east-1, prod/eu-west-1, "
 	    "dev/ap-south-1, lab/?");
-	assert_string_equal(d.targets_short, "prod/us-east-1 +3 more");
-	assert_int_equal(d.ntargets, 4);
+	assert_string_equal(d->targets_short, "prod/us-east-1 +3 more");
+	assert_int_equal(d->ntargets, 4);
 	/* Nothing synced yet: no targets in the cache, nothing noticed. */
-	assert_int_equal(desk_targets(&d, &ts, &nts, &err), 0);
+	assert_int_equal(desk_targets(d, &ts, &nts, &err), 0);
 	assert_int_equal(nts, 0);
 	desk_targets_free(ts, nts);
-	assert_null(desk_take_notice(&d));
+	assert_null(desk_take_notice(d));
 
 	/* The one wait: an idle descriptor is not reported, a written one
 	 * is, beside the loop's own. */
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(desk_poll(&d, &p[0], 1, 0), 0);
+	assert_int_equal(desk_poll(d, &p[0], 1, 0), 0);
 	assert_int_equal(write(p[1], "x", 1), 1);
-	assert_int_equal(desk_poll(&d, &p[0], 1, 1000), 1);
+	assert_int_equal(desk_poll(d, &p[0], 1, 1000), 1);
 	close(p[0]);
 	close(p[1]);
 
-	desk_close(&d);
-	assert_null(d.cfg);
-	assert_null(d.cache);
-	assert_null(d.net);
-	assert_null(d.targets);
-	desk_close(&d);		/* twice is fine */
-	unlink_cache(cachepath);
-	unlink(cfgpath);
-	free(cachepath);
-	free(cfgpath);
+	desk_close(d);
+	assert_null(d->cfg);
+	assert_null(d->cache);
+	assert_null(d->net);
+	assert_null(d->targets);
+	fixture_done(&f);	/* closes again: twice is fine */
 }
 
 static void
 test_region_and_read_only(void **state)
 {
-	char *cfgpath = write_file("config", "[general]\nread_only = true\n\n"
+	static const char text[] = "[general]\nread_only = true\n\n"
 	    "[target prod]\nprofile = prod\nregions = us-east-1\n\n"
-	    "[target dev]\nprofile = dev\n");
-	char *cachepath = xasprintf("%s/cache.db", tmpdir);
-	struct desk_opts o = { .config = cfgpath, .cache = cachepath,
-	    .region = "eu-central-1" };
-	struct config cfg;
-	struct desk d;
-	char *notice = NULL, *err = NULL;
+	    "[target dev]\nprofile = dev\n";
+	struct fixture f;
 
 	(void)state;
-	assert_int_equal(desk_open(&d, &cfg, &o, &notice, &err), 0);
+	fixture_open(&f, text, "eu-central-1", 0);
 	/* --region is every target's region. */
-	assert_string_equal(d.targets, "prod/eu-central-1, dev/eu-central-1");
-	assert_int_equal(d.ntargets, 2);
-	assert_string_equal(d.region, "eu-central-1");
+	assert_string_equal(f.d.targets, "prod/eu-central-1, "
+	    "dev/eu-central-1");
+	assert_int_equal(f.d.ntargets, 2);
+	assert_string_equal(f.d.region, "eu-central-1");
 	/* Read-only from the file, named as the refusals name it. */
-	assert_non_null(d.read_only_why);
-	assert_string_equal(d.read_only_why,
-	    config_read_only_why(&cfg, 0));
-	desk_close(&d);
+	assert_non_null(f.d.read_only_why);
+	assert_string_equal(f.d.read_only_why,
+	    config_read_only_why(&f.cfg, 0));
+	fixture_done(&f);
 
 	/* The flag wins, and says so. */
-	o.read_only = 1;
-	o.region = NULL;
-	assert_int_equal(desk_open(&d, &cfg, &o, &notice, &err), 0);
-	assert_string_equal(d.read_only_why, "--read-only");
+	fixture_open(&f, text, NULL, 1);
+	assert_string_equal(f.d.read_only_why, "--read-only");
 	/* Without --region: each target's own again. */
-	assert_string_equal(d.targets, "prod/us-east-1, dev/ap-south-1");
-	assert_string_equal(d.targets_short, "prod/us-east-1 +1 more");
-	desk_close(&d);
-	unlink_cache(cachepath);
-	unlink(cfgpath);
-	free(cachepath);
-	free(cfgpath);
+	assert_string_equal(f.d.targets, "prod/us-east-1, dev/ap-south-1");
+	assert_string_equal(f.d.targets_short, "prod/us-east-1 +1 more");
+	fixture_done(&f);
 }
 
 /* No [target]: the one default target, and no "+N more". */
 static void
 test_default_target(void **state)
 {
-	char *cfgpath = write_file("config", "[general]\nrefresh = 0\n");
-	char *cachepath = xasprintf("%s/cache.db", tmpdir);
-	struct desk_opts o = { .config = cfgpath, .cache = cachepath,
-	    .region = "us-west-2" };
-	struct config cfg;
-	struct desk d;
-	char *notice = NULL, *err = NULL;
+	struct fixture f;
 
 	(void)state;
-	assert_int_equal(desk_open(&d, &cfg, &o, &notice, &err), 0);
-	assert_string_equal(d.targets, "default/us-west-2");
-	assert_string_equal(d.targets_short, "default/us-west-2");
-	assert_int_equal(d.ntargets, 1);
-	desk_close(&d);
-	unlink_cache(cachepath);
-	unlink(cfgpath);
-	free(cachepath);
-	free(cfgpath);
+	fixture_open(&f, "[general]\nrefresh = 0\n", "us-west-2", 0);
+	assert_string_equal(f.d.targets, "default/us-west-2");
+	assert_string_equal(f.d.targets_short, "default/us-west-2");
+	assert_int_equal(f.d.ntargets, 1);
+	fixture_done(&f);
 }
 
 static void

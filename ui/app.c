@@ -64,8 +64,8 @@ int
 app_exceptions(struct app *a, struct exceptions_ctx **x, char **err)
 {
 	if (!a->exc_open) {
-		if (exceptions_open_on(&a->exc, a->net, a->g->profile,
-		    a->g->region, a->cfg.exceptions_table, err) != 0) {
+		if (exceptions_open_on(&a->exc, a->net, a->desk.profile,
+		    a->desk.region, a->cfg.exceptions_table, err) != 0) {
 			exceptions_close(&a->exc);
 			return -1;
 		}
@@ -167,8 +167,8 @@ app_refresh(struct app *a, struct ui *ui)
 	a->sync = NULL;
 	memset(&o, 0, sizeof o);
 	o.cfg = &a->cfg;
-	o.profile = a->g->profile;
-	o.region = a->g->region;
+	o.profile = a->desk.profile;
+	o.region = a->desk.region;
 	o.cache = a->cache;
 	o.progress = on_sync_progress;
 	o.done = on_sync_done;
@@ -458,6 +458,7 @@ app_run(struct cli *g, int max_frames)
 	dopts.profile = g->profile;
 	dopts.region = g->region;
 	dopts.read_only = g->read_only;
+	dopts.dry_run = g->dry_run;
 	rc = desk_open(&a.desk, &a.cfg, &dopts, &notice, &err);
 	if (notice != NULL) {
 		cli_err("%s", notice);
@@ -502,7 +503,7 @@ app_run(struct cli *g, int max_frames)
 	o.busy = loading;
 	/* Keys marked UI_KEY_CHANGES_AWS are refused there, in one place. */
 	o.read_only_why = a.desk.read_only_why;
-	o.dry_run = g->dry_run;
+	o.dry_run = a.desk.dry_run;
 	/* The first frame comes from the cache; the refresh follows in the
 	 * background (not in frame-limited runs: those are for drawing). */
 	if (max_frames == 0)

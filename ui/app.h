@@ -58,7 +58,7 @@ struct app {
 	/* The console's jobs, one of each kind at a time, owned here and
 	 * freed after the loop (whose calls go first) by app_run(): each
 	 * file frees its own with its *_job_free() (views.h). */
-	struct exjob *exjob;		/* exactions.c: a decision, a request */
+	struct exjob *exjob;		/* exactions.c: decision, request */
 	struct exsyncui_job *exsync;	/* exsyncui.c: exceptions sync */
 	struct selfservice *selfservice;	/* selfservice.c: tag changes */
 };

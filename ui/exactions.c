@@ -31,7 +31,6 @@
 
 #include "app.h"
 #include "field.h"
-#include "cli/cli.h"
 #include "ops/audit.h"
 #include "ops/exaction.h"
 #include "util/util.h"
@@ -196,7 +195,7 @@ job_new(struct ui *ui, struct app *a)
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;
-	j->o.dry_run = a->g->dry_run;
+	j->o.dry_run = a->desk.dry_run;
 	j->o.max_days = a->cfg.exception_max_days;
 	a->exjob = j;
 	return j;
@@ -268,7 +267,7 @@ form_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 
 	(void)ui;
 	(void)h;
-	ui_text(stdscr, row, x + 2, w - 4, f->a->g->dry_run ?
+	ui_text(stdscr, row, x + 2, w - 4, f->a->desk.dry_run ?
 	    "Request a patch exception (DRY RUN: nothing will be sent)" :
 	    "Request a patch exception", (size_t)-1,
 	    ui_attr(C_HEADER) | A_BOLD, 0);
@@ -373,11 +372,12 @@ form_submit(struct ui *ui, struct form *f)
 	{
 		char *reason = xasprintf("Reason: %s", j->reason);
 		const char *texts[] = { what.data, reason, where.data,
-		    f->a->g->dry_run ? "DRY RUN (--dry-run): the PutItem is "
+		    f->a->desk.dry_run ? "DRY RUN (--dry-run): the PutItem is "
 		    "shown, nothing is sent, nothing is audited." :
 		    "Written to the audit log before and after." };
 
-		ui_confirm_texts(ui, f->a->g->dry_run ? "DRY RUN: request an exception, "
+		ui_confirm_texts(ui, f->a->desk.dry_run ?
+		    "DRY RUN: request an exception, "
 		    "nothing will change" : "Request a patch exception",
 		    texts, 4, 0, on_yes, j);
 		free(reason);

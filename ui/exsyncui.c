@@ -26,7 +26,6 @@
 #include <time.h>
 
 #include "app.h"
-#include "cli/cli.h"
 #include "ops/exaction.h"
 #include "ops/excache.h"
 #include "ops/exsyncrun.h"
@@ -199,7 +198,7 @@ on_yes(struct ui *ui, void *arg)
 
 	if (j != j->a->exsync)
 		return;
-	if (j->a->g->dry_run) {
+	if (j->a->desk.dry_run) {
 		show_dry_run(ui, j);
 		exsyncui_job_free(j->a);
 		return;
@@ -211,7 +210,7 @@ on_yes(struct ui *ui, void *arg)
 	}
 	memset(&o, 0, sizeof o);
 	o.cfg = &j->a->cfg;
-	o.profile = j->a->g->profile;
+	o.profile = j->a->desk.profile;
 	o.action = "exceptions.sync";
 	j->t = tagging_start(ui_net(ui), &o, &j->run.plan.calls, on_tagged, j,
 	    &err);
@@ -281,12 +280,12 @@ propose(struct ui *ui, struct exsyncui_job *j)
 		    "message." : "and no sns_topic to name them in.");
 	buf_printf(&bufs[nt++], "That is %zu CreateTags/DeleteTags call%s.",
 	    p->calls.ncalls, p->calls.ncalls == 1 ? "" : "s");
-	buf_puts(&bufs[nt++], j->a->g->dry_run ? "DRY RUN (--dry-run): the "
+	buf_puts(&bufs[nt++], j->a->desk.dry_run ? "DRY RUN (--dry-run): the "
 	    "calls are listed, none is made, nothing is audited." :
 	    "Written to the audit log before and after.");
 	for (i = 0; i < nt; i++)
 		texts[i] = bufs[i].data;
-	ui_confirm_texts(ui, j->a->g->dry_run ? "DRY RUN: Exceptions sync, "
+	ui_confirm_texts(ui, j->a->desk.dry_run ? "DRY RUN: Exceptions sync, "
 	    "nothing will change" : "Exceptions sync", texts, nt,
 	    p->nchanges, on_yes, j);
 	for (i = 0; i < nshow + 7; i++)

@@ -31,7 +31,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "cli/cli.h"
 #include "fleet/window.h"
 #include "ops/tagging.h"
 #include "util/util.h"
@@ -369,14 +368,14 @@ on_yes(struct ui *ui, void *arg)
 
 	if (j != ss_of(a)->current)
 		return;		/* cannot happen: one confirmation at a time */
-	if (a->g->dry_run) {
+	if (a->desk.dry_run) {
 		show_dry_run(ui, j);
 		reap(a);
 		return;
 	}
 	memset(&o, 0, sizeof o);
 	o.cfg = &a->cfg;
-	o.profile = a->g->profile;
+	o.profile = a->desk.profile;
 	o.action = j->value != NULL ? kinds[j->kind].set :
 	    kinds[j->kind].clear;
 	o.requested = j->value;
@@ -469,7 +468,7 @@ propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
 		ui_wrap(&lines, &nlines, b.data);
 	}
 	buf_reset(&b);
-	if (a->g->dry_run)
+	if (a->desk.dry_run)
 		buf_puts(&b, "DRY RUN (--dry-run): the calls are listed, none "
 		    "is made, nothing is audited.");
 	else
@@ -477,7 +476,7 @@ propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
 	ui_wrap(&lines, &nlines, b.data);
 
 	buf_reset(&b);
-	if (a->g->dry_run)
+	if (a->desk.dry_run)
 		buf_printf(&b, "DRY RUN: %s, nothing will change",
 		    kinds[kind].what);
 	else

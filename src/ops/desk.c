@@ -105,6 +105,7 @@ desk_open(struct desk *d, struct config *cfg, const struct desk_opts *o,
 	cache_set_tag_keys(d->cache, cfg->tags.window, cfg->tags.owner);
 	d->profile = o->profile;
 	d->region = o->region;
+	d->dry_run = o->dry_run;
 	d->read_only_why = config_read_only_why(cfg, o->read_only);
 	describe_targets(d);
 	d->net = net_new();

@@ -37,6 +37,7 @@ struct desk_opts {
 	const char *profile;	/* --profile; NULL: AWS_PROFILE, default */
 	const char *region;	/* --region; NULL: each target's */
 	int read_only;		/* --read-only */
+	int dry_run;		/* --dry-run */
 };
 
 struct desk {
@@ -46,8 +47,9 @@ struct desk {
 	struct config *cfg;
 	struct cache *cache;	/* owned */
 	struct net *net;	/* owned */
-	const char *profile;	/* borrowed from the options */
-	const char *region;
+	const char *profile;	/* borrowed from the options: --profile */
+	const char *region;	/* --region */
+	int dry_run;		/* --dry-run: changes only show their calls */
 	/* NULL when changes to AWS state are allowed, else where read-only
 	 * mode comes from (config_read_only_why()): the console's refusal
 	 * names it. */

@@ -8,26 +8,29 @@
 # nothing.  Needs no simulator.
 . tests/integration/lib.sh
 
-# layers ROOT: prints one line per breach under ROOT ("FILE: LINE").
+# An #include line, up to the opening quote or bracket.
+INC='^[[:space:]]*#[[:space:]]*include[[:space:]]*'
+
+# layers ROOT: prints one line per breach under ROOT ("FILE:LINE").
 layers() {
 	root=$1
 	for f in "$root"/ui/*.c "$root"/ui/*.h; do
 		[ -e "$f" ] || continue
-		grep -H -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(aws|cache)/' "$f"
+		grep -H -E "$INC"'"(aws|cache)/' "$f"
 	done
 	for f in "$root"/src/fleet/*.c "$root"/src/fleet/*.h; do
 		[ -e "$f" ] || continue
-		grep -H -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(aws|cache|ops|ui)/' "$f"
+		grep -H -E "$INC"'"(aws|cache|ops|ui)/' "$f"
 	done
 	for f in "$root"/src/*.c "$root"/src/*/*.c "$root"/src/*/*.h; do
 		[ -e "$f" ] || continue
-		grep -H -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](n?curses(w/)?|ncursesw/curses)\.h[>"]' "$f"
+		grep -H -E "$INC"'[<"](n?curses(w/)?|ncursesw/curses)\.h[>"]' "$f"
 	done
 	for f in "$root"/src/*.c "$root"/src/*/*.c "$root"/src/*/*.h \
 	    "$root"/ui/*.c "$root"/ui/*.h; do
 		[ -e "$f" ] || continue
 		case $f in "$root"/src/cache/*) continue ;; esac
-		grep -H -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]sqlite3\.h[>"]' "$f"
+		grep -H -E "$INC"'[<"]sqlite3\.h[>"]' "$f"
 	done
 	return 0
 }

@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "aws/net.h"
 #include "field.h"
+#include "ops/desk.h"
 #include "term.h"
 
 /* Below this, a message instead of a broken layout. */
@@ -144,7 +144,7 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 struct net *
 ui_net(struct ui *ui)
 {
-	return ui->o->net;
+	return ui->o->desk->net;
 }
 
 int
@@ -996,7 +996,7 @@ console_run(const struct console_opts *o, char **err)
 		extra = o->wait_fd != NULL ? o->wait_fd(o->arg) : -1;
 		if (extra >= 0)
 			fds[nfds++] = extra;
-		ready = net_poll_fds(o->net, fds, nfds,
+		ready = desk_poll(o->desk, fds, nfds,
 		    TICK_MS - (util_now_ms() - last_tick));
 		if (nfds - (extra >= 0) == 2 && (ready & 2))
 			term_drain_wake();

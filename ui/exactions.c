@@ -31,7 +31,6 @@
 
 #include "app.h"
 #include "field.h"
-#include "cli/cli.h"
 #include "ops/audit.h"
 #include "ops/exaction.h"
 #include "util/util.h"
@@ -48,10 +47,6 @@ struct exjob {
 	struct exaction *act;
 };
 
-/* The action confirmed or running: one at a time.  When the console quits
- * mid-way the loop goes first (app.c), then this, at exit. */
-static struct exjob *running;
-static int reaper_set;
 
 static void
 job_free(struct exjob *j)
@@ -71,18 +66,20 @@ job_free(struct exjob *j)
 	free(j);
 }
 
-static void
-reap(void)
+/* The action confirmed or running (one at a time) is a->exjob; it goes
+ * here when it ends, is answered no, or the console quits (views.h). */
+void
+exactions_job_free(struct app *a)
 {
-	job_free(running);
-	running = NULL;
+	job_free(a->exjob);
+	a->exjob = NULL;
 }
 
 /* One change at a time: the outcome of the first must be seen. */
 static int
-refused(struct ui *ui)
+refused(struct ui *ui, const struct app *a)
 {
-	if (running != NULL && running->act != NULL) {
+	if (a->exjob != NULL && a->exjob->act != NULL) {
 		ui_message(ui, 1, "an exception change is still being made; "
 		    "wait for its outcome");
 		return 1;
@@ -142,8 +139,8 @@ on_done(void *arg, struct exaction *act)
 	if (act->outcome != EXA_DRY_RUN)
 		app_refresh_exceptions(j->a, ui);
 	/* done runs from a timer of its own: the handle may go now. */
-	if (running == j)
-		running = NULL;
+	if (j->a->exjob == j)
+		j->a->exjob = NULL;
 	job_free(j);
 }
 
@@ -154,19 +151,19 @@ on_yes(struct ui *ui, void *arg)
 	struct exceptions_ctx *x;
 	char *err = NULL;
 
-	if (j != running)
+	if (j != j->a->exjob)
 		return;		/* cannot happen: one confirmation at a time */
 	if (!j->o.dry_run && audit_open(&j->log, &err) != 0) {
 		ui_message(ui, 1, "refused: %s; no change is made without an "
 		    "audit record", err);
 		free(err);
-		reap();
+		exactions_job_free(j->a);
 		return;
 	}
 	if (app_exceptions(j->a, &x, &err) != 0) {
 		ui_message(ui, 1, "exceptions table: %s", err);
 		free(err);
-		reap();
+		exactions_job_free(j->a);
 		return;
 	}
 	j->o.log = j->log;
@@ -194,16 +191,13 @@ job_new(struct ui *ui, struct app *a)
 {
 	struct exjob *j;
 
-	reap();		/* a confirmation that was answered no */
+	exactions_job_free(a);	/* a confirmation that was answered no */
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;
-	j->o.dry_run = a->g->dry_run;
+	j->o.dry_run = a->desk.dry_run;
 	j->o.max_days = a->cfg.exception_max_days;
-	running = j;
-	/* A confirmation left unanswered at quit is freed at exit too. */
-	if (!reaper_set && atexit(reap) == 0)
-		reaper_set = 1;
+	a->exjob = j;
 	return j;
 }
 
@@ -273,7 +267,7 @@ form_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 
 	(void)ui;
 	(void)h;
-	ui_text(stdscr, row, x + 2, w - 4, f->a->g->dry_run ?
+	ui_text(stdscr, row, x + 2, w - 4, f->a->desk.dry_run ?
 	    "Request a patch exception (DRY RUN: nothing will be sent)" :
 	    "Request a patch exception", (size_t)-1,
 	    ui_attr(C_HEADER) | A_BOLD, 0);
@@ -351,7 +345,7 @@ form_submit(struct ui *ui, struct form *f)
 		free(err);
 		return;
 	}
-	if (refused(ui))
+	if (refused(ui, f->a))
 		return;
 	j = job_new(ui, f->a);
 	j->o.request = 1;
@@ -378,11 +372,12 @@ form_submit(struct ui *ui, struct form *f)
 	{
 		char *reason = xasprintf("Reason: %s", j->reason);
 		const char *texts[] = { what.data, reason, where.data,
-		    f->a->g->dry_run ? "DRY RUN (--dry-run): the PutItem is "
+		    f->a->desk.dry_run ? "DRY RUN (--dry-run): the PutItem is "
 		    "shown, nothing is sent, nothing is audited." :
 		    "Written to the audit log before and after." };
 
-		ui_confirm_texts(ui, f->a->g->dry_run ? "DRY RUN: request an exception, "
+		ui_confirm_texts(ui, f->a->desk.dry_run ?
+		    "DRY RUN: request an exception, "
 		    "nothing will change" : "Request a patch exception",
 		    texts, 4, 0, on_yes, j);
 		free(reason);
@@ -463,7 +458,7 @@ exactions_request(struct ui *ui, struct app *a, const char *instance_id)
 	char d[16];
 	int i;
 
-	if (refused(ui))
+	if (refused(ui, a))
 		return;
 	f = xcalloc(1, sizeof *f);
 	f->a = a;
@@ -489,11 +484,11 @@ on_reason(struct ui *ui, void *arg, const char *text)
 	const char *name;
 	char *err = NULL, *what, *change, *reason;
 
-	if (j != running)
+	if (j != j->a->exjob)
 		return;
 	if (text == NULL) {
 		ui_message(ui, 0, "cancelled; nothing was changed");
-		reap();
+		exactions_job_free(j->a);
 		return;
 	}
 	while (*text == ' ')
@@ -503,7 +498,7 @@ on_reason(struct ui *ui, void *arg, const char *text)
 		ui_message(ui, 1, "%s refused: %s; nothing was changed", act,
 		    err);
 		free(err);
-		reap();
+		exactions_job_free(j->a);
 		return;
 	}
 	j->reason = *text != '\0' ? xstrdup(text) : NULL;
@@ -545,7 +540,7 @@ exactions_decide(struct ui *ui, struct app *a, enum exceptions_action act,
 	struct exjob *j;
 	char label[32];
 
-	if (refused(ui))
+	if (refused(ui, a))
 		return;
 	if (e == NULL || e->exception_id == NULL) {
 		ui_message(ui, 1, "no exception selected");

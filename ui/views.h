@@ -46,4 +46,14 @@ void selfservice_set(struct ui *ui, struct app *a, enum selfservice_tag kind,
 void selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
     const struct fleet_instance *under);
 
+/*
+ * The jobs those files keep in struct app, freed with what they hold
+ * (idempotent); app_run() calls them after the loop and net_free(), so
+ * no callback can come in afterwards.  A view that starts background
+ * work keeps it in struct app the same way.
+ */
+void exactions_job_free(struct app *a);
+void exsyncui_job_free(struct app *a);
+void selfservice_job_free(struct app *a);
+
 #endif

@@ -5,7 +5,8 @@
 # table shows the new window; `W` under --dry-run lists the call and makes
 # none; `W` for real removes the tag; --read-only refuses `w` and `O`
 # (dispatch, for every key marked as changing AWS state) and help marks
-# them with '!'; `q` quits with status 0.  Only bounded polling of the screen, no timing asserts.
+# them with '!'; `q` quits with status 0.  Only bounded polling of the
+# screen, no timing asserts.
 . tests/integration/lib.sh
 PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
 command -v tmux >/dev/null 2>&1 || fail "tmux is needed for the console tests"

@@ -3,7 +3,8 @@
  * stopped members before it opens) and its undo, through ops/prepare.h on
  * the console's loop, as `patchdeck prepare [--undo]` does:
  *
- *   read-only?  refused (dispatch refuses the key; checked here too)
+ *   read-only?  refused by the console's dispatch (UI_KEY_CHANGES_AWS;
+ *               under --dry-run the keys only read, so they pass)
  *   list: EC2 read now (never the cache), each instance's action
  *   nothing to change: said so, nothing asked
  *   --dry-run: what would be started / stopped, nothing changed
@@ -13,7 +14,7 @@
  *      refresh so the plan shows the new states
  *
  * One job at a time, owned by struct app (a->planprep) and freed after
- * the loop by planprep_job_free(); one waiting for a confirmation the
+ * the loop by planprep_job_free(a); one waiting for a confirmation the
  * operator declined is replaced by the next p or U.
  */
 #include "views.h"
@@ -44,8 +45,8 @@ struct planprep {
 	int failed;
 };
 
-void
-planprep_job_free(struct planprep *j)
+static void
+job_free(struct planprep *j)
 {
 	if (j == NULL)
 		return;
@@ -60,7 +61,14 @@ finish(struct planprep *j)
 {
 	if (j->a->planprep == j)
 		j->a->planprep = NULL;
-	planprep_job_free(j);
+	job_free(j);
+}
+
+void
+planprep_job_free(struct app *a)
+{
+	job_free(a->planprep);
+	a->planprep = NULL;
 }
 
 static void
@@ -219,8 +227,6 @@ planprep_start(struct ui *ui, struct app *a, const char *window,
 	struct planprep *j;
 	char *err = NULL;
 
-	if (!a->g->dry_run && app_refuse_read_only(a, ui))
-		return;
 	if (a->planprep != NULL) {
 		if (a->planprep->running) {
 			ui_message(ui, 1, "a prepare or undo is still running; "
@@ -245,7 +251,7 @@ planprep_start(struct ui *ui, struct app *a, const char *window,
 	if ((j->p = prepare_new(&o, &err)) == NULL) {
 		ui_message(ui, 1, "%s: %s", undo ? "undo" : "prepare", err);
 		free(err);
-		planprep_job_free(j);
+		job_free(j);
 		return;
 	}
 	a->planprep = j;

@@ -24,26 +24,28 @@ enum {
 };
 
 static const struct ui_key keys[] = {
-	{ 'j', P_DOWN, "j, Down", "next member", "move" },
-	{ KEY_DOWN, P_DOWN, NULL, NULL, NULL },
-	{ 'k', P_UP, "k, Up", "previous member", NULL },
-	{ KEY_UP, P_UP, NULL, NULL, NULL },
-	{ KEY_NPAGE, P_PGDN, "PgDn, PgUp", "page down / up", NULL },
-	{ KEY_PPAGE, P_PGUP, NULL, NULL, NULL },
-	{ KEY_HOME, P_HOME, "Home, g", "first member", NULL },
-	{ 'g', P_HOME, NULL, NULL, NULL },
-	{ KEY_END, P_END, "End, G", "last member", NULL },
-	{ 'G', P_END, NULL, NULL, NULL },
-	{ '\r', P_OPEN, "Enter", "open the instance", "open" },
-	{ KEY_ENTER, P_OPEN, NULL, NULL, NULL },
-	{ '\n', P_OPEN, NULL, NULL, NULL },
+	{ 'j', P_DOWN, "j, Down", "next member", "move", 0 },
+	{ KEY_DOWN, P_DOWN, NULL, NULL, NULL, 0 },
+	{ 'k', P_UP, "k, Up", "previous member", NULL, 0 },
+	{ KEY_UP, P_UP, NULL, NULL, NULL, 0 },
+	{ KEY_NPAGE, P_PGDN, "PgDn, PgUp", "page down / up", NULL, 0 },
+	{ KEY_PPAGE, P_PGUP, NULL, NULL, NULL, 0 },
+	{ KEY_HOME, P_HOME, "Home, g", "first member", NULL, 0 },
+	{ 'g', P_HOME, NULL, NULL, NULL, 0 },
+	{ KEY_END, P_END, "End, G", "last member", NULL, 0 },
+	{ 'G', P_END, NULL, NULL, NULL, 0 },
+	{ '\r', P_OPEN, "Enter", "open the instance", "open", 0 },
+	{ KEY_ENTER, P_OPEN, NULL, NULL, NULL, 0 },
+	{ '\n', P_OPEN, NULL, NULL, NULL, 0 },
 	{ 'p', P_PREPARE, "p", "prepare: tag and start the stopped members "
-	    "before the window (confirmed; audited)", "prepare" },
+	    "before the window (confirmed; audited)", "prepare",
+	    UI_KEY_CHANGES_AWS | UI_KEY_DRY_RUN_READS },
 	{ 'U', P_UNDO, "U", "undo prepare: stop the instances started for "
-	    "this night and remove their tag (confirmed; audited)", "undo" },
-	{ 27, P_CLOSE, "Esc, h, Left", "back to the windows", "back" },
-	{ 'h', P_CLOSE, NULL, NULL, NULL },
-	{ KEY_LEFT, P_CLOSE, NULL, NULL, NULL },
+	    "this night and remove their tag (confirmed; audited)", "undo",
+	    UI_KEY_CHANGES_AWS | UI_KEY_DRY_RUN_READS },
+	{ 27, P_CLOSE, "Esc, h, Left", "back to the windows", "back", 0 },
+	{ 'h', P_CLOSE, NULL, NULL, NULL, 0 },
+	{ KEY_LEFT, P_CLOSE, NULL, NULL, NULL, 0 },
 };
 
 struct vplan {

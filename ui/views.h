@@ -26,13 +26,13 @@ void view_plan_push(struct ui *ui, struct app *a, size_t w);
 /*
  * The plan pane's p (undo 0) and U (undo 1): prepare or undo window on
  * date ("YYYY-MM-DD") through ops/prepare.h, confirmed, on the loop
- * (planprep.c).  The job is a->planprep, freed after the loop with
- * planprep_job_free().
+ * (planprep.c).  The job is a->planprep, freed after the loop (and the
+ * loop's calls) with planprep_job_free().
  */
 struct planprep;
 void planprep_start(struct ui *ui, struct app *a, const char *window,
     const char *date, int undo);
-void planprep_job_free(struct planprep *j);
+void planprep_job_free(struct app *a);
 /* The outcome of the last p or U ("prepare W@D: 3 started, 3 Online
  * (audited)"), with *failed, or NULL; borrowed until the next p or U. */
 const char *planprep_outcome(const struct app *a, int *failed);
@@ -41,7 +41,8 @@ const char *planprep_outcome(const struct app *a, int *failed);
 void view_exceptions_push(struct ui *ui, struct app *a);
 
 /*
- * The exception actions (exactions.c), each refused in read-only mode:
+ * The exception actions (exactions.c); their keys are UI_KEY_CHANGES_AWS
+ * (refused in read-only mode by the console's dispatch):
  * request opens a form (instance_id prefilled when not NULL); approve,
  * reject and revoke act on e (borrowed for the call) after asking for the
  * reason and confirming; sync shows the differences, then applies them.
@@ -62,5 +63,15 @@ void selfservice_set(struct ui *ui, struct app *a, enum selfservice_tag kind,
     const struct fleet_instance *under);
 void selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
     const struct fleet_instance *under);
+
+/*
+ * The jobs those files keep in struct app, freed with what they hold
+ * (idempotent); app_run() calls them after the loop and net_free(), so
+ * no callback can come in afterwards.  A view that starts background
+ * work keeps it in struct app the same way.
+ */
+void exactions_job_free(struct app *a);
+void exsyncui_job_free(struct app *a);
+void selfservice_job_free(struct app *a);
 
 #endif

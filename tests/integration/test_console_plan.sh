@@ -109,11 +109,22 @@ tm_keys U
 tm_wait_status 'undo plan-night@[0-9-]+: nothing to do' "the second undo"
 tm_keys q q q
 
-# 3. --read-only: p refused, nothing asked.
+# 3. --read-only: p and U refused by the dispatcher, nothing asked;
+#    help marks both as changing AWS state, and not the moves.
 open_plan --read-only
 tm_keys p
-tm_wait_status 'read-only' "p refused in read-only mode"
-tm_keys q q q
+tm_wait_status 'refused: patchdeck is in read-only mode \(--read-only\); no change was made' "p refused in read-only mode"
+tm_keys U
+tm_wait_status 'refused: patchdeck is in read-only mode' "U refused in read-only mode"
+tm_keys '?'
+tm_wait '! changes AWS state; refused in read-only mode' "the help's legend"
+expect_grep '^! +p +prepare: tag and start' "$TEST_TMP/screen"
+expect_grep '^! +U +undo prepare: stop' "$TEST_TMP/screen"
+expect_no_grep '^! +(j, Down|Enter) ' "$TEST_TMP/screen"
+tm_keys q q q q
+show | sed 's/ stopping / stopped /' >"$TEST_TMP/after-ro"
+sed 's/ stopping / stopped /' "$TEST_TMP/after-u" | cmp -s - "$TEST_TMP/after-ro" ||
+	fail "read-only mode changed EC2"
 
 # 4. --dry-run: what would be done, nothing changed.
 show >"$TEST_TMP/before-dry"

@@ -42,6 +42,8 @@ duration = 2h
 CONF
 PDC="$PD --config $CFG --cache $CACHE"
 
+sim_exceptions_table
+
 # sun-0200's members: P patched, O offline, S stopped, U an unapproved
 # exception tag, X excepted by an approved record; every other instance
 # of the fleet moved to the other two windows.
@@ -77,12 +79,6 @@ ec2.create_tags(Resources=[roles["U"]],
 ec2.create_tags(Resources=[roles["X"]],
                 Tags=[{"Key": "PatchException", "Value": "2026-10-20..2026-10-30"}])
 ec2.stop_instances(InstanceIds=[roles["S"]])
-ddb.create_table(TableName="patchdeck-exceptions",
-                 KeySchema=[{"AttributeName": "instance_id", "KeyType": "HASH"},
-                            {"AttributeName": "exception_id", "KeyType": "RANGE"}],
-                 AttributeDefinitions=[{"AttributeName": "instance_id", "AttributeType": "S"},
-                                       {"AttributeName": "exception_id", "AttributeType": "S"}],
-                 BillingMode="PAY_PER_REQUEST")
 ddb.put_item(TableName="patchdeck-exceptions", Item={k: {"S": v} for k, v in {
     "instance_id": roles["X"], "exception_id": "exc-x", "starts": "2026-10-20",
     "ends": "2026-10-30", "reason": "quarter close", "ticket": "CHG-9",

@@ -24,6 +24,8 @@ timezone = Europe/Berlin
 CONF
 PDC="$PD --config $CFG --cache $TEST_TMP/cache.db"
 
+sim_exceptions_table
+
 # The scenario with boto3: every PatchWindow tag of the fleet moved off
 # plan-night, then roles given to instances of the default region.
 "$PY" - >"$TEST_TMP/roles" <<'PYEOF' || fail "scenario setup"
@@ -79,12 +81,6 @@ ec2.create_tags(Resources=[roles["U"]],
                 Tags=[{"Key": "PatchException", "Value": "%s..%s" % (d(-3), d(10))}])
 ec2.stop_instances(InstanceIds=[roles["S"]])
 ec2.terminate_instances(InstanceIds=[roles["T"]])
-ddb.create_table(TableName="patchdeck-exceptions",
-                 KeySchema=[{"AttributeName": "instance_id", "KeyType": "HASH"},
-                            {"AttributeName": "exception_id", "KeyType": "RANGE"}],
-                 AttributeDefinitions=[{"AttributeName": "instance_id", "AttributeType": "S"},
-                                       {"AttributeName": "exception_id", "AttributeType": "S"}],
-                 BillingMode="PAY_PER_REQUEST")
 def rec(role, eid, status):
     item = {"instance_id": roles[role], "exception_id": eid,
             "starts": d(-3), "ends": d(10), "reason": "year-end audit",

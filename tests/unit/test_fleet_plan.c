@@ -18,23 +18,8 @@
 #include "fleet/plan.h"
 #include "fleet/tz.h"
 #include "fleet/window.h"
+#include "fleetfix.h"
 #include "util/util.h"
-
-static void
-load_zone(const char *name, struct fleet_tz *tz)
-{
-	char *path = xasprintf("/usr/share/zoneinfo/%s", name);
-	struct buf b;
-	char *err = NULL;
-
-	buf_init(&b);
-	if (util_read_file(path, 1 << 20, &b) != 0)
-		fail_msg("cannot read %s (is tzdata installed?)", path);
-	if (fleet_tz_parse(name, b.data, b.len, tz, &err) != 0)
-		fail_msg("%s: %s", name, err);
-	buf_free(&b);
-	free(path);
-}
 
 static long long
 utc(int y, int m, int d, int h, int mi)
@@ -56,62 +41,6 @@ make_window(struct fleet_window *w, const char *id, const char *sched,
 		fail_msg("%s", err);
 	if (fleet_duration_parse(dur, &w->duration_min, &err) != 0)
 		fail_msg("%s", err);
-}
-
-/* One instance with up to two tags (NULL keys are left out). */
-static void
-make_inst(struct fleet_instance *i, const char *id, const char *name,
-    const char *state, const char *ping, const char *platform,
-    const char *window, const char *exc_tag)
-{
-	size_t n = 0;
-
-	memset(i, 0, sizeof *i);
-	i->id = xstrdup(id);
-	i->account = xstrdup("111111111111");
-	i->region = xstrdup("eu-west-1");
-	i->name = xstrdup(name);
-	i->state = xstrdup(state);
-	i->type = xstrdup("t3.micro");
-	i->platform = xstrdup(platform);
-	i->platform_name = xstrdup("");
-	i->platform_version = xstrdup("");
-	i->private_ip = xstrdup("");
-	i->public_ip = xstrdup("");
-	i->az = xstrdup("");
-	i->launch_time = xstrdup("");
-	i->ping = xstrdup(ping);
-	i->agent_version = xstrdup("");
-	i->tags = xcalloc(2, sizeof *i->tags);
-	if (window != NULL) {
-		i->tags[n].key = xstrdup("PatchWindow");
-		i->tags[n++].value = xstrdup(window);
-	}
-	if (exc_tag != NULL) {
-		i->tags[n].key = xstrdup("PatchException");
-		i->tags[n++].value = xstrdup(exc_tag);
-	}
-	i->ntags = n;
-}
-
-static void
-make_exc(struct fleet_exception *e, const char *iid, const char *eid,
-    const char *starts, const char *ends, const char *status)
-{
-	memset(e, 0, sizeof *e);
-	e->instance_id = xstrdup(iid);
-	e->exception_id = xstrdup(eid);
-	e->starts = xstrdup(starts);
-	e->ends = xstrdup(ends);
-	e->reason = xstrdup("audit");
-	e->ticket = xstrdup("CHG-1");
-	e->requested_by = xstrdup("arn:aws:iam::111111111111:user/alice");
-	e->requested_at = xstrdup("2026-11-01T10:00:00Z");
-	e->status = xstrdup(status);
-	e->decided_by = xstrdup(strcmp(status, "PENDING") == 0 ? "" :
-	    "arn:aws:iam::111111111111:user/bob");
-	e->decided_at = xstrdup("2026-11-02T10:00:00Z");
-	e->decision_reason = xstrdup("");
 }
 
 static const struct fleet_plan_member *
@@ -141,47 +70,47 @@ test_every_reason(void **state)
 	size_t k;
 
 	(void)state;
-	load_zone("Europe/Berlin", &berlin);
+	fleetfix_zone("Europe/Berlin", &berlin);
 	make_window(&w, "sun-0200", "sun 00:30", "20m", "Europe/Berlin");
-	make_inst(&in[0], "i-patch", "web-1", "running", "Online", "linux",
+	fleetfix_instance(&in[0], "i-patch", "web-1", "running", "Online", "linux",
 	    "sun-0200", NULL);
-	make_inst(&in[1], "i-win", "app-1", "running", "Online", "Windows",
+	fleetfix_instance(&in[1], "i-win", "app-1", "running", "Online", "Windows",
 	    "sun-0200", NULL);
-	make_inst(&in[2], "i-stopped", "db-1", "stopped", "ConnectionLost",
+	fleetfix_instance(&in[2], "i-stopped", "db-1", "stopped", "ConnectionLost",
 	    "linux", "sun-0200", NULL);
-	make_inst(&in[3], "i-term", "old-1", "terminated", "", "linux",
+	fleetfix_instance(&in[3], "i-term", "old-1", "terminated", "", "linux",
 	    "sun-0200", NULL);
-	make_inst(&in[4], "i-nossm", "raw-1", "running", "", "linux",
+	fleetfix_instance(&in[4], "i-nossm", "raw-1", "running", "", "linux",
 	    "sun-0200", NULL);
-	make_inst(&in[5], "i-offline", "lost-1", "running", "ConnectionLost",
+	fleetfix_instance(&in[5], "i-offline", "lost-1", "running", "ConnectionLost",
 	    "linux", "sun-0200", NULL);
 	in[5].last_ping = utc(2026, 12, 4, 9, 30);
 	/* Approved exception on the local Sunday only: still excluded
 	 * although the window starts on Saturday in UTC. */
-	make_inst(&in[6], "i-exc", "bid-1", "running", "Online", "linux",
+	fleetfix_instance(&in[6], "i-exc", "bid-1", "running", "Online", "linux",
 	    "sun-0200", "2026-12-06..2026-12-06");
 	/* A tag without any record: flagged, patched. */
-	make_inst(&in[7], "i-unappr", "sneaky-1", "running", "Online",
+	fleetfix_instance(&in[7], "i-unappr", "sneaky-1", "running", "Online",
 	    "linux", "sun-0200", "2026-12-01..2026-12-31");
 	/* A pending record and no tag: patched, nothing flagged. */
-	make_inst(&in[8], "i-pending", "wait-1", "running", "Online",
+	fleetfix_instance(&in[8], "i-pending", "wait-1", "running", "Online",
 	    "linux", "sun-0200", NULL);
 	/* Another window, and a near miss of the id. */
-	make_inst(&in[9], "i-other", "x", "running", "Online", "linux",
+	fleetfix_instance(&in[9], "i-other", "x", "running", "Online", "linux",
 	    "mon-0200", NULL);
-	make_inst(&in[10], "i-case", "y", "running", "Online", "linux",
+	fleetfix_instance(&in[10], "i-case", "y", "running", "Online", "linux",
 	    "SUN-0200", NULL);
-	make_exc(&ex[0], "i-exc", "EXC-1", "2026-12-06", "2026-12-06",
+	fleetfix_exception(&ex[0], "i-exc", "EXC-1", "2026-12-06", "2026-12-06",
 	    "APPROVED");
-	make_exc(&ex[1], "i-pending", "EXC-2", "2026-12-01", "2026-12-31",
+	fleetfix_exception(&ex[1], "i-pending", "EXC-2", "2026-12-01", "2026-12-31",
 	    "PENDING");
 	/* Approved but self-approved: fails the four-eyes check. */
-	make_exc(&ex[2], "i-patch", "EXC-3", "2026-12-01", "2026-12-31",
+	fleetfix_exception(&ex[2], "i-patch", "EXC-3", "2026-12-01", "2026-12-31",
 	    "APPROVED");
 	free(ex[2].decided_by);
 	ex[2].decided_by = xstrdup(ex[2].requested_by);
 	/* Approved for another month: no cover. */
-	make_exc(&ex[3], "i-win", "EXC-4", "2027-01-01", "2027-01-05",
+	fleetfix_exception(&ex[3], "i-win", "EXC-4", "2027-01-01", "2027-01-05",
 	    "APPROVED");
 
 	memset(&pi, 0, sizeof pi);
@@ -294,7 +223,7 @@ test_malformed_tag_flagged(void **state)
 
 	(void)state;
 	make_window(&w, "daily", "daily 01:00", "1h", NULL);
-	make_inst(&in, "i-1", "a", "running", "Online", "linux", "daily",
+	fleetfix_instance(&in, "i-1", "a", "running", "Online", "linux", "daily",
 	    "2026-02-30..2026-03-01");
 	memset(&pi, 0, sizeof pi);
 	pi.window = &w;
@@ -323,7 +252,7 @@ test_occurrence_of_date(void **state)
 	char *err = NULL;
 
 	(void)state;
-	load_zone("Europe/Berlin", &berlin);
+	fleetfix_zone("Europe/Berlin", &berlin);
 	make_window(&w, "sun-0200", "sun 02:00", "3h", "Europe/Berlin");
 	assert_int_equal(fleet_date_parse("2026-12-08", &d), 0);
 	assert_int_equal(fleet_plan_occurrence(&w, &berlin, d, &o, &err), -1);
@@ -355,7 +284,7 @@ test_when_across_dst(void **state)
 	long long now;
 
 	(void)state;
-	load_zone("Europe/Berlin", &berlin);
+	fleetfix_zone("Europe/Berlin", &berlin);
 	make_window(&w, "sun-0200", "sun 02:00", "3h", "Europe/Berlin");
 	/* Sat 2026-10-24 22:20 UTC = 00:20 CEST: the window opens at 02:00
 	 * CEST = 00:00 UTC, 1 h 40 min later. */

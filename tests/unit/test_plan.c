@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cache/cache.h"
 #include "cache/prechecks.h"
 #include "fleet/date.h"
+#include "fleetfix.h"
 #include "ops/config.h"
 #include "ops/inventory.h"
 #include "ops/plan.h"
@@ -36,35 +36,13 @@ utc(int y, int m, int d, int h, int mi)
 static int
 setup_cfg(void **state)
 {
-	char tmpl[] = "/tmp/test_plan.XXXXXX", *path, *err = NULL;
-	FILE *f;
-	int rc;
-
 	(void)state;
-	if (getenv("TZDIR") == NULL)
-		setenv("TZDIR", "/usr/share/zoneinfo", 1);
-	if (mkdtemp(tmpl) == NULL)
-		return -1;
-	path = xasprintf("%s/config", tmpl);
-	f = fopen(path, "w");
-	if (f == NULL)
-		return -1;
 	/* Listed in the order the overview must NOT keep. */
-	fputs("[window tue-2200]\nschedule = tue 22:00\nduration = 1h\n"
-	    "timezone = Europe/Berlin\n"
+	return fleetfix_config("[window tue-2200]\nschedule = tue 22:00\n"
+	    "duration = 1h\ntimezone = Europe/Berlin\n"
 	    "[window sun-0200]\nschedule = sun 02:00\nduration = 3h\n"
 	    "timezone = Europe/Berlin\n"
-	    "[window sat-2200]\nschedule = sat 22:00\nduration = 2h\n", f);
-	fclose(f);
-	rc = config_load(path, "us-east-1", &cfg, &err);
-	if (rc != 0) {
-		fprintf(stderr, "config: %s\n", err);
-		free(err);
-	}
-	unlink(path);
-	rmdir(tmpl);
-	free(path);
-	return rc;
+	    "[window sat-2200]\nschedule = sat 22:00\nduration = 2h\n", &cfg);
 }
 
 static int
@@ -79,51 +57,17 @@ static void
 inst(struct fleet_instance *i, const char *id, const char *state,
     const char *ping, const char *window, const char *exc)
 {
-	size_t n = 0;
-
-	memset(i, 0, sizeof *i);
-	i->id = xstrdup(id);
-	i->account = xstrdup("111111111111");
-	i->region = xstrdup("eu-west-1");
-	i->name = xstrdup(id);
-	i->state = xstrdup(state);
-	i->type = xstrdup("");
-	i->platform = xstrdup("linux");
-	i->platform_name = xstrdup("");
-	i->platform_version = xstrdup("");
-	i->private_ip = xstrdup("");
-	i->public_ip = xstrdup("");
-	i->az = xstrdup("");
-	i->launch_time = xstrdup("");
-	i->ping = xstrdup(ping);
-	i->agent_version = xstrdup("");
+	fleetfix_instance(i, id, id, state, ping, "linux", window, exc);
 	i->fetched_at = utc(2026, 10, 24, 20, 0);
-	i->tags = xcalloc(2, sizeof *i->tags);
-	i->tags[n].key = xstrdup("PatchWindow");
-	i->tags[n++].value = xstrdup(window);
-	if (exc != NULL) {
-		i->tags[n].key = xstrdup("PatchException");
-		i->tags[n++].value = xstrdup(exc);
-	}
-	i->ntags = n;
 }
 
 static void
 record(struct fleet_exception *e, const char *iid, const char *eid)
 {
-	memset(e, 0, sizeof *e);
-	e->instance_id = xstrdup(iid);
-	e->exception_id = xstrdup(eid);
-	e->starts = xstrdup("2026-10-20");
-	e->ends = xstrdup("2026-10-30");
+	fleetfix_exception(e, iid, eid, "2026-10-20", "2026-10-30",
+	    "APPROVED");
+	free(e->reason);
 	e->reason = xstrdup("close");
-	e->ticket = xstrdup("");
-	e->requested_by = xstrdup("arn:aws:iam::111111111111:user/alice");
-	e->requested_at = xstrdup("");
-	e->status = xstrdup("APPROVED");
-	e->decided_by = xstrdup("arn:aws:iam::111111111111:user/bob");
-	e->decided_at = xstrdup("");
-	e->decision_reason = xstrdup("");
 }
 
 /* Seven instances: five of sun-0200 (patch, offline, stopped, excepted,

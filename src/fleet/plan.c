@@ -193,14 +193,11 @@ member_cmp(const void *a, const void *b)
 }
 
 void
-fleet_plan_build(const struct fleet_plan_input *in, struct fleet_plan *out)
+fleet_plan_classify(const struct fleet_plan_input *in,
+    const struct fleet_instance *inst, struct fleet_plan_member *m)
 {
-	const char *wkey = in->window_tag != NULL ? in->window_tag :
-	    "PatchWindow";
 	struct fleet_date first, last;
-	size_t i;
 
-	memset(out, 0, sizeof *out);
 	/* Every date the occurrence touches: the local date asked for and
 	 * each UTC date from start to the last second before the end. */
 	first = fleet_date_of_utc(in->occ.start);
@@ -210,6 +207,41 @@ fleet_plan_build(const struct fleet_plan_input *in, struct fleet_plan *out)
 		first = in->date;
 	if (fleet_date_cmp(in->date, last) > 0)
 		last = in->date;
+	memset(m, 0, sizeof *m);
+	m->in = inst;
+	m->platform = fleet_plan_platform_of(inst->platform);
+	m->unapproved_tag = unapproved_tag(in, inst) ? 1 : 0;
+	if (strcmp(inst->state, "terminated") == 0 ||
+	    strcmp(inst->state, "shutting-down") == 0) {
+		m->action = FLEET_PLAN_EXCLUDED;
+		m->reason = FLEET_PLAN_R_TERMINATED;
+	} else if ((m->exception = covering(in, inst->id, first, last)) !=
+	    NULL) {
+		m->action = FLEET_PLAN_EXCLUDED;
+		m->reason = FLEET_PLAN_R_EXCEPTION;
+	} else if (inst->ping[0] == '\0') {
+		m->action = FLEET_PLAN_EXCLUDED;
+		m->reason = FLEET_PLAN_R_NOT_MANAGED;
+	} else if (strcmp(inst->state, "stopped") == 0 ||
+	    strcmp(inst->state, "stopping") == 0) {
+		m->action = FLEET_PLAN_WAKE;
+		m->reason = FLEET_PLAN_R_STOPPED;
+	} else if (strcmp(inst->ping, "Online") != 0) {
+		m->action = FLEET_PLAN_UNREACHABLE;
+		m->reason = FLEET_PLAN_R_SSM_OFFLINE;
+	} else {
+		m->action = FLEET_PLAN_PATCH;
+	}
+}
+
+void
+fleet_plan_build(const struct fleet_plan_input *in, struct fleet_plan *out)
+{
+	const char *wkey = in->window_tag != NULL ? in->window_tag :
+	    "PatchWindow";
+	size_t i;
+
+	memset(out, 0, sizeof *out);
 	for (i = 0; i < in->ninstances; i++) {
 		const struct fleet_instance *inst = &in->instances[i];
 		const char *tag = fleet_instance_tag(inst, wkey);
@@ -221,31 +253,7 @@ fleet_plan_build(const struct fleet_plan_input *in, struct fleet_plan *out)
 			out->v = xreallocarray(out->v, out->n + 64,
 			    sizeof *out->v);
 		m = &out->v[out->n++];
-		memset(m, 0, sizeof *m);
-		m->in = inst;
-		m->platform = fleet_plan_platform_of(inst->platform);
-		m->unapproved_tag = unapproved_tag(in, inst) ? 1 : 0;
-		if (strcmp(inst->state, "terminated") == 0 ||
-		    strcmp(inst->state, "shutting-down") == 0) {
-			m->action = FLEET_PLAN_EXCLUDED;
-			m->reason = FLEET_PLAN_R_TERMINATED;
-		} else if ((m->exception = covering(in, inst->id, first,
-		    last)) != NULL) {
-			m->action = FLEET_PLAN_EXCLUDED;
-			m->reason = FLEET_PLAN_R_EXCEPTION;
-		} else if (inst->ping[0] == '\0') {
-			m->action = FLEET_PLAN_EXCLUDED;
-			m->reason = FLEET_PLAN_R_NOT_MANAGED;
-		} else if (strcmp(inst->state, "stopped") == 0 ||
-		    strcmp(inst->state, "stopping") == 0) {
-			m->action = FLEET_PLAN_WAKE;
-			m->reason = FLEET_PLAN_R_STOPPED;
-		} else if (strcmp(inst->ping, "Online") != 0) {
-			m->action = FLEET_PLAN_UNREACHABLE;
-			m->reason = FLEET_PLAN_R_SSM_OFFLINE;
-		} else {
-			m->action = FLEET_PLAN_PATCH;
-		}
+		fleet_plan_classify(in, inst, m);
 		out->actions[m->action]++;
 		out->platforms[m->platform]++;
 		if (m->action == FLEET_PLAN_PATCH ||

@@ -130,6 +130,12 @@ struct fleet_date fleet_plan_local_date(const struct fleet_tz *tz,
  */
 void fleet_plan_build(const struct fleet_plan_input *in,
     struct fleet_plan *out);
+/* The action of one instance, taken as a member of in->window (its
+ * window tag is not looked at; in->instances is not used), into *m:
+ * what fleet_plan_build() does for each member, for a caller that only
+ * counts (the overview, one pass over the fleet for every window). */
+void fleet_plan_classify(const struct fleet_plan_input *in,
+    const struct fleet_instance *inst, struct fleet_plan_member *m);
 /* Sorts p's members again, as fleet_plan_build() does, with the members
  * at risk (unapproved tag or a failed pre-check) first in each action. */
 void fleet_plan_sort(struct fleet_plan *p);

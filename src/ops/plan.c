@@ -31,6 +31,29 @@ sorted(const struct fleet_exception *v, size_t n)
 	return 1;
 }
 
+/* What fleet/plan needs for window w of cfg on date / occ, from inv;
+ * sorted: whether inv's records are in instance_id order. */
+static void
+input_for(struct fleet_plan_input *in, const struct inventory *inv,
+    const struct config *cfg, size_t w, struct fleet_date date,
+    struct fleet_occurrence occ, int is_sorted)
+{
+	memset(in, 0, sizeof *in);
+	in->window = &cfg->windows[w];
+	in->tz = &cfg->zones[w];
+	in->date = date;
+	in->occ = occ;
+	in->instances = inv->v;
+	in->ninstances = inv->n;
+	in->exceptions_known = inv->exc.fetched_at > 0;
+	in->exceptions = in->exceptions_known ? inv->exc.v : NULL;
+	in->nexceptions = in->exceptions_known ? inv->exc.n : 0;
+	in->exceptions_sorted = is_sorted;
+	in->exception_max_days = cfg->exception_max_days;
+	in->window_tag = cfg->tags.window;
+	in->exception_tag = cfg->tags.exception;
+}
+
 static void
 build(struct plan *out, const struct inventory *inv,
     const struct config *cfg, size_t w, long long now)
@@ -42,20 +65,8 @@ build(struct plan *out, const struct inventory *inv,
 	out->w = &cfg->windows[w];
 	out->in_progress = out->occ.start <= now && now < out->occ.end;
 	out->exceptions_fetched_at = inv->exc.fetched_at;
-	memset(&in, 0, sizeof in);
-	in.window = out->w;
-	in.tz = &cfg->zones[w];
-	in.date = out->date;
-	in.occ = out->occ;
-	in.instances = inv->v;
-	in.ninstances = inv->n;
-	in.exceptions_known = inv->exc.fetched_at > 0;
-	in.exceptions = in.exceptions_known ? inv->exc.v : NULL;
-	in.nexceptions = in.exceptions_known ? inv->exc.n : 0;
-	in.exceptions_sorted = sorted(in.exceptions, in.nexceptions);
-	in.exception_max_days = cfg->exception_max_days;
-	in.window_tag = cfg->tags.window;
-	in.exception_tag = cfg->tags.exception;
+	input_for(&in, inv, cfg, w, out->date, out->occ, sorted(inv->exc.v,
+	    inv->exc.fetched_at > 0 ? inv->exc.n : 0));
 	fleet_plan_build(&in, &out->p);
 	out->oldest = 0;
 	for (k = 0; k < out->p.n; k++) {
@@ -298,40 +309,64 @@ plan_overview(const struct inventory *inv, const struct config *cfg,
     const struct plan_prechecks *pc, long long now,
     struct plan_window_row **out)
 {
+	const char *wkey = cfg->tags.window != NULL ? cfg->tags.window :
+	    "PatchWindow";
+	struct fleet_plan_input *in;
 	struct plan_window_row *rows;
-	size_t w;
+	unsigned char *checked;
+	struct fleet_plan_member m;
+	const struct plan_precheck *r;
+	const char *tag;
+	int is_sorted;
+	long w;
+	size_t i;
 
 	*out = NULL;
 	if (cfg->nwindows == 0)
 		return 0;
 	rows = xcalloc(cfg->nwindows, sizeof *rows);
-	for (w = 0; w < cfg->nwindows; w++) {
-		struct plan_window_row *r = &rows[w];
-		struct plan p;
-		size_t k;
-
-		r->window = w;
-		r->precheck_failing = PLAN_PRECHECK_UNKNOWN;
-		r->when = fleet_window_when(&cfg->windows[w], &cfg->zones[w],
-		    now, &r->occ);
-		fleet_window_when_text(&cfg->windows[w], &cfg->zones[w],
-		    r->when, &r->occ, now, r->when_text, sizeof r->when_text);
-		if (r->when == FLEET_WHEN_NONE ||
-		    plan_make_index(&p, inv, cfg, w, now, NULL) != 0)
-			continue;
-		r->members = p.p.n;
-		r->offline = p.p.actions[FLEET_PLAN_UNREACHABLE];
-		r->stopped = p.p.actions[FLEET_PLAN_WAKE];
-		r->unapproved = p.p.unapproved;
-		for (k = 0; k < p.p.n; k++) {
-			if (p.p.v[k].reason == FLEET_PLAN_R_EXCEPTION)
-				r->excepted++;
-			else if (p.p.v[k].reason == FLEET_PLAN_R_NOT_MANAGED)
-				r->not_managed++;
-		}
-		r->precheck_failing = plan_precheck_failing(&p, pc);
-		plan_done(&p);
+	in = xcalloc(cfg->nwindows, sizeof *in);
+	checked = xcalloc(cfg->nwindows, 1);
+	is_sorted = sorted(inv->exc.v, inv->exc.fetched_at > 0 ?
+	    inv->exc.n : 0);
+	for (i = 0; i < cfg->nwindows; i++) {
+		rows[i].window = i;
+		rows[i].when = fleet_window_when(&cfg->windows[i],
+		    &cfg->zones[i], now, &rows[i].occ);
+		fleet_window_when_text(&cfg->windows[i], &cfg->zones[i],
+		    rows[i].when, &rows[i].occ, now, rows[i].when_text,
+		    sizeof rows[i].when_text);
+		if (rows[i].when != FLEET_WHEN_NONE)
+			input_for(&in[i], inv, cfg, i, fleet_plan_local_date(
+			    &cfg->zones[i], rows[i].occ.start), rows[i].occ,
+			    is_sorted);
 	}
+	/* One pass over the fleet for every window (a plan per window
+	 * would read it once per window and sort every member). */
+	for (i = 0; i < inv->n; i++) {
+		const struct fleet_instance *inst = &inv->v[i];
+
+		if ((tag = fleet_instance_tag(inst, wkey)) == NULL ||
+		    (w = fleet_window_find(cfg->windows, cfg->nwindows,
+		    tag)) < 0 || in[w].window == NULL)
+			continue;
+		fleet_plan_classify(&in[w], inst, &m);
+		rows[w].members++;
+		rows[w].offline += m.action == FLEET_PLAN_UNREACHABLE;
+		rows[w].stopped += m.action == FLEET_PLAN_WAKE;
+		rows[w].unapproved += m.unapproved_tag;
+		rows[w].excepted += m.reason == FLEET_PLAN_R_EXCEPTION;
+		rows[w].not_managed += m.reason == FLEET_PLAN_R_NOT_MANAGED;
+		if ((r = plan_precheck_of(pc, inst->id)) != NULL) {
+			checked[w] = 1;
+			rows[w].precheck_failing += r->failed != 0;
+		}
+	}
+	for (i = 0; i < cfg->nwindows; i++)
+		if (!checked[i])
+			rows[i].precheck_failing = PLAN_PRECHECK_UNKNOWN;
+	free(checked);
+	free(in);
 	qsort(rows, cfg->nwindows, sizeof *rows, row_cmp);
 	*out = rows;
 	return cfg->nwindows;

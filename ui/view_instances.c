@@ -151,6 +151,7 @@ overview(struct vinst *v)
 	struct plan_window_row *rows;
 	struct plan_prechecks pc;
 	char *err = NULL;
+	size_t sel, k;
 	int have;
 
 	if (v->ov_at != 0 && v->ov_gen == a->generation &&
@@ -160,6 +161,9 @@ overview(struct vinst *v)
 	have = a->cache != NULL && plan_prechecks_load(&pc, a->cache,
 	    &err) == 0;
 	free(err);
+	/* The cursor stays on its window when the order changes (one
+	 * opens, another closes). */
+	sel = v->nov > 0 ? v->ov[v->wl.cursor].window : (size_t)-1;
 	v->nov = plan_overview(&a->inv, &a->cfg, have ? &pc : NULL, now,
 	    &rows);
 	if (have)
@@ -167,6 +171,9 @@ overview(struct vinst *v)
 	if (v->nov > 0)
 		memcpy(v->ov, rows, v->nov * sizeof *rows);
 	free(rows);
+	for (k = 0; k < v->nov; k++)
+		if (v->ov[k].window == sel)
+			v->wl.cursor = k;
 	v->ov_gen = a->generation;
 	v->ov_at = now;
 	ui_list_clamp(&v->wl, v->nov);

@@ -152,6 +152,77 @@ setupresults_ddl_columns(const char *ddl)
 	return buf_steal(&b);
 }
 
+/* The next column of a column string at *pp ("name type", up to a ','
+ * or '|' outside <>), or NULL at the end; caller frees. */
+static char *
+next_column(const char **pp)
+{
+	const char *p = *pp, *start = p;
+	int depth = 0;
+
+	if (*p == '\0')
+		return NULL;
+	for (; *p != '\0'; p++) {
+		if (*p == '<')
+			depth++;
+		else if (*p == '>' && depth > 0)
+			depth--;
+		else if (depth == 0 && (*p == ',' || *p == '|'))
+			break;
+	}
+	*pp = *p != '\0' ? p + 1 : p;
+	return xasprintf("%.*s%s", (int)(p - start), start,
+	    *p == '|' ? " (partition)" : "");
+}
+
+/* 1 if col is one of the columns of list. */
+static int
+has_column(const char *list, const char *col)
+{
+	const char *p = list;
+	char *c;
+	int found = 0;
+
+	while (!found && (c = next_column(&p)) != NULL) {
+		found = strcmp(c, col) == 0;
+		free(c);
+	}
+	return found;
+}
+
+static void
+diff_side(struct buf *b, const char *label, const char *from,
+    const char *other)
+{
+	const char *p = from;
+	char *c;
+	int n = 0;
+
+	while ((c = next_column(&p)) != NULL) {
+		if (*c != '\0' && !has_column(other, c)) {
+			buf_puts(b, n++ == 0 ? label : ", ");
+			buf_puts(b, c);
+		}
+		free(c);
+	}
+}
+
+char *
+setupresults_columns_diff(const char *have, const char *want)
+{
+	struct buf b;
+
+	buf_init(&b);
+	diff_side(&b, "it lacks ", want, have);
+	if (b.len > 0)
+		diff_side(&b, "; it has instead ", have, want);
+	else
+		diff_side(&b, "it has besides ", have, want);
+	if (b.len == 0)
+		buf_puts(&b, "its columns are in another order");
+	return buf_steal(&b);
+}
+
 static void
 put_meta(struct buf *b, const cJSON *cols)
 {
@@ -304,8 +375,7 @@ setupresults_table(struct net *net, struct aws_client *athena,
 	*state = SETUPRESULTS_SAME;
 	if (strcmp(have, want) != 0) {
 		*state = SETUPRESULTS_DIFFERENT;
-		*why = xasprintf("its columns are %s, the statement's %s", have,
-		    want);
+		*why = setupresults_columns_diff(have, want);
 	} else if (serde != NULL && strcmp(serde, SETUPRESULTS_SERDE) != 0) {
 		*state = SETUPRESULTS_DIFFERENT;
 		*why = xasprintf("its SerDe is %s, not %s", serde,

@@ -43,6 +43,10 @@ char *setupresults_statement(const char *sql, const char *table,
  * NULL when ddl declares no column list.  Pure.
  */
 char *setupresults_ddl_columns(const char *ddl);
+/* How the column string have differs from want, for people: "it lacks
+ * disk array<...>, result string; it has instead disk string".  Caller
+ * frees.  Pure. */
+char *setupresults_columns_diff(const char *have, const char *want);
 /* The same from a GetTableMetadata reply's TableMetadata.  Pure. */
 char *setupresults_meta_columns(const struct cJSON *table_metadata);
 /* The SerDe a TableMetadata names (Parameters "serde.serialization.lib",

@@ -62,7 +62,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_HELPER_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(B)/%.o)
 
-.PHONY: FORCE all patchdeck test unit unit-san simtest integration deps demo bench install clean \
+.PHONY: FORCE all patchdeck test unit unit-san simtest shellcheck integration deps demo bench install clean \
 	fuzz fuzz-build fuzz-brief
 
 all: patchdeck
@@ -152,6 +152,11 @@ unit-san:
 simtest:
 	@sh tests/sim/run-tests.sh
 
+# The SSM document scripts pass shellcheck -S warning (skipped, saying so,
+# where shellcheck is not installed).
+shellcheck:
+	@sh tests/shellcheck.sh
+
 integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill \
 	$(B)/tests/cacheset $(B)/tests/loadgate.so
 	@B=$(B) sh tests/integration/run.sh
@@ -161,7 +166,7 @@ integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill \
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@sh tests/run-stages.sh "$(MAKE) --no-print-directory" unit unit-san \
-		fuzz-brief simtest integration
+		fuzz-brief simtest shellcheck integration
 
 demo: deps patchdeck
 	@sh tests/demo.sh

@@ -153,12 +153,13 @@ setupresults_ddl_columns(const char *ddl)
 }
 
 /* The next column of a column string at *pp ("name type", up to a ','
- * or '|' outside <>), or NULL at the end; caller frees. */
+ * or '|' outside <>), or NULL at the end; caller frees.  *part is set
+ * once past the '|': the columns after it are partition keys. */
 static char *
-next_column(const char **pp)
+next_column(const char **pp, int *part)
 {
 	const char *p = *pp, *start = p;
-	int depth = 0;
+	int depth = 0, was_part = *part;
 
 	if (*p == '\0')
 		return NULL;
@@ -170,9 +171,13 @@ next_column(const char **pp)
 		else if (depth == 0 && (*p == ',' || *p == '|'))
 			break;
 	}
+	if (*p == '|')
+		*part = 1;
 	*pp = *p != '\0' ? p + 1 : p;
+	if (p == start)
+		return xstrdup("");
 	return xasprintf("%.*s%s", (int)(p - start), start,
-	    *p == '|' ? " (partition)" : "");
+	    was_part ? " (partition)" : "");
 }
 
 /* 1 if col is one of the columns of list. */
@@ -181,9 +186,9 @@ has_column(const char *list, const char *col)
 {
 	const char *p = list;
 	char *c;
-	int found = 0;
+	int found = 0, part = 0;
 
-	while (!found && (c = next_column(&p)) != NULL) {
+	while (!found && (c = next_column(&p, &part)) != NULL) {
 		found = strcmp(c, col) == 0;
 		free(c);
 	}
@@ -196,9 +201,9 @@ diff_side(struct buf *b, const char *label, const char *from,
 {
 	const char *p = from;
 	char *c;
-	int n = 0;
+	int n = 0, part = 0;
 
-	while ((c = next_column(&p)) != NULL) {
+	while ((c = next_column(&p, &part)) != NULL) {
 		if (*c != '\0' && !has_column(other, c)) {
 			buf_puts(b, n++ == 0 ? label : ", ");
 			buf_puts(b, c);

@@ -4,6 +4,7 @@
 #include "ops/setupdocs.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -277,6 +278,39 @@ set_default(struct net *net, struct aws_client *ssm, const char *name,
 	return 0;
 }
 
+/*
+ * The version of name holding the content hashed to want, newest first
+ * from latest down to 1: SSM refuses an UpdateDocument whose content an
+ * older version holds (DuplicateDocumentContent), so that version is the
+ * one to make the default.  A new string, or NULL with *ae.
+ */
+static char *
+find_version(struct net *net, struct aws_client *ssm, const char *name,
+    const char *want, const char *latest, struct aws_error *ae)
+{
+	long v = latest != NULL ? strtol(latest, NULL, 10) : 0;
+
+	/* Bounded: a document has at most 1,000 versions. */
+	for (; v >= 1 && v <= 1000; v--) {
+		struct docr d;
+		char num[24];
+		int match;
+
+		snprintf(num, sizeof num, "%ld", v);
+		memset(&d, 0, sizeof d);
+		awserr_init(&d.ae);
+		ssm_describe_document_version(ssm, name, num, on_doc, &d);
+		docr_wait(net, &d);
+		match = d.found && setupdocs_hash_equal(d.hash, want);
+		docr_done(&d);
+		if (match)
+			return xstrdup(num);
+	}
+	awserr_set(ae, 0, "DuplicateDocumentContent", "SSM says a version "
+	    "holds this content, but none of them has its hash", NULL);
+	return NULL;
+}
+
 int
 setupdocs_apply(struct net *net, struct aws_client *ssm,
     const struct embed_file *doc, enum setupdocs_action a,
@@ -309,6 +343,25 @@ setupdocs_apply(struct net *net, struct aws_client *ssm,
 		ssm_update_document(ssm, doc->name, doc->data, "JSON", on_doc,
 		    &d);
 	docr_wait(net, &d);
+	if (!d.found && a == SETUPDOCS_UPDATE && d.ae.code != NULL &&
+	    strcmp(d.ae.code, "DuplicateDocumentContent") == 0) {
+		char h[65];
+
+		/* An older version holds our content: it becomes the
+		 * default again. */
+		docr_done(&d);
+		setupdocs_hash(doc->data, doc->len, h);
+		if ((v = find_version(net, ssm, doc->name, h,
+		    r->latest_version, ae)) == NULL)
+			return -1;
+		if (wait_active(net, ssm, doc->name, v, wait_s, ae) != 0 ||
+		    set_default(net, ssm, doc->name, v, ae) != 0) {
+			free(v);
+			return -1;
+		}
+		*version = v;
+		return 0;
+	}
 	if (!d.found) {
 		awserr_copy(ae, &d.ae);
 		docr_done(&d);

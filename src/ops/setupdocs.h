@@ -66,7 +66,9 @@ int setupdocs_describe(struct net *net, struct aws_client *ssm,
  * Carries out a (not CURRENT) for doc.  0 with *version (caller frees) the
  * version now the default, or -1 with *ae.  A new version is made the
  * default once SSM reports it Active (polled every second, at most
- * wait_s seconds).
+ * wait_s seconds).  SSM refuses new content that an older version holds
+ * (DuplicateDocumentContent): that version, found by its Hash, is made
+ * the default instead.
  */
 int setupdocs_apply(struct net *net, struct aws_client *ssm,
     const struct embed_file *doc, enum setupdocs_action a,

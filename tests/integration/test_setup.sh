@@ -59,7 +59,9 @@ CONF
 write_config pd-results
 PDC="$PD --config $CFG --profile acct1"
 SLOTS="one/us-east-1 one/eu-west-1 two/us-east-1 two/eu-west-1"
-DOCS="patchdeck-linux-patch patchdeck-precheck"
+# Every data/ssm document is set up (a new one needs no change here).
+DOCS=$(for f in data/ssm/*.json; do basename "$f" .json; done)
+NDOCS=$(echo $DOCS | wc -w)
 
 "$PY" - <<'PYEOF' || fail "could not make the bucket"
 import boto3
@@ -96,7 +98,9 @@ for s in $SLOTS; do
 		expect_grep "^would call: CreateDocument $d in $s \\(content sha256 [0-9a-f]{64}\\)$" "$TEST_TMP/out"
 	done
 done
-expect_grep '^setup: dry run: 13 change\(s\) would be made; none was$' "$TEST_TMP/out"
+# 2 DynamoDB tables, the database and 2 Athena tables, every document in
+# each of the 4 target/regions.
+expect_grep "^setup: dry run: $((5 + 4 * NDOCS)) change\\(s\\) would be made; none was\$" "$TEST_TMP/out"
 expect_grep '^bucket pd-results: exists, not public \(public access block: all four on\)$' "$TEST_TMP/out"
 [ "$(sim_writes)" -eq 0 ] || fail "setup --dry-run changed something"
 [ ! -s "$AUDIT" ] || fail "a dry run wrote the audit log"
@@ -120,11 +124,14 @@ for s in $SLOTS; do
 done
 "$PY" - "$PATCHDECK_SIM_ACCOUNT_2_KEY" "$PATCHDECK_SIM_ACCOUNT_2_SECRET" <<'PYEOF' || fail "not what setup should have made"
 import boto3, hashlib, sys
+import glob, os
 keys = [{}, {"aws_access_key_id": sys.argv[1], "aws_secret_access_key": sys.argv[2]}]
+names = [os.path.basename(f)[:-5] for f in glob.glob("data/ssm/*.json")]
+assert "patchdeck-linux-patch" in names and "patchdeck-precheck" in names, names
 for k in keys:
     for region in ("us-east-1", "eu-west-1"):
         ssm = boto3.client("ssm", region_name=region, **k)
-        for name in ("patchdeck-linux-patch", "patchdeck-precheck"):
+        for name in names:
             want = hashlib.sha256(open("data/ssm/%s.json" % name, "rb").read()).hexdigest()
             d = ssm.describe_document(Name=name)["Document"]
             assert d["Hash"] == want, (name, region, d["Hash"], want)
@@ -143,8 +150,8 @@ for region, k in (("eu-west-1", keys[0]), ("us-east-1", keys[1])):
         CatalogName="AwsDataCatalog")["DatabaseList"]
     assert "patchdeck" not in [d["Name"] for d in dbs], (region, dbs)
 PYEOF
-[ "$(grep -c '"action":"setup.create_document"' "$AUDIT")" -eq 16 ] ||
-	fail "expected 8 documents audited before and after"
+[ "$(grep -c '"action":"setup.create_document"' "$AUDIT")" -eq $((8 * NDOCS)) ] ||
+	fail "expected $((4 * NDOCS)) documents audited before and after"
 [ "$(grep -c '"action":"setup.athena_ddl"' "$AUDIT")" -eq 6 ] ||
 	fail "expected 3 Athena statements audited before and after"
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,39 +23,45 @@
 #include "ops/setupresults.h"
 #include "util/util.h"
 
-/* Every data/ssm document is built in, unchanged; the queries too. */
+/* Every data/ssm document is built in, unchanged, under its file's name;
+ * the Athena statements too. */
 static void
 embedded_match_files(void **state)
 {
-	static const char *const docs[] = { "patchdeck-linux-patch",
-	    "patchdeck-precheck" };
+	glob_t g;
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
-		const struct embed_file *f = embedded_find(embedded_ssm,
-		    embedded_ssm_n, docs[i]);
-		char *path = xasprintf("data/ssm/%s.json", docs[i]);
+	assert_int_equal(glob("data/ssm/*.json", 0, NULL, &g), 0);
+	assert_int_equal(g.gl_pathc, embedded_ssm_n);
+	globfree(&g);
+	assert_non_null(embedded_find(embedded_ssm, embedded_ssm_n,
+	    "patchdeck-linux-patch"));
+	assert_non_null(embedded_find(embedded_ssm, embedded_ssm_n,
+	    "patchdeck-precheck"));
+	for (i = 0; i < embedded_ssm_n; i++) {
+		const struct embed_file *f = &embedded_ssm[i];
+		char *path = xasprintf("data/ssm/%s.json", f->name);
 		struct buf b;
+		cJSON *j;
 
-		assert_non_null(f);
 		buf_init(&b);
 		assert_int_equal(util_read_file(path, 1 << 22, &b), 0);
 		assert_int_equal(f->len, b.len);
 		assert_memory_equal(f->data, b.data, b.len);
 		assert_int_equal(f->data[f->len], '\0');
 		/* A document SSM accepts: JSON, schema 2.2. */
-		{
-			cJSON *j = cJSON_Parse(f->data);
-
-			assert_non_null(j);
-			assert_string_equal(cJSON_GetObjectItem(j,
-			    "schemaVersion")->valuestring, "2.2");
-			cJSON_Delete(j);
-		}
+		j = cJSON_Parse(f->data);
+		assert_non_null(j);
+		assert_string_equal(cJSON_GetObjectItem(j,
+		    "schemaVersion")->valuestring, "2.2");
+		cJSON_Delete(j);
 		buf_free(&b);
 		free(path);
 	}
+	assert_int_equal(glob("data/athena/*.sql", 0, NULL, &g), 0);
+	assert_int_equal(g.gl_pathc, embedded_athena_n);
+	globfree(&g);
 	assert_non_null(embedded_find(embedded_athena, embedded_athena_n,
 	    "results"));
 	assert_non_null(embedded_find(embedded_athena, embedded_athena_n,

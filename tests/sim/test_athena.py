@@ -381,6 +381,26 @@ class TestAthena(Sim):
             r = self.call("GetQueryResults", {"QueryExecutionId": qid}, status=400)
             self.assertEqual(r["__type"], "InvalidRequestException")
 
+    def test_precheck_rows(self):
+        # a row in the layout of prechecks.sql, one line, as patchdeck writes it
+        self.create_tables()
+        row = {"run_id": "pre-1", "window": "sun-0200", "account": "111122223333",
+               "region": "us-east-1", "instance_id": "i-1", "name": "web", "platform": "Linux",
+               "status": "Success", "started_at": "2026-03-01T01:00:00Z",
+               "ended_at": "2026-03-01T01:01:00Z",
+               "disk": [{"mount": "/", "free_mb": 512, "free_pct": 4}], "repo": "ok",
+               "repo_urls": ["https://mirror.example/"], "pkg_lock": False, "uptime_s": 86400,
+               "load1": 0.5, "reboot_pending": True, "result": "fail",
+               "failures": ["disk", "reboot_pending"], "error": ""}
+        self.put_result("2026-03-01", "pre-1", "i-1", row, kind="prechecks")
+        rows = self.run_ok("SELECT instance_id, result, pkg_lock, reboot_pending, uptime_s, load1, "
+                           "failures FROM prechecks WHERE dt = '2026-03-01'")
+        self.assertEqual(len(rows), 1)
+        r = rows[0]
+        self.assertEqual((r["instance_id"], r["result"], r["pkg_lock"], r["reboot_pending"],
+                          r["uptime_s"], r["load1"]), ("i-1", "fail", "false", "true", "86400", "0.5"))
+        self.assertEqual(json.loads(r["failures"]), ["disk", "reboot_pending"])
+
     def test_malformed_fails_under_the_hive_serde(self):
         self.create_tables()
         self.seed()

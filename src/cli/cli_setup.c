@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ops/audit.h"
 #include "ops/config.h"
@@ -110,6 +111,7 @@ struct setup {
 	struct audit *log;
 	char *caller;
 	size_t nchanges;
+	int progress;		/* stdout is not a terminal: progress on stderr */
 	int rc;
 };
 
@@ -165,6 +167,10 @@ read_docs(struct setup *s)
 	for (i = 0; i < n; i++) {
 		struct fanout_slot *slot = fanout_slot(s->fan, i);
 		struct aws_client *ssm = fanout_client(slot, "SSM", &err);
+
+		if (s->progress)
+			cli_fprintf(stderr, "setup: reading the documents in %s "
+			    "(%zu/%zu)\n", slot->name, i + 1, n);
 
 		if (ssm == NULL) {
 			cli_err("setup: %s", err);
@@ -569,6 +575,9 @@ apply(struct setup *s)
 		s->rc = EXIT_FAIL;
 		return;
 	}
+	if (s->progress)
+		cli_fprintf(stderr, "setup: making %zu change(s)\n",
+		    s->nchanges);
 	if (exceptions_caller(&s->x, &s->caller, &err) != 0) {
 		cli_err("setup: %s", err);
 		free(err);
@@ -667,6 +676,7 @@ cli_setup(struct cli *g, int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	s.rc = EXIT_OK;
+	s.progress = !isatty(STDOUT_FILENO);
 	read_tables(&s);
 	read_athena(&s);
 	read_docs(&s);

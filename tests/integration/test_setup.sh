@@ -111,8 +111,10 @@ expect_rc 1 $PDC --read-only setup
 expect_grep 'read-only mode' "$TEST_TMP/err"
 [ "$(sim_writes)" -eq 0 ] || fail "a read-only setup changed something"
 
-# 3. Setup.
+# 3. Setup (stdout is not a terminal: progress on stderr).
 expect_rc 0 $PDC setup
+expect_grep '^setup: reading the documents in two/eu-west-1 \(4/4\)$' "$TEST_TMP/err"
+expect_grep '^setup: making 13 change\(s\)$|^setup: making [0-9]+ change\(s\)$' "$TEST_TMP/err"
 expect_grep '^table patchdeck-exceptions: created \(ACTIVE\)$' "$TEST_TMP/out"
 expect_grep '^database patchdeck: created$' "$TEST_TMP/out"
 expect_grep '^table patchdeck.results: created$' "$TEST_TMP/out"

@@ -68,18 +68,6 @@ on_sync_done(void *arg, size_t ok, size_t failed, size_t instances)
 }
 
 int
-app_refuse_read_only(const struct app *a, struct ui *ui)
-{
-	const char *why = config_read_only_why(&a->cfg, a->g->read_only);
-
-	if (why == NULL)
-		return 0;
-	ui_message(ui, 1, "refused: patchdeck is in read-only mode (%s); no "
-	    "change was made", why);
-	return 1;
-}
-
-int
 app_exceptions(struct app *a, struct exceptions_ctx **x, char **err)
 {
 	if (!a->exc_open) {
@@ -565,6 +553,9 @@ app_run(struct cli *g, int max_frames)
 	o.wait_fd = loader_fd;
 	o.woken = on_loaded;
 	o.busy = loading;
+	/* Keys marked UI_KEY_CHANGES_AWS are refused there, in one place. */
+	o.read_only_why = config_read_only_why(&a.cfg, g->read_only);
+	o.dry_run = g->dry_run;
 	/* The first frame comes from the cache; the refresh follows in the
 	 * background (not in frame-limited runs: those are for drawing). */
 	if (max_frames == 0)

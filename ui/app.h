@@ -49,9 +49,6 @@ struct app {
 
 /* Starts a refresh in the background unless one runs. */
 void app_refresh(struct app *a, struct ui *ui);
-/* In read-only mode: says so (naming where it comes from) and returns 1;
- * else 0.  Every change to AWS asks first. */
-int app_refuse_read_only(const struct app *a, struct ui *ui);
 /* Reads the exceptions table again in the background (after the Scan
  * running, if one is); the cache and the views follow when it ends. */
 void app_refresh_exceptions(struct app *a, struct ui *ui);

@@ -42,6 +42,11 @@ struct console_opts {
 	console_tick_fn woken;
 	/* Non-zero while background work is under way.  May be NULL. */
 	int (*busy)(void *arg);
+	/* Read-only mode: config_read_only_why()'s answer (NULL: changes
+	 * allowed).  Keys marked UI_KEY_CHANGES_AWS are refused while it is
+	 * set, unless dry_run and the key is UI_KEY_DRY_RUN_READS. */
+	const char *read_only_why;
+	int dry_run;
 };
 
 /* Runs until the operator quits (q, :q, SIGINT/SIGTERM/SIGHUP).  Returns

@@ -15,7 +15,8 @@
  *             their own: the steps ask STS who is calling and refuse.
  *   sync      in exsyncui.c.
  *
- * Refused in read-only mode (--read-only, read_only = true).  --dry-run
+ * Their keys are UI_KEY_CHANGES_AWS: the console's dispatch refuses them
+ * in read-only mode (--read-only, read_only = true).  --dry-run
  * shows what would be sent and sends nothing.  Every change is written to
  * the audit log before and after (exaction.h); the log is opened first,
  * and nothing is sent when it cannot be.  One action at a time; when it
@@ -77,11 +78,10 @@ reap(void)
 	running = NULL;
 }
 
+/* One change at a time: the outcome of the first must be seen. */
 static int
-refused(struct ui *ui, struct app *a)
+refused(struct ui *ui)
 {
-	if (app_refuse_read_only(a, ui))
-		return 1;
 	if (running != NULL && running->act != NULL) {
 		ui_message(ui, 1, "an exception change is still being made; "
 		    "wait for its outcome");
@@ -237,31 +237,32 @@ struct form {
 enum { K_NEXT, K_PREV, K_SUBMIT, K_CANCEL, K_EDIT };
 
 static const struct ui_key form_keys[] = {
-	{ '\t', K_NEXT, "Tab, Down", "next field", "next field" },
-	{ KEY_DOWN, K_NEXT, NULL, NULL, NULL },
-	{ KEY_BTAB, K_PREV, "Shift-Tab, Up", "previous field", NULL },
-	{ KEY_UP, K_PREV, NULL, NULL, NULL },
-	{ '\r', K_SUBMIT, "Enter", "check the request, then confirm it", "check" },
-	{ '\n', K_SUBMIT, NULL, NULL, NULL },
-	{ KEY_ENTER, K_SUBMIT, NULL, NULL, NULL },
-	{ 27, K_CANCEL, "Esc", "cancel: nothing is sent", "cancel" },
+	{ '\t', K_NEXT, "Tab, Down", "next field", "next field", 0 },
+	{ KEY_DOWN, K_NEXT, NULL, NULL, NULL, 0 },
+	{ KEY_BTAB, K_PREV, "Shift-Tab, Up", "previous field", NULL, 0 },
+	{ KEY_UP, K_PREV, NULL, NULL, NULL, 0 },
+	{ '\r', K_SUBMIT, "Enter", "check the request, then confirm it",
+	    "check", UI_KEY_CHANGES_AWS },
+	{ '\n', K_SUBMIT, NULL, NULL, NULL, UI_KEY_CHANGES_AWS },
+	{ KEY_ENTER, K_SUBMIT, NULL, NULL, NULL, UI_KEY_CHANGES_AWS },
+	{ 27, K_CANCEL, "Esc", "cancel: nothing is sent", "cancel", 0 },
 	{ KEY_LEFT, K_EDIT, "Left, Right", "move in the field (Ctrl-B, "
-	    "Ctrl-F)", NULL },
-	{ KEY_RIGHT, K_EDIT, NULL, NULL, NULL },
+	    "Ctrl-F)", NULL, 0 },
+	{ KEY_RIGHT, K_EDIT, NULL, NULL, NULL, 0 },
 	{ KEY_HOME, K_EDIT, "Home, End", "start / end of the field (Ctrl-A, "
-	    "Ctrl-E)", NULL },
-	{ KEY_END, K_EDIT, NULL, NULL, NULL },
-	{ 1, K_EDIT, NULL, NULL, NULL },
-	{ 5, K_EDIT, NULL, NULL, NULL },
-	{ 2, K_EDIT, NULL, NULL, NULL },
-	{ 6, K_EDIT, NULL, NULL, NULL },
+	    "Ctrl-E)", NULL, 0 },
+	{ KEY_END, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 1, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 5, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 2, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 6, K_EDIT, NULL, NULL, NULL, 0 },
 	{ KEY_BACKSPACE, K_EDIT, "Backspace, Del", "erase before / under the "
-	    "cursor", NULL },
-	{ 127, K_EDIT, NULL, NULL, NULL },
-	{ 8, K_EDIT, NULL, NULL, NULL },
-	{ KEY_DC, K_EDIT, NULL, NULL, NULL },
-	{ 23, K_EDIT, "Ctrl-W", "erase the word before the cursor", NULL },
-	{ 21, K_EDIT, "Ctrl-U", "clear the field", NULL },
+	    "cursor", NULL, 0 },
+	{ 127, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 8, K_EDIT, NULL, NULL, NULL, 0 },
+	{ KEY_DC, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 23, K_EDIT, "Ctrl-W", "erase the word before the cursor", NULL, 0 },
+	{ 21, K_EDIT, "Ctrl-U", "clear the field", NULL, 0 },
 };
 
 static void
@@ -350,7 +351,7 @@ form_submit(struct ui *ui, struct form *f)
 		free(err);
 		return;
 	}
-	if (refused(ui, f->a))
+	if (refused(ui))
 		return;
 	j = job_new(ui, f->a);
 	j->o.request = 1;
@@ -462,7 +463,7 @@ exactions_request(struct ui *ui, struct app *a, const char *instance_id)
 	char d[16];
 	int i;
 
-	if (refused(ui, a))
+	if (refused(ui))
 		return;
 	f = xcalloc(1, sizeof *f);
 	f->a = a;
@@ -544,7 +545,7 @@ exactions_decide(struct ui *ui, struct app *a, enum exceptions_action act,
 	struct exjob *j;
 	char label[32];
 
-	if (refused(ui, a))
+	if (refused(ui))
 		return;
 	if (e == NULL || e->exception_id == NULL) {
 		ui_message(ui, 1, "no exception selected");

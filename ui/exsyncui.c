@@ -2,7 +2,8 @@
  * exsyncui.c - `S` in the exceptions view: `patchdeck exceptions sync`
  * from the console, with a confirmation showing the differences.
  *
- *   read-only?  refused (a dry run may still look)
+ *   read-only?  refused by dispatch (S is UI_KEY_CHANGES_AWS); a dry run
+ *   may still look (UI_KEY_DRY_RUN_READS)
  *   the table is read (Scan, on the console's loop) and stored in the
  *   cache; the plan is made from it and the cached instances
  *   (ops/exsyncrun.h, the same as the CLI's)
@@ -344,9 +345,6 @@ exactions_sync(struct ui *ui, struct app *a)
 	struct sjob *j;
 	char *err = NULL;
 
-	/* A dry run only looks: read-only mode lets it. */
-	if (!a->g->dry_run && app_refuse_read_only(a, ui))
-		return;
 	if (sjob != NULL && (sjob->scan != NULL || sjob->t != NULL ||
 	    sjob->alert != NULL)) {
 		ui_message(ui, 1, "an exceptions sync is still running; wait "

@@ -6,7 +6,7 @@
  * else on the current row).  Marks hidden by the filter still count; the
  * confirmation names how many and which, and says which of the two it is.
  *
- *   w   read-only?  refuse, naming read-only mode
+ *   w   read-only?  refused by dispatch (the keys are UI_KEY_CHANGES_AWS)
  *       nothing marked and no row?  refuse, saying how to mark
  *       prompt "window [ids]: "; an unknown id (or none) is refused with
  *       the list of defined ids; a unique prefix of one is taken
@@ -123,8 +123,6 @@ busy(void)
 static int
 refused(struct ui *ui, struct app *a, const char *verb)
 {
-	if (app_refuse_read_only(a, ui))
-		return 1;
 	if (busy()) {
 		ui_message(ui, 1, "a tag change is still being applied; "
 		    "wait for its outcome");

@@ -23,7 +23,8 @@ void view_detail_push(struct ui *ui, struct app *a, const char *id,
 void view_exceptions_push(struct ui *ui, struct app *a);
 
 /*
- * The exception actions (exactions.c), each refused in read-only mode:
+ * The exception actions (exactions.c); their keys are UI_KEY_CHANGES_AWS
+ * (refused in read-only mode by the console's dispatch):
  * request opens a form (instance_id prefilled when not NULL); approve,
  * reject and revoke act on e (borrowed for the call) after asking for the
  * reason and confirming; sync shows the differences, then applies them.

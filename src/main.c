@@ -47,7 +47,7 @@ static const struct command commands[] = {
 	    "request, approve, reject, revoke, list and sync patch "
 	    "exceptions" },
 	{ "setup", cli_setup,
-	    "create the DynamoDB tables patchdeck needs (if missing)" },
+	    "create what patchdeck needs: tables, SSM documents, Athena" },
 };
 
 static void

@@ -34,7 +34,7 @@ enum {
 	A_MARK, A_MARK_ALL,
 	A_CLEAR_MARKS, A_FILTER, A_COMMAND, A_OPEN, A_SORT_NEXT, A_SORT_PREV,
 	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_OWNER, A_UNOWNER, A_ESCAPE,
-	A_EXCEPTIONS, A_REQUEST, A_SCROLL_RIGHT, A_SCROLL_LEFT,
+	A_EXCEPTIONS, A_REQUEST, A_SCROLL_RIGHT, A_SCROLL_LEFT, A_PRECHECK,
 };
 
 static const struct ui_key keys[] = {
@@ -78,6 +78,8 @@ static const struct ui_key keys[] = {
 	{ 'e', A_EXCEPTIONS, "e", "the exceptions: live, upcoming, expiring, "
 	    "pending, ...; q comes back", "exceptions" },
 	{ 'E', A_REQUEST, "E", "request an exception for this instance", NULL },
+	{ 'P', A_PRECHECK, "P", "pre-check the marked instances, or the "
+	    "members of this instance's window", "pre-check" },
 };
 
 struct vinst {
@@ -375,6 +377,36 @@ under(const struct vinst *v)
 	return inv->nvis > 0 ? inv->rows[inv->vis[v->list.cursor]].in : NULL;
 }
 
+/* P: the marked instances, else the members of the window of the
+ * instance under the cursor. */
+static void
+precheck_key(struct ui *ui, struct vinst *v)
+{
+	const struct inventory *inv = &v->app->inv;
+	const struct fleet_instance *in = under(v);
+	const char **ids;
+	const char *w;
+	size_t i, n = 0;
+
+	if (inv->nmarked > 0) {
+		ids = xcalloc(inv->nmarked, sizeof *ids);
+		for (i = 0; i < inv->n && n < inv->nmarked; i++)
+			if (inv->rows[i].marked)
+				ids[n++] = inv->rows[i].in->id;
+		view_precheck_push_ids(ui, v->app, ids, n);
+		free(ids);
+		return;
+	}
+	w = in != NULL ? fleet_instance_tag(in, v->app->cfg.tags.window != NULL ?
+	    v->app->cfg.tags.window : "PatchWindow") : NULL;
+	if (w == NULL || *w == '\0') {
+		ui_message(ui, 1, "pre-check: this instance has no window; "
+		    "mark instances to pre-check them");
+		return;
+	}
+	view_precheck_push(ui, v->app, w, NULL);
+}
+
 static int
 inst_key(struct ui *ui, void *self, int action, int ch)
 {
@@ -472,6 +504,9 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 		break;
 	case A_REQUEST:
 		exactions_request(ui, v->app, view_instances_current(v));
+		break;
+	case A_PRECHECK:
+		precheck_key(ui, v);
 		break;
 	default:
 		return UI_IGNORED;

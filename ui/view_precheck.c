@@ -65,6 +65,12 @@ static const struct ui_key keys[] = {
 
 /* ---- one member's lines ---- */
 
+static void add(struct vprecheck *v, enum ui_color c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 static void
 add(struct vprecheck *v, enum ui_color c, const char *fmt, ...)
 {

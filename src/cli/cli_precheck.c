@@ -103,7 +103,10 @@ static void
 dry_line(void *arg, const char *text)
 {
 	(void)arg;
-	cli_printf("would call: %s\n", text);
+	if (strncmp(text, "dry run:", 8) == 0)
+		cli_printf("%s\n", text);
+	else
+		cli_printf("would call: %s\n", text);
 }
 
 static void

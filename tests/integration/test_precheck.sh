@@ -72,6 +72,16 @@ expect_grep '^would call: default/us-east-1: SendCommand patchdeck-precheck Targ
 [ "$(sim_ops SendCommand)" -eq 0 ] || fail "the dry run sent a command"
 [ "$(sim_ops CreateTags)" -eq 0 ] || fail "the dry run tagged"
 
+# --date: an occurrence on that local date (a Sunday), or none.
+SUN=$("$PY" -c 'import datetime as d; t=d.date.today(); print(t + d.timedelta(days=(6 - t.weekday()) % 7 + 7))')
+MON=$("$PY" -c 'import datetime as d; t=d.date.today(); print(t + d.timedelta(days=(7 - t.weekday()) % 7 + 7))')
+expect_rc 0 $PDC --dry-run precheck sun-0200 --date "$SUN"
+expect_grep "^dry run: [0-9]+ member\\(s\\), [0-9]+ to be sent the pre-check" "$TEST_TMP/out"
+expect_rc 2 $PDC --dry-run precheck sun-0200 --date "$MON"
+expect_grep "window sun-0200 does not occur on $MON" "$TEST_TMP/err"
+expect_rc 2 $PDC --dry-run precheck sun-0200 --date 2026-13-01
+expect_grep "not a date" "$TEST_TMP/err"
+
 # 2. Read-only: refused, exit 1, nothing sent.
 expect_rc 1 $PDC --read-only precheck sun-0200
 expect_grep 'read-only' "$TEST_TMP/err"

@@ -16,7 +16,6 @@
 #include <time.h>
 
 #include "app.h"
-#include "cli/cli.h"
 #include "ops/precheck.h"
 #include "util/util.h"
 
@@ -45,22 +44,22 @@ enum {
 };
 
 static const struct ui_key keys[] = {
-	{ 'j', P_DOWN, "j, Down", "next member", "move" },
-	{ KEY_DOWN, P_DOWN, NULL, NULL, NULL },
-	{ 'k', P_UP, "k, Up", "previous member", NULL },
-	{ KEY_UP, P_UP, NULL, NULL, NULL },
-	{ KEY_NPAGE, P_PGDN, "PgDn", "page down", NULL },
-	{ KEY_PPAGE, P_PGUP, "PgUp", "page up", NULL },
-	{ KEY_HOME, P_HOME, "Home, g", "first", NULL },
-	{ 'g', P_HOME, NULL, NULL, NULL },
-	{ KEY_END, P_END, "End, G", "last", NULL },
-	{ 'G', P_END, NULL, NULL, NULL },
-	{ '\r', P_OPEN, "Enter", "the member's checks and output", "open" },
-	{ '\n', P_OPEN, NULL, NULL, NULL },
-	{ KEY_ENTER, P_OPEN, NULL, NULL, NULL },
+	{ 'j', P_DOWN, "j, Down", "next member", "move", 0 },
+	{ KEY_DOWN, P_DOWN, NULL, NULL, NULL, 0 },
+	{ 'k', P_UP, "k, Up", "previous member", NULL, 0 },
+	{ KEY_UP, P_UP, NULL, NULL, NULL, 0 },
+	{ KEY_NPAGE, P_PGDN, "PgDn", "page down", NULL, 0 },
+	{ KEY_PPAGE, P_PGUP, "PgUp", "page up", NULL, 0 },
+	{ KEY_HOME, P_HOME, "Home, g", "first", NULL, 0 },
+	{ 'g', P_HOME, NULL, NULL, NULL, 0 },
+	{ KEY_END, P_END, "End, G", "last", NULL, 0 },
+	{ 'G', P_END, NULL, NULL, NULL, 0 },
+	{ '\r', P_OPEN, "Enter", "the member's checks and output", "open", 0 },
+	{ '\n', P_OPEN, NULL, NULL, NULL, 0 },
+	{ KEY_ENTER, P_OPEN, NULL, NULL, NULL, 0 },
 	{ 27, P_CLOSE, "Esc, q", "back (once the pre-check has ended)",
-	    "back" },
-	{ 'q', P_CLOSE, NULL, NULL, NULL },
+	    "back", 0 },
+	{ 'q', P_CLOSE, NULL, NULL, NULL, 0 },
 };
 
 /* ---- one member's lines ---- */
@@ -186,7 +185,7 @@ on_done(void *arg, int rc, const char *err)
 	if (rc != 0)
 		v->err = xstrdup(err != NULL ? err : "failed");
 	else
-		precheck_save(&v->r, &v->app->cfg, v->app->g->profile,
+		precheck_save(&v->r, &v->app->cfg, v->app->desk.profile,
 		    v->app->cache);
 	for (i = 0; i < v->r.nwarnings && v->err == NULL; i++)
 		v->err = xstrdup(v->r.warnings[i]);
@@ -340,20 +339,37 @@ pc_position(void *self, size_t *row, size_t *of)
 }
 
 static void
-pc_free(void *self)
+job_free(struct vprecheck *v)
 {
-	struct vprecheck *v = self;
-
 	close_member(v);
-	/* A job still running when the console quits is left to the loop's
-	 * end: its calls point at it, and freeing it first would let them
-	 * run into freed memory.  (Closing the pane is refused meanwhile.) */
-	if (v->running)
-		return;
 	precheck_free(v->job);
 	precheck_report_done(&v->r);
 	free(v->err);
 	free(v);
+}
+
+/* The pane closes (after the pre-check ended: closing is refused while
+ * it runs) or the console quits.  A pre-check still running is the
+ * app's job (a->precheck), freed by precheck_job_free() after the loop,
+ * whose calls point into it. */
+static void
+pc_free(void *self)
+{
+	struct vprecheck *v = self;
+
+	if (v->running)
+		return;
+	v->app->precheck = NULL;
+	job_free(v);
+}
+
+void
+precheck_job_free(struct app *a)
+{
+	if (a->precheck == NULL)
+		return;
+	job_free(a->precheck);
+	a->precheck = NULL;
 }
 
 static const struct view view_precheck = {
@@ -366,14 +382,32 @@ static const struct view view_precheck = {
 	.nkeys = sizeof keys / sizeof keys[0],
 };
 
+/* --dry-run: the summary (the last line) on the status line. */
+static void
+dry_line(void *arg, const char *text)
+{
+	if (strncmp(text, "dry run:", 8) == 0)
+		ui_message(arg, 0, "pre-check %s", text);
+}
+
 static void
 start(struct ui *ui, struct app *a, struct precheck_opts *o)
 {
 	struct vprecheck *v;
 	char *err = NULL;
 
-	if (app_refuse_read_only(a, ui))
+	/* The key is marked UI_KEY_CHANGES_AWS, so the dispatcher refused
+	 * it already in read-only mode; this is for other callers. */
+	if (a->desk.read_only_why != NULL) {
+		ui_message(ui, 1, "pre-check: refused: patchdeck is in "
+		    "read-only mode (%s); no change was made",
+		    a->desk.read_only_why);
 		return;
+	}
+	if (a->precheck != NULL) {
+		ui_message(ui, 1, "pre-check: one is open already");
+		return;
+	}
 	if (a->inv.partial || a->loader != NULL) {
 		ui_message(ui, 1, "pre-check: the fleet is still loading; "
 		    "try again in a moment");
@@ -383,7 +417,7 @@ start(struct ui *ui, struct app *a, struct precheck_opts *o)
 	v->ui = ui;
 	v->app = a;
 	o->cfg = &a->cfg;
-	o->profile = a->g->profile;
+	o->profile = a->desk.profile;
 	o->now = (long long)time(NULL);
 	o->progress = on_progress;
 	o->arg = v;
@@ -400,11 +434,18 @@ start(struct ui *ui, struct app *a, struct precheck_opts *o)
 		free(v);
 		return;
 	}
+	if (a->desk.dry_run) {
+		precheck_dry_run(&v->r, dry_line, ui);
+		precheck_report_done(&v->r);
+		free(v);
+		return;
+	}
 	snprintf(v->title, sizeof v->title, "Pre-check %s %s (%zu member(s))",
 	    *v->r.window ? v->r.window : "of the marked instances",
 	    v->r.date, v->r.n);
 	snprintf(v->phase, sizeof v->phase, "starting");
 	v->running = 1;
+	a->precheck = v;
 	v->job = precheck_start(ui_net(ui), o, &v->r, on_done, v, &err);
 	if (v->job == NULL) {
 		v->running = 0;

@@ -20,7 +20,7 @@
 enum {
 	P_DOWN = UI_LIST_DOWN, P_UP = UI_LIST_UP, P_PGDN = UI_LIST_PGDN,
 	P_PGUP = UI_LIST_PGUP, P_HOME = UI_LIST_HOME, P_END = UI_LIST_END,
-	P_OPEN, P_CLOSE, P_PREPARE, P_UNDO
+	P_OPEN, P_CLOSE, P_PREPARE, P_UNDO, P_PRECHECK
 };
 
 static const struct ui_key keys[] = {
@@ -42,6 +42,9 @@ static const struct ui_key keys[] = {
 	    UI_KEY_CHANGES_AWS | UI_KEY_DRY_RUN_READS },
 	{ 'U', P_UNDO, "U", "undo prepare: stop the instances started for "
 	    "this night and remove their tag (confirmed; audited)", "undo",
+	    UI_KEY_CHANGES_AWS | UI_KEY_DRY_RUN_READS },
+	{ 'P', P_PRECHECK, "P", "pre-check the members on this date (the "
+	    "pre-check pane; q comes back)", "pre-check",
 	    UI_KEY_CHANGES_AWS | UI_KEY_DRY_RUN_READS },
 	{ 27, P_CLOSE, "Esc, h, Left", "back to the windows", "back", 0 },
 	{ 'h', P_CLOSE, NULL, NULL, NULL, 0 },
@@ -68,7 +71,8 @@ rebuild(struct vplan *v)
 	long long now = (long long)time(NULL);
 	char *err = NULL;
 
-	if (v->ok && v->gen == a->generation && now / 30 == v->made_at / 30)
+	if (v->ok && v->made_at != 0 && v->gen == a->generation &&
+	    now / 30 == v->made_at / 30)
 		return;
 	if (v->ok)
 		plan_done(&v->plan);
@@ -265,12 +269,21 @@ plan_key(struct ui *ui, void *self, int action, int ch)
 		return UI_POP;
 	case P_PREPARE:
 	case P_UNDO:
+	case P_PRECHECK:
 		if (v->ok) {
 			char day[16];
 
 			fleet_date_format(v->plan.date, day, sizeof day);
-			planprep_start(ui, v->app, v->plan.w->id, day,
-			    action == P_UNDO);
+			/* Back from the pre-check pane, the verdicts are
+			 * read again. */
+			if (action == P_PRECHECK) {
+				v->made_at = 0;
+				view_precheck_push(ui, v->app, v->plan.w->id,
+				    day);
+			}
+			else
+				planprep_start(ui, v->app, v->plan.w->id, day,
+				    action == P_UNDO);
 		}
 		return UI_REDRAW;
 	}

@@ -4,12 +4,14 @@
 # and the stopped member's id, marked as a change to AWS; y tags and
 # starts it, waits for SSM Online and says so; the plan follows (the
 # member is patched now, not woken); U asks, stops it and removes the
-# tag; the member running before is never touched; both audited.  Then
-# --read-only refuses p, --dry-run changes nothing.
+# tag; the member running before is never touched; both audited.  P
+# opens the pre-check pane for the plan's window and date; back in the
+# plan, the failed verdict is counted and shown on its member, first.
+# Then --read-only refuses p, U and P, --dry-run changes nothing.
 . tests/integration/lib.sh
 . tests/integration/console_lib.sh
 PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
-sim_start --seed 5 --fleet 30 --boot-delay 2
+sim_start --seed 5 --fleet 30 --boot-delay 2 --time-scale 10
 trap 'tm_cleanup; sim_stop' EXIT
 
 export XDG_STATE_HOME="$TEST_TMP/state"
@@ -27,8 +29,11 @@ CONF
 PDC="$PD --config $CFG --cache $CACHE"
 
 # Two members: R running, S stopped; no other instance in the window.
-"$PY" - >"$TEST_TMP/roles" <<'PYEOF' || fail "scenario setup"
-import boto3
+"$PY" - "$ROOT/data/ssm/patchdeck-precheck.json" >"$TEST_TMP/roles" <<'PYEOF' || fail "scenario setup"
+import sys, boto3
+boto3.client("ssm").create_document(Content=open(sys.argv[1]).read(),
+                                    Name="patchdeck-precheck",
+                                    DocumentType="Command", DocumentFormat="JSON")
 ec2 = boto3.client("ec2")
 run = []
 for page in ec2.get_paginator("describe_instances").paginate():
@@ -107,15 +112,31 @@ expect_grep "^$R running -$" "$TEST_TMP/after-u"
 # A second U finds nothing.
 tm_keys U
 tm_wait_status 'undo plan-night@[0-9-]+: nothing to do' "the second undo"
+
+# 3. P: the pre-check of the plan's members (R's disk is full); back in
+#    the plan, R has failed (and S, stopped, with it).
+sim_post /_sim/precheck "{\"fates\": {\"$R\": \"disk\"}}" >/dev/null ||
+	fail "POST /_sim/precheck"
+tm_wait '^ *pre-checks failing \?|pre-checks failing \?' "pre-checks unknown before P"
+tm_keys P
+tm_wait '^ Pre-check plan-night ' "the pre-check pane of the plan's window"
+tm_wait '[0-9]+ member\(s\): [0-9]+ passed, [1-9][0-9]* failed' "the pre-check's end"
+tm_keys q
+tm_wait '^ *plan plan-night ' "back to the plan"
+# S is stopped: its agent is offline, a failure too.
+tm_wait 'pre-checks failing 2' "the failed verdicts counted"
+tm_wait "^ patch +member-R +$R +linux +fail +pre-check failed: disk" "R's verdict in the plan"
 tm_keys q q q
 
-# 3. --read-only: p and U refused by the dispatcher, nothing asked;
+# 4. --read-only: p, U and P refused by the dispatcher, nothing asked;
 #    help marks both as changing AWS state, and not the moves.
 open_plan --read-only
 tm_keys p
 tm_wait_status 'refused: patchdeck is in read-only mode \(--read-only\); no change was made' "p refused in read-only mode"
 tm_keys U
 tm_wait_status 'refused: patchdeck is in read-only mode' "U refused in read-only mode"
+tm_keys P
+tm_wait_status 'refused: patchdeck is in read-only mode' "P refused in read-only mode"
 tm_keys '?'
 tm_wait '! changes AWS state; refused in read-only mode' "the help's legend"
 expect_grep '^! +p +prepare: tag and start' "$TEST_TMP/screen"
@@ -126,7 +147,7 @@ show | sed 's/ stopping / stopped /' >"$TEST_TMP/after-ro"
 sed 's/ stopping / stopped /' "$TEST_TMP/after-u" | cmp -s - "$TEST_TMP/after-ro" ||
 	fail "read-only mode changed EC2"
 
-# 4. --dry-run: what would be done, nothing changed.
+# 5. --dry-run: what would be done, nothing changed.
 show >"$TEST_TMP/before-dry"
 open_plan --dry-run
 tm_keys p

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache/cache.h"
 #include "fleet/plan.h"
@@ -40,7 +41,8 @@ static const char usage[] =
     "Linux and Windows members.\n"
     "\n"
     "Read from the cache, whose age is shown.  --refresh runs `patchdeck\n"
-    "sync` first and reads the exceptions table again.\n"
+    "sync` first and reads the exceptions table again (saying so on\n"
+    "stderr when stdout is not a terminal).\n"
     "\n"
     "--format table (default): members with action, reason, name, id,\n"
     "platform, account, region, outside text escaped, then the summary and\n"
@@ -384,6 +386,10 @@ cli_plan(struct cli *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (do_refresh) {
+		/* A script sees why it waits; a person sees the table. */
+		if (!isatty(STDOUT_FILENO))
+			cli_fprintf(stderr, "plan: refreshing the inventory "
+			    "and the exceptions table...\n");
 		if ((r = cli_refresh(g, &cfg, cache, "plan")) != 0)
 			rc = EXIT_FAIL;
 		if (plan_refresh_exceptions(&cfg, cache, g->profile, g->region,

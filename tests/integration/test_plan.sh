@@ -110,6 +110,7 @@ expect_rc 2 $PDC plan plan-night --bogus
 # --refresh: sync and the exceptions table, then the plan as JSON.
 expect_rc 0 timeout 120 $PDC --format json plan plan-night --refresh
 cp "$TEST_TMP/out" "$TEST_TMP/plan.json"
+expect_grep '^plan: refreshing the inventory and the exceptions table\.\.\.$' "$TEST_TMP/err"
 "$PY" - "$TEST_TMP/plan.json" "$P" "$W" "$S" "$T" "$X" "$U" "$D" "$N" "$O" "$Z" <<'PYEOF' || fail "plan JSON"
 import json, sys
 plan = json.load(open(sys.argv[1]))
@@ -182,6 +183,18 @@ assert plan["date"] == sys.argv[3], plan["date"]
 assert m[sys.argv[2]]["action"] == "patch", m[sys.argv[2]]
 assert plan["in_progress"] is False
 ' "$TEST_TMP/out" "$X" "$FAR" || fail "plan --date $FAR"
+
+# --refresh with an exceptions table that is not there: exit 1, said,
+# the plan still made from what the cache holds.
+{ printf '[general]\nexceptions_table = no-such-table\n\n'; cat "$CFG"; } >"$TEST_TMP/config-notable"
+expect_rc 1 "$PD" --config "$TEST_TMP/config-notable" --cache "$TEST_TMP/cache.db" \
+	--format json plan plan-night --refresh
+expect_grep 'plan: refresh exceptions no-such-table: .*ResourceNotFoundException.*\(previous records kept\)' "$TEST_TMP/err"
+"$PY" -c '
+import json, sys
+m = {x["instance_id"]: x for x in json.load(open(sys.argv[1]))["members"]}
+assert len(m) == 9, len(m)
+' "$TEST_TMP/out" || fail "the plan after a failed refresh"
 
 # A date without an occurrence, and one that is not a date.
 expect_rc 2 $PDC plan mon-0100 --date 2026-12-08

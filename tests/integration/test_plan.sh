@@ -73,6 +73,9 @@ for r, i in roles.items():
             {"Key": "Name", "Value": "role-" + r},
             {"Key": "sim:fail", "Value": "none"}]
     ec2.create_tags(Resources=[i], Tags=tags)
+# A hostile name: a formula for spreadsheets and a bidi override.
+ec2.create_tags(Resources=[roles["P"]],
+                Tags=[{"Key": "Name", "Value": "=1+1\u202etxt.exe"}])
 ec2.create_tags(Resources=[roles["N"]], Tags=[{"Key": "sim:unmanaged", "Value": "1"}])
 ec2.create_tags(Resources=[roles["O"]], Tags=[{"Key": "sim:offline", "Value": "1"}])
 ec2.create_tags(Resources=[roles["X"]],
@@ -127,6 +130,7 @@ for i, (action, reason) in want.items():
 assert Z not in m
 assert m[W]["platform"] == "windows", m[W]
 assert m[P]["platform"] == "linux", m[P]
+assert m[P]["name"] == "=1+1\u202etxt.exe", m[P]
 assert m[X]["exception_id"] == "exc-live", m[X]
 assert "year-end audit" in m[X]["detail"], m[X]
 assert m[U]["unapproved_exception_tag"] is True, m[U]
@@ -166,12 +170,16 @@ expect_grep "^patch +role-W +$W +windows" "$TEST_TMP/out"
 expect_grep "^9 member\(s\): 4 patch, 1 wake, 3 excluded, 1 unreachable; linux 8, windows 1$" "$TEST_TMP/out"
 expect_grep "^data from .*; exception records from " "$TEST_TMP/out"
 expect_no_grep "role-Z" "$TEST_TMP/out"
+# The hostile name escaped, never raw.
+expect_grep "^patch +=1\+1\\\\u202etxt\.exe +$P " "$TEST_TMP/out"
+LC_ALL=C grep -q "$(printf '\342\200\256')" "$TEST_TMP/out" && fail "a raw U+202E in the table"
 
 # CSV: a header and one row per member.
 expect_rc 0 $PDC --format csv plan plan-night
 expect_grep '^instance_id,action,reason,detail,name,platform,account,region,' "$TEST_TMP/out"
 [ "$(grep -c "^i-" "$TEST_TMP/out")" -eq 9 ] || fail "csv: 9 rows expected"
 expect_grep "^$N,excluded,not_managed,not managed by SSM,role-N,linux," "$TEST_TMP/out"
+expect_grep "^$P,patch,,,'=1\+1\\\\u202etxt\.exe,linux," "$TEST_TMP/out"
 
 # Another date: the exception is over, so X is patched.
 expect_rc 0 $PDC --format json plan plan-night --date "$FAR"

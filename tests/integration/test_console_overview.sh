@@ -169,9 +169,17 @@ tm_wait '^WINDOWS \(Enter: plan\)' "h: the windows in focus"
 # A narrow screen: the pane in focus takes it whole.
 tm_resize 80 30
 tm_wait '^sun-0200 ' "the windows pane alone at 80 columns"
+# The plan pane at 80 columns: the platform column goes, nothing wider.
+tm_keys Enter
+tm_wait "^ unreachable +member-O +$O +- +SSM ConnectionLost" "the plan at 80 columns"
+tm_cap
+tm_max_width 80 || fail "a line of the plan pane is wider than 80 columns"
+tm_keys Escape
+tm_wait '^sun-0200 ' "back to the windows pane at 80 columns"
 tm_keys Tab
 tm_wait_gone '^WINDOWS' "the table alone at 80 columns"
 tm_keys q
+tm_wait '^EXITED 0$' "the console's exit"
 
 # 2. Sun 2026-10-25 01:30 UTC, an hour and a half after the clocks went
 #    back: running, 3 real hours, so until 03:00 UTC (04:00 CET).
@@ -180,6 +188,7 @@ tm_wait 'running, 1 h 30 min left' "sun-0200 running across the change"
 side
 expect_grep '^sun-0200 5$' "$TEST_TMP/side"
 tm_keys q
+tm_wait '^EXITED 0$' "the console's exit"
 
 # 3. Sat 2026-10-31 23:30 UTC: in CET now, so 02:00 is 01:00 UTC.
 console_at 1793489400
@@ -193,4 +202,5 @@ expect_grep '^6:sun-0200 5$' "$TEST_TMP/at"
 expect_grep '^7:opens in 1 h 30 min$' "$TEST_TMP/at"
 expect_grep '^running, 30 min left$' "$TEST_TMP/side"
 tm_keys q
+tm_wait '^EXITED 0$' "the console's exit"
 echo "ok"

@@ -117,7 +117,7 @@ tm_wait_status 'undo plan-night@[0-9-]+: nothing to do' "the second undo"
 #    the plan, R has failed (and S, stopped, with it).
 sim_post /_sim/precheck "{\"fates\": {\"$R\": \"disk\"}}" >/dev/null ||
 	fail "POST /_sim/precheck"
-tm_wait '^ *pre-checks failing \?|pre-checks failing \?' "pre-checks unknown before P"
+tm_wait 'pre-checks failing \?' "pre-checks unknown before P"
 tm_keys P
 tm_wait '^ Pre-check plan-night ' "the pre-check pane of the plan's window"
 tm_wait '[0-9]+ member\(s\): [0-9]+ passed, [1-9][0-9]* failed' "the pre-check's end"
@@ -127,6 +127,7 @@ tm_wait '^ *plan plan-night ' "back to the plan"
 tm_wait 'pre-checks failing 2' "the failed verdicts counted"
 tm_wait "^ patch +member-R +$R +linux +fail +pre-check failed: disk" "R's verdict in the plan"
 tm_keys q q q
+tm_wait '^EXITED 0$' "the console's exit"
 
 # 4. --read-only: p, U and P refused by the dispatcher, nothing asked;
 #    help marks both as changing AWS state, and not the moves.
@@ -143,6 +144,7 @@ expect_grep '^! +p +prepare: tag and start' "$TEST_TMP/screen"
 expect_grep '^! +U +undo prepare: stop' "$TEST_TMP/screen"
 expect_no_grep '^! +(j, Down|Enter) ' "$TEST_TMP/screen"
 tm_keys q q q q
+tm_wait '^EXITED 0$' "the console's exit"
 show | sed 's/ stopping / stopped /' >"$TEST_TMP/after-ro"
 sed 's/ stopping / stopped /' "$TEST_TMP/after-u" | cmp -s - "$TEST_TMP/after-ro" ||
 	fail "read-only mode changed EC2"
@@ -155,4 +157,5 @@ tm_wait_status 'DRY RUN, nothing was changed: prepare would tag and start 1 inst
 show >"$TEST_TMP/after-dry"
 cmp -s "$TEST_TMP/before-dry" "$TEST_TMP/after-dry" || fail "--dry-run changed EC2"
 tm_keys q q q
+tm_wait '^EXITED 0$' "the console's exit"
 echo "ok"

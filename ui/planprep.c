@@ -36,7 +36,7 @@ struct planprep {
 	struct ui *ui;
 	struct prepare *p;
 	int undo;
-	int running;		/* listing or changing: not to be replaced */
+	int running;		/* listing or changing: not replaced */
 	char *what;		/* "sun-0200@2026-12-06" or the window */
 	/* The outcome of the change, kept (with the job) until the next p
 	 * or U: the refresh that follows takes the message line, the plan

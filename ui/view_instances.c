@@ -276,7 +276,8 @@ draw_side(struct vinst *v, int y, int x, int h, int width)
 			total = inv->wtotals[cfg->nwindows];
 		free(counts);
 		if (total > 0 && i >= v->nov && row < h) {
-			snprintf(line, sizeof line, "(none/unknown) %zu", total);
+			snprintf(line, sizeof line, "(none/unknown) %zu",
+			    total);
 			ui_text(stdscr, y + row, x, width - 1, line,
 			    (size_t)-1, ui_attr(C_DIM), 0);
 		}
@@ -552,8 +553,9 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 			/* The window under the cursor, not the table's. */
 			overview(v);
 			if (v->nov > 0)
-				view_precheck_push(ui, v->app, v->app->cfg.windows[
-				    v->ov[v->wl.cursor].window].id, NULL);
+				view_precheck_push(ui, v->app,
+				    v->app->cfg.windows[v->ov[v->wl.cursor].
+				    window].id, NULL);
 			return UI_REDRAW;
 		}
 	}

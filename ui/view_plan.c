@@ -62,7 +62,19 @@ struct vplan {
 	char *error;		/* why not */
 	unsigned long gen;	/* app->generation the plan was made at */
 	struct ui_list list;
+	/* The id under the cursor, a copy: a reload frees the inventory
+	 * the plan points into before the plan is made again. */
+	char *cursor_id;
 };
+
+/* Notes the id under the cursor (after every rebuild and move). */
+static void
+remember(struct vplan *v)
+{
+	free(v->cursor_id);
+	v->cursor_id = v->ok && v->plan.p.n > 0 ?
+	    xstrdup(v->plan.p.v[v->list.cursor].in->id) : NULL;
+}
 
 static void
 rebuild(struct vplan *v)
@@ -70,6 +82,7 @@ rebuild(struct vplan *v)
 	struct app *a = v->app;
 	long long now = (long long)time(NULL);
 	char *err = NULL;
+	size_t k;
 
 	if (v->ok && v->made_at != 0 && v->gen == a->generation &&
 	    now / 30 == v->made_at / 30)
@@ -87,9 +100,15 @@ rebuild(struct vplan *v)
 	free(err);
 	if (v->ok)
 		plan_mark_prechecks(&v->plan, v->have_pc ? &v->pc : NULL);
+	/* The cursor stays on its instance, wherever the new plan puts
+	 * it. */
+	for (k = 0; v->ok && v->cursor_id != NULL && k < v->plan.p.n; k++)
+		if (strcmp(v->plan.p.v[k].in->id, v->cursor_id) == 0)
+			v->list.cursor = k;
 	v->gen = a->generation;
 	v->made_at = now;
 	ui_list_clamp(&v->list, v->ok ? v->plan.p.n : 0);
+	remember(v);
 }
 
 static enum ui_color
@@ -131,13 +150,15 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	long failing;
 	const char *outcome;
 	size_t r;
-	int bad = 0, top, cx, wname = 24, wid = 20, wplat = 8, wact = 12, wpre = 4;
+	int bad = 0, top, cx, wname = 24, wid = 20, wplat = 8, wact = 12;
+	int wpre = 4;
 
 	(void)ui;
 	rebuild(v);
 	ui_text(stdscr, y, x, w, "", 0, ui_attr(C_HEADER), 1);
 	if (!v->ok) {
-		snprintf(line, sizeof line, "plan %s", a->cfg.windows[v->window].id);
+		snprintf(line, sizeof line, "plan %s",
+		    a->cfg.windows[v->window].id);
 		ui_text(stdscr, y, x + 1, w - 2, line, (size_t)-1,
 		    ui_attr(C_HEADER) | A_BOLD, 0);
 		ui_text(stdscr, y + 2, x + 2, w - 4, v->error != NULL ?
@@ -188,7 +209,8 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	ui_text(stdscr, y + top, cx, wname, "name", (size_t)-1,
 	    ui_attr(C_HEADER), 0);
 	cx += wname + 1;
-	ui_text(stdscr, y + top, cx, wid, "id", (size_t)-1, ui_attr(C_HEADER), 0);
+	ui_text(stdscr, y + top, cx, wid, "id", (size_t)-1, ui_attr(C_HEADER),
+	    0);
 	cx += wid + 1;
 	if (wplat > 0) {
 		ui_text(stdscr, y + top, cx, wplat, "platform", (size_t)-1,
@@ -221,7 +243,8 @@ plan_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 		ui_text(stdscr, ry, cx, wact, fleet_plan_action_name(m->action),
 		    (size_t)-1, cur ? base : ui_attr(action_color(m)), 0);
 		cx += wact + 1;
-		ui_text(stdscr, ry, cx, wname, m->in->name, (size_t)-1, base, 0);
+		ui_text(stdscr, ry, cx, wname, m->in->name, (size_t)-1, base,
+		    0);
 		cx += wname + 1;
 		ui_text(stdscr, ry, cx, wid, m->in->id, (size_t)-1, base, 0);
 		cx += wid + 1;
@@ -258,6 +281,7 @@ plan_key(struct ui *ui, void *self, int action, int ch)
 	case P_HOME:
 	case P_END:
 		ui_list_move(&v->list, n, (enum ui_list_move)action);
+		remember(v);
 		return UI_REDRAW;
 	case P_OPEN:
 		if (n > 0)
@@ -310,6 +334,7 @@ plan_free(void *self)
 	if (v->have_pc)
 		plan_prechecks_done(&v->pc);
 	free(v->error);
+	free(v->cursor_id);
 	free(v);
 }
 

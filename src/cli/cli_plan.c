@@ -293,7 +293,7 @@ print_table(const struct plan *pl, const struct config *cfg,
 		cells(pl, pc, &p->v[k], v, reason, sizeof reason);
 		buf_reset(&line);
 		for (c = 0; c < T_COUNT; c++) {
-			/* The reason is last and kept whole: it is the point. */
+			/* The reason is last and kept whole: the point. */
 			w = cli_fit(&line, v[c], c == T_REASON ? 400 :
 			    CELL_MAX_WIDTH, utf8);
 			if (c + 1 < T_COUNT)

@@ -25,9 +25,9 @@
  * Why the exception looks at every date the occurrence touches: "Sun
  * 00:30 Berlin" is Saturday in UTC; an owner who excepted Sunday expects
  * the Sunday window to leave the server alone (and one who excepted
- * Saturday, UTC, the dates of the tag, expects the same).  Being left out wrongly
- * costs a month of patches; being patched against an approved exception
- * breaks a promise.
+ * Saturday, UTC, the dates of the tag, expects the same).  Being left
+ * out wrongly costs a month of patches; being patched against an
+ * approved exception breaks a promise.
  */
 #ifndef PATCHDECK_FLEET_PLAN_H
 #define PATCHDECK_FLEET_PLAN_H
@@ -41,7 +41,8 @@
 #include "fleet/window.h"
 
 enum fleet_plan_action {
-	FLEET_PLAN_UNREACHABLE,	/* the order of the plan: trouble first */
+	/* In the order of the plan: trouble first. */
+	FLEET_PLAN_UNREACHABLE,
 	FLEET_PLAN_WAKE,
 	FLEET_PLAN_EXCLUDED,
 	FLEET_PLAN_PATCH,
@@ -102,7 +103,7 @@ struct fleet_plan_input {
 };
 
 struct fleet_plan {
-	struct fleet_plan_member *v;	/* owned; sorted (fleet_plan_build) */
+	struct fleet_plan_member *v;	/* owned; sorted */
 	size_t n;
 	size_t actions[FLEET_PLAN_NACTIONS];
 	size_t platforms[FLEET_PLAT_COUNT];	/* every member */

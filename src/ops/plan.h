@@ -34,7 +34,7 @@ struct plan {
 /* What plan_make() can fail with; each also sets *err. */
 enum plan_error {
 	PLAN_ERR_UNKNOWN_WINDOW = -2,	/* no such window in the config */
-	PLAN_ERR_DATE = -3,		/* not a date, or no occurrence then */
+	PLAN_ERR_DATE = -3,		/* not a date, or no occurrence */
 	PLAN_ERR_NONE_AHEAD = -4	/* the window never occurs */
 };
 

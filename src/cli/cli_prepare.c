@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "aws/net.h"
+#include "cache/cache.h"
 #include "ops/config.h"
+#include "ops/excache.h"
 #include "ops/prepare.h"
 #include "util/util.h"
 
@@ -30,8 +32,9 @@ static const char usage[] =
     "call is sent again one instance at a time so each gets its own\n"
     "outcome), and waited for until SSM reports their agent Online, up to\n"
     "prepare_timeout ([general], default 10m).  Members that were running\n"
-    "are never touched; a stopped member whose PatchException tag covers\n"
-    "the date is left stopped.  DATE is the window's start date in its own\n"
+    "are never touched; a stopped member that an approved exception record\n"
+    "in the cache (`patchdeck exceptions list`) keeps out of the night is\n"
+    "left stopped.  DATE is the window's start date in its own\n"
     "time zone: by default the occurrence in progress or the next one;\n"
     "--date must be a day the window starts on.\n"
     "\n"
@@ -225,6 +228,8 @@ cli_prepare(struct cli *g, int argc, char **argv)
 	struct prepare_opts o;
 	struct prepare *p = NULL;
 	struct config cfg;
+	struct cache *cache = NULL;
+	struct excache exc;
 	struct net *net = NULL;
 	struct waited w;
 	const char *window = NULL, *date = NULL, *const *ids;
@@ -274,6 +279,26 @@ cli_prepare(struct cli *g, int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
+	/* The exception records as `patchdeck plan` reads them, so a
+	 * member the plan excludes is not woken. */
+	memset(&exc, 0, sizeof exc);
+	if (!undo) {
+		if (cli_open_cache(g, &cache) != 0) {
+			config_free(&cfg);
+			return EXIT_CONFIG;
+		}
+		if (excache_load(cache, cfg.exceptions_table, &exc, &err) != 0) {
+			cli_err("%s: %s", cmd, err);
+			free(err);
+			cache_close(cache);
+			config_free(&cfg);
+			return EXIT_CONFIG;
+		}
+		if (exc.fetched_at == 0)
+			cli_fprintf(stderr, "%s: no exception records in the "
+			    "cache (run `patchdeck exceptions list`); no "
+			    "member is left out for an exception\n", cmd);
+	}
 	memset(&o, 0, sizeof o);
 	o.cfg = &cfg;
 	o.profile = g->profile;
@@ -281,10 +306,14 @@ cli_prepare(struct cli *g, int argc, char **argv)
 	o.window = window;
 	o.date = date;
 	o.undo = undo;
+	o.exceptions = exc.fetched_at > 0 ? exc.v : NULL;
+	o.nexceptions = exc.fetched_at > 0 ? exc.n : 0;
 	p = prepare_new(&o, &err);
 	if (p == NULL) {
 		cli_err("%s: %s", cmd, err);
 		free(err);
+		excache_done(&exc);
+		cache_close(cache);
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
@@ -351,6 +380,8 @@ out:
 	net_free(net);
 	prepare_free(p);
 	free(w.err);
+	excache_done(&exc);
+	cache_close(cache);
 	config_free(&cfg);
 	return rc;
 }

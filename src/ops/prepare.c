@@ -4,12 +4,10 @@
 #include "ops/prepare.h"
 
 #include <cjson/cJSON.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "aws/awserr.h"
 #include "aws/ec2.h"
@@ -31,11 +29,12 @@
 enum stage { ST_NONE, ST_LIST, ST_WHO, ST_TAG, ST_START, ST_RETAG, ST_WAIT,
     ST_STOP, ST_UNTAG, ST_DONE };
 
-enum op { OP_TAG, OP_START, OP_STOP, OP_UNTAG };
+enum op { OP_TAG, OP_START, OP_STOP, OP_UNTAG, OP_POLL };
 
 static const char *const op_names[] = {
 	[OP_TAG] = "CreateTags", [OP_START] = "StartInstances",
 	[OP_STOP] = "StopInstances", [OP_UNTAG] = "DeleteTags",
+	[OP_POLL] = "DescribeInstanceInformation",
 };
 
 struct prepare;
@@ -56,6 +55,9 @@ struct prepare {
 	char *window;
 	char date[16];		/* "" until known */
 	struct fleet_date d;	/* the date, once known */
+	long long occ_start, occ_end;	/* prepare: the occurrence */
+	const struct fleet_exception *exc;
+	size_t nexc;
 	char *tag;		/* NULL until known */
 	int undo;
 	int timeout_s;
@@ -155,7 +157,7 @@ prepare_new(const struct prepare_opts *o, char **err)
 	struct prepare *p;
 	struct fleet_date d;
 	long wi;
-	long long start, end;
+	long long start = 0, end = 0;
 
 	if (o->window == NULL || o->window[0] == '\0') {
 		util_seterr(err, "no window named");
@@ -178,6 +180,8 @@ prepare_new(const struct prepare_opts *o, char **err)
 	p->window = xstrdup(o->window);
 	p->undo = o->undo;
 	p->now = o->now != 0 ? o->now : (long long)time(NULL);
+	p->exc = o->exceptions;
+	p->nexc = o->nexceptions;
 	p->timeout_s = o->timeout_s > 0 ? o->timeout_s :
 	    o->cfg->prepare_timeout_s > 0 ? o->cfg->prepare_timeout_s : 600;
 	if (o->date == NULL && !o->undo) {
@@ -195,6 +199,10 @@ prepare_new(const struct prepare_opts *o, char **err)
 	    d, &start, &end, err) != 0) {
 		prepare_free(p);
 		return NULL;
+	}
+	if (!o->undo) {
+		p->occ_start = start;
+		p->occ_end = end;
 	}
 	if (o->date != NULL || !o->undo) {
 		p->d = d;
@@ -344,13 +352,23 @@ on_list_page(void *arg, struct ec2_instance *v, size_t n)
 		const char *why = "";
 		struct prepare_member *m;
 
+		in.id = v[i].id;
 		in.state = v[i].state;
 		in.window_tag = ec2_instance_tag(&v[i], tn->window);
-		in.exception_tag = ec2_instance_tag(&v[i], tn->exception);
 		in.started_for = ec2_instance_tag(&v[i], tn->started_for);
 		if (!p->undo) {
-			a = fleet_wake_decide(&in, p->window, p->d, p->tag,
-			    &why);
+			struct fleet_wake_when w;
+
+			memset(&w, 0, sizeof w);
+			w.window = p->window;
+			w.tag = p->tag;
+			w.date = p->d;
+			w.start = p->occ_start;
+			w.end = p->occ_end;
+			w.exc = p->exc;
+			w.nexc = p->nexc;
+			w.max_days = p->cfg->exception_max_days;
+			a = fleet_wake_decide(&in, &w, &why);
 		} else if (p->tag != NULL) {
 			a = fleet_wake_decide_undo(&in, p->tag);
 			why = a == FLEET_WAKE_STOP ? "started by prepare" :
@@ -559,20 +577,6 @@ prepare_list(struct prepare *p, struct net *net,
 
 /* --- the audit log -------------------------------------------------------- */
 
-static void
-add_local_user(cJSON *o)
-{
-	struct passwd *pw = getpwuid(getuid());
-	char host[256];
-
-	cJSON_AddStringToObject(o, "local_user",
-	    pw != NULL && pw->pw_name != NULL ? pw->pw_name : "");
-	if (gethostname(host, sizeof host) != 0)
-		host[0] = '\0';
-	host[sizeof host - 1] = '\0';
-	cJSON_AddStringToObject(o, "host", host);
-}
-
 static cJSON *
 entry_new(const struct prepare *p, const char *phase)
 {
@@ -588,7 +592,7 @@ entry_new(const struct prepare *p, const char *phase)
 	cJSON_AddStringToObject(e, "date", p->date);
 	cJSON_AddStringToObject(e, "tag", prepare_tag(p));
 	cJSON_AddFalseToObject(e, "dry_run");
-	add_local_user(e);
+	audit_add_local_user(e);
 	if (p->callers != NULL) {
 		/* who we are in each account and region acted in */
 		cJSON *c = cJSON_AddObjectToObject(e, "callers");
@@ -659,6 +663,8 @@ write_result(struct prepare *p, const char *outcome)
 /* --- the calls ------------------------------------------------------------ */
 
 static void stage_next(struct prepare *p);
+static int on_ssm_page(void *arg, struct ssm_instance *v, size_t n);
+static void on_ssm_end(void *arg, const struct aws_error *err);
 static void send_call(struct prepare *p, enum op op, struct fanout_slot *s,
     struct prepare_member **m, size_t n);
 
@@ -760,17 +766,24 @@ send_call(struct prepare *p, enum op op, struct fanout_slot *s,
 	case OP_STOP:
 		ec2_stop_instances(ec2, c->ids, n, on_state, on_call_end, c);
 		break;
+	case OP_POLL:
+		ssm_describe_instance_information(fanout_client(s, "SSM",
+		    NULL), c->ids, n, on_ssm_page, on_ssm_end, c);
+		break;
 	}
 }
 
 typedef int (*pick_fn)(const struct prepare_member *m);
 
-/* One call per slot and EC2_MAX_IDS_PER_CALL members picked; the count. */
+/* One call per slot and batch of the members picked (EC2_MAX_IDS_PER_CALL
+ * ids; 50 for DescribeInstanceInformation's filter); the count sent. */
 static size_t
 send_stage(struct prepare *p, enum op op, pick_fn pick)
 {
 	struct prepare_member **batch;
 	size_t i, nb = 0, total = 0;
+	size_t max = op == OP_POLL ? SSM_MAX_IDS_PER_COMMAND :
+	    EC2_MAX_IDS_PER_CALL;
 	struct fanout_slot *s = NULL;
 
 	batch = xcalloc(p->n ? p->n : 1, sizeof *batch);
@@ -781,9 +794,10 @@ send_stage(struct prepare *p, enum op op, pick_fn pick)
 		if (i < p->n && pick(&p->m[i]))
 			ms = fanout_find(p->fan, p->m[i].slot);
 		if (nb > 0 && (i == p->n || (ms != NULL && ms != s) ||
-		    nb == EC2_MAX_IDS_PER_CALL)) {
-			say(p, "%s: %s on %zu instance(s) in %s", cmd(p),
-			    op_names[op], nb, s->name);
+		    nb == max)) {
+			if (op != OP_POLL)
+				say(p, "%s: %s on %zu instance(s) in %s",
+				    cmd(p), op_names[op], nb, s->name);
 			send_call(p, op, s, batch, nb);
 			total += nb;
 			nb = 0;
@@ -927,44 +941,9 @@ on_ssm_end(void *arg, const struct aws_error *err)
 static void
 poll_round(struct prepare *p)
 {
-	struct prepare_member **batch;
-	size_t i, nb = 0;
-	struct fanout_slot *s = NULL;
-
-	batch = xcalloc(p->n ? p->n : 1, sizeof *batch);
-	for (i = 0; i <= p->n; i++) {
-		struct fanout_slot *ms = NULL;
-
-		if (i < p->n && awaited(&p->m[i]))
-			ms = fanout_find(p->fan, p->m[i].slot);
-		if (nb > 0 && (i == p->n || (ms != NULL && ms != s) ||
-		    nb == SSM_MAX_IDS_PER_COMMAND)) {
-			struct call *c = xcalloc(1, sizeof *c);
-			size_t k;
-
-			c->p = p;
-			c->slot = s;
-			c->n = nb;
-			c->m = xcalloc(nb, sizeof *c->m);
-			c->ids = xcalloc(nb, sizeof *c->ids);
-			for (k = 0; k < nb; k++) {
-				c->m[k] = batch[k];
-				c->ids[k] = batch[k]->id;
-			}
-			p->pending++;
-			ssm_describe_instance_information(fanout_client(s, "SSM",
-			    NULL), c->ids, nb, on_ssm_page, on_ssm_end, c);
-			nb = 0;
-		}
-		if (ms != NULL) {
-			s = ms;
-			batch[nb++] = &p->m[i];
-		}
-	}
-	free(batch);
-	/* Replies come from a later net_poll(), never from inside this
-	 * loop; nothing sent (none awaited): the wait is over. */
-	if (p->pending == 0)
+	/* Replies come from a later net_poll(), never from inside
+	 * send_stage; nothing sent (none awaited): the wait is over. */
+	if (send_stage(p, OP_POLL, awaited) == 0)
 		stage_next(p);
 }
 

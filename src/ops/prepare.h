@@ -7,7 +7,8 @@
  * tagged `patchdeck:started-for` = "WINDOW@DATE" (fleet/wake.h), started
  * (StartInstances), and waited for until SSM's DescribeInstanceInformation
  * reports them Online, polling with backoff up to the configured
- * prepare_timeout.  Members running before are never touched.
+ * prepare_timeout.  Members running before are never touched, nor are
+ * stopped ones an approved exception keeps out of the night.
  *
  * undo: the instances whose started-for tag is exactly "WINDOW@DATE", read
  * from EC2 tags now (never from the cache), are stopped when running and
@@ -42,6 +43,7 @@
 #include "fleet/wake.h"
 
 struct config;
+struct fleet_exception;
 struct net;
 struct prepare;
 
@@ -54,6 +56,11 @@ struct prepare_opts {
 	int undo;
 	long long now;			/* Unix seconds; 0: time(NULL) */
 	int timeout_s;			/* 0: cfg->prepare_timeout_s */
+	/* The exception records as the cache holds them (excache.h),
+	 * sorted by instance_id, borrowed for the handle's life; NULL:
+	 * none known, nothing is excepted (fleet/wake.h). */
+	const struct fleet_exception *exceptions;
+	size_t nexceptions;
 };
 
 /* One instance listed, and what happened to it.  Owned by the handle. */

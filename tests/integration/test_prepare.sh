@@ -2,7 +2,8 @@
 # `patchdeck prepare` and `prepare --undo` against tests/sim (issue #9
 # points 6 and 9): of five members of a window, the stopped ones are
 # tagged patchdeck:started-for=WINDOW@DATE and started, a running one and
-# an excepted one are left alone; the started ones come Online after the
+# one with an approved exception record are left alone (a PatchException
+# tag alone excepts nothing); the started ones come Online after the
 # simulator's boot delay, one (sim:boot=never) does not and is named (exit
 # 4); --undo stops exactly the tagged ones (never the one running before),
 # removes the tag, and a second --undo changes nothing.  Also: dry runs
@@ -63,11 +64,33 @@ set -- $IDS
 [ $# -eq 6 ] || fail "expected 6 running instances, got '$IDS'"
 A=$1 B=$2 C=$3 D=$4 E=$5 F=$6
 # A, B, C stopped members (C never boots); D running member; E stopped
-# member with an exception covering every date; F stopped, other window.
+# member with an approved exception record covering the night; F
+# stopped, other window.
 ec2 tag PatchWindow prep-win $A $B $C $D $E || fail "tagging"
 ec2 tag PatchWindow other-win $F || fail "tagging"
 ec2 tag sim:boot never $C || fail "tagging"
-ec2 tag PatchException 2000-01-01..2099-12-31 $E || fail "tagging"
+# E's exception is an approved record (cached by `exceptions list`); A's
+# is a tag no record backs, which leaves nothing out (as the plan).
+ec2 tag PatchException 2000-01-01..2099-12-31 $A || fail "tagging"
+"$PY" - "$E" <<'PYEOF' || fail "exception record"
+import datetime, sys, boto3
+ddb = boto3.client("dynamodb")
+today = datetime.datetime.now(datetime.timezone.utc).date()
+d = lambda n: (today + datetime.timedelta(days=n)).isoformat()
+ddb.create_table(TableName="patchdeck-exceptions",
+                 KeySchema=[{"AttributeName": "instance_id", "KeyType": "HASH"},
+                            {"AttributeName": "exception_id", "KeyType": "RANGE"}],
+                 AttributeDefinitions=[{"AttributeName": "instance_id", "AttributeType": "S"},
+                                       {"AttributeName": "exception_id", "AttributeType": "S"}],
+                 BillingMode="PAY_PER_REQUEST")
+item = {"instance_id": sys.argv[1], "exception_id": "x001", "starts": d(-30),
+        "ends": d(30), "reason": "audit", "ticket": "CHG-1",
+        "requested_by": "arn:aws:iam::123456789012:user/alice",
+        "requested_at": d(-40) + "T10:00:00Z", "status": "APPROVED",
+        "decided_by": "arn:aws:sts::123456789012:assumed-role/Approvers/bob",
+        "decided_at": d(-39) + "T10:00:00Z"}
+ddb.put_item(TableName="patchdeck-exceptions", Item={k: {"S": v} for k, v in item.items()})
+PYEOF
 ec2 stop $A $B $C $E $F || fail "stopping"
 ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/before"
 
@@ -81,7 +104,11 @@ print(sum(1 for e in log if op == "all" or e.get("op") == op))
 ' "$TEST_TMP/simlog" "$1"
 }
 
-# 1. Dry run: lists, changes nothing, audits nothing.
+# 1. Dry run: lists, changes nothing, audits nothing.  Without the
+# records in the cache, E is not known to be excepted (and it says so).
+expect_rc 0 $PDC --dry-run --format json prepare prep-win
+expect_grep 'no exception records in the cache' "$TEST_TMP/err"
+expect_rc 0 $PDC exceptions list
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 $PDC --dry-run --format json prepare prep-win
 "$PY" - "$TEST_TMP/out" "$A" "$B" "$C" "$D" "$E" <<'PYEOF' || fail "dry-run json"

@@ -2,7 +2,8 @@
  * test_fleet_wake.c - prepare's pure parts (fleet/wake.h): the
  * patchdeck:started-for value (format, parse back, hostile values), the
  * window's date (an occurrence on a local date, across midnight in the
- * window's zone), and which instance prepare and its undo act on.
+ * window's zone), and which instance prepare and its undo act on (an
+ * approved exception record on the local or a UTC date of the night).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "fleet/date.h"
+#include "fleet/exception.h"
 #include "fleet/tz.h"
 #include "fleet/wake.h"
 #include "fleet/window.h"
@@ -167,59 +169,125 @@ static void
 test_decide(void **state)
 {
 	static const struct {
-		const char *state, *window, *exc, *started;
+		const char *state, *window, *started;
 		enum fleet_wake_action want;
 	} cases[] = {
-		{ "stopped", "w1", NULL, NULL, FLEET_WAKE_START },
+		{ "stopped", "w1", NULL, FLEET_WAKE_START },
 		/* another date's leftover tag: started again, tag replaced */
-		{ "stopped", "w1", NULL, "w1@2026-12-06", FLEET_WAKE_START },
-		{ "stopped", "w1", NULL, "w1@2026-12-13", FLEET_WAKE_START },
-		{ "running", "w1", NULL, NULL, FLEET_WAKE_RUNNING },
-		{ "running", "w1", NULL, "w1@2026-12-06", FLEET_WAKE_RUNNING },
-		{ "running", "w1", NULL, "w1@2026-12-13", FLEET_WAKE_WAIT },
-		{ "pending", "w1", NULL, "w1@2026-12-13", FLEET_WAKE_WAIT },
-		{ "pending", "w1", NULL, NULL, FLEET_WAKE_BUSY },
-		{ "stopping", "w1", NULL, NULL, FLEET_WAKE_BUSY },
-		{ "terminated", "w1", NULL, NULL, FLEET_WAKE_NONE },
-		{ "shutting-down", "w1", NULL, NULL, FLEET_WAKE_NONE },
-		{ "stopped", "w2", NULL, NULL, FLEET_WAKE_NONE },
-		{ "stopped", "W1", NULL, NULL, FLEET_WAKE_NONE },
-		{ "stopped", "w1\xe2\x80\x8b", NULL, NULL, FLEET_WAKE_NONE },
-		{ "stopped", NULL, NULL, NULL, FLEET_WAKE_NONE },
-		{ "stopped", "w1", "2026-12-13..2026-12-13", NULL,
-		    FLEET_WAKE_EXCEPTED },
-		{ "stopped", "w1", "2026-12-01..2026-12-31", NULL,
-		    FLEET_WAKE_EXCEPTED },
-		{ "stopped", "w1", "2026-12-14..2026-12-31", NULL,
-		    FLEET_WAKE_START },
-		{ "stopped", "w1", "2026-11-01..2026-12-12", NULL,
-		    FLEET_WAKE_START },
-		{ "stopped", "w1", "garbage", NULL, FLEET_WAKE_START },
-		/* an exception never matters to a running one: untouched */
-		{ "running", "w1", "2026-12-01..2026-12-31", NULL,
-		    FLEET_WAKE_RUNNING },
-		{ NULL, "w1", NULL, NULL, FLEET_WAKE_BUSY },
+		{ "stopped", "w1", "w1@2026-12-06", FLEET_WAKE_START },
+		{ "stopped", "w1", "w1@2026-12-13", FLEET_WAKE_START },
+		{ "running", "w1", NULL, FLEET_WAKE_RUNNING },
+		{ "running", "w1", "w1@2026-12-06", FLEET_WAKE_RUNNING },
+		{ "running", "w1", "w1@2026-12-13", FLEET_WAKE_WAIT },
+		{ "pending", "w1", "w1@2026-12-13", FLEET_WAKE_WAIT },
+		{ "pending", "w1", NULL, FLEET_WAKE_BUSY },
+		{ "stopping", "w1", NULL, FLEET_WAKE_BUSY },
+		{ "terminated", "w1", NULL, FLEET_WAKE_NONE },
+		{ "shutting-down", "w1", NULL, FLEET_WAKE_NONE },
+		{ "stopped", "w2", NULL, FLEET_WAKE_NONE },
+		{ "stopped", "W1", NULL, FLEET_WAKE_NONE },
+		{ "stopped", "w1\xe2\x80\x8b", NULL, FLEET_WAKE_NONE },
+		{ "stopped", NULL, NULL, FLEET_WAKE_NONE },
+		{ NULL, "w1", NULL, FLEET_WAKE_BUSY },
 	};
+	struct fleet_wake_when w;
 	size_t i;
 
 	(void)state;
+	memset(&w, 0, sizeof w);
+	w.window = "w1";
+	w.tag = "w1@2026-12-13";
+	w.date = date(2026, 12, 13);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct fleet_wake_in in;
 		const char *why = NULL;
 		enum fleet_wake_action a;
 
+		in.id = "i-1";
 		in.state = cases[i].state;
 		in.window_tag = cases[i].window;
-		in.exception_tag = cases[i].exc;
 		in.started_for = cases[i].started;
-		a = fleet_wake_decide(&in, "w1", date(2026, 12, 13),
-		    "w1@2026-12-13", &why);
+		a = fleet_wake_decide(&in, &w, &why);
 		if (a != cases[i].want)
 			fail_msg("case %zu: %s, want %s", i,
 			    fleet_wake_action_name(a),
 			    fleet_wake_action_name(cases[i].want));
 		assert_non_null(why);
 	}
+}
+
+static void
+rec(struct fleet_exception *e, const char *id, const char *starts,
+    const char *ends, const char *status)
+{
+	memset(e, 0, sizeof *e);
+	e->instance_id = xstrdup(id);
+	e->exception_id = xstrdup("x1");
+	e->starts = xstrdup(starts);
+	e->ends = xstrdup(ends);
+	e->status = xstrdup(status);
+	e->requested_by = xstrdup("arn:aws:iam::123456789012:user/alice");
+	e->decided_by = xstrdup("arn:aws:iam::123456789012:user/bob");
+}
+
+/* Sun 00:30-02:30 Berlin on 2026-12-13 is Sat 23:30 - Sun 01:30 UTC: its
+ * local date is the 13th, its UTC dates the 12th and the 13th. */
+static void
+test_excepted(void **state)
+{
+	static const struct {
+		const char *starts, *ends, *status;
+		int want;
+	} cases[] = {
+		{ "2026-12-13", "2026-12-13", "APPROVED", 1 },
+		{ "2026-12-12", "2026-12-12", "APPROVED", 1 },	/* UTC date */
+		{ "2026-12-01", "2026-12-31", "APPROVED", 1 },
+		{ "2026-12-14", "2026-12-20", "APPROVED", 0 },
+		{ "2026-12-01", "2026-12-11", "APPROVED", 0 },
+		{ "2026-12-13", "2026-12-13", "PENDING", 0 },
+		{ "2026-12-13", "2026-12-13", "REJECTED", 0 },
+		{ "2026-12-13", "2026-12-13", "REVOKED", 0 },
+		{ "2026-12-13", "2026-12-13", "approved", 0 },
+		{ "2026-12-13", "2026-12-10", "APPROVED", 0 },	/* backwards */
+		{ "2026-12-13", "garbage", "APPROVED", 0 },
+	};
+	struct fleet_wake_when w;
+	struct fleet_wake_in in;
+	struct fleet_exception e[2];
+	const char *why;
+	size_t i;
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	w.window = "w1";
+	w.tag = "w1@2026-12-13";
+	w.date = date(2026, 12, 13);
+	w.start = fleet_date_days_from_civil(2026, 12, 12) * 86400 +
+	    23 * 3600 + 30 * 60;
+	w.end = w.start + 2 * 3600;
+	in.id = "i-2";
+	in.state = "stopped";
+	in.window_tag = "w1";
+	in.started_for = NULL;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rec(&e[0], "i-1", "2026-12-01", "2026-12-31", "APPROVED");
+		rec(&e[1], "i-2", cases[i].starts, cases[i].ends,
+		    cases[i].status);
+		w.exc = e;
+		w.nexc = 2;
+		if (fleet_wake_excepted(&w, "i-2") != cases[i].want)
+			fail_msg("case %zu: want %d", i, cases[i].want);
+		assert_int_equal(fleet_wake_decide(&in, &w, &why),
+		    cases[i].want ? FLEET_WAKE_EXCEPTED : FLEET_WAKE_START);
+		/* another instance's record never counts */
+		assert_int_equal(fleet_wake_excepted(&w, "i-3"), 0);
+		fleet_exception_done(&e[0]);
+		fleet_exception_done(&e[1]);
+	}
+	/* No records known: nothing is excepted. */
+	w.exc = NULL;
+	w.nexc = 0;
+	assert_int_equal(fleet_wake_decide(&in, &w, &why), FLEET_WAKE_START);
 }
 
 static void
@@ -273,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_tag_bad),
 		cmocka_unit_test(test_occurrence_on),
 		cmocka_unit_test(test_decide),
+		cmocka_unit_test(test_excepted),
 		cmocka_unit_test(test_decide_undo),
 	};
 

@@ -94,16 +94,6 @@ PYEOF
 ec2 stop $A $B $C $E $F || fail "stopping"
 ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/before"
 
-sim_ops() {
-	sim_get /_sim/log >"$TEST_TMP/simlog"
-	"$PY" -c '
-import json, sys
-log = json.load(open(sys.argv[1]))
-op = sys.argv[2]
-print(sum(1 for e in log if op == "all" or e.get("op") == op))
-' "$TEST_TMP/simlog" "$1"
-}
-
 # 1. Dry run: lists, changes nothing, audits nothing.  Without the
 # records in the cache, E is not known to be excepted (and it says so).
 expect_rc 0 $PDC --dry-run --format json prepare prep-win
@@ -121,7 +111,7 @@ assert doc["dry_run"] is True and doc["tag"] == "prep-win@" + doc["date"], doc
 PYEOF
 DATE=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["date"])' "$TEST_TMP/out")
 expect_grep 'dry run: 3 instance\(s\) would be tagged and started; no change was made' "$TEST_TMP/err"
-[ "$(sim_ops StartInstances)" -eq 0 ] && [ "$(sim_ops CreateTags)" -eq 0 ] ||
+[ "$(sim_op_count StartInstances)" -eq 0 ] && [ "$(sim_op_count CreateTags)" -eq 0 ] ||
 	fail "the dry run changed something"
 [ ! -s "$AUDIT" ] || fail "the dry run wrote to the audit log"
 
@@ -134,7 +124,7 @@ expect_rc 2 $PDC prepare prep-win </dev/null
 expect_grep 'refused: tag and start 3 instance\(s\) needs --yes without a terminal' "$TEST_TMP/err"
 expect_rc 2 $PDC prepare prep-win --date 2026-13-01
 expect_rc 2 $PDC prepare no-such-window
-[ "$(sim_ops StartInstances)" -eq 0 ] || fail "a refusal started instances"
+[ "$(sim_op_count StartInstances)" -eq 0 ] || fail "a refusal started instances"
 [ ! -s "$AUDIT" ] || fail "a refusal wrote to the audit log"
 ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/after"
 cmp -s "$TEST_TMP/before" "$TEST_TMP/after" || fail "a refusal changed instances"
@@ -157,8 +147,8 @@ assert m[c]["ping"] == "ConnectionLost", m[c]
 assert m[d]["action"] == "running" and not m[d]["acted"], m[d]
 assert m[e]["action"] == "excepted" and not m[e]["acted"], m[e]
 PYEOF
-[ "$(sim_ops StartInstances)" -eq 1 ] || fail "expected one StartInstances for 3 ids"
-[ "$(sim_ops CreateTags)" -eq 1 ] || fail "expected one CreateTags for 3 ids"
+[ "$(sim_op_count StartInstances)" -eq 1 ] || fail "expected one StartInstances for 3 ids"
+[ "$(sim_op_count CreateTags)" -eq 1 ] || fail "expected one CreateTags for 3 ids"
 ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/after"
 for i in $A $B $C; do
 	expect_grep "^$i running prep-win@$DATE\$" "$TEST_TMP/after"
@@ -188,7 +178,7 @@ sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 $PDC --dry-run prepare --undo prep-win
 expect_grep "^$A .* stop " "$TEST_TMP/out"
 expect_no_grep "^$D " "$TEST_TMP/out"
-[ "$(sim_ops StopInstances)" -eq 0 ] || fail "the undo dry run stopped instances"
+[ "$(sim_op_count StopInstances)" -eq 0 ] || fail "the undo dry run stopped instances"
 expect_rc 2 $PDC prepare --undo prep-win --date "$DATE" </dev/null
 expect_rc 0 $PDC --yes prepare --undo prep-win --date "$DATE"
 expect_grep "prepare --undo: prep-win@$DATE: 3 stopped, 3 untagged" "$TEST_TMP/err"
@@ -204,7 +194,7 @@ expect_grep "^$D running -\$" "$TEST_TMP/after"
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 $PDC --yes prepare --undo prep-win
 expect_grep 'nothing to do' "$TEST_TMP/err"
-[ "$(sim_ops StopInstances)" -eq 0 ] && [ "$(sim_ops DeleteTags)" -eq 0 ] ||
+[ "$(sim_op_count StopInstances)" -eq 0 ] && [ "$(sim_op_count DeleteTags)" -eq 0 ] ||
 	fail "the second undo made changes"
 
 # 6. One bad id in a batch fails only itself: B is tagged by hand for
@@ -217,7 +207,7 @@ sim_post /_sim/faults/queue '{"op": "DeleteTags", "faults": [{"status": 400, "co
 	fail "queueing a fault"
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 $PDC --yes prepare --undo prep-win --date "$DATE"
-[ "$(sim_ops DeleteTags)" -eq 3 ] || fail "expected 1 failed + 2 single DeleteTags, got $(sim_ops DeleteTags)"
+[ "$(sim_op_count DeleteTags)" -eq 3 ] || fail "expected 1 failed + 2 single DeleteTags, got $(sim_op_count DeleteTags)"
 expect_grep 'sending one instance per call' "$TEST_TMP/err"
 ec2 show patchdeck:started-for $A $B | sort >"$TEST_TMP/after"
 expect_grep "^$A stopped -\$" "$TEST_TMP/after"
@@ -232,7 +222,7 @@ sim_post /_sim/faults/queue '{"op": "StartInstances", "faults": [{"status": 400,
 	fail "queueing a fault"
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 1 timeout 200 $PDC --yes --format json prepare prep-win
-[ "$(sim_ops StartInstances)" -eq 4 ] || fail "expected 1 failed batch + 3 single StartInstances, got $(sim_ops StartInstances)"
+[ "$(sim_op_count StartInstances)" -eq 4 ] || fail "expected 1 failed batch + 3 single StartInstances, got $(sim_op_count StartInstances)"
 "$PY" - "$TEST_TMP/out" "$A" "$B" "$C" <<'PYEOF' || fail "prepare json with a failed start"
 import json, sys
 doc = json.load(open(sys.argv[1]))

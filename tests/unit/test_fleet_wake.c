@@ -20,6 +20,7 @@
 #include "fleet/tz.h"
 #include "fleet/wake.h"
 #include "fleet/window.h"
+#include "ops/config.h"
 #include "util/util.h"
 
 static struct fleet_date
@@ -97,32 +98,18 @@ test_tag_bad(void **state)
 	}
 }
 
+/* A window "w" of schedule sched lasting minutes, in zone tz_name. */
 static void
-load_zone(const char *name, struct fleet_tz *tz)
-{
-	char *path = xasprintf("/usr/share/zoneinfo/%s", name);
-	struct buf b;
-	char *err = NULL;
-
-	buf_init(&b);
-	if (util_read_file(path, 1 << 20, &b) != 0)
-		fail_msg("cannot read %s (is tzdata installed?)", path);
-	if (fleet_tz_parse(name, b.data, b.len, tz, &err) != 0)
-		fail_msg("%s: %s", name, err);
-	buf_free(&b);
-	free(path);
-}
-
-static void
-make_window(struct fleet_window *w, const char *sched, const char *dur)
+window_at(struct fleet_window *w, const char *sched, int minutes,
+    struct fleet_tz *tz, const char *tz_name)
 {
 	char *err = NULL;
 
 	fleet_window_init(w);
 	w->id = xstrdup("w");
-	if (fleet_schedule_parse(sched, &w->sched, &err) != 0)
-		fail_msg("%s", err);
-	if (fleet_duration_parse(dur, &w->duration_min, &err) != 0)
+	w->duration_min = minutes;
+	if (fleet_schedule_parse(sched, &w->sched, &err) != 0 ||
+	    config_load_zone(tz_name, tz, &err) != 0)
 		fail_msg("%s", err);
 }
 
@@ -136,10 +123,9 @@ test_occurrence_on(void **state)
 	struct fleet_date d;
 
 	(void)state;
-	load_zone("Europe/Berlin", &tz);
 	/* Sunday 00:30 Berlin is Saturday 23:30 UTC: the date is the
 	 * window's own, Sunday. */
-	make_window(&w, "sun 00:30", "2h");
+	window_at(&w, "sun 00:30", 120, &tz, "Europe/Berlin");
 	assert_int_equal(fleet_wake_occurrence_on(&w, &tz, date(2026, 12, 13),
 	    &s, &e, &err), 0);
 	assert_int_equal(s, fleet_date_days_from_civil(2026, 12, 12) * 86400 +
@@ -156,13 +142,28 @@ test_occurrence_on(void **state)
 	err = NULL;
 	/* The day of the spring-forward gap. */
 	fleet_window_done(&w);
-	make_window(&w, "sun 02:30", "1h");
+	fleet_tz_done(&tz);
+	window_at(&w, "sun 02:30", 60, &tz, "Europe/Berlin");
 	assert_int_equal(fleet_wake_occurrence_on(&w, &tz, date(2026, 3, 29),
 	    &s, &e, &err), 0);
 	d = fleet_wake_local_date(&tz, s);
 	assert_int_equal(fleet_date_cmp(d, date(2026, 3, 29)), 0);
 	fleet_window_done(&w);
 	fleet_tz_done(&tz);
+}
+
+/* Window w1 on Sunday 2026-12-13, 00:30-02:30 Berlin (Saturday 23:30 -
+ * Sunday 01:30 UTC), no exception records. */
+static void
+night(struct fleet_wake_when *w)
+{
+	memset(w, 0, sizeof *w);
+	w->window = "w1";
+	w->tag = "w1@2026-12-13";
+	w->date = date(2026, 12, 13);
+	w->start = fleet_date_days_from_civil(2026, 12, 12) * 86400 +
+	    23 * 3600 + 30 * 60;
+	w->end = w->start + 2 * 3600;
 }
 
 static void
@@ -194,10 +195,8 @@ test_decide(void **state)
 	size_t i;
 
 	(void)state;
-	memset(&w, 0, sizeof w);
-	w.window = "w1";
-	w.tag = "w1@2026-12-13";
-	w.date = date(2026, 12, 13);
+	night(&w);
+	w.start = w.end = 0;	/* the local date alone */
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct fleet_wake_in in;
 		const char *why = NULL;
@@ -230,8 +229,8 @@ rec(struct fleet_exception *e, const char *id, const char *starts,
 	e->decided_by = xstrdup("arn:aws:iam::123456789012:user/bob");
 }
 
-/* Sun 00:30-02:30 Berlin on 2026-12-13 is Sat 23:30 - Sun 01:30 UTC: its
- * local date is the 13th, its UTC dates the 12th and the 13th. */
+/* night(): its local date is the 13th, its UTC dates the 12th and the
+ * 13th. */
 static void
 test_excepted(void **state)
 {
@@ -258,13 +257,7 @@ test_excepted(void **state)
 	size_t i;
 
 	(void)state;
-	memset(&w, 0, sizeof w);
-	w.window = "w1";
-	w.tag = "w1@2026-12-13";
-	w.date = date(2026, 12, 13);
-	w.start = fleet_date_days_from_civil(2026, 12, 12) * 86400 +
-	    23 * 3600 + 30 * 60;
-	w.end = w.start + 2 * 3600;
+	night(&w);
 	in.id = "i-2";
 	in.state = "stopped";
 	in.window_tag = "w1";

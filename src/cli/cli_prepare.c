@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,9 @@ static const char usage[] =
     "                after a change acted, tagged, untagged, came_online,\n"
     "                ping, error\n"
     "\n"
-    "Progress lines go to stderr.  Every change is written to the audit log\n"
+    "Progress lines go to stderr.  Ctrl-C while waiting stops the wait (the\n"
+    "instances not Online yet are named, exit 4); a second one ends at once.\n"
+    "Every change is written to the audit log\n"
     "($XDG_STATE_HOME/patchdeck/audit.log) before and after, with the\n"
     "instance ids; when the log cannot be written, nothing is changed.\n"
     "\n"
@@ -61,6 +64,18 @@ static const char usage[] =
     "or the change was refused, 2 bad arguments or a change without a\n"
     "terminal and without --yes, 3 configuration unusable, 4 some started\n"
     "instance did not come Online in time (named).\n";
+
+/* Ctrl-C while waiting for SSM: stop waiting, keep the outcomes and write
+ * the audit result (a second Ctrl-C ends the program at once).  An int:
+ * net_run() takes its stop flag as one. */
+static volatile int interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
 
 struct waited {
 	int ended;
@@ -214,7 +229,11 @@ summary(const struct prepare *p, int rc)
 	} else {
 		cli_fprintf(stderr, "prepare: %s: %zu started, %zu Online\n",
 		    prepare_tag(p), started, online);
-		if (rc == PREPARE_NOT_READY)
+		if (rc == PREPARE_NOT_READY && prepare_cancelled(p))
+			cli_fprintf(stderr, "prepare: not Online when the wait "
+			    "was cancelled: %s\n",
+			    late.data != NULL ? late.data : "");
+		else if (rc == PREPARE_NOT_READY)
 			cli_fprintf(stderr, "prepare: did not come Online "
 			    "within %d s: %s\n", prepare_timeout(p),
 			    late.data != NULL ? late.data : "");
@@ -360,7 +379,22 @@ cli_prepare(struct cli *g, int argc, char **argv)
 		free(err);
 		goto out;
 	}
-	net_run(net, NULL);
+	{
+		struct sigaction sa, old;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;
+		sigemptyset(&sa.sa_mask);
+		interrupted = 0;
+		sigaction(SIGINT, &sa, &old);
+		net_run(net, &interrupted);
+		if (interrupted) {
+			sigaction(SIGINT, &old, NULL);
+			prepare_cancel(p);
+			net_run(net, NULL);
+		}
+		sigaction(SIGINT, &old, NULL);
+	}
 	print(g, p, 1, 0);
 	summary(p, w.rc);
 	if (!w.ended) {

@@ -125,8 +125,21 @@ int prepare_list(struct prepare *p, struct net *net,
 int prepare_run(struct prepare *p, prepare_done_fn done, void *arg,
     char **err);
 
-/* The members listed (borrowed; fixed once prepare_list is done), sorted
- * by slot then id. */
+/*
+ * Stops waiting (the console's "stop waiting" key; no effect outside a
+ * run): calls already sent finish and their outcomes are kept (an
+ * instance whose start failed still loses its tag), no SSM poll follows,
+ * and done comes as after a timeout: PREPARE_NOT_READY when an instance
+ * is not known to be Online.  Undo's calls are not cut short.
+ */
+void prepare_cancel(struct prepare *p);
+/* Non-zero once prepare_cancel took effect. */
+int prepare_cancelled(const struct prepare *p);
+
+/* The members listed (borrowed; the set is fixed once prepare_list is
+ * done, sorted by slot then id; during prepare_run each member's outcome
+ * fields change as replies arrive, so a console may draw them between
+ * callbacks). */
 const struct prepare_member *prepare_members(const struct prepare *p,
     size_t *n);
 /* How many members have action a. */

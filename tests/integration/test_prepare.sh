@@ -172,6 +172,26 @@ late = [x for x in r["instances"] if x.get("came_online") is False]
 assert [x["instance_id"] for x in late] == [sys.argv[4]], late
 PYEOF
 
+# 3b. Again, with A, B, C running and tagged: nothing to start, only a
+# wait (not audited); Ctrl-C stops the wait: C is named, exit 4.
+lines=$(wc -l <"$AUDIT")
+$PDC --yes prepare prep-win >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+pid=$!
+n=0
+until grep -q 'waiting for 3 instance' "$TEST_TMP/err"; do
+	n=$((n + 1))
+	[ $n -lt 600 ] || { kill $pid; fail "prepare did not start waiting"; }
+	sleep 0.1
+done
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 4 ] || { cat "$TEST_TMP/err"; fail "Ctrl-C: exit $rc, expected 4"; }
+expect_grep 'no more waiting \(cancelled\)' "$TEST_TMP/err"
+expect_grep "not Online when the wait was cancelled: $C\$" "$TEST_TMP/err"
+expect_grep "^$A .* wait +online" "$TEST_TMP/out"
+[ "$(wc -l <"$AUDIT")" -eq "$lines" ] || fail "a wait-only prepare was audited"
+
 # 4. Undo: dry run first, then for real: A, B, C stopped and untagged; D
 # (running before) never stopped.
 sim_post /_sim/log/clear '{}' >/dev/null

@@ -26,6 +26,20 @@
  * step, from a timer of its own (never inside an AWS callback), so done
  * may start the next step or free the handle.
  *
+ * From the console (keys `p` and `U` of the plan pane), on its loop:
+ *
+ *   o = { cfg, profile, region, window, date, undo, .exceptions and
+ *         .nexceptions from the inventory's cached records };
+ *   p = prepare_new(&o, &err);           refuse read-only before this
+ *   prepare_list(p, app_net, on_line, on_listed, self, &err);
+ *   on_listed(rc 0): ids = prepare_change_ids(p, &n); confirm naming n
+ *                    and the first ids; then prepare_run(p, on_ran, ...)
+ *   on_line:   show the progress line; redraw from prepare_members()
+ *   a key:     prepare_cancel(p) stops the wait
+ *   on_ran:    rc 0 / PREPARE_NOT_READY / -1 with err; prepare_free(p)
+ *   quitting:  free the loop first, then prepare_free(p) (audits
+ *              "abandoned" if a run was under way)
+ *
  * Batches: one CreateTags / StartInstances / StopInstances / DeleteTags
  * per target, region and up to EC2_MAX_IDS_PER_CALL ids.  EC2 fails a
  * whole call for one bad id (an instance terminated since it was listed),

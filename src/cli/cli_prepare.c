@@ -6,11 +6,14 @@
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/net.h"
+#include "cache/cache.h"
 #include "ops/config.h"
+#include "ops/excache.h"
 #include "ops/prepare.h"
 #include "util/util.h"
 
@@ -30,8 +33,9 @@ static const char usage[] =
     "call is sent again one instance at a time so each gets its own\n"
     "outcome), and waited for until SSM reports their agent Online, up to\n"
     "prepare_timeout ([general], default 10m).  Members that were running\n"
-    "are never touched; a stopped member whose PatchException tag covers\n"
-    "the date is left stopped.  DATE is the window's start date in its own\n"
+    "are never touched; a stopped member that an approved exception record\n"
+    "in the cache (`patchdeck exceptions list`) keeps out of the night is\n"
+    "left stopped.  DATE is the window's start date in its own\n"
     "time zone: by default the occurrence in progress or the next one;\n"
     "--date must be a day the window starts on.\n"
     "\n"
@@ -50,7 +54,9 @@ static const char usage[] =
     "                after a change acted, tagged, untagged, came_online,\n"
     "                ping, error\n"
     "\n"
-    "Progress lines go to stderr.  Every change is written to the audit log\n"
+    "Progress lines go to stderr.  Ctrl-C while waiting stops the wait (the\n"
+    "instances not Online yet are named, exit 4); a second one ends at once.\n"
+    "Every change is written to the audit log\n"
     "($XDG_STATE_HOME/patchdeck/audit.log) before and after, with the\n"
     "instance ids; when the log cannot be written, nothing is changed.\n"
     "\n"
@@ -58,6 +64,18 @@ static const char usage[] =
     "or the change was refused, 2 bad arguments or a change without a\n"
     "terminal and without --yes, 3 configuration unusable, 4 some started\n"
     "instance did not come Online in time (named).\n";
+
+/* Ctrl-C while waiting for SSM: stop waiting, keep the outcomes and write
+ * the audit result (a second Ctrl-C ends the program at once).  An int:
+ * net_run() takes its stop flag as one. */
+static volatile int interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
 
 struct waited {
 	int ended;
@@ -211,7 +229,11 @@ summary(const struct prepare *p, int rc)
 	} else {
 		cli_fprintf(stderr, "prepare: %s: %zu started, %zu Online\n",
 		    prepare_tag(p), started, online);
-		if (rc == PREPARE_NOT_READY)
+		if (rc == PREPARE_NOT_READY && prepare_cancelled(p))
+			cli_fprintf(stderr, "prepare: not Online when the wait "
+			    "was cancelled: %s\n",
+			    late.data != NULL ? late.data : "");
+		else if (rc == PREPARE_NOT_READY)
 			cli_fprintf(stderr, "prepare: did not come Online "
 			    "within %d s: %s\n", prepare_timeout(p),
 			    late.data != NULL ? late.data : "");
@@ -225,6 +247,8 @@ cli_prepare(struct cli *g, int argc, char **argv)
 	struct prepare_opts o;
 	struct prepare *p = NULL;
 	struct config cfg;
+	struct cache *cache = NULL;
+	struct excache exc;
 	struct net *net = NULL;
 	struct waited w;
 	const char *window = NULL, *date = NULL, *const *ids;
@@ -274,6 +298,26 @@ cli_prepare(struct cli *g, int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_FAIL;
 	}
+	/* The exception records as `patchdeck plan` reads them, so a
+	 * member the plan excludes is not woken. */
+	memset(&exc, 0, sizeof exc);
+	if (!undo) {
+		if (cli_open_cache(g, &cache) != 0) {
+			config_free(&cfg);
+			return EXIT_CONFIG;
+		}
+		if (excache_load(cache, cfg.exceptions_table, &exc, &err) != 0) {
+			cli_err("%s: %s", cmd, err);
+			free(err);
+			cache_close(cache);
+			config_free(&cfg);
+			return EXIT_CONFIG;
+		}
+		if (exc.fetched_at == 0)
+			cli_fprintf(stderr, "%s: no exception records in the "
+			    "cache (run `patchdeck exceptions list`); no "
+			    "member is left out for an exception\n", cmd);
+	}
 	memset(&o, 0, sizeof o);
 	o.cfg = &cfg;
 	o.profile = g->profile;
@@ -281,10 +325,14 @@ cli_prepare(struct cli *g, int argc, char **argv)
 	o.window = window;
 	o.date = date;
 	o.undo = undo;
+	o.exceptions = exc.fetched_at > 0 ? exc.v : NULL;
+	o.nexceptions = exc.fetched_at > 0 ? exc.n : 0;
 	p = prepare_new(&o, &err);
 	if (p == NULL) {
 		cli_err("%s: %s", cmd, err);
 		free(err);
+		excache_done(&exc);
+		cache_close(cache);
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
@@ -331,7 +379,22 @@ cli_prepare(struct cli *g, int argc, char **argv)
 		free(err);
 		goto out;
 	}
-	net_run(net, NULL);
+	{
+		struct sigaction sa, old;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;
+		sigemptyset(&sa.sa_mask);
+		interrupted = 0;
+		sigaction(SIGINT, &sa, &old);
+		net_run(net, &interrupted);
+		if (interrupted) {
+			sigaction(SIGINT, &old, NULL);
+			prepare_cancel(p);
+			net_run(net, NULL);
+		}
+		sigaction(SIGINT, &old, NULL);
+	}
 	print(g, p, 1, 0);
 	summary(p, w.rc);
 	if (!w.ended) {
@@ -351,6 +414,8 @@ out:
 	net_free(net);
 	prepare_free(p);
 	free(w.err);
+	excache_done(&exc);
+	cache_close(cache);
 	config_free(&cfg);
 	return rc;
 }

@@ -119,18 +119,46 @@ gone(const char *state)
 	return is(state, "terminated") || is(state, "shutting-down");
 }
 
-enum fleet_wake_action
-fleet_wake_decide(const struct fleet_wake_in *in, const char *window,
-    struct fleet_date date, const char *tag, const char **why)
+int
+fleet_wake_excepted(const struct fleet_wake_when *w, const char *id)
 {
-	struct fleet_date s, e;
+	struct fleet_date us, ue, s, e;
+	size_t first, n, i;
 
+	if (w->exc == NULL || id == NULL)
+		return 0;
+	us = ue = w->date;
+	if (w->end > w->start) {
+		us = fleet_date_of_utc(w->start);
+		ue = fleet_date_of_utc(w->end - 1);
+	}
+	n = fleet_exceptions_of(w->exc, w->nexc, id, &first);
+	for (i = first; i < first + n; i++) {
+		const struct fleet_exception *x = &w->exc[i];
+
+		if (!fleet_exception_is_approved(x, w->max_days) ||
+		    fleet_exception_dates(x, &s, &e) != 0)
+			continue;
+		if (fleet_date_cmp(s, w->date) <= 0 &&
+		    fleet_date_cmp(w->date, e) <= 0)
+			return 1;
+		/* the UTC dates [us, ue] overlap [s, e] */
+		if (fleet_date_cmp(s, ue) <= 0 && fleet_date_cmp(us, e) <= 0)
+			return 1;
+	}
+	return 0;
+}
+
+enum fleet_wake_action
+fleet_wake_decide(const struct fleet_wake_in *in,
+    const struct fleet_wake_when *w, const char **why)
+{
 	*why = "";
-	if (in->window_tag == NULL || strcmp(in->window_tag, window) != 0 ||
+	if (in->window_tag == NULL || strcmp(in->window_tag, w->window) != 0 ||
 	    gone(in->state))
 		return FLEET_WAKE_NONE;
 	if (is(in->state, "running") || is(in->state, "pending")) {
-		if (is(in->started_for, tag)) {
+		if (is(in->started_for, w->tag)) {
 			*why = "started for this window by an earlier prepare";
 			return FLEET_WAKE_WAIT;
 		}
@@ -145,10 +173,8 @@ fleet_wake_decide(const struct fleet_wake_in *in, const char *window,
 		*why = "stopping: cannot be started until it has stopped";
 		return FLEET_WAKE_BUSY;
 	}
-	if (in->exception_tag != NULL &&
-	    fleet_exception_range_parse(in->exception_tag, &s, &e, NULL) == 0 &&
-	    fleet_date_cmp(s, date) <= 0 && fleet_date_cmp(date, e) <= 0) {
-		*why = "exception tag covers the date";
+	if (fleet_wake_excepted(w, in->id)) {
+		*why = "an approved exception covers the night";
 		return FLEET_WAKE_EXCEPTED;
 	}
 	*why = "stopped";

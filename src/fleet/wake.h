@@ -17,6 +17,7 @@
 
 #include "fleet/date.h"
 
+struct fleet_exception;
 struct fleet_window;
 struct fleet_tz;
 
@@ -56,7 +57,8 @@ enum fleet_wake_action {
 				 * prepare: wait for SSM Online only */
 	FLEET_WAKE_RUNNING,	/* running before: never touched */
 	FLEET_WAKE_BUSY,	/* pending/stopping, not ours: left alone */
-	FLEET_WAKE_EXCEPTED,	/* stopped, PatchException covers the date */
+	FLEET_WAKE_EXCEPTED,	/* stopped, an approved exception covers
+				 * the night: left stopped */
 	FLEET_WAKE_STOP,	/* undo: tagged and running: stop, untag */
 	FLEET_WAKE_UNTAG	/* undo: tagged and stopped: untag only */
 };
@@ -68,23 +70,44 @@ int fleet_wake_action_changes(enum fleet_wake_action a);
 
 /* One instance as EC2 describes it (borrowed strings; NULL reads ""). */
 struct fleet_wake_in {
+	const char *id;
 	const char *state;		/* EC2 state name */
 	const char *window_tag;		/* PatchWindow value, or NULL */
-	const char *exception_tag;	/* PatchException value, or NULL */
 	const char *started_for;	/* patchdeck:started-for value, or NULL */
 };
 
+/* The window's night, as prepare sees it (borrowed). */
+struct fleet_wake_when {
+	const char *window;		/* the window id */
+	const char *tag;		/* fleet_wake_tag_format(window, date) */
+	struct fleet_date date;		/* the occurrence's local date */
+	long long start, end;		/* the occurrence; end <= start: the
+					 * local date alone */
+	/* Exception records (what the cache holds, as `patchdeck plan`
+	 * reads them), sorted by instance_id; NULL: none known. */
+	const struct fleet_exception *exc;
+	size_t nexc;
+	int max_days;			/* exception_max_days */
+};
+
 /*
- * prepare: what to do with in for window on date (tag = its tag value).
- * Members are the instances whose window tag is exactly window (bytes);
- * terminated and shutting-down ones are none.  A stopped member whose
- * PatchException tag holds a range that covers date is excepted (the
- * tag: exception sync keeps it in step with the approved records); a
- * malformed exception tag excepts nothing.  *why gets a static reason.
+ * Whether an approved record of instance id (fleet_exception_is_approved)
+ * covers the window's local date or a UTC date the occurrence touches:
+ * "Sun 00:30 Berlin" is Saturday in UTC, and an owner who excepted either
+ * day expects the window to leave the server alone (the plan decides the
+ * same way).  A PatchException tag alone never excepts: the records do.
+ */
+int fleet_wake_excepted(const struct fleet_wake_when *w, const char *id);
+
+/*
+ * prepare: what to do with in on w's night.  Members are the instances
+ * whose window tag is exactly w->window (bytes); terminated and
+ * shutting-down ones are none.  A stopped member that
+ * fleet_wake_excepted() keeps out of the run stays stopped (EXCEPTED).
+ * *why gets a static reason.
  */
 enum fleet_wake_action fleet_wake_decide(const struct fleet_wake_in *in,
-    const char *window, struct fleet_date date, const char *tag,
-    const char **why);
+    const struct fleet_wake_when *w, const char **why);
 /*
  * undo: what to do with an instance whose started-for tag is exactly tag:
  * running or pending -> STOP; stopped or stopping -> UNTAG; terminated,

@@ -7,7 +7,8 @@
  * tagged `patchdeck:started-for` = "WINDOW@DATE" (fleet/wake.h), started
  * (StartInstances), and waited for until SSM's DescribeInstanceInformation
  * reports them Online, polling with backoff up to the configured
- * prepare_timeout.  Members running before are never touched.
+ * prepare_timeout.  Members running before are never touched, nor are
+ * stopped ones an approved exception keeps out of the night.
  *
  * undo: the instances whose started-for tag is exactly "WINDOW@DATE", read
  * from EC2 tags now (never from the cache), are stopped when running and
@@ -24,6 +25,20 @@
  * callbacks: progress lines as work advances, and done exactly once per
  * step, from a timer of its own (never inside an AWS callback), so done
  * may start the next step or free the handle.
+ *
+ * From the console (keys `p` and `U` of the plan pane), on its loop:
+ *
+ *   o = { cfg, profile, region, window, date, undo, .exceptions and
+ *         .nexceptions from the inventory's cached records };
+ *   p = prepare_new(&o, &err);           refuse read-only before this
+ *   prepare_list(p, app_net, on_line, on_listed, self, &err);
+ *   on_listed(rc 0): ids = prepare_change_ids(p, &n); confirm naming n
+ *                    and the first ids; then prepare_run(p, on_ran, ...)
+ *   on_line:   show the progress line; redraw from prepare_members()
+ *   a key:     prepare_cancel(p) stops the wait
+ *   on_ran:    rc 0 / PREPARE_NOT_READY / -1 with err; prepare_free(p)
+ *   quitting:  free the loop first, then prepare_free(p) (audits
+ *              "abandoned" if a run was under way)
  *
  * Batches: one CreateTags / StartInstances / StopInstances / DeleteTags
  * per target, region and up to EC2_MAX_IDS_PER_CALL ids.  EC2 fails a
@@ -42,6 +57,7 @@
 #include "fleet/wake.h"
 
 struct config;
+struct fleet_exception;
 struct net;
 struct prepare;
 
@@ -54,6 +70,11 @@ struct prepare_opts {
 	int undo;
 	long long now;			/* Unix seconds; 0: time(NULL) */
 	int timeout_s;			/* 0: cfg->prepare_timeout_s */
+	/* The exception records as the cache holds them (excache.h),
+	 * sorted by instance_id, borrowed for the handle's life; NULL:
+	 * none known, nothing is excepted (fleet/wake.h). */
+	const struct fleet_exception *exceptions;
+	size_t nexceptions;
 };
 
 /* One instance listed, and what happened to it.  Owned by the handle. */
@@ -118,8 +139,21 @@ int prepare_list(struct prepare *p, struct net *net,
 int prepare_run(struct prepare *p, prepare_done_fn done, void *arg,
     char **err);
 
-/* The members listed (borrowed; fixed once prepare_list is done), sorted
- * by slot then id. */
+/*
+ * Stops waiting (the console's "stop waiting" key; no effect outside a
+ * run): calls already sent finish and their outcomes are kept (an
+ * instance whose start failed still loses its tag), no SSM poll follows,
+ * and done comes as after a timeout: PREPARE_NOT_READY when an instance
+ * is not known to be Online.  Undo's calls are not cut short.
+ */
+void prepare_cancel(struct prepare *p);
+/* Non-zero once prepare_cancel took effect. */
+int prepare_cancelled(const struct prepare *p);
+
+/* The members listed (borrowed; the set is fixed once prepare_list is
+ * done, sorted by slot then id; during prepare_run each member's outcome
+ * fields change as replies arrive, so a console may draw them between
+ * callbacks). */
 const struct prepare_member *prepare_members(const struct prepare *p,
     size_t *n);
 /* How many members have action a. */

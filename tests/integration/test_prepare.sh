@@ -2,7 +2,8 @@
 # `patchdeck prepare` and `prepare --undo` against tests/sim (issue #9
 # points 6 and 9): of five members of a window, the stopped ones are
 # tagged patchdeck:started-for=WINDOW@DATE and started, a running one and
-# an excepted one are left alone; the started ones come Online after the
+# one with an approved exception record are left alone (a PatchException
+# tag alone excepts nothing); the started ones come Online after the
 # simulator's boot delay, one (sim:boot=never) does not and is named (exit
 # 4); --undo stops exactly the tagged ones (never the one running before),
 # removes the tag, and a second --undo changes nothing.  Also: dry runs
@@ -63,25 +64,41 @@ set -- $IDS
 [ $# -eq 6 ] || fail "expected 6 running instances, got '$IDS'"
 A=$1 B=$2 C=$3 D=$4 E=$5 F=$6
 # A, B, C stopped members (C never boots); D running member; E stopped
-# member with an exception covering every date; F stopped, other window.
+# member with an approved exception record covering the night; F
+# stopped, other window.
 ec2 tag PatchWindow prep-win $A $B $C $D $E || fail "tagging"
 ec2 tag PatchWindow other-win $F || fail "tagging"
 ec2 tag sim:boot never $C || fail "tagging"
-ec2 tag PatchException 2000-01-01..2099-12-31 $E || fail "tagging"
+# E's exception is an approved record (cached by `exceptions list`); A's
+# is a tag no record backs, which leaves nothing out (as the plan).
+ec2 tag PatchException 2000-01-01..2099-12-31 $A || fail "tagging"
+"$PY" - "$E" <<'PYEOF' || fail "exception record"
+import datetime, sys, boto3
+ddb = boto3.client("dynamodb")
+today = datetime.datetime.now(datetime.timezone.utc).date()
+d = lambda n: (today + datetime.timedelta(days=n)).isoformat()
+ddb.create_table(TableName="patchdeck-exceptions",
+                 KeySchema=[{"AttributeName": "instance_id", "KeyType": "HASH"},
+                            {"AttributeName": "exception_id", "KeyType": "RANGE"}],
+                 AttributeDefinitions=[{"AttributeName": "instance_id", "AttributeType": "S"},
+                                       {"AttributeName": "exception_id", "AttributeType": "S"}],
+                 BillingMode="PAY_PER_REQUEST")
+item = {"instance_id": sys.argv[1], "exception_id": "x001", "starts": d(-30),
+        "ends": d(30), "reason": "audit", "ticket": "CHG-1",
+        "requested_by": "arn:aws:iam::123456789012:user/alice",
+        "requested_at": d(-40) + "T10:00:00Z", "status": "APPROVED",
+        "decided_by": "arn:aws:sts::123456789012:assumed-role/Approvers/bob",
+        "decided_at": d(-39) + "T10:00:00Z"}
+ddb.put_item(TableName="patchdeck-exceptions", Item={k: {"S": v} for k, v in item.items()})
+PYEOF
 ec2 stop $A $B $C $E $F || fail "stopping"
 ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/before"
 
-sim_ops() {
-	sim_get /_sim/log >"$TEST_TMP/simlog"
-	"$PY" -c '
-import json, sys
-log = json.load(open(sys.argv[1]))
-op = sys.argv[2]
-print(sum(1 for e in log if op == "all" or e.get("op") == op))
-' "$TEST_TMP/simlog" "$1"
-}
-
-# 1. Dry run: lists, changes nothing, audits nothing.
+# 1. Dry run: lists, changes nothing, audits nothing.  Without the
+# records in the cache, E is not known to be excepted (and it says so).
+expect_rc 0 $PDC --dry-run --format json prepare prep-win
+expect_grep 'no exception records in the cache' "$TEST_TMP/err"
+expect_rc 0 $PDC exceptions list
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 $PDC --dry-run --format json prepare prep-win
 "$PY" - "$TEST_TMP/out" "$A" "$B" "$C" "$D" "$E" <<'PYEOF' || fail "dry-run json"
@@ -94,7 +111,7 @@ assert doc["dry_run"] is True and doc["tag"] == "prep-win@" + doc["date"], doc
 PYEOF
 DATE=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["date"])' "$TEST_TMP/out")
 expect_grep 'dry run: 3 instance\(s\) would be tagged and started; no change was made' "$TEST_TMP/err"
-[ "$(sim_ops StartInstances)" -eq 0 ] && [ "$(sim_ops CreateTags)" -eq 0 ] ||
+[ "$(sim_op_count StartInstances)" -eq 0 ] && [ "$(sim_op_count CreateTags)" -eq 0 ] ||
 	fail "the dry run changed something"
 [ ! -s "$AUDIT" ] || fail "the dry run wrote to the audit log"
 
@@ -107,7 +124,7 @@ expect_rc 2 $PDC prepare prep-win </dev/null
 expect_grep 'refused: tag and start 3 instance\(s\) needs --yes without a terminal' "$TEST_TMP/err"
 expect_rc 2 $PDC prepare prep-win --date 2026-13-01
 expect_rc 2 $PDC prepare no-such-window
-[ "$(sim_ops StartInstances)" -eq 0 ] || fail "a refusal started instances"
+[ "$(sim_op_count StartInstances)" -eq 0 ] || fail "a refusal started instances"
 [ ! -s "$AUDIT" ] || fail "a refusal wrote to the audit log"
 ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/after"
 cmp -s "$TEST_TMP/before" "$TEST_TMP/after" || fail "a refusal changed instances"
@@ -130,8 +147,8 @@ assert m[c]["ping"] == "ConnectionLost", m[c]
 assert m[d]["action"] == "running" and not m[d]["acted"], m[d]
 assert m[e]["action"] == "excepted" and not m[e]["acted"], m[e]
 PYEOF
-[ "$(sim_ops StartInstances)" -eq 1 ] || fail "expected one StartInstances for 3 ids"
-[ "$(sim_ops CreateTags)" -eq 1 ] || fail "expected one CreateTags for 3 ids"
+[ "$(sim_op_count StartInstances)" -eq 1 ] || fail "expected one StartInstances for 3 ids"
+[ "$(sim_op_count CreateTags)" -eq 1 ] || fail "expected one CreateTags for 3 ids"
 ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/after"
 for i in $A $B $C; do
 	expect_grep "^$i running prep-win@$DATE\$" "$TEST_TMP/after"
@@ -155,13 +172,33 @@ late = [x for x in r["instances"] if x.get("came_online") is False]
 assert [x["instance_id"] for x in late] == [sys.argv[4]], late
 PYEOF
 
+# 3b. Again, with A, B, C running and tagged: nothing to start, only a
+# wait (not audited); Ctrl-C stops the wait: C is named, exit 4.
+lines=$(wc -l <"$AUDIT")
+$PDC --yes prepare prep-win >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+pid=$!
+n=0
+until grep -q 'waiting for 3 instance' "$TEST_TMP/err"; do
+	n=$((n + 1))
+	[ $n -lt 600 ] || { kill $pid; fail "prepare did not start waiting"; }
+	sleep 0.1
+done
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 4 ] || { cat "$TEST_TMP/err"; fail "Ctrl-C: exit $rc, expected 4"; }
+expect_grep 'no more waiting \(cancelled\)' "$TEST_TMP/err"
+expect_grep "not Online when the wait was cancelled: $C\$" "$TEST_TMP/err"
+expect_grep "^$A .* wait +online" "$TEST_TMP/out"
+[ "$(wc -l <"$AUDIT")" -eq "$lines" ] || fail "a wait-only prepare was audited"
+
 # 4. Undo: dry run first, then for real: A, B, C stopped and untagged; D
 # (running before) never stopped.
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 $PDC --dry-run prepare --undo prep-win
 expect_grep "^$A .* stop " "$TEST_TMP/out"
 expect_no_grep "^$D " "$TEST_TMP/out"
-[ "$(sim_ops StopInstances)" -eq 0 ] || fail "the undo dry run stopped instances"
+[ "$(sim_op_count StopInstances)" -eq 0 ] || fail "the undo dry run stopped instances"
 expect_rc 2 $PDC prepare --undo prep-win --date "$DATE" </dev/null
 expect_rc 0 $PDC --yes prepare --undo prep-win --date "$DATE"
 expect_grep "prepare --undo: prep-win@$DATE: 3 stopped, 3 untagged" "$TEST_TMP/err"
@@ -177,7 +214,7 @@ expect_grep "^$D running -\$" "$TEST_TMP/after"
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 $PDC --yes prepare --undo prep-win
 expect_grep 'nothing to do' "$TEST_TMP/err"
-[ "$(sim_ops StopInstances)" -eq 0 ] && [ "$(sim_ops DeleteTags)" -eq 0 ] ||
+[ "$(sim_op_count StopInstances)" -eq 0 ] && [ "$(sim_op_count DeleteTags)" -eq 0 ] ||
 	fail "the second undo made changes"
 
 # 6. One bad id in a batch fails only itself: B is tagged by hand for
@@ -190,51 +227,63 @@ sim_post /_sim/faults/queue '{"op": "DeleteTags", "faults": [{"status": 400, "co
 	fail "queueing a fault"
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 $PDC --yes prepare --undo prep-win --date "$DATE"
-[ "$(sim_ops DeleteTags)" -eq 3 ] || fail "expected 1 failed + 2 single DeleteTags, got $(sim_ops DeleteTags)"
+[ "$(sim_op_count DeleteTags)" -eq 3 ] || fail "expected 1 failed + 2 single DeleteTags, got $(sim_op_count DeleteTags)"
 expect_grep 'sending one instance per call' "$TEST_TMP/err"
 ec2 show patchdeck:started-for $A $B | sort >"$TEST_TMP/after"
 expect_grep "^$A stopped -\$" "$TEST_TMP/after"
 expect_grep "^$B stopped -\$" "$TEST_TMP/after"
 
 # 7. StartInstances fails for one instance: the batch fails, is sent again
-# one id per call, the first of those fails too (two queued faults): A
-# is named with the error and loses its tag again; B and C start (C boots
-# this time).  Exit 1.
+# one id per call, and the first of those to reach the simulator fails
+# too (two queued faults; the three single calls are in flight together,
+# so which one is not fixed): that one (X) is named with the error and
+# loses its tag again; the other two start and come Online (C boots this
+# time).  Exit 1.
 ec2 untag sim:boot $C || fail "untagging"
 sim_post /_sim/faults/queue '{"op": "StartInstances", "faults": [{"status": 400, "code": "IncorrectInstanceState", "message": "queued by test_prepare"}, {"status": 400, "code": "IncorrectInstanceState", "message": "queued by test_prepare"}]}' >/dev/null ||
 	fail "queueing a fault"
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 1 timeout 200 $PDC --yes --format json prepare prep-win
-[ "$(sim_ops StartInstances)" -eq 4 ] || fail "expected 1 failed batch + 3 single StartInstances, got $(sim_ops StartInstances)"
-"$PY" - "$TEST_TMP/out" "$A" "$B" "$C" <<'PYEOF' || fail "prepare json with a failed start"
+[ "$(sim_op_count StartInstances)" -eq 4 ] || fail "expected 1 failed batch + 3 single StartInstances, got $(sim_op_count StartInstances)"
+"$PY" - "$TEST_TMP/out" "$A" "$B" "$C" >"$TEST_TMP/x" <<'PYEOF' || fail "prepare json with a failed start"
 import json, sys
 doc = json.load(open(sys.argv[1]))
-a, b, c = sys.argv[2:]
 m = {x["instance_id"]: x for x in doc["instances"]}
-assert "StartInstances: IncorrectInstanceState" in m[a]["error"], m[a]
-assert not m[a]["acted"] and m[a]["untagged"], m[a]
-for i in (b, c):
-    assert m[i]["acted"] and m[i]["came_online"] is True and m[i]["error"] is None, m[i]
+bad = [i for i in sys.argv[2:] if m[i]["error"] is not None]
+assert len(bad) == 1, [m[i] for i in sys.argv[2:]]
+x = bad[0]
+assert "StartInstances: IncorrectInstanceState" in m[x]["error"], m[x]
+assert not m[x]["acted"] and m[x]["untagged"], m[x]
+for i in sys.argv[2:]:
+    if i != x:
+        assert m[i]["acted"] and m[i]["came_online"] is True, m[i]
+print(x)
 PYEOF
+X=$(cat "$TEST_TMP/x")
 ec2 show patchdeck:started-for $A $B $C $D | sort >"$TEST_TMP/after"
-expect_grep "^$A stopped -\$" "$TEST_TMP/after"
-expect_grep "^$B running prep-win@$DATE\$" "$TEST_TMP/after"
-expect_grep "^$C running prep-win@$DATE\$" "$TEST_TMP/after"
+for i in $A $B $C; do
+	if [ "$i" = "$X" ]; then
+		expect_grep "^$i stopped -\$" "$TEST_TMP/after"
+	else
+		expect_grep "^$i running prep-win@$DATE\$" "$TEST_TMP/after"
+	fi
+done
 tail -n 1 "$AUDIT" | grep -q '"outcome":"partial"' || fail "audit result not partial"
 
-# 8. Again: A is started now; B and C (started by the last prepare) are
-# only waited for.
+# 8. Again: X is started now; the other two (started by the last
+# prepare) are only waited for.
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 0 timeout 200 $PDC --yes --format json prepare prep-win
-"$PY" - "$TEST_TMP/out" "$A" "$B" "$C" <<'PYEOF' || fail "prepare json, second run"
+"$PY" - "$TEST_TMP/out" "$X" "$A" "$B" "$C" <<'PYEOF' || fail "prepare json, second run"
 import json, sys
 doc = json.load(open(sys.argv[1]))
-a, b, c = sys.argv[2:]
-m = {x["instance_id"]: x for x in doc["instances"]}
-assert m[a]["action"] == "start" and m[a]["came_online"] is True, m[a]
-assert m[b]["action"] == m[c]["action"] == "wait", (m[b], m[c])
-assert m[b]["came_online"] and m[c]["came_online"], (m[b], m[c])
+x = sys.argv[2]
+m = {i["instance_id"]: i for i in doc["instances"]}
+for i in sys.argv[3:]:
+    assert m[i]["action"] == ("start" if i == x else "wait"), m[i]
+    assert m[i]["came_online"] is True, m[i]
 PYEOF
+[ "$(sim_op_count StartInstances)" -eq 1 ] || fail "expected one StartInstances"
 
 # 9. Undo: A, B, C stopped; D never.
 expect_rc 0 $PDC --yes prepare --undo prep-win

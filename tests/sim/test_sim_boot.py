@@ -12,24 +12,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from test_sim_boto3 import Sim, instances  # noqa: E402
+from test_sim_boto3 import SimTest, instances  # noqa: E402
 
 
-class TestBoot(unittest.TestCase):
+class TestBoot(SimTest):
+    # 1000 s of boot: the wall clock cannot bring an agent up during the
+    # test; only the clock advances below do.
+    ARGS = ["--seed", "3", "--fleet", "20", "--boot-delay", "1000"]
+
     @classmethod
     def setUpClass(cls):
-        # 1000 s of boot: the wall clock cannot bring an agent up during
-        # the test; only the clock advances below do.
-        cls.sim = Sim("--seed", "3", "--fleet", "20", "--boot-delay", "1000")
+        super().setUpClass()
         cls.ec2 = cls.sim.client("ec2")
         cls.ssm = cls.sim.client("ssm")
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.sim.stop()
-        log = cls.sim.log()
-        assert rc == 0, "simulator exit status %s\n%s" % (rc, log)
-        assert "Traceback" not in log, log
 
     def ping(self, iid):
         r = self.ssm.describe_instance_information(

@@ -10,8 +10,9 @@
  *   --dry-run: what would be started / stopped, nothing changed
  *   confirm: the count and the first ids, marked as a change to AWS
  *   y: tag and start (or stop and untag), audited by ops/prepare, then
- *      wait for SSM Online; the outcome on the message line, and a
- *      refresh so the plan shows the new states
+ *      wait for SSM Online (a key of the plan pane stops the wait); the
+ *      outcome on the pane and the message line, and a refresh so the
+ *      plan shows the new states
  *
  * One job at a time, owned by struct app (a->planprep) and freed after
  * the loop by planprep_job_free(a); one waiting for a confirmation the
@@ -25,6 +26,7 @@
 
 #include "app.h"
 #include "cli/cli.h"
+#include "ops/excache.h"
 #include "ops/prepare.h"
 #include "util/util.h"
 
@@ -35,6 +37,9 @@ struct planprep {
 	struct app *a;
 	struct ui *ui;
 	struct prepare *p;
+	/* The exception records the handle borrows: the job's own copy
+	 * from the cache, since a reload frees the inventory's. */
+	struct excache exc;
 	int undo;
 	int running;		/* listing or changing: not replaced */
 	char *what;		/* "sun-0200@2026-12-06" or the window */
@@ -51,6 +56,7 @@ job_free(struct planprep *j)
 	if (j == NULL)
 		return;
 	prepare_free(j->p);
+	excache_done(&j->exc);
 	free(j->what);
 	free(j->outcome);
 	free(j);
@@ -100,6 +106,10 @@ on_run_done(void *arg, int rc, const char *err)
 	else if (rc == 0)
 		j->outcome = xasprintf("prepare %s: %zu started, %zu Online "
 		    "(audited)", prepare_tag(j->p), acted, online);
+	else if (rc == PREPARE_NOT_READY && prepare_cancelled(j->p))
+		j->outcome = xasprintf("prepare %s: %zu started, %zu Online; "
+		    "stopped waiting (audited)", prepare_tag(j->p), acted,
+		    online);
 	else if (rc == PREPARE_NOT_READY)
 		j->outcome = xasprintf("prepare %s: %zu started, only %zu "
 		    "Online after %d s (audited)", prepare_tag(j->p), acted,
@@ -219,6 +229,17 @@ planprep_outcome(const struct app *a, int *failed)
 	return a->planprep->outcome;
 }
 
+int
+planprep_cancel(struct app *a)
+{
+	struct planprep *j = a->planprep;
+
+	if (j == NULL || !j->running || j->outcome != NULL)
+		return 0;
+	prepare_cancel(j->p);
+	return 1;
+}
+
 void
 planprep_start(struct ui *ui, struct app *a, const char *window,
     const char *date, int undo)
@@ -248,6 +269,17 @@ planprep_start(struct ui *ui, struct app *a, const char *window,
 	j->ui = ui;
 	j->undo = undo;
 	j->what = xasprintf("%s@%s", window, date);
+	/* A stopped member that an approved exception keeps out of the
+	 * night is not started (as the plan says).  Records that cannot be
+	 * read leave none known: nothing excepted, as the plan without
+	 * them. */
+	if (a->cache == NULL || excache_load(a->cache, a->cfg.exceptions_table,
+	    &j->exc, &err) != 0) {
+		free(err);
+		err = NULL;
+	}
+	o.exceptions = j->exc.fetched_at > 0 ? j->exc.v : NULL;
+	o.nexceptions = j->exc.fetched_at > 0 ? j->exc.n : 0;
 	if ((j->p = prepare_new(&o, &err)) == NULL) {
 		ui_message(ui, 1, "%s: %s", undo ? "undo" : "prepare", err);
 		free(err);

@@ -20,7 +20,7 @@
 enum {
 	P_DOWN = UI_LIST_DOWN, P_UP = UI_LIST_UP, P_PGDN = UI_LIST_PGDN,
 	P_PGUP = UI_LIST_PGUP, P_HOME = UI_LIST_HOME, P_END = UI_LIST_END,
-	P_OPEN, P_CLOSE, P_PREPARE, P_UNDO, P_PRECHECK
+	P_OPEN, P_CLOSE, P_PREPARE, P_UNDO, P_PRECHECK, P_STOP_WAIT
 };
 
 static const struct ui_key keys[] = {
@@ -43,6 +43,9 @@ static const struct ui_key keys[] = {
 	{ 'U', P_UNDO, "U", "undo prepare: stop the instances started for "
 	    "this night and remove their tag (confirmed; audited)", "undo",
 	    UI_KEY_CHANGES_AWS | UI_KEY_DRY_RUN_READS },
+	{ 'c', P_STOP_WAIT, "c", "stop waiting for SSM after p (the "
+	    "instances started stay started; those not Online are named)",
+	    NULL, 0 },
 	{ 'P', P_PRECHECK, "P", "pre-check the members on this date (the "
 	    "pre-check pane; q comes back)", "pre-check",
 	    UI_KEY_CHANGES_AWS | UI_KEY_DRY_RUN_READS },
@@ -291,6 +294,12 @@ plan_key(struct ui *ui, void *self, int action, int ch)
 		return UI_REDRAW;
 	case P_CLOSE:
 		return UI_POP;
+	case P_STOP_WAIT:
+		if (planprep_cancel(v->app))
+			ui_message(ui, 0, "stopping the wait for SSM Online...");
+		else
+			ui_message(ui, 1, "no prepare is waiting");
+		return UI_REDRAW;
 	case P_PREPARE:
 	case P_UNDO:
 	case P_PRECHECK:

@@ -33,6 +33,9 @@ struct planprep;
 void planprep_start(struct ui *ui, struct app *a, const char *window,
     const char *date, int undo);
 void planprep_job_free(struct app *a);
+/* Stops the wait of a prepare under way (prepare_cancel): 1, or 0 when
+ * none waits. */
+int planprep_cancel(struct app *a);
 /* The outcome of the last p or U ("prepare W@D: 3 started, 3 Online
  * (audited)"), with *failed, or NULL; borrowed until the next p or U. */
 const char *planprep_outcome(const struct app *a, int *failed);

@@ -157,8 +157,8 @@ enum fleet_plan_platform fleet_plan_platform_of(const char *platform);
  * The reason in words, raw (outside text: the record's ids and reason):
  * "terminated", "exception EXC-1 approved 2026-12-01..2026-12-08: audit",
  * "not managed by SSM", "stopped: started 15 min before the window",
- * "SSM ConnectionLost, last ping 2026-12-05 10:00 UTC" (or "never
- * pinged"); "" for a plain patch, "exception tag not approved: patched
+ * "SSM ConnectionLost, last ping 2026-12-05 10:00 UTC" ("last ping
+ * never" when unknown); "" for a plain patch, "exception tag not approved: patched
  * anyway" for a flagged one.  Written into buf (size bytes); returns buf.
  */
 char *fleet_plan_reason_text(const struct fleet_plan_member *m, int lead_min,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fleet/precheck.h"
 #include "util/util.h"
 
 static const char *const kind_names[FLEET_FIX_NKINDS] = {
@@ -101,4 +102,18 @@ fleet_fix_repairs(enum fleet_fix_kind k, const char *failure)
 		if (strcmp(failure, failures[i].failure) == 0)
 			return failures[i].fix == (int)k;
 	return 0;
+}
+
+unsigned
+fleet_fix_repairs_mask(enum fleet_fix_kind k)
+{
+	enum fleet_precheck_kind pk;
+	unsigned m = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof failures / sizeof failures[0]; i++)
+		if (failures[i].fix == (int)k &&
+		    fleet_precheck_kind_parse(failures[i].failure, &pk) == 0)
+			m |= 1u << pk;
+	return m;
 }

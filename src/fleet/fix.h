@@ -50,5 +50,7 @@ int fleet_fix_for_failure(const char *failure, enum fleet_fix_kind *k,
  * fleet_fix_for_failure gives k.
  */
 int fleet_fix_repairs(enum fleet_fix_kind k, const char *failure);
+/* The same as bits 1u << enum fleet_precheck_kind (fleet/precheck.h). */
+unsigned fleet_fix_repairs_mask(enum fleet_fix_kind k);
 
 #endif

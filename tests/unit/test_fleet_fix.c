@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fleet/fix.h"
+#include "fleet/precheck.h"
 #include "fleet/result.h"
 #include "util/util.h"
 
@@ -96,6 +97,24 @@ test_failures(void **state)
 			assert_false(fleet_fix_repairs(FLEET_FIX_DISK,
 			    cases[i].failure));
 		}
+	}
+	assert_int_equal(fleet_fix_repairs_mask(FLEET_FIX_DISK),
+	    1u << FLEET_PK_DISK);
+	assert_int_equal(fleet_fix_repairs_mask(FLEET_FIX_REPO),
+	    1u << FLEET_PK_REPO_UNREACHABLE | 1u << FLEET_PK_REPO_URL);
+	assert_int_equal(fleet_fix_repairs_mask(FLEET_FIX_PKG_LOCK),
+	    1u << FLEET_PK_PKG_LOCK);
+	/* Every failure named in fix.c is a pre-check kind. */
+	for (i = 0; i < FLEET_PK_COUNT; i++) {
+		enum fleet_fix_kind k;
+		char *why = NULL;
+
+		if (fleet_fix_for_failure(fleet_precheck_kind_name(
+		    (enum fleet_precheck_kind)i), &k, &why) == 0)
+			assert_true(fleet_fix_repairs_mask(k) & 1u << i);
+		else
+			assert_null(strstr(why, "not a pre-check"));
+		free(why);
 	}
 	assert_false(fleet_fix_repairs(FLEET_FIX_DISK, "pkg_lock"));
 	assert_false(fleet_fix_repairs(FLEET_FIX_REPO, "disk"));

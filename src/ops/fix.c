@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "aws/net.h"
@@ -70,7 +71,7 @@ why_not(enum fleet_fix_kind k, const struct fix_member *m)
 		free(kinds);
 		return why;
 	}
-	if (m->platform != NULL && strcmp(m->platform, "Windows") == 0)
+	if (m->platform != NULL && strcasecmp(m->platform, "windows") == 0)
 		return xstrdup("Windows: the fix document runs on Linux only");
 	return NULL;
 }

@@ -142,6 +142,11 @@
  * version: the recs blobs are read a page at a time.  Errors are
  * returned as -1 with *err set to a message the caller frees ("cache
  * PATH: what: why").
+
+ *
+ * The code: one file per kind of row (targets.c, instances.c with rec.c,
+ * exceptions.c, runs.c), around cache.c, which opens and migrates;
+ * cache_int.h lists them and says how to add a table.
  */
 #ifndef PATCHDECK_CACHE_H
 #define PATCHDECK_CACHE_H

@@ -14,27 +14,22 @@
 #include <string.h>
 #include <time.h>
 
-#include "aws/awsconf.h"
 #include "aws/awserr.h"
 #include "aws/client.h"
-#include "aws/creds.h"
 #include "aws/ec2.h"
 #include "aws/ssm.h"
 #include "aws/sts.h"
 #include "cache/cache.h"
 #include "fleet/instance.h"
 #include "ops/config.h"
-#include "ops/session.h"
+#include "ops/fanout.h"
 #include "util/util.h"
-
-struct account;
 
 struct job {
 	struct sync *s;
-	struct account *acct;
-	char *name;		/* "target/region" */
-	char *region;
-	struct aws_client *ec2, *ssm, *sts;
+	const char *name;	/* "target/region", the slot's */
+	const char *region;	/* the slot's */
+	struct aws_client *ec2, *ssm, *sts;	/* the slot's */
 	struct fleet_instance *v;
 	size_t n, cap;
 	struct ssm_instance *si;
@@ -46,16 +41,10 @@ struct job {
 	int ended;
 };
 
-/* One target: its AWS configuration and credentials, shared by regions. */
-struct account {
-	struct target_access x;
-};
-
 struct sync {
 	struct net *net;
 	struct sync_opts o;
-	struct account *accts;
-	size_t naccts;
+	struct fanout *fo;	/* a job per slot, in its order */
 	struct job *jobs;
 	size_t njobs;
 	size_t running;
@@ -69,15 +58,10 @@ job_free(struct job *j)
 {
 	size_t i;
 
-	aws_client_free(j->ec2);
-	aws_client_free(j->ssm);
-	aws_client_free(j->sts);
 	for (i = 0; i < j->n; i++)
 		fleet_instance_done(&j->v[i]);
 	free(j->v);
 	ssm_instances_free(j->si, j->nsi);
-	free(j->name);
-	free(j->region);
 	free(j->account_id);
 	awserr_free(&j->err);
 }
@@ -92,9 +76,8 @@ sync_free(struct sync *s)
 	for (i = 0; i < s->njobs; i++)
 		job_free(&s->jobs[i]);
 	free(s->jobs);
-	for (i = 0; i < s->naccts; i++)
-		target_access_close(&s->accts[i].x);
-	free(s->accts);
+	/* The clients and credentials after the jobs that used them. */
+	fanout_free(s->fo);
 	free(s);
 }
 
@@ -362,82 +345,38 @@ job_end(struct job *j)
 	}
 }
 
+/* The job of slot sl: its three clients, made by the fanout. */
 static int
-setup_account(struct sync *s, struct account *a, const struct config_target *t,
-    char **err)
+setup_job(struct sync *s, struct job *j, struct fanout_slot *sl, char **err)
 {
-	return target_access_open(&a->x, s->net, t, s->o.profile,
-	    s->o.region != NULL ? s->o.region :
-	    (t->nregions > 0 ? t->regions[0] : NULL), err);
-}
-
-static int
-setup_job(struct sync *s, struct job *j, struct account *a,
-    const struct config_target *t, const char *region, char **err)
-{
-	char *e = NULL;
-
 	j->s = s;
-	j->acct = a;
-	j->region = xstrdup(region);
-	j->name = xasprintf("%s/%s", t->name, region);
+	j->name = sl->name;
+	j->region = sl->region;
 	awserr_init(&j->err);
-	j->ec2 = aws_client_new(s->net, &a->x.cfg, a->x.creds, "EC2", region, &e);
-	if (j->ec2 != NULL)
-		j->ssm = aws_client_new(s->net, &a->x.cfg, a->x.creds, "SSM",
-		    region, &e);
-	if (j->ssm != NULL)
-		j->sts = aws_client_new(s->net, &a->x.cfg, a->x.creds, "STS",
-		    region, &e);
-	if (j->sts == NULL) {
-		*err = xasprintf("target %s: %s", j->name, e);
-		free(e);
+	if ((j->ec2 = fanout_client(sl, "EC2", err)) == NULL ||
+	    (j->ssm = fanout_client(sl, "SSM", err)) == NULL ||
+	    (j->sts = fanout_client(sl, "STS", err)) == NULL)
 		return -1;
-	}
 	return 0;
 }
 
 struct sync *
 sync_start(struct net *net, const struct sync_opts *o, char **err)
 {
-	const struct config *cfg = o->cfg;
 	struct sync *s = xcalloc(1, sizeof *s);
-	size_t i, k, total = 0;
+	size_t i, total;
 
 	s->net = net;
 	s->o = *o;
-	for (i = 0; i < cfg->ntargets; i++)
-		total += o->region != NULL || cfg->targets[i].nregions == 0 ?
-		    1 : cfg->targets[i].nregions;
-	s->accts = xcalloc(cfg->ntargets ? cfg->ntargets : 1,
-	    sizeof *s->accts);
+	s->fo = fanout_open(net, o->cfg, o->profile, o->region, err);
+	if (s->fo == NULL)
+		goto fail;
+	total = fanout_count(s->fo);
 	s->jobs = xcalloc(total ? total : 1, sizeof *s->jobs);
-	for (i = 0; i < cfg->ntargets; i++) {
-		const struct config_target *t = &cfg->targets[i];
-		struct account *a = &s->accts[s->naccts++];
-
-		if (setup_account(s, a, t, err) != 0)
+	for (i = 0; i < total; i++) {
+		if (setup_job(s, &s->jobs[s->njobs++], fanout_slot(s->fo, i),
+		    err) != 0)
 			goto fail;
-		if (o->region != NULL || t->nregions == 0) {
-			const char *r = o->region != NULL ? o->region :
-			    a->x.cfg.region;
-
-			if (r == NULL) {
-				*err = xasprintf("target %s: no region: give "
-				    "regions in the configuration, --region or "
-				    "AWS_REGION", t->name);
-				goto fail;
-			}
-			if (setup_job(s, &s->jobs[s->njobs++], a, t, r,
-			    err) != 0)
-				goto fail;
-			continue;
-		}
-		for (k = 0; k < t->nregions; k++) {
-			if (setup_job(s, &s->jobs[s->njobs++], a, t,
-			    t->regions[k], err) != 0)
-				goto fail;
-		}
 	}
 	s->running = s->njobs;
 	for (i = 0; i < s->njobs; i++) {

@@ -1,11 +1,12 @@
 /*
  * tagging.c - see tagging.h.
  *
- * Credentials are set up per target as sync.c does (target_access_open in
- * session.c: the target's profile, and its role when it names one), so a
- * change goes to the account the instance was synced from.  One EC2
- * client per (target, region); one STS client per target, whose
- * GetCallerIdentity names the caller in the audit entries.
+ * The calls go over the fanout (fanout.h) of the (target, region) pairs
+ * they name, as sync's do: the target's profile, and its role when it
+ * names one, so a change goes to the account the instance was synced
+ * from.  The EC2 client of each pair; the STS client of each target's
+ * first pair, whose GetCallerIdentity names the caller in the audit
+ * entries.
  */
 #include "ops/tagging.h"
 
@@ -15,16 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/awsconf.h"
-#include "aws/client.h"
-#include "aws/creds.h"
 #include "aws/ec2.h"
 #include "aws/net.h"
 #include "aws/sts.h"
 #include "cache/cache.h"
 #include "ops/audit.h"
 #include "ops/config.h"
-#include "ops/session.h"
+#include "ops/fanout.h"
 #include "util/util.h"
 
 int
@@ -272,22 +270,16 @@ struct tagging;
 struct acct {
 	struct tagging *tg;
 	char *name;		/* the target's name (the config may go) */
-	struct target_access x;
-	struct aws_client *sts;
+	struct aws_client *sts;	/* the fanout's */
 	char *arn;		/* the caller, once known */
 	struct aws_error err;	/* why it is not */
-};
-
-struct region_client {
-	struct acct *a;
-	char *region;
-	struct aws_client *ec2;
 };
 
 /* The argument of one call's callback. */
 struct sent {
 	struct tagging *tg;
 	struct tagging_call *c;
+	struct aws_client *ec2;	/* the fanout's, for its target and region */
 };
 
 struct tagging {
@@ -299,10 +291,9 @@ struct tagging {
 	char *action;
 	char *requested;
 	char *id;		/* the audit action id, once intent is written */
+	struct fanout *fo;	/* the (target, region) pairs of the calls */
 	struct acct *accts;
 	size_t naccts;
-	struct region_client *rcs;
-	size_t nrcs;
 	struct sent *sent;	/* one per call */
 	size_t pending;		/* STS or EC2 replies still awaited */
 	size_t nsent;
@@ -312,17 +303,6 @@ struct tagging {
 	char *err;
 	struct net_timer *timer;	/* done, about to be called */
 };
-
-static const struct config_target *
-find_target(const struct config *cfg, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->ntargets; i++)
-		if (strcmp(cfg->targets[i].name, name) == 0)
-			return &cfg->targets[i];
-	return NULL;
-}
 
 static struct acct *
 acct_for(struct tagging *r, const char *target)
@@ -335,81 +315,52 @@ acct_for(struct tagging *r, const char *target)
 	return NULL;
 }
 
-static struct region_client *
-rc_for(struct tagging *r, const char *target, const char *region)
-{
-	size_t i;
-
-	for (i = 0; i < r->nrcs; i++)
-		if (strcmp(r->rcs[i].a->name, target) == 0 &&
-		    strcmp(r->rcs[i].region, region) == 0)
-			return &r->rcs[i];
-	return NULL;
-}
-
-static int
-acct_setup(struct tagging *r, struct acct *a, const struct config_target *t,
-    const char *profile_opt, const char *region, char **err)
-{
-	char *e = NULL;
-
-	if (target_access_open(&a->x, r->net, t, profile_opt, region, err) != 0)
-		return -1;
-	a->sts = aws_client_new(r->net, &a->x.cfg, a->x.creds, "STS", region,
-	    &e);
-	if (a->sts == NULL) {
-		*err = xasprintf("target %s: %s", t->name, e);
-		free(e);
-		return -1;
-	}
-	return 0;
-}
-
+/*
+ * The fanout of every (target, region) the plan's calls name, and their
+ * clients, before anything is sent: a target not configured (any more)
+ * or that cannot be set up refuses the whole plan.
+ */
 static int
 setup(struct tagging *r, const struct tagging_opts *o, char **err)
 {
 	const struct tagging_plan *p = r->plan;
+	struct fanout_slot *sl;
+	char **names;
 	size_t i;
-	char *e = NULL;
 
+	names = xcalloc(p->ncalls ? p->ncalls : 1, sizeof *names);
+	for (i = 0; i < p->ncalls; i++)
+		names[i] = xasprintf("%s/%s", p->calls[i].target,
+		    p->calls[i].region);
+	r->fo = fanout_open_named(r->net, o->cfg, o->profile,
+	    (const char *const *)names, p->ncalls, err);
+	for (i = 0; i < p->ncalls; i++)
+		free(names[i]);
+	free(names);
+	if (r->fo == NULL)
+		return -1;
 	r->accts = xcalloc(p->ncalls ? p->ncalls : 1, sizeof *r->accts);
-	r->rcs = xcalloc(p->ncalls ? p->ncalls : 1, sizeof *r->rcs);
 	for (i = 0; i < p->ncalls; i++) {
 		const struct tagging_call *c = &p->calls[i];
 		struct acct *a = acct_for(r, c->target);
-		struct region_client *rc;
 
-		if (a == NULL) {
-			const struct config_target *t =
-			    find_target(o->cfg, c->target);
-
-			if (t == NULL) {
-				*err = xasprintf("target %s is not in the "
-				    "configuration (any more): run patchdeck "
-				    "sync", c->target);
-				return -1;
-			}
-			a = &r->accts[r->naccts++];
-			a->tg = r;
-			a->name = xstrdup(t->name);
-			awserr_init(&a->err);
-			if (acct_setup(r, a, t, o->profile, c->region,
-			    err) != 0)
-				return -1;
-		}
-		if (rc_for(r, c->target, c->region) != NULL)
-			continue;
-		rc = &r->rcs[r->nrcs++];
-		rc->a = a;
-		rc->region = xstrdup(c->region);
-		rc->ec2 = aws_client_new(r->net, &a->x.cfg, a->x.creds, "EC2",
-		    c->region, &e);
-		if (rc->ec2 == NULL) {
-			*err = xasprintf("target %s/%s: %s", c->target,
-			    c->region, e);
-			free(e);
+		sl = fanout_find_target(r->fo, c->target, c->region);
+		if (sl == NULL) {
+			/* fanout_open_named made one for every name. */
+			*err = xasprintf("target %s/%s: not set up", c->target,
+			    c->region);
 			return -1;
 		}
+		if (a == NULL) {
+			a = &r->accts[r->naccts++];
+			a->tg = r;
+			a->name = xstrdup(c->target);
+			awserr_init(&a->err);
+			if ((a->sts = fanout_client(sl, "STS", err)) == NULL)
+				return -1;
+		}
+		if ((r->sent[i].ec2 = fanout_client(sl, "EC2", err)) == NULL)
+			return -1;
 	}
 	return 0;
 }
@@ -620,7 +571,6 @@ identities_known(struct tagging *r)
 
 	for (i = 0; i < p->ncalls; i++) {
 		struct tagging_call *c = &p->calls[i];
-		struct region_client *rcl = rc_for(r, c->target, c->region);
 		struct ec2_tag tag;
 
 		if (c->err.code != NULL)
@@ -633,11 +583,13 @@ identities_known(struct tagging *r)
 		r->sent[i].tg = r;
 		r->sent[i].c = c;
 		if (c->op == TAGGING_CREATE)
-			ec2_create_tags(rcl->ec2, (const char *const *)c->ids,
-			    c->nids, &tag, 1, on_call_end, &r->sent[i]);
+			ec2_create_tags(r->sent[i].ec2,
+			    (const char *const *)c->ids, c->nids, &tag, 1,
+			    on_call_end, &r->sent[i]);
 		else
-			ec2_delete_tags(rcl->ec2, (const char *const *)c->ids,
-			    c->nids, &tag, 1, on_call_end, &r->sent[i]);
+			ec2_delete_tags(r->sent[i].ec2,
+			    (const char *const *)c->ids, c->nids, &tag, 1,
+			    on_call_end, &r->sent[i]);
 	}
 	if (r->pending == 0)
 		calls_ended(r);
@@ -687,23 +639,16 @@ tagging_free(struct tagging *r)
 		return;
 	if (r->id != NULL && !r->result_written)
 		write_abandoned(r);
-	for (i = 0; i < r->nrcs; i++) {
-		aws_client_free(r->rcs[i].ec2);
-		free(r->rcs[i].region);
-	}
-	for (i = 0; i < r->naccts; i++)
-		aws_client_free(r->accts[i].sts);
-	/* The providers last: after the loop (tagging.h), whose transfers
-	 * may point at them. */
 	for (i = 0; i < r->naccts; i++) {
-		target_access_close(&r->accts[i].x);
 		free(r->accts[i].arn);
 		free(r->accts[i].name);
 		awserr_free(&r->accts[i].err);
 	}
 	free(r->accts);
-	free(r->rcs);
 	free(r->sent);
+	/* The clients and providers last: after the loop (tagging.h),
+	 * whose transfers may point at them. */
+	fanout_free(r->fo);
 	audit_close(r->log);
 	free(r->id);
 	free(r->action);

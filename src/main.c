@@ -46,6 +46,8 @@ static const struct command commands[] = {
 	{ "exceptions", cli_exceptions,
 	    "request, approve, reject, revoke, list and sync patch "
 	    "exceptions" },
+	{ "precheck", cli_precheck,
+	    "pre-patch checks of a window's members over SSM" },
 	{ "setup", cli_setup,
 	    "create the DynamoDB tables patchdeck needs (if missing)" },
 };

@@ -157,6 +157,7 @@ int cli_windows(struct cli *g, int argc, char **argv);
 int cli_window(struct cli *g, int argc, char **argv);
 int cli_owner(struct cli *g, int argc, char **argv);
 int cli_setup(struct cli *g, int argc, char **argv);
+int cli_precheck(struct cli *g, int argc, char **argv);
 int cli_exceptions(struct cli *g, int argc, char **argv);
 /* `exceptions sync`, in cli_exsync.c. */
 int cli_exceptions_sync(struct cli *g, int argc, char **argv);

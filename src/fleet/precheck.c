@@ -183,6 +183,8 @@ fleet_precheck_judge(const struct fleet_precheck_limits *lim,
 		add(v, FLEET_PK_AGENT_OFFLINE, xasprintf("SSM agent %s",
 		    in->ping != NULL && *in->ping ? in->ping :
 		    "not registered"));
+	else if (in->windows)
+		;	/* nothing was sent: see precheck.h */
 	else if (in->sent) {
 		if (fleet_precheck_parse(in->output, in->output != NULL ?
 		    in->output_len : 0, &v->p, &err) == 0)
@@ -194,7 +196,9 @@ fleet_precheck_judge(const struct fleet_precheck_limits *lim,
 			    err != NULL ? err : "no output"));
 		free(err);
 	} else
-		add(v, FLEET_PK_NO_RESULT, xstrdup("not sent"));
+		add(v, FLEET_PK_NO_RESULT, xasprintf("not sent%s%s",
+		    in->not_sent_why != NULL ? ": " : "",
+		    in->not_sent_why != NULL ? in->not_sent_why : ""));
 
 	if (eq(in->instance_status, "impaired") ||
 	    eq(in->system_status, "impaired"))

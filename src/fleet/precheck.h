@@ -15,7 +15,10 @@
  *                   instance is not running: nothing was sent to it, so
  *                   no other check applies (a stopped instance is woken
  *                   by prepare; its pre-check comes after that).
- *   no_result       sent, but no readable PATCHDECK_PRECHECK line came
+ *   (Windows)       the pre-check document is Linux-only: an Online
+ *                   running Windows instance is judged on its status
+ *                   checks alone.
+ *   no_result       not sent (the reason given), or sent, but no readable PATCHDECK_PRECHECK line came
  *                   back; the detail says why: "timed out",
  *                   "undeliverable", "cancelled", "failed (exit N)",
  *                   "no final status", and for output that does not parse
@@ -80,7 +83,11 @@ struct fleet_precheck_limits {
 struct fleet_precheck_input {
 	const char *state;	/* EC2 state: running, stopped, ... */
 	const char *ping;	/* SSM PingStatus: Online, ConnectionLost... */
+	int windows;		/* a Windows instance: the pre-check document is
+				 * Linux-only, so only the agent and the status
+				 * checks are judged */
 	int sent;		/* the command went to it */
+	const char *not_sent_why;	/* NULL: "not sent" */
 	int final;		/* its invocation reached a final status */
 	const char *status;	/* invocation Status / StatusDetails */
 	const char *status_details;

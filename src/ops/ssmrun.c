@@ -605,8 +605,8 @@ ssmrun_free(struct ssmrun *r)
 
 	if (r == NULL)
 		return;
-	if (r->timer != NULL)
-		net_timer_cancel(r->net, r->timer);
+	/* No timer to cancel: after done there is none, and an abandoned
+	 * run's net was freed first (ssmrun.h), which dropped it. */
 	for (i = 0; i < r->nres; i++) {
 		free(r->res[i].instance_id);
 		free(r->res[i].command_id);

@@ -1,22 +1,29 @@
 """The patchdeck-fix document on simulated instances (issue #9 point 5).
 
-A fix changes what the next pre-check (and patch) of the instance sees:
-the instance's fate (the `sim:fail` tag, else world.InstanceFacts.fail)
-stays as it is, and world.fixed[instance id] remembers which fates a fix
-repaired, so ssm.py treats them as gone.  A fate set again later (the tag
-changed to another value) is a new fault, not fixed.  The fix takes effect
-when it is decided (at SendCommand), like every outcome in ssm.py;
-patchdeck only pre-checks again after the fix has finished.
+A fix changes what the next pre-check (and patch) of the instance sees.
+What it acts on, first found first:
+  - the instance's pre-check fate (world.precheck_fate, else its
+    `sim:precheck` tag): a fix that repairs it sets world.precheck_fate of
+    the instance to "ok", so the next pre-check passes;
+  - else its patch-night fate (the `sim:fail` tag, else
+    world.InstanceFacts.fail): that stays as it is, and world.fixed[instance
+    id] remembers which fates a fix repaired, so ssm.py treats them as
+    gone.  A fate set again later (the tag changed to another value) is a
+    new fault, not fixed.
+The fix takes effect when it is decided (at SendCommand), like every
+outcome in ssm.py; patchdeck only pre-checks again after the fix ended.
 
 Fates and the fix kind (Kind parameter) that repairs them:
-  disk-full, disk                     disk
-  repo-unreachable, repo-url          repo (needs a RepoMap)
-  pkg-lock                            pkg_lock: a stale lock of an interrupted
-                                      transaction
-  pkg-lock-running                    pkg_lock with Force=true only: a package
-                                      manager runs and holds the lock; without
+  disk (pre-check), disk-full         disk
+  repo_unreachable, repo_url,         repo (needs a RepoMap)
+  repo-unreachable
+  pkg_lock (pre-check),               pkg_lock with Force=true only: a package
+  pkg-lock-running                    manager runs and holds the lock; without
                                       Force the fix is "skipped"
-Other fates (reboot, timeout, agent-offline, ...) are not repaired.
+  pkg-lock                            pkg_lock: a stale lock of an interrupted
+                                      transaction (no Force needed)
+Other fates (reboot_pending, load, status_check, timeout, agent offline,
+...) are not repaired.
 
 Everything else renders as the pkg-lock fate (render_fate): to the
 pre-check and the patch a running package manager is a held lock.
@@ -31,7 +38,7 @@ REPAIRS = {
     "pkg-lock": "pkg_lock", "pkg_lock": "pkg_lock",
     "pkg-lock-running": "pkg_lock",
 }
-RUNNING = ("pkg-lock-running",)
+RUNNING = ("pkg_lock", "pkg-lock-running")
 
 CLEAN = {"apt": "apt-get clean", "yum": "yum -y clean all", "dnf": "dnf -y clean all",
          "zypper": "zypper --non-interactive clean --all"}
@@ -56,8 +63,8 @@ def effective_fail(world, instance_id, fail):
 
 
 def render_fate(fail):
-    """The fate as the other documents see it."""
-    return "pkg-lock" if fail in RUNNING else fail
+    """The patch-night fate as the other documents see it."""
+    return "pkg-lock" if fail == "pkg-lock-running" else fail
 
 
 def _param(params, name, default=""):
@@ -67,8 +74,10 @@ def _param(params, name, default=""):
     return default if v is None else str(v)
 
 
-def render(world, facts, instance_id, fail, rng, params):
+def render(world, facts, instance_id, fail, fate, rng, params):
     """The fix's output for one instance; records what it repaired."""
+    if fate is not None:
+        fail = fate
     kind = _param(params, "Kind")
     force = _param(params, "Force", "false") == "true"
     repo_map = _param(params, "RepoMap")
@@ -115,7 +124,10 @@ def render(world, facts, instance_id, fail, rng, params):
                 changed.append("removed /run/%s.pid" % ("zypp" if mgr == "zypper" else mgr))
     else:
         status, error = "failed", "unknown kind (disk, repo, pkg_lock)"
-    if repaired and status == "ok":
+    if repaired and status == "ok" and fate is not None:
+        with world.lock:
+            world.precheck_fate[instance_id] = "ok"
+    elif repaired and status == "ok":
         _fixed(world).setdefault(instance_id, set()).add(fail)
     line = {"v": 1, "kind": kind, "status": status, "freed_mb": freed, "changed": changed,
             "error": error}

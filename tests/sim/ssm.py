@@ -166,8 +166,10 @@ class SsmSim:
         facts = self.world.facts_for(inst)
         tags = backend.tags.get(inst.id, {})
         forced = tags.get("sim:fail")
-        offline = (facts.offline and forced is None) or tags.get("sim:offline") == "1" or \
-            forced == "agent-offline"
+        fate = self.world.precheck_fate_for(inst.id, tags)
+        offline = (facts.offline and forced is None and fate is None) or \
+            tags.get("sim:offline") == "1" or forced == "agent-offline" or \
+            fate == "agent_offline"
         if inst._state.name != "running" or offline:
             return "ConnectionLost", now - 3600 * (2 + facts.seed % 200)
         return "Online", now - (facts.seed % 300)
@@ -392,9 +394,17 @@ class SsmSim:
             fail = None
         if tags.get("sim:offline") == "1":
             fail = "agent-offline"
+        # A pre-check fate (world.precheck_fate) decides a pre-check; an
+        # offline agent takes no command of any kind.
+        fate = self.world.precheck_fate_for(inst.id, tags)
+        if fate == "agent_offline":
+            fail = "agent-offline"
+        elif fate is not None and cmd.kind == "precheck":
+            fail = "agent-offline" if fate == "undeliverable" else None
         irng = random.Random(stable_hash(self.world.seed, cmd.id, inst.id))
         inv.deliver = irng.uniform(0.5, 3.0)
-        if fail == "agent-offline" or (facts.offline and "sim:fail" not in tags) or \
+        if fail == "agent-offline" or (facts.offline and "sim:fail" not in tags
+                                       and fate is None) or \
                 inst._state.name != "running":
             inv.status, inv.details, inv.rc = "Failed", "Undeliverable", -1
             inv.sent = False
@@ -402,10 +412,11 @@ class SsmSim:
             return
         fail = fixes.effective_fail(self.world, inst.id, fail)
         if cmd.kind == "fix":
-            res = fixes.render(self.world, facts, inst.id, fail, irng, cmd.params)
+            res = fixes.render(self.world, facts, inst.id, fail, fate, irng, cmd.params)
         else:
             res = outputs.render(cmd.kind, facts, inst, fixes.render_fate(fail), irng,
-                                 cmd.params, backend.region_name)
+                                 cmd.params, backend.region_name,
+                                 fate if cmd.kind == "precheck" else None)
         inv.stdout, inv.stderr, inv.rc, inv.status, inv.details = (
             res["stdout"], res["stderr"], res["rc"], res["status"], res["details"])
         dur = res["duration"]

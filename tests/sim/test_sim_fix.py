@@ -100,6 +100,34 @@ class TestFix(SimTest):
         self.assertTrue(f["changed"][0].startswith("stopped pid "), f)
         self.assertFalse(self.precheck(i)["pkg_lock"])
 
+    def fate(self, fate):
+        i = self.take("none")
+        self.sim.control("precheck", {"fates": {i: fate}})
+        return i
+
+    def test_precheck_fates(self):
+        i = self.fate("disk")
+        self.assertLess(self.precheck(i)["disk"][0]["free_mb"], 100)
+        self.assertEqual(self.fix(i, "disk")["status"], "ok")
+        self.assertEqual(self.sim.control("precheck")[i], "ok")
+        self.assertGreater(self.precheck(i)["disk"][0]["free_mb"], 1000)
+        for fate in ("repo_url", "repo_unreachable"):
+            i = self.fate(fate)
+            self.assertEqual(self.fix(i, "repo", RepoMap="http://a/ -> https://b/")["status"], "ok")
+            p = self.precheck(i)
+            self.assertEqual((p["repo"], len(p["repo_urls"])), ("ok", 1))
+        # the pre-check's pkg_lock is a package manager that runs
+        i = self.fate("pkg_lock")
+        self.assertEqual(self.fix(i, "pkg_lock")["status"], "skipped")
+        self.assertTrue(self.precheck(i)["pkg_lock"])
+        self.assertEqual(self.fix(i, "pkg_lock", Force="true")["status"], "ok")
+        self.assertFalse(self.precheck(i)["pkg_lock"])
+        # no fix for a pending reboot
+        i = self.fate("reboot_pending")
+        self.assertEqual(self.fix(i, "disk")["status"], "ok")
+        self.assertEqual(self.sim.control("precheck")[i], "reboot_pending")
+        self.assertTrue(self.precheck(i)["reboot_pending"])
+
     def test_stale_lock(self):
         i = self.take("pkg-lock")
         self.assertEqual(self.fix(i, "pkg_lock")["status"], "ok")

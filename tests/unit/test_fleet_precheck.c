@@ -240,6 +240,26 @@ test_no_result(void **state)
 	in = sent(GOOD);
 	in.sent = 0;
 	expect(&in, BIT(FLEET_PK_NO_RESULT), "not sent");
+	in.not_sent_why = "its target is not configured";
+	expect(&in, BIT(FLEET_PK_NO_RESULT), "not sent: its target is not");
+}
+
+/* Windows: nothing is sent (the document is Linux-only); agent and status
+ * checks still count. */
+static void
+test_windows(void **state)
+{
+	struct fleet_precheck_input in = sent(NULL);
+
+	(void)state;
+	in.windows = 1;
+	in.sent = 0;
+	expect(&in, 0, NULL);
+	in.instance_status = "impaired";
+	expect(&in, BIT(FLEET_PK_STATUS_CHECK), NULL);
+	in.instance_status = "ok";
+	in.ping = "ConnectionLost";
+	expect(&in, BIT(FLEET_PK_AGENT_OFFLINE), NULL);
 }
 
 static void
@@ -270,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_status_check),
 		cmocka_unit_test(test_no_result),
 		cmocka_unit_test(test_reason),
+		cmocka_unit_test(test_windows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "cli/cli_fix.h"
 #include "ops/config.h"
 #include "ops/inventory.h"
 #include "ops/precheck.h"
@@ -49,6 +50,12 @@ static const char usage[] =
     "  --instances ID...  only these instances (ids up to the next option)\n"
     "  --format FMT    table (default), json (each instance an object with\n"
     "                  instance_id, result pass|fail, failures), csv\n"
+    "  --fix KIND      fix what the latest pre-check found instead (disk,\n"
+    "                  repo, pkg_lock: the members failing with it), then\n"
+    "                  pre-check them again and print before -> after;\n"
+    "                  asks first (--yes for scripts), audited, refused\n"
+    "                  read-only; see the README\n"
+    "  --force         with --fix pkg_lock: stop a running package manager\n"
     "  --dry-run       print the calls that would be made; send nothing\n"
     "  --read-only     refuse (a pre-check sends a command and writes a\n"
     "                  tag: changes to AWS state, though not to instances)\n"
@@ -225,6 +232,7 @@ cli_precheck(struct cli *g, int argc, char **argv)
 	struct precheck_opts o;
 	struct precheck_report r;
 	struct progress prog;
+	struct cli_fix_args fa;
 	const char **ids;
 	const char *v;
 	char *err = NULL;
@@ -236,11 +244,18 @@ cli_precheck(struct cli *g, int argc, char **argv)
 		return EXIT_OK;
 	}
 	memset(&o, 0, sizeof o);
+	memset(&fa, 0, sizeof fa);
 	ids = xcalloc((size_t)argc, sizeof *ids);
 	for (i = 1; i < argc; i++) {
 		int t;
 
-		if ((t = cli_opt_value(argc, argv, &i, "--date", &v)) != 0) {
+		if ((t = cli_opt_value(argc, argv, &i, "--fix", &v)) != 0) {
+			if (t < 0)
+				goto missing;
+			fa.kind = v;
+		} else if (strcmp(argv[i], "--force") == 0) {
+			fa.force = 1;
+		} else if ((t = cli_opt_value(argc, argv, &i, "--date", &v)) != 0) {
 			if (t < 0)
 				goto missing;
 			o.date = v;
@@ -276,6 +291,20 @@ cli_precheck(struct cli *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.ids = ids;
+	if (fa.force && fa.kind == NULL) {
+		cli_err("precheck: --force goes with --fix pkg_lock");
+		free(ids);
+		return EXIT_USAGE;
+	}
+	if (fa.kind != NULL) {
+		fa.window = o.window;
+		fa.date = o.date;
+		fa.ids = ids;
+		fa.nids = o.nids;
+		rc = cli_precheck_fix(g, &fa);
+		free(ids);
+		return rc;
+	}
 
 	if (cli_load_config(g, &cfg) != 0) {
 		free(ids);

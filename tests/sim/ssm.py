@@ -399,7 +399,9 @@ class SsmSim:
         fate = self.world.precheck_fate_for(inst.id, tags)
         if fate == "agent_offline":
             fail = "agent-offline"
-        elif fate is not None and cmd.kind == "precheck":
+        elif fate is not None and cmd.kind in ("precheck", "fix"):
+            # A fix acts on the pre-check fate (fixes.py), not on the
+            # patch-night facts.
             fail = "agent-offline" if fate == "undeliverable" else None
         irng = random.Random(stable_hash(self.world.seed, cmd.id, inst.id))
         inv.deliver = irng.uniform(0.5, 3.0)

@@ -20,6 +20,7 @@
 #include "fleet/precheck.h"
 #include "ops/config.h"
 #include "ops/fix.h"
+#include "ops/fixjob.h"
 #include "ops/inventory.h"
 #include "ops/precheck.h"
 #include "util/util.h"
@@ -40,7 +41,6 @@ struct fixcli {
 	int inv_loaded;
 	struct precheck_report members;	/* the window's members */
 	struct precheck_report fresh;	/* members never pre-checked */
-	struct precheck_report after;	/* the pre-check after the fix */
 	struct cache_precheck *latest;
 	size_t nlatest;
 	struct fix_member *m;		/* one per member */
@@ -48,7 +48,8 @@ struct fixcli {
 	struct fix_selection sel;
 	enum fleet_fix_kind kind;
 	struct net *net;
-	struct fix_run *run;
+	struct fixjob *job;
+	const struct precheck_report *after;	/* the job's, once ended */
 	int over, rc_run;
 	char *err_run;
 	int progress;			/* progress lines on stderr */
@@ -215,10 +216,10 @@ after_row(const struct fixcli *f, const char *target, const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < f->after.n; i++)
-		if (strcmp(f->after.rows[i].instance_id, id) == 0 &&
-		    strcmp(f->after.rows[i].target, target) == 0)
-			return &f->after.rows[i];
+	for (i = 0; f->after != NULL && i < f->after->n; i++)
+		if (strcmp(f->after->rows[i].instance_id, id) == 0 &&
+		    strcmp(f->after->rows[i].target, target) == 0)
+			return &f->after->rows[i];
 	return NULL;
 }
 
@@ -255,8 +256,8 @@ print_results(struct fixcli *f, size_t *still_failing)
 	struct buf line;
 
 	*still_failing = 0;
-	if (f->run != NULL)
-		out = fix_outcomes(f->run, &n);
+	if (f->job != NULL)
+		out = fixjob_outcomes(f->job, &n);
 	buf_init(&line);
 	if (f->g->format == FORMAT_JSON) {
 		root = cJSON_CreateObject();
@@ -453,17 +454,21 @@ print_dry_run(struct fixcli *f)
 /* ---- the run ---- */
 
 static void
-on_fix_progress(void *arg, size_t final, size_t total)
+on_job_progress(void *arg, const char *phase, size_t done, size_t total)
 {
 	struct fixcli *f = arg;
 
+	if (strcmp(phase, "fix") != 0) {
+		say_progress(f, phase, done, total);
+		return;
+	}
 	if (f->progress)
 		cli_fprintf(stderr, "%s: fix: %zu/%zu instance(s) done\n", CMD,
-		    final, total);
+		    done, total);
 }
 
 static void
-on_fix_done(void *arg, int rc, const char *err)
+on_job_done(void *arg, int rc, const char *err)
 {
 	struct fixcli *f = arg;
 
@@ -473,11 +478,13 @@ on_fix_done(void *arg, int rc, const char *err)
 		f->err_run = xstrdup(err);
 }
 
+/* The fix, then the pre-check of the same instances (ops/fixjob.h). */
 static int
 run_fix(struct fixcli *f)
 {
-	struct fix_opts o;
+	struct fixjob_opts o;
 	char *err = NULL;
+	size_t k;
 
 	memset(&o, 0, sizeof o);
 	o.cfg = &f->cfg;
@@ -489,9 +496,12 @@ run_fix(struct fixcli *f)
 	o.members = f->m;
 	o.chosen = f->sel.chosen;
 	o.nchosen = f->sel.nchosen;
+	o.inv = &f->inv;
+	o.cache = f->cache;
 	f->net = net_new();
-	f->run = fix_start(f->net, &o, on_fix_progress, on_fix_done, f, &err);
-	if (f->run == NULL) {
+	f->job = fixjob_start(f->net, &o, on_job_progress, on_job_done, f,
+	    &err);
+	if (f->job == NULL) {
 		cli_err("%s: %s", CMD, err);
 		free(err);
 		return -1;
@@ -500,6 +510,10 @@ run_fix(struct fixcli *f)
 		net_poll(f->net, -1, 1000);
 	if (f->err_run != NULL)
 		cli_err("%s: %s", CMD, f->err_run);
+	f->after = fixjob_after(f->job);
+	if (f->after != NULL)
+		for (k = 0; k < f->after->nwarnings; k++)
+			cli_err("%s: warning: %s", CMD, f->after->warnings[k]);
 	return 0;
 }
 
@@ -509,7 +523,7 @@ fixcli_done(struct fixcli *f)
 	/* The loop first: the run's transfers point into it. */
 	if (f->net != NULL)
 		net_free(f->net);
-	fix_free(f->run);
+	fixjob_free(f->job);
 	free(f->err_run);
 	fix_selection_done(&f->sel);
 	free(f->m);
@@ -517,7 +531,6 @@ fixcli_done(struct fixcli *f)
 	cache_prechecks_free(f->latest, f->nlatest);
 	precheck_report_done(&f->members);
 	precheck_report_done(&f->fresh);
-	precheck_report_done(&f->after);
 	if (f->inv_loaded)
 		inventory_free(&f->inv);
 	cache_close(f->cache);
@@ -637,9 +650,6 @@ cli_precheck_fix(struct cli *g, const struct cli_fix_args *a)
 		rc = EXIT_FAIL;
 	}
 	if (run_fix(&f) != 0)
-		goto out;
-	/* What the fix changed: the same instances pre-checked again. */
-	if (precheck_ids(&f, ids, f.sel.nchosen, &f.after) != 0)
 		goto out;
 	if (print_results(&f, &still) != 0) {
 		cli_err("%s: writing the output failed", CMD);

@@ -57,26 +57,26 @@ struct fixcli {
 
 /* ---- the latest pre-check of each member ---- */
 
+static int
+cmp_latest(const void *key, const void *elem)
+{
+	const struct cache_precheck *k = key, *e = elem;
+	int c = strcmp(k->target, e->target);
+
+	return c != 0 ? c : strcmp(k->instance_id, e->instance_id);
+}
+
+/* cache_prechecks_latest returns rows by target, then id. */
 static const struct cache_precheck *
 latest_of(const struct fixcli *f, const char *target, const char *id)
 {
-	size_t lo = 0, hi = f->nlatest, mid;
-	int c;
+	struct cache_precheck key;
 
-	/* cache_prechecks_latest returns rows by target, then id. */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(f->latest[mid].target, target);
-		if (c == 0)
-			c = strcmp(f->latest[mid].instance_id, id);
-		if (c == 0)
-			return &f->latest[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	memset(&key, 0, sizeof key);
+	key.target = (char *)target;
+	key.instance_id = (char *)id;
+	return f->nlatest == 0 ? NULL : bsearch(&key, f->latest, f->nlatest,
+	    sizeof *f->latest, cmp_latest);
 }
 
 static void

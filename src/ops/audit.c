@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,4 +267,18 @@ audit_new_id(void)
 	}
 	util_hex(raw, sizeof raw, hex);
 	return xstrdup(hex);
+}
+
+void
+audit_add_local_user(cJSON *o)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char host[256];
+
+	cJSON_AddStringToObject(o, "local_user",
+	    pw != NULL && pw->pw_name != NULL ? pw->pw_name : "");
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	cJSON_AddStringToObject(o, "host", host);
 }

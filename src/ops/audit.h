@@ -43,6 +43,10 @@ const char *audit_path(const struct audit *a);
  */
 int audit_write(struct audit *a, struct cJSON *entry, char **err);
 
+/* Adds "local_user" (the login running patchdeck, "" if unknown) and
+ * "host" to entry: who acted, beside the AWS caller. */
+void audit_add_local_user(struct cJSON *entry);
+
 /* A new action id: 32 random hex digits.  Caller frees. */
 char *audit_new_id(void);
 

@@ -4,13 +4,11 @@
 #include "ops/fix.h"
 
 #include <cjson/cJSON.h>
-#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "aws/net.h"
 #include "fleet/precheck.h"
@@ -97,25 +95,24 @@ cmp_sorted(const void *a, const void *b)
 	    sort_members[*(const size_t *)b].instance_id);
 }
 
-/* The index of the member with id, by binary search over byid; n if none. */
+static int
+cmp_key_member(const void *key, const void *elem)
+{
+	return strcmp(key, sort_members[*(const size_t *)elem].instance_id);
+}
+
+/* The index of the member with id, by binary search over byid (sorted
+ * by cmp_sorted); SIZE_MAX if none. */
 static size_t
 find_member(const struct fix_member *m, const size_t *byid, size_t n,
     const char *id)
 {
-	size_t lo = 0, hi = n, mid;
-	int c;
+	const size_t *p;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(m[byid[mid]].instance_id, id);
-		if (c == 0)
-			return byid[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return SIZE_MAX;
+	sort_members = m;
+	p = bsearch(id, byid, n, sizeof *byid, cmp_key_member);
+	sort_members = NULL;
+	return p != NULL ? *p : SIZE_MAX;
 }
 
 int
@@ -297,20 +294,6 @@ struct fix_run {
 	int finished;
 };
 
-static void
-add_local_user(cJSON *o)
-{
-	struct passwd *pw = getpwuid(getuid());
-	char host[256];
-
-	cJSON_AddStringToObject(o, "local_user",
-	    pw != NULL && pw->pw_name != NULL ? pw->pw_name : "");
-	if (gethostname(host, sizeof host) != 0)
-		host[0] = '\0';
-	host[sizeof host - 1] = '\0';
-	cJSON_AddStringToObject(o, "host", host);
-}
-
 static cJSON *
 entry_new(const struct fix_run *r, const char *phase)
 {
@@ -327,7 +310,7 @@ entry_new(const struct fix_run *r, const char *phase)
 	cJSON_AddStringToObject(e, "date", r->date);
 	cJSON_AddStringToObject(e, "document", FIX_DOCUMENT);
 	cJSON_AddFalseToObject(e, "dry_run");
-	add_local_user(e);
+	audit_add_local_user(e);
 	cJSON_AddNumberToObject(e, "instances", (double)r->nout);
 	return e;
 }
@@ -432,24 +415,21 @@ cmp_outcomes(const void *a, const void *b)
 	    sort_outcomes[*(const size_t *)b].instance_id);
 }
 
+static int
+cmp_key_outcome(const void *key, const void *elem)
+{
+	return strcmp(key, sort_outcomes[*(const size_t *)elem].instance_id);
+}
+
 static struct fix_outcome *
 slot_outcome(struct slot_run *s, const char *id)
 {
-	struct fix_outcome *o = s->r->out;
-	size_t lo = 0, hi = s->n, mid;
-	int c;
+	const size_t *p;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(o[s->idx[mid]].instance_id, id);
-		if (c == 0)
-			return &o[s->idx[mid]];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	sort_outcomes = s->r->out;
+	p = bsearch(id, s->idx, s->n, sizeof *s->idx, cmp_key_outcome);
+	sort_outcomes = NULL;
+	return p != NULL ? &s->r->out[*p] : NULL;
 }
 
 static void

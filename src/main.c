@@ -49,7 +49,7 @@ static const struct command commands[] = {
 	{ "precheck", cli_precheck,
 	    "pre-patch checks of a window's members over SSM" },
 	{ "setup", cli_setup,
-	    "create the DynamoDB tables patchdeck needs (if missing)" },
+	    "create what patchdeck needs: tables, SSM documents, Athena" },
 };
 
 static void

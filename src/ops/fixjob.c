@@ -160,8 +160,8 @@ fixjob_outcomes(const struct fixjob *j, size_t *n)
 	return fix_outcomes(j->fix, n);
 }
 
-const struct precheck_report *
-fixjob_after(const struct fixjob *j)
+struct precheck_report *
+fixjob_after(struct fixjob *j)
 {
 	return j->after_done ? &j->after : NULL;
 }

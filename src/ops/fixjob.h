@@ -57,8 +57,9 @@ struct fixjob *fixjob_start(struct net *net, const struct fixjob_opts *o,
 /* Each chosen instance's fix, in the order chosen (fix_outcomes). */
 const struct fix_outcome *fixjob_outcomes(const struct fixjob *j,
     size_t *n);
-/* The pre-check after the fix; NULL until it has ended. */
-const struct precheck_report *fixjob_after(const struct fixjob *j);
+/* The pre-check after the fix; NULL until it has ended.  The caller may
+ * take rows out of it (swap them with its own) before fixjob_free. */
+struct precheck_report *fixjob_after(struct fixjob *j);
 int fixjob_finished(const struct fixjob *j);
 void fixjob_free(struct fixjob *j);
 

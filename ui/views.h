@@ -47,6 +47,19 @@ void selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
     const struct fleet_instance *under);
 
 /*
+ * The pre-check pane (view_precheck.c): runs the pre-check of window's
+ * members on date ("YYYY-MM-DD", the occurrence's local date; NULL: the
+ * one in progress or the next) on the console's loop, shows its
+ * progress, then the members failed first.  Refused in read-only mode
+ * (it sends a command and writes a tag) and while the fleet loads.
+ * Strings borrowed for the call.  _ids: exactly the instances named.
+ */
+void view_precheck_push(struct ui *ui, struct app *a, const char *window,
+    const char *date);
+void view_precheck_push_ids(struct ui *ui, struct app *a,
+    const char *const *ids, size_t n);
+
+/*
  * The jobs those files keep in struct app, freed with what they hold
  * (idempotent); app_run() calls them after the loop and net_free(), so
  * no callback can come in afterwards.  A view that starts background
@@ -55,6 +68,7 @@ void selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
 void exactions_job_free(struct app *a);
 void exsyncui_job_free(struct app *a);
 void selfservice_job_free(struct app *a);
+void precheck_job_free(struct app *a);
 
 /*
  * F on the pre-check pane (fixui.c): fix rows[0..n) (copied; failures as

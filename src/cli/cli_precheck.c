@@ -110,7 +110,10 @@ static void
 dry_line(void *arg, const char *text)
 {
 	(void)arg;
-	cli_printf("would call: %s\n", text);
+	if (strncmp(text, "dry run:", 8) == 0)
+		cli_printf("%s\n", text);
+	else
+		cli_printf("would call: %s\n", text);
 }
 
 static void
@@ -359,6 +362,23 @@ cli_precheck(struct cli *g, int argc, char **argv)
 	if (prog.tty && !prog.lines)
 		fputc('\n', stderr);
 	precheck_save(&r, &cfg, g->profile, cache);
+	if (prog.lines) {
+		const struct precheck_stats *st = &r.stats;
+
+		fprintf(stderr, "precheck: calls: DescribeInstanceInformation "
+		    "%zu, DescribeInstanceStatus %zu, CreateTags+DeleteTags "
+		    "%zu, SendCommand %zu, ListCommandInvocations %zu pages, "
+		    "GetCommandInvocation %zu, ListCommands %zu\n",
+		    st->dii_pages, st->dis_pages, st->tag_calls,
+		    st->send_calls, st->list_pages, st->get_calls,
+		    st->status_calls);
+		fprintf(stderr, "precheck: last result %.1f s after the start "
+		    "(%.1f s after the command was sent); done in %.1f s\n",
+		    st->last_result_ms > 0 ? (st->last_result_ms -
+		    st->start_ms) / 1000.0 : 0.0, st->last_result_ms > 0 ?
+		    (st->last_result_ms - st->sent_ms) / 1000.0 : 0.0,
+		    (st->end_ms - st->start_ms) / 1000.0);
+	}
 	for (k = 0; k < r.nwarnings; k++)
 		cli_err("precheck: warning: %s", r.warnings[k]);
 	if (g->format == FORMAT_JSON)

@@ -133,7 +133,8 @@ int precheck_members(const struct precheck_opts *o,
     const struct inventory *inv, struct cache *c,
     struct precheck_report *out, char **err);
 
-/* What a dry run prints: one line per call that would be made. */
+/* What a dry run prints: one line per call that would be made, then one
+ * starting "dry run:" with the counts. */
 void precheck_dry_run(const struct precheck_report *r,
     void (*line)(void *arg, const char *text), void *arg);
 

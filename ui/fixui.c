@@ -265,8 +265,8 @@ static void
 kind_chosen(struct fixui *f)
 {
 	if (f->kind == FLEET_FIX_PKG_LOCK) {
-		ui_prompt(f->ui, "pkg_lock: stop a package manager that is "
-		    "running (force)? y/N: ", NULL, NULL, on_force, f);
+		ui_prompt(f->ui, "pkg_lock: stop a running package manager "
+		    "(force)? y/N: ", NULL, NULL, on_force, f);
 		return;
 	}
 	confirm(f);

@@ -5,7 +5,9 @@
 # pkg_lock) followed by a passing pre-check of those instances; pkg_lock
 # needs --force for the running package manager; --dry-run sends nothing
 # and changes nothing; read-only refuses; no terminal and no --yes: exit 2;
-# a kind without a fix: exit 2; the audit log has intent and result.
+# a kind without a fix: exit 2; the audit log has intent and result;
+# --instances names why a member is left alone; with a cache that holds
+# no pre-check, the members are pre-checked before the fix.
 . tests/integration/lib.sh
 PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
 sim_start --seed 9 --fleet 300 --time-scale 60
@@ -198,4 +200,23 @@ print(p, b)' "$TEST_TMP/after.json")
 expect_rc 0 $PDC --yes precheck sun-0200 --fix disk --instances "$1" "$2"
 expect_grep "^$1 +not fixed: passed its pre-check" "$TEST_TMP/out"
 expect_grep "^$2 +not fixed: fails with reboot_pending" "$TEST_TMP/out"
+
+# 9. A cache that has never seen a pre-check: the members are pre-checked
+# first, then the ones failing with disk are fixed and pass.
+set -- $("$PY" -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+print(" ".join([r["instance_id"] for r in rows if r["result"] == "pass"
+                and r["platform"] == "linux"][:3]))' "$TEST_TMP/after.json")
+[ $# -eq 3 ] || fail "no three passing Linux members"
+sim_post /_sim/precheck "{\"fates\": {\"$1\": \"disk\", \"$2\": \"disk\", \"$3\": \"disk\"}}" >/dev/null ||
+	fail "POST /_sim/precheck"
+PDN="$PD --config $CFG --cache $TEST_TMP/new.db"
+expect_rc 0 timeout 120 $PDN sync
+expect_rc 0 timeout 300 $PDN --yes --format json precheck sun-0200 --fix disk
+check_fixed disk ok "$*"
+expect_grep '^precheck --fix: pre-check: judge' "$TEST_TMP/err"
+[ "$(grep -n 'pre-check: judge' "$TEST_TMP/err" | head -n 1 | cut -d: -f1)" -lt \
+	"$(grep -n 'fix: [0-9]*/[0-9]* instance' "$TEST_TMP/err" | head -n 1 | cut -d: -f1)" ] ||
+	fail "the members were not pre-checked before the fix"
 echo ok

@@ -592,10 +592,17 @@ cli_precheck_fix(struct cli *g, const struct cli_fix_args *a)
 	po.ids = a->ids;
 	po.nids = a->nids;
 	po.now = (long long)time(NULL);
-	if (precheck_members(&po, &f.inv, f.cache, &f.members, &err) != 0 ||
-	    cache_prechecks_latest(f.cache, &f.latest, &f.nlatest, &err) != 0) {
+	/* As `precheck`: an unknown window or id is a usage error. */
+	if (precheck_members(&po, &f.inv, f.cache, &f.members, &err) != 0) {
 		cli_err("%s: %s", CMD, err);
 		free(err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (cache_prechecks_latest(f.cache, &f.latest, &f.nlatest, &err) != 0) {
+		cli_err("%s: %s", CMD, err);
+		free(err);
+		rc = EXIT_CONFIG;
 		goto out;
 	}
 	fill_members(&f);
@@ -619,6 +626,7 @@ cli_precheck_fix(struct cli *g, const struct cli_fix_args *a)
 	    a->nids, &f.sel, &err) != 0) {
 		cli_err("%s: %s", CMD, err);
 		free(err);
+		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (g->dry_run) {

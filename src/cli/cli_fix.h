@@ -25,8 +25,8 @@ struct cli_fix_args {
  * same instances again and prints before -> after.  Honours --dry-run,
  * --read-only, --yes and --format.  Returns the exit code: 0 every fixed
  * instance passes now (or nothing to fix), 4 some still fail, 1 the fix
- * could not be sent, 2 bad KIND or no terminal and no --yes, 3 config or
- * cache unusable.
+ * could not be sent, 2 bad KIND, window or ids, or no terminal and no
+ * --yes, 3 config or cache unusable.
  */
 int cli_precheck_fix(struct cli *g, const struct cli_fix_args *a);
 

@@ -115,6 +115,10 @@ expect_rc 2 $PDC --yes precheck sun-0200 --fix reboot_pending
 expect_grep 'reboot_pending has no fix' "$TEST_TMP/err"
 expect_rc 2 $PDC --yes precheck sun-0200 --fix everything
 expect_rc 2 $PDC --yes precheck sun-0200 --force
+expect_rc 2 $PDC --yes precheck no-such-window --fix disk
+expect_grep "unknown window 'no-such-window'" "$TEST_TMP/err"
+expect_rc 2 $PDC --yes precheck sun-0200 --fix disk --instances i-00000000deadbeef0
+expect_grep 'not members of the window on that date: i-00000000deadbeef0' "$TEST_TMP/err"
 
 # 5. Each fixable kind: one command per 50 instances, then the pre-check
 # of the same instances passes (exit 0), before -> after in the JSON.

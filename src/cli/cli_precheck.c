@@ -48,7 +48,8 @@ static const char usage[] =
     "                  (default: the one in progress, or the next)\n"
     "  --instances ID...  only these instances (ids up to the next option)\n"
     "  --format FMT    table (default), json (each instance an object with\n"
-    "                  instance_id, result pass|fail, failures), csv\n"
+    "                  instance_id, result pass|fail, failures, the parsed\n"
+    "                  checks, reason, output_tail), csv\n"
     "  --dry-run       print the calls that would be made; send nothing\n"
     "  --read-only     refuse (a pre-check sends a command and writes a\n"
     "                  tag: changes to AWS state, though not to instances)\n"
@@ -169,6 +170,9 @@ print_json(const struct precheck_report *r)
 		cJSON_AddStringToObject(o, "state", w->state);
 		cJSON_AddStringToObject(o, "status_details",
 		    w->status_details);
+		k = strlen(w->output);
+		cJSON_AddStringToObject(o, "output_tail", w->output + (k >
+		    PRECHECK_OUTPUT_TAIL ? k - PRECHECK_OUTPUT_TAIL : 0));
 		cJSON_AddItemToArray(arr, o);
 	}
 	cli_json_put(stdout, arr, 1);

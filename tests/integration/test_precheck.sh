@@ -100,6 +100,7 @@ print(run[0])' "$TEST_TMP/fates.json")
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 4 timeout 300 $PDC --format json precheck sun-0200
 cp "$TEST_TMP/out" "$TEST_TMP/pc.json"
+if LC_ALL=C grep -q "$(printf '\033')" "$TEST_TMP/pc.json"; then fail "a raw ESC in the JSON"; fi
 expect_grep '^precheck: (status|tag|send|wait|untag|judge)' "$TEST_TMP/err"
 [ "$(sim_ops SendCommand)" -eq 1 ] || fail "$(sim_ops SendCommand) SendCommands, expected 1 (by tag)"
 "$PY" - "$TEST_TMP/pc.json" "$TEST_TMP/fates.json" <<'PYEOF' || fail "JSON verdicts"
@@ -155,6 +156,8 @@ for k, r in enumerate(rows):
         assert reason[fate] in r["error"], (fate, r["error"])
     if not win and state == "running" and fate in ("ok", "hostile"):
         assert r["disk"][0]["mount"] == "/" and r["repo"] == "ok", r
+    if fate == "hostile" and not win and state == "running":
+        assert "\x1b]0;pwned\x07" in r["output_tail"], r["output_tail"]
     seen.update(got)
     # Failed first.
     if r["result"] == "pass":

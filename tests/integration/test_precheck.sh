@@ -87,6 +87,14 @@ expect_rc 1 $PDC --read-only precheck sun-0200
 expect_grep 'read-only' "$TEST_TMP/err"
 [ "$(sim_ops SendCommand)" -eq 0 ] || fail "read-only sent a command"
 
+# --cached before any pre-check: every member unknown, exit 4, nothing sent.
+expect_rc 4 $PDC --read-only --format json precheck sun-0200 --cached
+"$PY" -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert rows and all(r["result"] == "unknown" and r["checked_at"] is None for r in rows), rows[:2]' \
+	"$TEST_TMP/out" || fail "--cached before any pre-check"
+
 # 3. The pre-check of every member, JSON: exit 4.  One member is
 # terminated after the sync: the cache still says running.
 GONE=$("$PY" -c '
@@ -186,6 +194,24 @@ print(db.execute("SELECT count(*) FROM prechecks WHERE failed = 1").fetchone()[0
       db.execute("SELECT count(*) FROM prechecks").fetchone()[0])' "$TEST_TMP/cache.db")
 nfail=$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sum(x["result"]=="fail" for x in r), len(r))' "$TEST_TMP/pc.json")
 [ "$n" = "$nfail" ] || fail "cache rows '$n', expected '$nfail'"
+
+# --cached now: the verdicts just stored, read-only, nothing sent.
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 4 $PDC --read-only --format json precheck sun-0200 --cached
+"$PY" - "$TEST_TMP/out" "$TEST_TMP/pc.json" <<'PYEOF' || fail "--cached"
+import json, sys
+cached = {r["instance_id"]: r for r in json.load(open(sys.argv[1]))}
+ran = json.load(open(sys.argv[2]))
+assert len(cached) == len(ran)
+for r in ran:
+    c = cached[r["instance_id"]]
+    assert c["result"] == r["result"] and sorted(c["failures"]) == sorted(r["failures"]), (c, r)
+    assert c["age_s"] is not None and 0 <= c["age_s"] < 600, c
+PYEOF
+[ "$(sim_ops SendCommand)" -eq 0 ] || fail "--cached sent a command"
+expect_rc 4 $PDC precheck sun-0200 --cached
+expect_grep '^RESULT +INSTANCE +NAME +REGION +CHECKED' "$TEST_TMP/out"
+expect_grep 'from the cache; nothing was sent' "$TEST_TMP/out"
 
 # 4. Table and CSV (again, the same fates).
 expect_rc 4 timeout 300 $PDC precheck sun-0200

@@ -751,8 +751,10 @@ send_phase(struct precheck *p)
 	long long now = (long long)time(NULL);
 
 	p->timer = NULL;
+	/* Nothing is sent unless its intent is in the audit log; the tag
+	 * goes either way. */
 	if (audit_open(&p->audit, &err) != 0) {
-		warn(p->r, err);
+		p->err = err;
 		untag_phase(p);
 		return;
 	}
@@ -760,7 +762,9 @@ send_phase(struct precheck *p)
 	e = audit_entry(p, "intent");
 	if (audit_write(p->audit, e, &err) != 0) {
 		cJSON_Delete(e);
-		warn(p->r, err);
+		p->err = err;
+		audit_close(p->audit);
+		p->audit = NULL;
 		untag_phase(p);
 		return;
 	}

@@ -64,6 +64,10 @@ print(sum(1 for e in json.load(sys.stdin) if e.get("op") == sys.argv[1]))' "$1"
 }
 
 expect_rc 0 timeout 120 $PDC sync
+expect_rc 0 $PDC precheck --help
+expect_grep '^usage: patchdeck \[global options\] precheck WINDOW' "$TEST_TMP/out"
+expect_rc 2 $PDC precheck
+expect_rc 2 $PDC precheck sun-0200 --bogus
 
 # 1. --dry-run: the calls, nothing sent.
 sim_post /_sim/log/clear '{}' >/dev/null

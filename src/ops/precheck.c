@@ -326,7 +326,7 @@ struct pslot {
 	const char **send;	/* the ids tagged and sent to */
 	size_t nsend;
 	struct ssmrun *run;
-	size_t ndone;		/* status calls finished */
+	int dii_failed;		/* a DescribeInstanceInformation failed */
 };
 
 struct precheck {
@@ -344,6 +344,9 @@ struct precheck {
 	struct pslot *slots;
 	size_t nslots;
 	size_t *byid;		/* rows sorted by instance id */
+	unsigned char *fresh;	/* rows SSM listed just now */
+	struct scall **calls;	/* the status calls made */
+	size_t ncalls;
 	size_t pending;
 	size_t total_calls, done_calls;
 
@@ -398,17 +401,31 @@ static void untag_phase(struct precheck *p);
 
 /* -- status -- */
 
+/* One DescribeInstanceInformation or DescribeInstanceStatus call over
+ * ids[0..n) of a slot; owned by the precheck (freed with it). */
+struct scall {
+	struct pslot *s;
+	struct aws_client *c;
+	const char **ids;
+	size_t n;
+	int dis;		/* DescribeInstanceStatus, else DII */
+};
+
+static void status_done(struct precheck *p);
+
 static int
 dii_page(void *arg, struct ssm_instance *v, size_t n)
 {
-	struct pslot *s = arg;
+	struct pslot *s = ((struct scall *)arg)->s;
 	struct precheck_row *w;
 	size_t i;
 
 	s->p->r->stats.dii_pages++;
 	for (i = 0; i < n; i++)
-		if ((w = row_of(s->p, v[i].id)) != NULL)
+		if ((w = row_of(s->p, v[i].id)) != NULL) {
 			set(&w->ping, v[i].ping_status);
+			s->p->fresh[w - s->p->r->rows] = 1;
+		}
 	ssm_instances_free(v, n);
 	return 0;
 }
@@ -416,7 +433,7 @@ dii_page(void *arg, struct ssm_instance *v, size_t n)
 static int
 dis_page(void *arg, struct ec2_instance_status *v, size_t n)
 {
-	struct pslot *s = arg;
+	struct pslot *s = ((struct scall *)arg)->s;
 	struct precheck_row *w;
 	size_t i;
 
@@ -431,22 +448,82 @@ dis_page(void *arg, struct ec2_instance_status *v, size_t n)
 	return 0;
 }
 
+static void status_call(struct pslot *s, struct aws_client *c,
+    const char **ids, size_t n, int dis);
+
 static void
 status_end(void *arg, const struct aws_error *err)
 {
-	struct pslot *s = arg;
+	struct scall *k = arg;
+	struct pslot *s = k->s;
 	struct precheck *p = s->p;
+	struct precheck_row *w;
 
-	if (err != NULL) {
+	if (err != NULL && k->dis && err->code != NULL &&
+	    strcmp(err->code, "InvalidInstanceID.NotFound") == 0) {
+		/* An instance gone since the sync fails the whole call:
+		 * halve until it stands alone, and say so for it. */
+		if (k->n > 1) {
+			status_call(s, k->c, k->ids, k->n / 2, 1);
+			status_call(s, k->c, k->ids + k->n / 2,
+			    k->n - k->n / 2, 1);
+		} else if ((w = row_of(p, k->ids[0])) != NULL)
+			set(&w->state, "not found");
+	} else if (err != NULL) {
 		char *m = awserr_format(err);
 
 		warn(p->r, xasprintf("%s: %s", s->slot->name, m));
 		free(m);
+		if (!k->dis)
+			s->dii_failed = 1;
 	}
 	p->done_calls++;
 	progress(p, "status", p->done_calls, p->total_calls);
 	if (--p->pending == 0)
-		tag_phase(p);
+		status_done(p);
+}
+
+static void
+status_call(struct pslot *s, struct aws_client *c, const char **ids,
+    size_t n, int dis)
+{
+	struct precheck *p = s->p;
+	struct scall *k = xcalloc(1, sizeof *k);
+
+	k->s = s;
+	k->c = c;
+	k->ids = ids;
+	k->n = n;
+	k->dis = dis;
+	p->calls = xreallocarray(p->calls, p->ncalls + 1, sizeof *p->calls);
+	p->calls[p->ncalls++] = k;
+	p->pending++;
+	p->total_calls++;
+	if (dis)
+		ec2_describe_instance_status(c, ids, n, dis_page, status_end,
+		    k);
+	else
+		ssm_describe_instance_information(c, ids, n, dii_page,
+		    status_end, k);
+}
+
+/* What SSM did not list is not registered with it; where its answer is
+ * missing (an error), the ping of the last sync stands. */
+static void
+status_done(struct precheck *p)
+{
+	size_t i, k;
+
+	for (i = 0; i < p->nslots; i++) {
+		struct pslot *s = &p->slots[i];
+
+		if (s->dii_failed)
+			continue;
+		for (k = 0; k < s->n; k++)
+			if (!p->fresh[s->rows[k]])
+				set(&p->r->rows[s->rows[k]].ping, "");
+	}
+	tag_phase(p);
 }
 
 static void
@@ -455,6 +532,7 @@ status_phase(struct precheck *p)
 	size_t i, k, n;
 	char *err = NULL;
 
+	p->fresh = xcalloc(p->r->n ? p->r->n : 1, 1);
 	for (i = 0; i < p->nslots; i++) {
 		struct pslot *s = &p->slots[i];
 		struct aws_client *ssm, *ec2;
@@ -465,30 +543,19 @@ status_phase(struct precheck *p)
 			err = NULL;
 			continue;
 		}
-		/* Nothing is known of an instance before this: what the
-		 * last sync said is stale by now. */
-		for (k = 0; k < s->n; k++) {
-			set(&p->r->rows[s->rows[k]].ping, "");
-		}
 		for (k = 0; k < s->n; k += n) {
 			n = s->n - k < SSM_MAX_IDS_PER_COMMAND ? s->n - k :
 			    SSM_MAX_IDS_PER_COMMAND;
-			p->pending++;
-			p->total_calls++;
-			ssm_describe_instance_information(ssm, s->ids + k, n,
-			    dii_page, status_end, s);
+			status_call(s, ssm, s->ids + k, n, 0);
 		}
 		for (k = 0; k < s->n; k += n) {
 			n = s->n - k < EC2_STATUS_MAX_IDS ? s->n - k :
 			    EC2_STATUS_MAX_IDS;
-			p->pending++;
-			p->total_calls++;
-			ec2_describe_instance_status(ec2, s->ids + k, n,
-			    dis_page, status_end, s);
+			status_call(s, ec2, s->ids + k, n, 1);
 		}
 	}
 	if (p->pending == 0)
-		tag_phase(p);
+		status_done(p);
 }
 
 /* -- tag -- */
@@ -684,8 +751,10 @@ send_phase(struct precheck *p)
 	long long now = (long long)time(NULL);
 
 	p->timer = NULL;
+	/* Nothing is sent unless its intent is in the audit log; the tag
+	 * goes either way. */
 	if (audit_open(&p->audit, &err) != 0) {
-		warn(p->r, err);
+		p->err = err;
 		untag_phase(p);
 		return;
 	}
@@ -693,7 +762,9 @@ send_phase(struct precheck *p)
 	e = audit_entry(p, "intent");
 	if (audit_write(p->audit, e, &err) != 0) {
 		cJSON_Delete(e);
-		warn(p->r, err);
+		p->err = err;
+		audit_close(p->audit);
+		p->audit = NULL;
 		untag_phase(p);
 		return;
 	}
@@ -974,6 +1045,10 @@ precheck_free(struct precheck *p)
 		audit_close(p->audit);
 	free(p->action_id);
 	fanout_free(p->fan);
+	for (i = 0; i < p->ncalls; i++)
+		free(p->calls[i]);
+	free(p->calls);
+	free(p->fresh);
 	free(p->byid);
 	free(p->profile);
 	free(p->err);

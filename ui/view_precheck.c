@@ -227,7 +227,8 @@ fix_line(const struct vprecheck *v, char *buf, size_t size)
 }
 
 /* The fix and its re-check ended: each re-checked row takes the place
- * of the row it was, with a note of what the fix did. */
+ * of the row it was, with a note of what the fix did; marks stay on the
+ * rows that still fail. */
 static void
 on_fixed(struct ui *ui, void *arg, struct fixjob *job)
 {
@@ -256,10 +257,6 @@ on_fixed(struct ui *ui, void *arg, struct fixjob *job)
 			else
 				v->fixnote[i] = xasprintf("fix: %s: %s",
 				    o[k].status, o[k].why);
-			if (v->marked != NULL && v->marked[i]) {
-				v->marked[i] = 0;
-				v->nmarked--;
-			}
 		}
 		for (k = 0; after != NULL && k < after->n; k++) {
 			struct precheck_row t;
@@ -271,6 +268,12 @@ on_fixed(struct ui *ui, void *arg, struct fixjob *job)
 			t = *w;
 			*w = after->rows[k];
 			after->rows[k] = t;
+		}
+		/* Those that pass now are done with; those still failing stay
+		 * marked, so F again retries just them. */
+		if (v->marked != NULL && v->marked[i] && w->v.nfailures == 0) {
+			v->marked[i] = 0;
+			v->nmarked--;
 		}
 	}
 	v->r.nfailed = 0;
@@ -455,7 +458,10 @@ pc_key(struct ui *ui, void *self, int action, int ch)
 		if (v->marked == NULL)
 			v->marked = xcalloc(v->r.n, 1);
 		v->marked[v->list.cursor] ^= 1;
-		v->nmarked += v->marked[v->list.cursor] ? 1 : (size_t)-1;
+		if (v->marked[v->list.cursor])
+			v->nmarked++;
+		else
+			v->nmarked--;
 		ui_list_move(&v->list, v->r.n, UI_LIST_DOWN);
 		return UI_REDRAW;
 	case P_FIX:

@@ -90,6 +90,8 @@ tm_wait '4 member\(s\): 2 passed, 2 failed' "the re-checked counts"
 tm_wait "pass +$D1 .*\[fix disk: ok\]" "D1 fixed"
 tm_wait "pass +$D2 .*\[fix disk: ok\]" "D2 fixed"
 tm_wait "^\*FAIL +$REPO " "REPO still marked and failing"
+tm_cap
+expect_no_grep '^\*pass' "$TEST_TMP/screen"
 
 # F again: only the repository fix is left among the marked.
 tm_keys F

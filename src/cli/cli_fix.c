@@ -635,6 +635,12 @@ cli_precheck_fix(struct cli *g, const struct cli_fix_args *a)
 		goto out;
 	}
 	if (f.sel.nchosen == 0) {
+		/* Machine formats stay machine-readable: no instance. */
+		if (g->format != FORMAT_TABLE) {
+			rc = print_results(&f, &still) != 0 ? EXIT_FAIL :
+			    EXIT_OK;
+			goto out;
+		}
 		for (i = 0; i < f.sel.nskipped; i++)
 			cli_printf("%-19s  not fixed: %s\n",
 			    f.sel.skipped[i].instance_id, f.sel.skipped[i].why);

@@ -204,6 +204,17 @@ print(p, b)' "$TEST_TMP/after.json")
 expect_rc 0 $PDC --yes precheck sun-0200 --fix disk --instances "$1" "$2"
 expect_grep "^$1 +not fixed: passed its pre-check" "$TEST_TMP/out"
 expect_grep "^$2 +not fixed: fails with reboot_pending" "$TEST_TMP/out"
+# The same in JSON and CSV: still machine-readable with nothing fixed.
+expect_rc 0 $PDC --yes --format json precheck sun-0200 --fix disk --instances "$1" "$2"
+"$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["instances"] == [] and d["still_failing"] == 0, d
+assert sorted(x["instance_id"] for x in d["skipped"]) == sorted(sys.argv[2:]), d' "$TEST_TMP/out" "$1" "$2" ||
+	fail "--format json with nothing to fix"
+expect_rc 0 $PDC --yes --format csv precheck sun-0200 --fix disk --instances "$1" "$2"
+[ "$(cat "$TEST_TMP/out")" = "instance_id,target,fix_status,freed_mb,changed,error,before,after,after_reason" ] ||
+	fail "--format csv with nothing to fix: $(cat "$TEST_TMP/out")"
 
 # 9. A cache that has never seen a pre-check: the members are pre-checked
 # first, then the ones failing with disk are fixed and pass.
@@ -223,4 +234,13 @@ expect_grep '^precheck --fix: pre-check: judge' "$TEST_TMP/err"
 [ "$(grep -n 'pre-check: judge' "$TEST_TMP/err" | head -n 1 | cut -d: -f1)" -lt \
 	"$(grep -n 'fix: [0-9]*/[0-9]* instance' "$TEST_TMP/err" | head -n 1 | cut -d: -f1)" ] ||
 	fail "the members were not pre-checked before the fix"
+
+# 10. CSV: one row per instance fixed, before and after.
+sim_post /_sim/precheck "{\"fates\": {\"$1\": \"disk\"}}" >/dev/null || fail "POST /_sim/precheck"
+expect_rc 4 timeout 300 $PDN precheck sun-0200 --instances "$1"
+expect_rc 0 timeout 300 $PDN --yes --format csv precheck sun-0200 --fix disk --instances "$1"
+expect_grep '^instance_id,target,fix_status,freed_mb,changed,error,before,after,after_reason$' "$TEST_TMP/out"
+expect_grep "^$1,default/us-east-1,ok,[0-9]+,[^,]*clean all; journalctl --vacuum-size=200M|^$1,default/us-east-1,ok,[0-9]+,apt-get clean; journalctl" "$TEST_TMP/out"
+expect_grep "^$1,.*,fail: disk,pass,\$" "$TEST_TMP/out"
+[ "$(wc -l <"$TEST_TMP/out")" -eq 2 ] || fail "CSV: not one row"
 echo ok

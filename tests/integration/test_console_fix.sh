@@ -7,7 +7,8 @@
 # pkg_lock row: without force the fix is skipped and the row still fails;
 # with force it passes.  The help marks F as changing AWS state.  The
 # audit log has each fix's intent and result.  Only bounded polling of the
-# screen, no timing asserts.
+# screen, no timing asserts.  Last, `patchdeck precheck --fix` on a
+# terminal: the question names the count and the instance; n, then y.
 . tests/integration/lib.sh
 . tests/integration/console_lib.sh
 PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
@@ -141,4 +142,27 @@ tm_stop
 
 [ "$(grep -c '"action":"precheck.fix"' "$AUDIT")" -eq 8 ] ||
 	fail "audit log: $(grep -c '"action":"precheck.fix"' "$AUDIT") precheck.fix lines, expected 8 (4 fixes)"
+
+# `patchdeck precheck --fix` on a terminal asks, naming the count and the
+# instance: n changes nothing (exit 1), y fixes (exit 0).
+sim_post /_sim/precheck "{\"fates\": {\"$D1\": \"disk\"}}" >/dev/null || fail "POST /_sim/precheck"
+expect_rc 4 timeout 120 $PDC precheck fx-win --instances "$D1"
+for answer in n y; do
+	tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= XDG_STATE_HOME="$XDG_STATE_HOME" -- \
+		--config "$CFG" --cache "$CACHE" precheck fx-win --fix disk
+	tm_start 200 50 "$L"
+	tm_wait "^precheck --fix: fix disk on 1 instance\(s\): $D1\? \[y/N\]" "the question on the terminal"
+	tm_type $answer
+	tm_keys Enter
+	if [ $answer = n ]; then
+		tm_wait 'precheck --fix: nothing was changed' "the refusal"
+		tm_wait '^EXITED 1$' "exit 1 after n"
+		[ "$(grep -c '"action":"precheck.fix"' "$AUDIT")" -eq 8 ] || fail "n wrote to the audit log"
+	else
+		tm_wait "^$D1 +disk +ok .*fail: disk -> pass" "the fix's line"
+		tm_wait '^EXITED 0$' "exit 0 after y"
+	fi
+	tm_stop
+done
+[ "$(grep -c '"action":"precheck.fix"' "$AUDIT")" -eq 10 ] || fail "y: no intent and result"
 echo ok

@@ -617,6 +617,17 @@ cli_precheck_fix(struct cli *g, const struct cli_fix_args *a)
 		cli_printf("%s: dry run: %zu member(s) have no pre-check yet; "
 		    "a real run pre-checks them first\n", CMD, nfresh);
 	} else if (nfresh > 0) {
+		/* The fix will need --yes without a terminal: refuse before
+		 * this pre-check is sent, not after. */
+		if (!g->yes && (!isatty(STDIN_FILENO) ||
+		    !isatty(STDERR_FILENO))) {
+			char action[80];
+
+			snprintf(action, sizeof action, "pre-check, then fix "
+			    "%s on", fleet_fix_kind_name(f.kind));
+			rc = cli_confirm(g, CMD, action, ids, nfresh);
+			goto out;
+		}
 		if (precheck_ids(&f, ids, nfresh, &f.fresh) != 0)
 			goto out;
 		take_fresh(&f);

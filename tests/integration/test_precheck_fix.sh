@@ -228,6 +228,11 @@ sim_post /_sim/precheck "{\"fates\": {\"$1\": \"disk\", \"$2\": \"disk\", \"$3\"
 	fail "POST /_sim/precheck"
 PDN="$PD --config $CFG --cache $TEST_TMP/new.db"
 expect_rc 0 timeout 120 $PDN sync
+# without --yes and a terminal: refused before the pre-check is sent
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 2 $PDN precheck sun-0200 --fix disk </dev/null
+expect_grep 'needs --yes without a terminal' "$TEST_TMP/err"
+[ "$(sim_ops SendCommand)" -eq 0 ] || fail "a pre-check was sent before the refusal"
 expect_rc 0 timeout 300 $PDN --yes --format json precheck sun-0200 --fix disk
 check_fixed disk ok "$*"
 expect_grep '^precheck --fix: pre-check: judge' "$TEST_TMP/err"

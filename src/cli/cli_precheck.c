@@ -104,8 +104,8 @@ on_progress(void *arg, const char *phase, size_t done, size_t total)
 			fprintf(stderr, "precheck: %s\n", phase);
 	} else if (p->tty) {
 		if (total > 0)
-			fprintf(stderr, "\rprecheck: %s %zu/%zu   ", phase, done,
-			    total);
+			fprintf(stderr, "\rprecheck: %s %zu/%zu   ", phase,
+			    done, total);
 		else
 			fprintf(stderr, "\rprecheck: %-20s   ", phase);
 	}
@@ -338,10 +338,10 @@ print_cached(const struct cli *g, struct cache *cache,
 			char name[25];
 
 			snprintf(name, sizeof name, "%s", w->name);
-			cli_printf("%-7s %-20s %-24s %-14s %-10s %-30s %.200s\n",
-			    res, w->instance_id, name, w->region, age,
-			    f.len ? f.data : "-", hit != NULL ? hit->reason :
-			    "");
+			cli_printf("%-7s %-20s %-24s %-14s %-10s %-30s "
+			    "%.200s\n", res, w->instance_id, name, w->region,
+			    age, f.len ? f.data : "-", hit != NULL ?
+			    hit->reason : "");
 		}
 	}
 	if (arr != NULL) {

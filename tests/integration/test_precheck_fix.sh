@@ -115,6 +115,11 @@ expect_rc 2 $PDC --yes precheck sun-0200 --fix reboot_pending
 expect_grep 'reboot_pending has no fix' "$TEST_TMP/err"
 expect_rc 2 $PDC --yes precheck sun-0200 --fix everything
 expect_rc 2 $PDC --yes precheck sun-0200 --force
+grep -v '^repo_map' "$CFG" >"$TEST_TMP/config-nomap"
+expect_rc 1 $PD --config "$TEST_TMP/config-nomap" --cache "$TEST_TMP/cache.db" --yes \
+	precheck sun-0200 --fix repo
+expect_grep 'refused: the repository fix needs \[precheck\] repo_map' "$TEST_TMP/err"
+[ "$(sim_ops SendCommand)" -eq 0 ] || fail "a repo fix without repo_map sent a command"
 expect_rc 2 $PDC --yes precheck no-such-window --fix disk
 expect_grep "unknown window 'no-such-window'" "$TEST_TMP/err"
 expect_rc 2 $PDC --yes precheck sun-0200 --fix disk --instances i-00000000deadbeef0

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "app.h"
+#include "ops/fix.h"
+#include "ops/fixjob.h"
 #include "ops/precheck.h"
 #include "util/util.h"
 
@@ -35,12 +37,18 @@ struct vprecheck {
 	enum ui_color *colors;
 	size_t nlines, top;
 	int rows;
+	/* F (fixui.c): rows marked for it, the fix running or last run, and
+	 * per row what the last fix did ("fix disk: ok"; NULL: none). */
+	unsigned char *marked;
+	size_t nmarked;
+	struct fixui *fix;
+	char **fixnote;
 };
 
 enum {
 	P_DOWN = UI_LIST_DOWN, P_UP = UI_LIST_UP, P_PGDN = UI_LIST_PGDN,
 	P_PGUP = UI_LIST_PGUP, P_HOME = UI_LIST_HOME, P_END = UI_LIST_END,
-	P_OPEN, P_CLOSE
+	P_OPEN, P_CLOSE, P_MARK, P_FIX
 };
 
 static const struct ui_key keys[] = {
@@ -60,6 +68,11 @@ static const struct ui_key keys[] = {
 	{ 27, P_CLOSE, "Esc, q", "back (once the pre-check has ended)",
 	    "back", 0 },
 	{ 'q', P_CLOSE, NULL, NULL, NULL, 0 },
+	{ ' ', P_MARK, "Space", "mark or unmark this member (for F)", "mark",
+	    0 },
+	{ 'F', P_FIX, "F", "fix the marked failed members (none marked: this "
+	    "one): disk, repo, pkg_lock; then pre-check them again", "fix",
+	    UI_KEY_CHANGES_AWS },
 };
 
 /* ---- one member's lines ---- */
@@ -195,6 +208,117 @@ on_done(void *arg, int rc, const char *err)
 	ui_dirty(v->ui);
 }
 
+/* ---- F: fix the failed rows (fixui.c), then show them re-checked ---- */
+
+/* While a fix runs: its progress into buf; 0 when none runs. */
+static int
+fix_line(const struct vprecheck *v, char *buf, size_t size)
+{
+	const char *phase;
+	size_t done, total;
+
+	if (!fixui_progress(v->fix, &phase, &done, &total))
+		return 0;
+	if (total > 0)
+		snprintf(buf, size, "fixing: %s %zu/%zu", phase, done, total);
+	else
+		snprintf(buf, size, "fixing: %s", phase);
+	return 1;
+}
+
+/* The fix and its re-check ended: each re-checked row takes the place
+ * of the row it was, with a note of what the fix did; marks stay on the
+ * rows that still fail. */
+static void
+on_fixed(struct ui *ui, void *arg, struct fixjob *job)
+{
+	struct vprecheck *v = arg;
+	struct precheck_report *after = fixjob_after(job);
+	const struct fix_outcome *o;
+	size_t n, i, k;
+
+	(void)ui;
+	o = fixjob_outcomes(job, &n);
+	if (v->fixnote == NULL)
+		v->fixnote = xcalloc(v->r.n, sizeof *v->fixnote);
+	for (i = 0; i < v->r.n; i++) {
+		struct precheck_row *w = &v->r.rows[i];
+
+		for (k = 0; k < n; k++) {
+			if (strcmp(o[k].instance_id, w->instance_id) != 0 ||
+			    strcmp(o[k].target, w->target) != 0)
+				continue;
+			free(v->fixnote[i]);
+			if (o[k].parsed)
+				v->fixnote[i] = xasprintf("fix %s: %s%s%s",
+				    fleet_fix_kind_name(o[k].r.kind),
+				    o[k].status, *o[k].why ? ": " : "",
+				    o[k].why);
+			else
+				v->fixnote[i] = xasprintf("fix: %s: %s",
+				    o[k].status, o[k].why);
+		}
+		for (k = 0; after != NULL && k < after->n; k++) {
+			struct precheck_row t;
+
+			if (strcmp(after->rows[k].instance_id,
+			    w->instance_id) != 0 ||
+			    strcmp(after->rows[k].target, w->target) != 0)
+				continue;
+			t = *w;
+			*w = after->rows[k];
+			after->rows[k] = t;
+		}
+		/* Those that pass now are done with; those still failing stay
+		 * marked, so F again retries just them. */
+		if (v->marked != NULL && v->marked[i] && w->v.nfailures == 0) {
+			v->marked[i] = 0;
+			v->nmarked--;
+		}
+	}
+	v->r.nfailed = 0;
+	for (i = 0; i < v->r.n; i++)
+		v->r.nfailed += v->r.rows[i].v.nfailures > 0;
+	close_member(v);
+}
+
+/* F: the marked failed rows, or the row under the cursor. */
+static void
+pc_fix(struct ui *ui, struct vprecheck *v)
+{
+	struct fix_member *m;
+	size_t i, n = 0;
+
+	if (v->running || fixui_busy(v->fix)) {
+		ui_message(ui, 1, "fix: wait for the %s to end",
+		    v->running ? "pre-check" : "fix running");
+		return;
+	}
+	m = xcalloc(v->r.n + 1, sizeof *m);
+	for (i = 0; i < v->r.n; i++) {
+		const struct precheck_row *w = &v->r.rows[i];
+
+		if (v->nmarked > 0 ? !v->marked[i] : i != v->list.cursor)
+			continue;
+		m[n].instance_id = w->instance_id;
+		m[n].target = w->target;
+		m[n].platform = w->platform;
+		m[n].checked = 1;
+		m[n].failures = w->v.kinds;
+		n++;
+	}
+	if (n == 0) {
+		ui_message(ui, 1, "fix: no member here; mark failed ones with "
+		    "Space, or move to one");
+		free(m);
+		return;
+	}
+	fixui_free(v->fix);
+	v->fix = fixui_start(ui, v->app, m, n, *v->r.window ? v->r.window :
+	    NULL, v->r.date, on_fixed, v);
+	free(m);
+}
+
 /* ---- drawing and keys ---- */
 
 static void
@@ -223,13 +347,15 @@ pc_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 			    v->phase, v->done, v->total);
 		else
 			snprintf(buf, sizeof buf, "running: %s", v->phase);
+	} else if (fix_line(v, buf, sizeof buf)) {
+		/* fixing: the line says so */
 	} else
 		snprintf(buf, sizeof buf, "%zu member(s): %zu passed, %zu "
 		    "failed  (run %s)", v->r.n, v->r.n - v->r.nfailed,
 		    v->r.nfailed, v->r.run_id);
 	ui_text(stdscr, y + 1, x + 1, w - 2, buf, (size_t)-1,
-	    ui_attr(v->running ? C_STALE : (v->r.nfailed ? C_FAILED : C_OK)),
-	    0);
+	    ui_attr(v->running || fixui_busy(v->fix) ? C_STALE :
+	    (v->r.nfailed ? C_FAILED : C_OK)), 0);
 	if (v->err != NULL)
 		ui_text(stdscr, y + 2, x + 1, w - 2, v->err, (size_t)-1,
 		    ui_attr(C_FAILED), 0);
@@ -252,7 +378,12 @@ pc_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 		for (k = 0; k < m->v.nfailures; k++)
 			buf_printf(&f, "%s%s", k ? "," : "",
 			    fleet_precheck_kind_name(m->v.failures[k].kind));
+		if (v->fixnote != NULL && v->fixnote[i] != NULL)
+			buf_printf(&f, "%s[%s]", f.len ? "  " : "- ",
+			    v->fixnote[i]);
 		ui_text(stdscr, y + row, x, w, "", 0, at, 1);
+		if (v->marked != NULL && v->marked[i])
+			ui_text(stdscr, y + row, x, 1, "*", 1, at | A_BOLD, 0);
 		ui_text(stdscr, y + row, x + 1, 6, m->v.nfailures ? "FAIL" :
 		    "pass", (size_t)-1, at, 0);
 		ui_text(stdscr, y + row, x + 9, 20, m->instance_id,
@@ -314,13 +445,28 @@ pc_key(struct ui *ui, void *self, int action, int ch)
 			open_member(v, &v->r.rows[v->list.cursor]);
 		return UI_REDRAW;
 	case P_CLOSE:
-		if (v->running) {
-			ui_message(ui, 1, "the pre-check is running; it ends "
-			    "by itself (at most %d min)",
-			    PRECHECK_DEADLINE_S / 60);
+		if (v->running || fixui_busy(v->fix)) {
+			ui_message(ui, 1, "the %s is running; it ends by itself "
+			    "(at most %d min)", v->running ? "pre-check" :
+			    "fix", PRECHECK_DEADLINE_S / 60);
 			return UI_REDRAW;
 		}
 		return UI_POP;
+	case P_MARK:
+		if (v->running || v->list.cursor >= v->r.n)
+			return UI_REDRAW;
+		if (v->marked == NULL)
+			v->marked = xcalloc(v->r.n, 1);
+		v->marked[v->list.cursor] ^= 1;
+		if (v->marked[v->list.cursor])
+			v->nmarked++;
+		else
+			v->nmarked--;
+		ui_list_move(&v->list, v->r.n, UI_LIST_DOWN);
+		return UI_REDRAW;
+	case P_FIX:
+		pc_fix(ui, v);
+		return UI_REDRAW;
 	default:
 		return UI_IGNORED;
 	}
@@ -341,7 +487,14 @@ pc_position(void *self, size_t *row, size_t *of)
 static void
 job_free(struct vprecheck *v)
 {
+	size_t i;
+
 	close_member(v);
+	fixui_free(v->fix);
+	for (i = 0; v->fixnote != NULL && i < v->r.n; i++)
+		free(v->fixnote[i]);
+	free(v->fixnote);
+	free(v->marked);
 	precheck_free(v->job);
 	precheck_report_done(&v->r);
 	free(v->err);
@@ -357,7 +510,7 @@ pc_free(void *self)
 {
 	struct vprecheck *v = self;
 
-	if (v->running)
+	if (v->running || fixui_busy(v->fix))
 		return;
 	v->app->precheck = NULL;
 	job_free(v);

@@ -13,9 +13,12 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "cache/prechecks.h"
+#include "cli/cli_fix.h"
 #include "ops/config.h"
 #include "ops/inventory.h"
 #include "ops/precheck.h"
+#include "ops/timefmt.h"
 #include "util/util.h"
 
 /* Some member failed its pre-check (README "Exit codes"). */
@@ -23,8 +26,10 @@
 
 static const char usage[] =
     "usage: patchdeck [global options] precheck WINDOW [--date YYYY-MM-DD]\n"
-    "                 [--instances ID...]\n"
-    "       patchdeck [global options] precheck --instances ID...\n"
+    "                 [--instances ID...] [--cached]\n"
+    "       patchdeck [global options] precheck --instances ID... [--cached]\n"
+    "       patchdeck [global options] precheck WINDOW --fix KIND [--force]\n"
+    "                 [--date YYYY-MM-DD] [--instances ID...]\n"
     "\n"
     "Pre-patch checks of a window's members: the instances of the local\n"
     "cache whose window tag names WINDOW, minus terminated ones and those\n"
@@ -48,7 +53,17 @@ static const char usage[] =
     "                  (default: the one in progress, or the next)\n"
     "  --instances ID...  only these instances (ids up to the next option)\n"
     "  --format FMT    table (default), json (each instance an object with\n"
-    "                  instance_id, result pass|fail, failures), csv\n"
+    "                  instance_id, result pass|fail, failures, the parsed\n"
+    "                  checks, reason, output_tail), csv\n"
+    "  --cached        send nothing: the latest verdict the cache holds for\n"
+    "                  each member and its age (allowed read-only); a member\n"
+    "                  never checked is \"unknown\" and counts as not passed\n"
+    "  --fix KIND      fix what the latest pre-check found instead (disk,\n"
+    "                  repo, pkg_lock: the members failing with it), then\n"
+    "                  pre-check them again and print before -> after;\n"
+    "                  asks first (--yes for scripts), audited, refused\n"
+    "                  read-only; see the README\n"
+    "  --force         with --fix pkg_lock: stop a running package manager\n"
     "  --dry-run       print the calls that would be made; send nothing\n"
     "  --read-only     refuse (a pre-check sends a command and writes a\n"
     "                  tag: changes to AWS state, though not to instances)\n"
@@ -89,8 +104,8 @@ on_progress(void *arg, const char *phase, size_t done, size_t total)
 			fprintf(stderr, "precheck: %s\n", phase);
 	} else if (p->tty) {
 		if (total > 0)
-			fprintf(stderr, "\rprecheck: %s %zu/%zu   ", phase, done,
-			    total);
+			fprintf(stderr, "\rprecheck: %s %zu/%zu   ", phase,
+			    done, total);
 		else
 			fprintf(stderr, "\rprecheck: %-20s   ", phase);
 	}
@@ -169,6 +184,9 @@ print_json(const struct precheck_report *r)
 		cJSON_AddStringToObject(o, "state", w->state);
 		cJSON_AddStringToObject(o, "status_details",
 		    w->status_details);
+		k = strlen(w->output);
+		cJSON_AddStringToObject(o, "output_tail", w->output + (k >
+		    PRECHECK_OUTPUT_TAIL ? k - PRECHECK_OUTPUT_TAIL : 0));
 		cJSON_AddItemToArray(arr, o);
 	}
 	cli_json_put(stdout, arr, 1);
@@ -219,6 +237,129 @@ print_csv(const struct precheck_report *r)
 	buf_free(&f);
 }
 
+static int
+cmp_cached(const void *a, const void *b)
+{
+	const struct cache_precheck *x = a, *y = b;
+	int c = strcmp(x->target, y->target);
+
+	return c != 0 ? c : strcmp(x->instance_id, y->instance_id);
+}
+
+/* --cached: the cache's latest verdict of each member, nothing sent. */
+static int
+print_cached(const struct cli *g, struct cache *cache,
+    const struct precheck_report *r)
+{
+	struct cache_precheck *v = NULL, key, *hit;
+	size_t n = 0, i, k, bad = 0;
+	long long now = (long long)time(NULL);
+	char *err = NULL, age[32], t[32];
+	cJSON *arr = NULL, *o, *a;
+	struct buf b, f;
+
+	if (cache_prechecks_latest(cache, &v, &n, &err) != 0) {
+		cli_err("precheck: %s", err);
+		free(err);
+		return EXIT_CONFIG;
+	}
+	buf_init(&b);
+	buf_init(&f);
+	if (g->format == FORMAT_JSON)
+		arr = cJSON_CreateArray();
+	else if (g->format == FORMAT_CSV)
+		buf_puts(&b, "instance_id,name,region,result,failures,reason,"
+		    "checked_at\n");
+	else
+		cli_printf("%-7s %-20s %-24s %-14s %-10s %-30s %s\n", "RESULT",
+		    "INSTANCE", "NAME", "REGION", "CHECKED", "FAILURES",
+		    "DETAIL");
+	for (i = 0; i < r->n; i++) {
+		const struct precheck_row *w = &r->rows[i];
+		const char *res;
+
+		key.target = w->target;
+		key.instance_id = w->instance_id;
+		hit = n > 0 ? bsearch(&key, v, n, sizeof *v, cmp_cached) :
+		    NULL;
+		res = hit == NULL ? "unknown" : hit->failed ? "fail" : "pass";
+		if (hit == NULL || hit->failed)
+			bad++;
+		buf_reset(&f);
+		for (k = 0; hit != NULL && k < FLEET_PK_COUNT; k++)
+			if (hit->kinds & (1u << k))
+				buf_printf(&f, "%s%s", f.len ? "," : "",
+				    fleet_precheck_kind_name(
+				    (enum fleet_precheck_kind)k));
+		if (hit != NULL) {
+			timefmt_age(now, hit->checked_at, age, sizeof age);
+			cli_iso_utc(hit->checked_at, t, sizeof t);
+		} else {
+			snprintf(age, sizeof age, "never");
+			t[0] = '\0';
+		}
+		if (arr != NULL) {
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "instance_id",
+			    w->instance_id);
+			cJSON_AddStringToObject(o, "name", w->name);
+			cJSON_AddStringToObject(o, "region", w->region);
+			cJSON_AddStringToObject(o, "result", res);
+			a = cJSON_AddArrayToObject(o, "failures");
+			for (k = 0; hit != NULL && k < FLEET_PK_COUNT; k++)
+				if (hit->kinds & (1u << k))
+					cJSON_AddItemToArray(a,
+					    cJSON_CreateString(
+					    fleet_precheck_kind_name(
+					    (enum fleet_precheck_kind)k)));
+			cJSON_AddStringToObject(o, "reason", hit != NULL ?
+			    hit->reason : "");
+			if (hit != NULL) {
+				cJSON_AddStringToObject(o, "checked_at", t);
+				cJSON_AddNumberToObject(o, "age_s",
+				    (double)(now - hit->checked_at));
+			} else {
+				cJSON_AddNullToObject(o, "checked_at");
+				cJSON_AddNullToObject(o, "age_s");
+			}
+			cJSON_AddItemToArray(arr, o);
+		} else if (g->format == FORMAT_CSV) {
+			const char *cells[7] = { w->instance_id, w->name,
+			    w->region, res, f.len ? f.data : "", hit != NULL ?
+			    hit->reason : "", t };
+
+			for (k = 0; k < 7; k++) {
+				if (k)
+					buf_putc(&b, ',');
+				cli_csv_field(&b, cells[k]);
+			}
+			buf_putc(&b, '\n');
+		} else {
+			char name[25];
+
+			snprintf(name, sizeof name, "%s", w->name);
+			cli_printf("%-7s %-20s %-24s %-14s %-10s %-30s "
+			    "%.200s\n", res, w->instance_id, name, w->region,
+			    age, f.len ? f.data : "-", hit != NULL ?
+			    hit->reason : "");
+		}
+	}
+	if (arr != NULL) {
+		cli_json_put(stdout, arr, 1);
+		fputc('\n', stdout);
+		cJSON_Delete(arr);
+	} else if (g->format == FORMAT_CSV)
+		fwrite(b.data, 1, b.len, stdout);
+	else
+		cli_printf("%zu member(s): %zu passed, %zu failed or never "
+		    "checked (from the cache; nothing was sent)\n", r->n,
+		    r->n - bad, bad);
+	buf_free(&b);
+	buf_free(&f);
+	cache_prechecks_free(v, n);
+	return bad > 0 ? EXIT_PRECHECK_FAILED : EXIT_OK;
+}
+
 int
 cli_precheck(struct cli *g, int argc, char **argv)
 {
@@ -228,10 +369,11 @@ cli_precheck(struct cli *g, int argc, char **argv)
 	struct precheck_opts o;
 	struct precheck_report r;
 	struct progress prog;
+	struct cli_fix_args fa;
 	const char **ids;
 	const char *v;
 	char *err = NULL;
-	int i, rc = EXIT_OK, have_inv = 0, have_r = 0;
+	int i, rc = EXIT_OK, have_inv = 0, have_r = 0, cached = 0;
 	size_t k;
 
 	if (cli_wants_help(argc, argv)) {
@@ -239,14 +381,23 @@ cli_precheck(struct cli *g, int argc, char **argv)
 		return EXIT_OK;
 	}
 	memset(&o, 0, sizeof o);
+	memset(&fa, 0, sizeof fa);
 	ids = xcalloc((size_t)argc, sizeof *ids);
 	for (i = 1; i < argc; i++) {
 		int t;
 
-		if ((t = cli_opt_value(argc, argv, &i, "--date", &v)) != 0) {
+		if ((t = cli_opt_value(argc, argv, &i, "--fix", &v)) != 0) {
+			if (t < 0)
+				goto missing;
+			fa.kind = v;
+		} else if (strcmp(argv[i], "--force") == 0) {
+			fa.force = 1;
+		} else if ((t = cli_opt_value(argc, argv, &i, "--date", &v)) != 0) {
 			if (t < 0)
 				goto missing;
 			o.date = v;
+		} else if (strcmp(argv[i], "--cached") == 0) {
+			cached = 1;
 		} else if (strcmp(argv[i], "--instances") == 0) {
 			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
 				ids[o.nids++] = argv[++i];
@@ -279,6 +430,26 @@ cli_precheck(struct cli *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.ids = ids;
+	if (fa.kind != NULL && cached) {
+		cli_err("precheck: --fix sends a fix; --cached sends nothing: "
+		    "one or the other");
+		free(ids);
+		return EXIT_USAGE;
+	}
+	if (fa.force && fa.kind == NULL) {
+		cli_err("precheck: --force goes with --fix pkg_lock");
+		free(ids);
+		return EXIT_USAGE;
+	}
+	if (fa.kind != NULL) {
+		fa.window = o.window;
+		fa.date = o.date;
+		fa.ids = ids;
+		fa.nids = o.nids;
+		rc = cli_precheck_fix(g, &fa);
+		free(ids);
+		return rc;
+	}
 
 	if (cli_load_config(g, &cfg) != 0) {
 		free(ids);
@@ -308,6 +479,10 @@ cli_precheck(struct cli *g, int argc, char **argv)
 	if (r.n == 0) {
 		cli_fprintf(stderr, "precheck: window %s has no members on %s "
 		    "in the cache\n", r.window, r.date);
+		goto out;
+	}
+	if (cached) {
+		rc = print_cached(g, cache, &r);
 		goto out;
 	}
 	if (g->dry_run) {

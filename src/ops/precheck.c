@@ -19,18 +19,10 @@
 #include "aws/awserr.h"
 #include "aws/ec2.h"
 #include "aws/net.h"
-#include "aws/s3.h"
 #include "aws/ssm.h"
-#include "cache/cache.h"
-#include "cache/prechecks.h"
-#include "fleet/date.h"
-#include "fleet/exception.h"
-#include "fleet/instance.h"
-#include "fleet/window.h"
 #include "ops/audit.h"
 #include "ops/config.h"
 #include "ops/fanout.h"
-#include "ops/inventory.h"
 #include "ops/ssmrun.h"
 #include "ops/tagging.h"
 #include "util/util.h"
@@ -72,8 +64,8 @@ precheck_report_done(struct precheck_report *r)
 	memset(r, 0, sizeof *r);
 }
 
-static void
-warn(struct precheck_report *r, char *msg)
+void
+precheck_report_warn(struct precheck_report *r, char *msg)
 {
 	r->warnings = xreallocarray(r->warnings, r->nwarnings + 1,
 	    sizeof *r->warnings);
@@ -87,234 +79,6 @@ set(char **dst, const char *v)
 	*dst = xstrdup(v != NULL ? v : "");
 }
 
-static void
-row_from(struct precheck_row *w, const struct fleet_instance *in)
-{
-	memset(w, 0, sizeof *w);
-	w->instance_id = xstrdup(in->id);
-	w->name = xstrdup(in->name);
-	w->account = xstrdup(in->account);
-	w->region = xstrdup(in->region);
-	w->target = xstrdup("");
-	w->platform = xstrdup(in->platform);
-	w->state = xstrdup(in->state);
-	w->ping = xstrdup(in->ping);
-	w->instance_status = xstrdup("");
-	w->system_status = xstrdup("");
-	w->status = xstrdup("");
-	w->status_details = xstrdup("");
-	w->output = xstrdup("");
-	w->response_code = -1;
-}
-
-static char *
-new_run_id(long long now)
-{
-	char t[32], *hex = audit_new_id(), *id;
-	time_t tt = (time_t)now;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(t, sizeof t, "%Y%m%dT%H%M%SZ", &tm);
-	id = xasprintf("pc-%s-%.8s", t, hex);
-	free(hex);
-	return id;
-}
-
-/* ---- members ---- */
-
-/* The occurrence of window w starting on local date d (or the current or
- * next one when date is NULL); its UTC start in *start. */
-static int
-occurrence(const struct config *cfg, size_t w, const char *date,
-    long long now, long long *start, char out_date[11], char **err)
-{
-	const struct fleet_window *win = &cfg->windows[w];
-	const struct fleet_tz *tz = &cfg->zones[w];
-	struct fleet_date d, got;
-	long long s, e, from;
-	int y, mo, da, k;
-	long sod;
-
-	if (date == NULL) {
-		if (fleet_window_current_or_next(win, tz, now, &s, &e,
-		    err) != 0)
-			return -1;
-		fleet_tz_to_local(tz, s, &y, &mo, &da, &sod);
-		snprintf(out_date, 11, "%04d-%02d-%02d", y, mo, da);
-		*start = s;
-		return 0;
-	}
-	if (fleet_date_parse(date, &d) != 0) {
-		util_seterr(err, "--date '%s': not a date (YYYY-MM-DD)", date);
-		return -1;
-	}
-	/* Occurrences start at most once a day in a zone at most 14 h from
-	 * UTC: search from two days before. */
-	from = fleet_date_to_days(d) * 86400 - 2 * 86400;
-	for (k = 0; k < 8; k++) {
-		if (fleet_window_next_start(win, tz, from, &s, &e, NULL) != 0)
-			break;
-		fleet_tz_to_local(tz, s, &y, &mo, &da, &sod);
-		got.year = y;
-		got.month = mo;
-		got.day = da;
-		if (fleet_date_cmp(got, d) == 0) {
-			fleet_date_format(d, out_date, 11);
-			*start = s;
-			return 0;
-		}
-		if (fleet_date_cmp(got, d) > 0)
-			break;
-		from = s;
-	}
-	util_seterr(err, "window %s does not occur on %s", win->id, date);
-	return -1;
-}
-
-static int
-excepted_on(const struct inventory *inv, const char *id,
-    struct fleet_date day, int max_days)
-{
-	size_t i;
-
-	for (i = 0; i < inv->exc.n; i++)
-		if (inv->exc.v[i].instance_id != NULL &&
-		    strcmp(inv->exc.v[i].instance_id, id) == 0 &&
-		    fleet_exception_is_live(&inv->exc.v[i], day, max_days))
-			return 1;
-	return 0;
-}
-
-static int
-in_ids(const struct precheck_opts *o, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < o->nids; i++)
-		if (strcmp(o->ids[i], id) == 0)
-			return 1;
-	return 0;
-}
-
-/* Each row's cache target name ("target/region"): the configured target
- * that synced its account and region (tagging_items_from_rows). */
-static int
-fill_targets(const struct precheck_opts *o, struct cache *c,
-    const struct inventory *inv, const size_t *src,
-    struct precheck_report *out, char **err)
-{
-	struct cache_target *ts = NULL;
-	const struct fleet_instance **rows;
-	struct tagging_items items;
-	size_t nts = 0, k;
-
-	if (cache_targets(c, o->now, &ts, &nts, err) != 0)
-		return -1;
-	rows = xcalloc(out->n ? out->n : 1, sizeof *rows);
-	for (k = 0; k < out->n; k++)
-		rows[k] = &inv->v[src[k]];
-	tagging_items_from_rows(o->cfg, ts, nts, rows, out->n, NULL, &items);
-	for (k = 0; k < items.n; k++)
-		set(&out->rows[items.row[k]].target, "");
-	for (k = 0; k < items.n; k++) {
-		free(out->rows[items.row[k]].target);
-		out->rows[items.row[k]].target = xasprintf("%s/%s",
-		    items.v[k].target, items.v[k].region);
-	}
-	tagging_items_free(&items);
-	free(rows);
-	cache_targets_free(ts, nts);
-	return 0;
-}
-
-int
-precheck_members(const struct precheck_opts *o, const struct inventory *inv,
-    struct cache *c, struct precheck_report *out, char **err)
-{
-	size_t *src = NULL;
-	const struct config *cfg = o->cfg;
-	const char *wkey = cfg->tags.window != NULL ? cfg->tags.window :
-	    "PatchWindow";
-	long long start = o->now;
-	struct fleet_date day;
-	unsigned char *taken = NULL;
-	long w = -1;
-	size_t i, k, cap = 0;
-
-	memset(out, 0, sizeof *out);
-	if (o->window != NULL) {
-		w = fleet_window_find(cfg->windows, cfg->nwindows, o->window);
-		if (w < 0) {
-			struct buf b;
-
-			buf_init(&b);
-			for (i = 0; i < cfg->nwindows; i++)
-				buf_printf(&b, "%s%s", i ? ", " : "",
-				    cfg->windows[i].id);
-			util_seterr(err, "unknown window '%s'; configured: %s",
-			    o->window, b.len ? b.data : "none");
-			buf_free(&b);
-			return -1;
-		}
-		if (occurrence(cfg, (size_t)w, o->date, o->now, &start,
-		    out->date, err) != 0)
-			return -1;
-	} else {
-		fleet_date_format(fleet_date_of_utc(o->now), out->date,
-		    sizeof out->date);
-	}
-	day = fleet_date_of_utc(start);
-	taken = xcalloc(o->nids ? o->nids : 1, 1);
-	for (i = 0; i < inv->n; i++) {
-		const struct fleet_instance *in = &inv->v[i];
-		const char *tag;
-
-		if (o->nids > 0 && !in_ids(o, in->id))
-			continue;
-		if (w >= 0) {
-			tag = fleet_instance_tag(in, wkey);
-			if (tag == NULL || strcmp(tag, o->window) != 0)
-				continue;
-			if (strcmp(in->state, "terminated") == 0 ||
-			    strcmp(in->state, "shutting-down") == 0 ||
-			    excepted_on(inv, in->id, day,
-			    cfg->exception_max_days))
-				continue;
-		}
-		for (k = 0; k < o->nids; k++)
-			if (strcmp(o->ids[k], in->id) == 0)
-				taken[k] = 1;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			out->rows = xreallocarray(out->rows, cap,
-			    sizeof *out->rows);
-			src = xreallocarray(src, cap, sizeof *src);
-		}
-		src[out->n] = i;
-		row_from(&out->rows[out->n++], in);
-	}
-	for (k = 0; k < o->nids; k++)
-		if (!taken[k] && o->window == NULL) {
-			util_seterr(err, "instance %s is not in the cache (run "
-			    "patchdeck sync first)", o->ids[k]);
-			free(taken);
-			free(src);
-			precheck_report_done(out);
-			return -1;
-		}
-	free(taken);
-	if (fill_targets(o, c, inv, src, out, err) != 0) {
-		free(src);
-		precheck_report_done(out);
-		return -1;
-	}
-	free(src);
-	out->window = xstrdup(o->window != NULL ? o->window : "");
-	out->run_id = new_run_id(o->now);
-	return 0;
-}
-
 /* ---- the run ---- */
 
 struct pslot {
@@ -326,7 +90,7 @@ struct pslot {
 	const char **send;	/* the ids tagged and sent to */
 	size_t nsend;
 	struct ssmrun *run;
-	size_t ndone;		/* status calls finished */
+	int dii_failed;		/* DescribeInstanceInformation failed */
 };
 
 struct precheck {
@@ -344,6 +108,9 @@ struct precheck {
 	struct pslot *slots;
 	size_t nslots;
 	size_t *byid;		/* rows sorted by instance id */
+	unsigned char *fresh;	/* rows SSM listed just now */
+	struct scall **calls;	/* the status calls made */
+	size_t ncalls;
 	size_t pending;
 	size_t total_calls, done_calls;
 
@@ -398,17 +165,31 @@ static void untag_phase(struct precheck *p);
 
 /* -- status -- */
 
+/* One DescribeInstanceInformation or DescribeInstanceStatus call over
+ * ids[0..n) of a slot; owned by the precheck (freed with it). */
+struct scall {
+	struct pslot *s;
+	struct aws_client *c;
+	const char **ids;
+	size_t n;
+	int dis;		/* DescribeInstanceStatus, else DII */
+};
+
+static void status_done(struct precheck *p);
+
 static int
 dii_page(void *arg, struct ssm_instance *v, size_t n)
 {
-	struct pslot *s = arg;
+	struct pslot *s = ((struct scall *)arg)->s;
 	struct precheck_row *w;
 	size_t i;
 
 	s->p->r->stats.dii_pages++;
 	for (i = 0; i < n; i++)
-		if ((w = row_of(s->p, v[i].id)) != NULL)
+		if ((w = row_of(s->p, v[i].id)) != NULL) {
 			set(&w->ping, v[i].ping_status);
+			s->p->fresh[w - s->p->r->rows] = 1;
+		}
 	ssm_instances_free(v, n);
 	return 0;
 }
@@ -416,7 +197,7 @@ dii_page(void *arg, struct ssm_instance *v, size_t n)
 static int
 dis_page(void *arg, struct ec2_instance_status *v, size_t n)
 {
-	struct pslot *s = arg;
+	struct pslot *s = ((struct scall *)arg)->s;
 	struct precheck_row *w;
 	size_t i;
 
@@ -431,22 +212,83 @@ dis_page(void *arg, struct ec2_instance_status *v, size_t n)
 	return 0;
 }
 
+static void status_call(struct pslot *s, struct aws_client *c,
+    const char **ids, size_t n, int dis);
+
 static void
 status_end(void *arg, const struct aws_error *err)
 {
-	struct pslot *s = arg;
+	struct scall *k = arg;
+	struct pslot *s = k->s;
 	struct precheck *p = s->p;
+	struct precheck_row *w;
 
-	if (err != NULL) {
+	if (err != NULL && k->dis && err->code != NULL &&
+	    strcmp(err->code, "InvalidInstanceID.NotFound") == 0) {
+		/* An instance gone since the sync fails the whole call:
+		 * halve until it stands alone, and say so for it. */
+		if (k->n > 1) {
+			status_call(s, k->c, k->ids, k->n / 2, 1);
+			status_call(s, k->c, k->ids + k->n / 2,
+			    k->n - k->n / 2, 1);
+		} else if ((w = row_of(p, k->ids[0])) != NULL)
+			set(&w->state, "not found");
+	} else if (err != NULL) {
 		char *m = awserr_format(err);
 
-		warn(p->r, xasprintf("%s: %s", s->slot->name, m));
+		precheck_report_warn(p->r, xasprintf("%s: %s", s->slot->name,
+		    m));
 		free(m);
+		if (!k->dis)
+			s->dii_failed = 1;
 	}
 	p->done_calls++;
 	progress(p, "status", p->done_calls, p->total_calls);
 	if (--p->pending == 0)
-		tag_phase(p);
+		status_done(p);
+}
+
+static void
+status_call(struct pslot *s, struct aws_client *c, const char **ids,
+    size_t n, int dis)
+{
+	struct precheck *p = s->p;
+	struct scall *k = xcalloc(1, sizeof *k);
+
+	k->s = s;
+	k->c = c;
+	k->ids = ids;
+	k->n = n;
+	k->dis = dis;
+	p->calls = xreallocarray(p->calls, p->ncalls + 1, sizeof *p->calls);
+	p->calls[p->ncalls++] = k;
+	p->pending++;
+	p->total_calls++;
+	if (dis)
+		ec2_describe_instance_status(c, ids, n, dis_page, status_end,
+		    k);
+	else
+		ssm_describe_instance_information(c, ids, n, dii_page,
+		    status_end, k);
+}
+
+/* What SSM did not list is not registered with it; where its answer is
+ * missing (an error), the ping of the last sync stands. */
+static void
+status_done(struct precheck *p)
+{
+	size_t i, k;
+
+	for (i = 0; i < p->nslots; i++) {
+		struct pslot *s = &p->slots[i];
+
+		if (s->dii_failed)
+			continue;
+		for (k = 0; k < s->n; k++)
+			if (!p->fresh[s->rows[k]])
+				set(&p->r->rows[s->rows[k]].ping, "");
+	}
+	tag_phase(p);
 }
 
 static void
@@ -455,40 +297,30 @@ status_phase(struct precheck *p)
 	size_t i, k, n;
 	char *err = NULL;
 
+	p->fresh = xcalloc(p->r->n ? p->r->n : 1, 1);
 	for (i = 0; i < p->nslots; i++) {
 		struct pslot *s = &p->slots[i];
 		struct aws_client *ssm, *ec2;
 
 		if ((ssm = fanout_client(s->slot, "SSM", &err)) == NULL ||
 		    (ec2 = fanout_client(s->slot, "EC2", &err)) == NULL) {
-			warn(p->r, err);
+			precheck_report_warn(p->r, err);
 			err = NULL;
 			continue;
-		}
-		/* Nothing is known of an instance before this: what the
-		 * last sync said is stale by now. */
-		for (k = 0; k < s->n; k++) {
-			set(&p->r->rows[s->rows[k]].ping, "");
 		}
 		for (k = 0; k < s->n; k += n) {
 			n = s->n - k < SSM_MAX_IDS_PER_COMMAND ? s->n - k :
 			    SSM_MAX_IDS_PER_COMMAND;
-			p->pending++;
-			p->total_calls++;
-			ssm_describe_instance_information(ssm, s->ids + k, n,
-			    dii_page, status_end, s);
+			status_call(s, ssm, s->ids + k, n, 0);
 		}
 		for (k = 0; k < s->n; k += n) {
 			n = s->n - k < EC2_STATUS_MAX_IDS ? s->n - k :
 			    EC2_STATUS_MAX_IDS;
-			p->pending++;
-			p->total_calls++;
-			ec2_describe_instance_status(ec2, s->ids + k, n,
-			    dis_page, status_end, s);
+			status_call(s, ec2, s->ids + k, n, 1);
 		}
 	}
 	if (p->pending == 0)
-		tag_phase(p);
+		status_done(p);
 }
 
 /* -- tag -- */
@@ -518,7 +350,7 @@ tagged(void *arg, int rc, int acted, const char *err)
 	(void)acted;
 	p->r->stats.tag_calls += p->tag_plan.ncalls;
 	if (rc != 0)
-		warn(p->r, xasprintf("tagging: %s", err));
+		precheck_report_warn(p->r, xasprintf("tagging: %s", err));
 	/* Send only to instances whose CreateTags succeeded. */
 	for (i = 0; i < p->tag_plan.ncalls; i++) {
 		const struct tagging_call *c = &p->tag_plan.calls[i];
@@ -650,7 +482,8 @@ run_done(void *arg, int rc, const char *err)
 	long long now = (long long)time(NULL);
 
 	if (rc != 0)
-		warn(p->r, xasprintf("%s: %s", s->slot->name, err));
+		precheck_report_warn(p->r, xasprintf("%s: %s", s->slot->name,
+		    err));
 	p->r->stats.send_calls += q->send_calls;
 	p->r->stats.list_pages += q->list_pages;
 	p->r->stats.get_calls += q->get_calls;
@@ -684,8 +517,10 @@ send_phase(struct precheck *p)
 	long long now = (long long)time(NULL);
 
 	p->timer = NULL;
+	/* Nothing is sent unless its intent is in the audit log; the tag
+	 * goes either way. */
 	if (audit_open(&p->audit, &err) != 0) {
-		warn(p->r, err);
+		p->err = err;
 		untag_phase(p);
 		return;
 	}
@@ -693,7 +528,9 @@ send_phase(struct precheck *p)
 	e = audit_entry(p, "intent");
 	if (audit_write(p->audit, e, &err) != 0) {
 		cJSON_Delete(e);
-		warn(p->r, err);
+		p->err = err;
+		audit_close(p->audit);
+		p->audit = NULL;
 		untag_phase(p);
 		return;
 	}
@@ -716,7 +553,7 @@ send_phase(struct precheck *p)
 		for (k = 0; k < n; k++)
 			row_of(p, s->send[k])->started_at = now;
 		if ((ssm = fanout_client(s->slot, "SSM", &err)) == NULL) {
-			warn(p->r, err);
+			precheck_report_warn(p->r, err);
 			err = NULL;
 			continue;
 		}
@@ -735,7 +572,7 @@ send_phase(struct precheck *p)
 		s->run = ssmrun_start(p->net, ssm, &so, run_progress, run_done,
 		    s, &err);
 		if (s->run == NULL) {
-			warn(p->r, err);
+			precheck_report_warn(p->r, err);
 			err = NULL;
 			continue;
 		}
@@ -757,8 +594,8 @@ untagged(void *arg, int rc, int acted, const char *err)
 	(void)acted;
 	p->r->stats.tag_calls += p->untag_plan.ncalls;
 	if (rc != 0)
-		warn(p->r, xasprintf("removing the %s tag: %s", PRECHECK_TAG,
-		    err));
+		precheck_report_warn(p->r, xasprintf("removing the %s tag: %s",
+		    PRECHECK_TAG, err));
 	finish(p, NULL);
 }
 
@@ -778,7 +615,7 @@ untag_phase(struct precheck *p)
 		cJSON_AddStringToObject(e, "outcome", "ok");
 		cJSON_AddNumberToObject(e, "results", (double)ok);
 		if (audit_write(p->audit, e, &err) != 0) {
-			warn(p->r, err);
+			precheck_report_warn(p->r, err);
 			err = NULL;
 		}
 		cJSON_Delete(e);
@@ -796,8 +633,8 @@ untag_phase(struct precheck *p)
 	p->tagging = tagging_start(p->net, &to, &p->untag_plan, untagged, p,
 	    &err);
 	if (p->tagging == NULL) {
-		warn(p->r, xasprintf("removing the %s tag: %s", PRECHECK_TAG,
-		    err));
+		precheck_report_warn(p->r, xasprintf("removing the %s tag: %s",
+		    PRECHECK_TAG, err));
 		free(err);
 		finish(p, NULL);
 	}
@@ -974,6 +811,10 @@ precheck_free(struct precheck *p)
 		audit_close(p->audit);
 	free(p->action_id);
 	fanout_free(p->fan);
+	for (i = 0; i < p->ncalls; i++)
+		free(p->calls[i]);
+	free(p->calls);
+	free(p->fresh);
 	free(p->byid);
 	free(p->profile);
 	free(p->err);
@@ -1025,316 +866,3 @@ precheck_run(const struct precheck_opts *o, struct precheck_report *r,
 	return 0;
 }
 
-/* ---- output: JSON, the cache, S3 ---- */
-
-static void
-iso(long long t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0) {
-		snprintf(buf, size, "%s", "");
-		return;
-	}
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The verdict's reason when there is no result, else "". */
-static const char *
-no_result_reason(const struct precheck_row *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->v.nfailures; i++)
-		if (w->v.failures[i].kind == FLEET_PK_NO_RESULT)
-			return w->v.failures[i].detail;
-	return "";
-}
-
-cJSON *
-precheck_row_json(const struct precheck_report *r,
-    const struct precheck_row *w)
-{
-	cJSON *o = cJSON_CreateObject(), *a, *d;
-	char t[32];
-	size_t i;
-
-	cJSON_AddStringToObject(o, "run_id", r->run_id);
-	cJSON_AddStringToObject(o, "window", r->window);
-	cJSON_AddStringToObject(o, "account", w->account);
-	cJSON_AddStringToObject(o, "region", w->region);
-	cJSON_AddStringToObject(o, "instance_id", w->instance_id);
-	cJSON_AddStringToObject(o, "name", w->name);
-	cJSON_AddStringToObject(o, "platform", w->platform);
-	cJSON_AddStringToObject(o, "status", w->status);
-	iso(w->started_at, t, sizeof t);
-	cJSON_AddStringToObject(o, "started_at", t);
-	iso(w->ended_at, t, sizeof t);
-	cJSON_AddStringToObject(o, "ended_at", t);
-	if (w->v.parsed) {
-		a = cJSON_AddArrayToObject(o, "disk");
-		for (i = 0; i < w->v.p.ndisk; i++) {
-			d = cJSON_CreateObject();
-			cJSON_AddStringToObject(d, "mount",
-			    w->v.p.disk[i].mount);
-			cJSON_AddNumberToObject(d, "free_mb",
-			    (double)w->v.p.disk[i].free_mb);
-			cJSON_AddNumberToObject(d, "free_pct",
-			    w->v.p.disk[i].free_pct);
-			cJSON_AddItemToArray(a, d);
-		}
-		cJSON_AddStringToObject(o, "repo", w->v.p.repo);
-		a = cJSON_AddArrayToObject(o, "repo_urls");
-		for (i = 0; i < w->v.p.nrepo_urls; i++)
-			cJSON_AddItemToArray(a,
-			    cJSON_CreateString(w->v.p.repo_urls[i]));
-		cJSON_AddBoolToObject(o, "pkg_lock", w->v.p.pkg_lock);
-		cJSON_AddNumberToObject(o, "uptime_s",
-		    (double)w->v.p.uptime_s);
-		cJSON_AddNumberToObject(o, "load1", w->v.p.load1);
-		cJSON_AddBoolToObject(o, "reboot_pending",
-		    w->v.p.reboot_pending);
-	} else {
-		cJSON_AddNullToObject(o, "disk");
-		cJSON_AddNullToObject(o, "repo");
-		cJSON_AddNullToObject(o, "repo_urls");
-		cJSON_AddNullToObject(o, "pkg_lock");
-		cJSON_AddNullToObject(o, "uptime_s");
-		cJSON_AddNullToObject(o, "load1");
-		cJSON_AddNullToObject(o, "reboot_pending");
-	}
-	cJSON_AddStringToObject(o, "result", w->v.nfailures ? "fail" :
-	    "pass");
-	a = cJSON_AddArrayToObject(o, "failures");
-	for (i = 0; i < w->v.nfailures; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(
-		    fleet_precheck_kind_name(w->v.failures[i].kind)));
-	cJSON_AddStringToObject(o, "error", no_result_reason(w));
-	return o;
-}
-
-/* What the cache keeps of the checks: the row JSON without the run
- * fields, plus each failure's detail and what SSM and EC2 said. */
-static char *
-detail_json(const struct precheck_report *r, const struct precheck_row *w)
-{
-	cJSON *o = precheck_row_json(r, w), *a, *f;
-	char *s;
-	size_t i;
-
-	a = cJSON_AddArrayToObject(o, "details");
-	for (i = 0; i < w->v.nfailures; i++) {
-		f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "kind",
-		    fleet_precheck_kind_name(w->v.failures[i].kind));
-		cJSON_AddStringToObject(f, "detail", w->v.failures[i].detail);
-		cJSON_AddItemToArray(a, f);
-	}
-	cJSON_AddStringToObject(o, "state", w->state);
-	cJSON_AddStringToObject(o, "ping", w->ping);
-	cJSON_AddStringToObject(o, "status_details", w->status_details);
-	cJSON_AddNumberToObject(o, "response_code", w->response_code);
-	cJSON_AddStringToObject(o, "instance_status", w->instance_status);
-	cJSON_AddStringToObject(o, "system_status", w->system_status);
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s != NULL ? s : xstrdup("{}");
-}
-
-static const char *
-tail_of(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > PRECHECK_OUTPUT_TAIL ? s + n - PRECHECK_OUTPUT_TAIL : s;
-}
-
-void
-precheck_dry_run(const struct precheck_report *r,
-    void (*line)(void *arg, const char *text), void *arg)
-{
-	char **names = NULL, *t;
-	size_t *counts = NULL, nn = 0, i, k, lin = 0;
-
-	for (i = 0; i < r->n; i++) {
-		const struct precheck_row *w = &r->rows[i];
-
-		if (strcmp(w->platform, "windows") == 0 || !*w->target)
-			continue;
-		lin++;
-		for (k = 0; k < nn; k++)
-			if (strcmp(names[k], w->target) == 0)
-				break;
-		if (k == nn) {
-			names = xreallocarray(names, nn + 1, sizeof *names);
-			counts = xreallocarray(counts, nn + 1, sizeof *counts);
-			names[nn] = w->target;
-			counts[nn++] = 0;
-		}
-		counts[k]++;
-	}
-	for (k = 0; k < nn; k++) {
-		t = xasprintf("%s: DescribeInstanceInformation and "
-		    "DescribeInstanceStatus for its members", names[k]);
-		line(arg, t);
-		free(t);
-		t = xasprintf("%s: CreateTags %s=%s on the running, Online "
-		    "ones of %zu Linux member(s) (1000 per call)", names[k],
-		    PRECHECK_TAG, r->run_id, counts[k]);
-		line(arg, t);
-		free(t);
-		t = xasprintf("%s: SendCommand %s Targets tag:%s=%s, "
-		    "MaxConcurrency 100%%, MaxErrors 100%% (one call)",
-		    names[k], PRECHECK_DOCUMENT, PRECHECK_TAG, r->run_id);
-		line(arg, t);
-		free(t);
-		t = xasprintf("%s: ListCommandInvocations (pages of 50) until "
-		    "every invocation is final; DeleteTags %s", names[k],
-		    PRECHECK_TAG);
-		line(arg, t);
-		free(t);
-	}
-	t = xasprintf("dry run: %zu member(s), %zu to be sent the pre-check, "
-	    "in %zu target region(s); nothing was sent", r->n, lin, nn);
-	line(arg, t);
-	free(t);
-	free(names);
-	free(counts);
-}
-
-struct s3w {
-	struct aws_client *s3;
-	const char *bucket;
-	char **keys;
-	char **bodies;
-	size_t n, next, inflight, failed;
-	char *first_err;
-};
-
-static void s3_next(struct s3w *w);
-
-static void
-s3_put_end(void *arg, const struct aws_error *err)
-{
-	struct s3w *w = arg;
-
-	w->inflight--;
-	if (err != NULL) {
-		w->failed++;
-		if (w->first_err == NULL)
-			w->first_err = awserr_format(err);
-	}
-	s3_next(w);
-}
-
-static void
-s3_next(struct s3w *w)
-{
-	while (w->inflight < 16 && w->next < w->n) {
-		size_t i = w->next++;
-
-		w->inflight++;
-		s3_put_object(w->s3, w->bucket, w->keys[i], w->bodies[i],
-		    strlen(w->bodies[i]), "application/json", s3_put_end, w);
-	}
-}
-
-static size_t
-save_s3(struct precheck_report *r, const struct config *cfg,
-    const char *profile)
-{
-	struct fanout *fan;
-	struct net *net;
-	struct s3w w;
-	struct aws_client *s3;
-	char *err = NULL;
-	const char *prefix = cfg->results.prefix != NULL ?
-	    cfg->results.prefix : "";
-	size_t i, failed;
-
-	memset(&w, 0, sizeof w);
-	net = net_new();
-	fan = fanout_open(net, cfg, profile, NULL, &err);
-	if (fan == NULL || fanout_count(fan) == 0 ||
-	    (s3 = fanout_client(fanout_slot(fan, 0), "S3", &err)) == NULL) {
-		warn(r, xasprintf("results bucket %s: %s", cfg->results.bucket,
-		    err != NULL ? err : "no target"));
-		free(err);
-		if (fan != NULL)
-			fanout_free(fan);
-		net_free(net);
-		return r->n;
-	}
-	w.s3 = s3;
-	w.bucket = cfg->results.bucket;
-	w.n = r->n;
-	w.keys = xcalloc(r->n ? r->n : 1, sizeof *w.keys);
-	w.bodies = xcalloc(r->n ? r->n : 1, sizeof *w.bodies);
-	for (i = 0; i < r->n; i++) {
-		cJSON *o = precheck_row_json(r, &r->rows[i]);
-		char *s = cJSON_PrintUnformatted(o);
-
-		cJSON_Delete(o);
-		w.bodies[i] = xasprintf("%s\n", s != NULL ? s : "{}");
-		free(s);
-		w.keys[i] = xasprintf("%s%sprechecks/dt=%s/run=%s/%s.json",
-		    prefix, *prefix ? "/" : "", r->date, r->run_id,
-		    r->rows[i].instance_id);
-	}
-	s3_next(&w);
-	while (w.inflight > 0 && net_pending(net) > 0)
-		net_poll(net, -1, 1000);
-	net_free(net);
-	fanout_free(fan);
-	if (w.failed > 0)
-		warn(r, xasprintf("%zu of %zu pre-check objects not written to "
-		    "s3://%s/: %s", w.failed, w.n, w.bucket, w.first_err));
-	for (i = 0; i < w.n; i++) {
-		free(w.keys[i]);
-		free(w.bodies[i]);
-	}
-	free(w.keys);
-	free(w.bodies);
-	free(w.first_err);
-	failed = w.failed;
-	return failed;
-}
-
-size_t
-precheck_save(struct precheck_report *r, const struct config *cfg,
-    const char *profile, struct cache *c)
-{
-	struct cache_precheck *v;
-	size_t i, n = 0, failed = 0;
-	char *err = NULL;
-	long long now = (long long)time(NULL);
-
-	v = xcalloc(r->n ? r->n : 1, sizeof *v);
-	for (i = 0; i < r->n; i++) {
-		const struct precheck_row *w = &r->rows[i];
-
-		if (!*w->target)
-			continue;
-		v[n].target = w->target;
-		v[n].instance_id = w->instance_id;
-		v[n].checked_at = w->ended_at > 0 ? w->ended_at : now;
-		v[n].failed = w->v.nfailures > 0;
-		v[n].kinds = w->v.kinds;
-		v[n].reason = w->v.reason;
-		v[n].detail_json = detail_json(r, w);
-		v[n].output_tail = (char *)tail_of(w->output);
-		n++;
-	}
-	if (c != NULL && cache_prechecks_put(c, v, n, &err) != 0) {
-		warn(r, err);
-		failed++;
-	}
-	for (i = 0; i < n; i++)
-		free(v[i].detail_json);
-	free(v);
-	if (cfg->results.bucket != NULL && r->n > 0)
-		failed += save_s3(r, cfg, profile);
-	return failed;
-}

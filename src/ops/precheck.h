@@ -103,6 +103,8 @@ struct precheck_report {
 };
 
 void precheck_report_done(struct precheck_report *r);
+/* Adds msg (taken) to r's warnings. */
+void precheck_report_warn(struct precheck_report *r, char *msg);
 
 /* Progress: phase ("status", "tag", "send", "wait", "untag", "judge"),
  * done of total (total 0: unknown). */

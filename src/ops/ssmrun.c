@@ -292,10 +292,30 @@ static void
 round_start(void *arg)
 {
 	struct ssmrun *r = arg;
-	size_t i;
+	size_t i, left = 0;
 
 	r->timer = NULL;
 	r->round_failed = 0;
+	/* Few left: ask for each of them (one call each) rather than page
+	 * through every invocation again.  Only when the instances are the
+	 * ones expected, each with its command known. */
+	for (i = 0; i < r->nexpected; i++)
+		if (!r->res[i].final)
+			left++;
+	if (r->nexpected > 0 && r->nres == r->nexpected && r->prog.rounds > 0 &&
+	    left < (r->nres + SSM_MAX_IDS_PER_COMMAND - 1) /
+	    SSM_MAX_IDS_PER_COMMAND) {
+		for (i = 0; i < r->nexpected; i++) {
+			if (r->res[i].final || *r->res[i].command_id == '\0')
+				continue;
+			r->pending++;
+			ssm_list_command_invocations(r->ssm,
+			    r->res[i].command_id, r->res[i].instance_id, 1,
+			    lci_page, lci_end, r);
+		}
+		if (r->pending > 0)
+			return;
+	}
 	for (i = 0; i < r->ncmds; i++) {
 		if (r->cmds[i].id == NULL)
 			continue;
@@ -463,6 +483,15 @@ sent(void *arg, const struct ssm_command *cmd, const struct aws_error *err)
 		r->cmd_ids = xreallocarray(r->cmd_ids, r->ncmd_ids + 1,
 		    sizeof *r->cmd_ids);
 		r->cmd_ids[r->ncmd_ids++] = c->id;
+		/* Each expected instance's command, for asking after it
+		 * alone (round_start). */
+		if (r->o.target_key != NULL)
+			for (i = 0; i < r->nexpected; i++)
+				set_str(&r->res[i].command_id, c->id);
+		else
+			for (i = c->first; i < c->first + c->n; i++)
+				set_str(&find_or_add(r,
+				    r->o.ids[i])->command_id, c->id);
 	} else {
 		char *m = err != NULL ? awserr_format(err) :
 		    xstrdup("no command id in the reply");

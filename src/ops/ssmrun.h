@@ -13,7 +13,10 @@
  *   everywhere at once and one failure stops nothing.
  *
  * Following: after first_poll_ms, then every poll_ms, one round of
- * ListCommandInvocations (Details=true, pages of 50) over each command.
+ * ListCommandInvocations (Details=true, pages of 50) over each command;
+ * once fewer expected instances are left than a round has pages, one
+ * ListCommandInvocations per instance left (CommandId and InstanceId)
+ * instead.
  * Right after SendCommand SSM may not list an invocation yet (an empty
  * list, or InvalidCommandId / InvocationDoesNotExist while the command
  * propagates): that is "not yet", never an error.  An invocation whose

@@ -108,6 +108,23 @@ for p in (b"\x1b]0;pwned", b"\x07disk", b"\x9b31mc1", b"\xc2\x9b31mc1", b"\x1b[3
     assert p not in raw, "raw %r in the terminal output" % p
 print("ok")
 PYEOF
+# Read-only: P is refused before anything is sent.
+sim_post /_sim/log/clear '{}' >/dev/null
+tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= XDG_STATE_HOME="$XDG_STATE_HOME" -- \
+	--read-only --config "$CFG" --cache "$CACHE"
+tm_start 200 50 "$L"
+tm_wait '  name \^ ' "the table (read-only)"
+tm_keys P
+tm_wait 'read-only' "the refusal"
+tm_keys q
+tm_wait '^EXITED 0$' "the console's exit"
+tm_stop
+sim_get /_sim/log | "$PY" -c '
+import json, sys
+ops = [e.get("op") for e in json.load(sys.stdin)]
+assert "SendCommand" not in ops and "CreateTags" not in ops, ops' ||
+	fail "read-only: P sent something"
+
 # The cache holds the verdicts (the console saved them).
 n=$("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM prechecks").fetchone()[0])' "$CACHE")
 [ "$n" -eq 3 ] || fail "the cache holds $n pre-check rows, expected 3"

@@ -64,6 +64,10 @@ print(sum(1 for e in json.load(sys.stdin) if e.get("op") == sys.argv[1]))' "$1"
 }
 
 expect_rc 0 timeout 120 $PDC sync
+expect_rc 0 $PDC precheck --help
+expect_grep '^usage: patchdeck \[global options\] precheck WINDOW' "$TEST_TMP/out"
+expect_rc 2 $PDC precheck
+expect_rc 2 $PDC precheck sun-0200 --bogus
 
 # 1. --dry-run: the calls, nothing sent.
 sim_post /_sim/log/clear '{}' >/dev/null
@@ -87,10 +91,28 @@ expect_rc 1 $PDC --read-only precheck sun-0200
 expect_grep 'read-only' "$TEST_TMP/err"
 [ "$(sim_ops SendCommand)" -eq 0 ] || fail "read-only sent a command"
 
-# 3. The pre-check of every member, JSON: exit 4.
+# --cached before any pre-check: every member unknown, exit 4, nothing sent.
+expect_rc 4 $PDC --read-only --format json precheck sun-0200 --cached
+"$PY" -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert rows and all(r["result"] == "unknown" and r["checked_at"] is None for r in rows), rows[:2]' \
+	"$TEST_TMP/out" || fail "--cached before any pre-check"
+
+# 3. The pre-check of every member, JSON: exit 4.  One member is
+# terminated after the sync: the cache still says running.
+GONE=$("$PY" -c '
+import json, sys, boto3
+f = json.load(open(sys.argv[1]))
+ec2 = boto3.client("ec2")
+run = sorted(i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
+             for i in r["Instances"] if i["State"]["Name"] == "running" and f[i["InstanceId"]] == "ok")
+ec2.terminate_instances(InstanceIds=[run[0]])
+print(run[0])' "$TEST_TMP/fates.json")
 sim_post /_sim/log/clear '{}' >/dev/null
 expect_rc 4 timeout 300 $PDC --format json precheck sun-0200
 cp "$TEST_TMP/out" "$TEST_TMP/pc.json"
+if LC_ALL=C grep -q "$(printf '\033')" "$TEST_TMP/pc.json"; then fail "a raw ESC in the JSON"; fi
 expect_grep '^precheck: (status|tag|send|wait|untag|judge)' "$TEST_TMP/err"
 [ "$(sim_ops SendCommand)" -eq 1 ] || fail "$(sim_ops SendCommand) SendCommands, expected 1 (by tag)"
 "$PY" - "$TEST_TMP/pc.json" "$TEST_TMP/fates.json" <<'PYEOF' || fail "JSON verdicts"
@@ -103,6 +125,7 @@ for res in ec2.describe_instances()["Reservations"]:
     for i in res["Instances"]:
         info[i["InstanceId"]] = (i["State"]["Name"], i.get("Platform") == "windows")
 assert len(rows) == len(fates), (len(rows), len(fates))
+assert any(info[r["instance_id"]][0] == "terminated" for r in rows), "no terminated member"
 assert len(rows) >= 250, len(rows)
 kinds = {"disk", "repo_unreachable", "repo_url", "pkg_lock", "reboot_pending",
          "agent_offline", "status_check", "no_result"}
@@ -123,6 +146,9 @@ for k, r in enumerate(rows):
     i = r["instance_id"]
     state, win = info[i]
     fate = fates[i]
+    if state == "terminated":
+        assert r["failures"] == ["agent_offline"] and "terminated" in r["reason"], r
+        continue
     if state != "running" or fate == "agent_offline":
         want = ["agent_offline"]
         if state == "running" and fate == "status_check":
@@ -142,6 +168,8 @@ for k, r in enumerate(rows):
         assert reason[fate] in r["error"], (fate, r["error"])
     if not win and state == "running" and fate in ("ok", "hostile"):
         assert r["disk"][0]["mount"] == "/" and r["repo"] == "ok", r
+    if fate == "hostile" and not win and state == "running":
+        assert "\x1b]0;pwned\x07" in r["output_tail"], r["output_tail"]
     seen.update(got)
     # Failed first.
     if r["result"] == "pass":
@@ -170,6 +198,24 @@ print(db.execute("SELECT count(*) FROM prechecks WHERE failed = 1").fetchone()[0
       db.execute("SELECT count(*) FROM prechecks").fetchone()[0])' "$TEST_TMP/cache.db")
 nfail=$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sum(x["result"]=="fail" for x in r), len(r))' "$TEST_TMP/pc.json")
 [ "$n" = "$nfail" ] || fail "cache rows '$n', expected '$nfail'"
+
+# --cached now: the verdicts just stored, read-only, nothing sent.
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 4 $PDC --read-only --format json precheck sun-0200 --cached
+"$PY" - "$TEST_TMP/out" "$TEST_TMP/pc.json" <<'PYEOF' || fail "--cached"
+import json, sys
+cached = {r["instance_id"]: r for r in json.load(open(sys.argv[1]))}
+ran = json.load(open(sys.argv[2]))
+assert len(cached) == len(ran)
+for r in ran:
+    c = cached[r["instance_id"]]
+    assert c["result"] == r["result"] and sorted(c["failures"]) == sorted(r["failures"]), (c, r)
+    assert c["age_s"] is not None and 0 <= c["age_s"] < 600, c
+PYEOF
+[ "$(sim_ops SendCommand)" -eq 0 ] || fail "--cached sent a command"
+expect_rc 4 $PDC precheck sun-0200 --cached
+expect_grep '^RESULT +INSTANCE +NAME +REGION +CHECKED' "$TEST_TMP/out"
+expect_grep 'from the cache; nothing was sent' "$TEST_TMP/out"
 
 # 4. Table and CSV (again, the same fates).
 expect_rc 4 timeout 300 $PDC precheck sun-0200

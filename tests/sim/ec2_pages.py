@@ -203,7 +203,10 @@ class Ec2Pages:
             inst = cands[p]
             p += 1
             st = inst._state
-            if st.name == "terminated" or (not include_all and st.name != "running"):
+            # Asked for by id, a terminated instance is still listed (as AWS
+            # does for a while); a scan leaves it out.
+            if (st.name == "terminated" and not ids) or \
+                    (not include_all and st.name != "running"):
                 continue
             if st.name == "running":
                 fate = self.world.precheck_fate_for(inst.id, backend.tags.get(inst.id, {}))

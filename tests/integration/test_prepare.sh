@@ -115,6 +115,19 @@ expect_grep 'dry run: 3 instance\(s\) would be tagged and started; no change was
 	fail "the dry run changed something"
 [ ! -s "$AUDIT" ] || fail "the dry run wrote to the audit log"
 
+# 1b. One account and region configured under two targets: each instance
+# is one member (of the first target by name), not two.
+{ cat "$CFG"; printf '\n[target one]\nregions = us-east-1\n\n[target two]\nregions = us-east-1\n'; } >"$CFG.two"
+expect_rc 0 $PD --config "$CFG.two" --cache "$TEST_TMP/cache.db" --dry-run --format json prepare prep-win
+"$PY" - "$TEST_TMP/out" <<'PYEOF' || fail "two targets, one account: members repeated"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+ids = [m["instance_id"] for m in doc["instances"]]
+assert len(ids) == 5 and len(set(ids)) == 5, ids
+assert all(m["target"] == "one/us-east-1" for m in doc["instances"]), doc
+PYEOF
+expect_grep 'two/us-east-1: 5 instance\(s\) in the window' "$TEST_TMP/err"
+
 # 2. Refusals: read-only; no terminal and no --yes (exit 2); a date the
 # window does not start on is not a date of this window... (daily: any
 # date is), so a malformed one.

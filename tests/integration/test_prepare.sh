@@ -26,6 +26,11 @@ prepare_timeout = 1m
 schedule = daily 02:00
 duration = 1h
 timezone = Europe/Berlin
+
+[window weekly]
+schedule = sun 02:00
+duration = 1h
+timezone = Europe/Berlin
 CONF
 PDC="$PD --config $CFG --cache $TEST_TMP/cache.db"
 
@@ -137,6 +142,14 @@ expect_rc 2 $PDC prepare prep-win </dev/null
 expect_grep 'refused: tag and start 3 instance\(s\) needs --yes without a terminal' "$TEST_TMP/err"
 expect_rc 2 $PDC prepare prep-win --date 2026-13-01
 expect_rc 2 $PDC prepare no-such-window
+# 2030-01-07 is a Monday: the weekly window does not start then.
+expect_rc 2 $PDC prepare weekly --date 2030-01-07
+expect_grep 'window weekly has no occurrence on 2030-01-07 \(next: 2030-01-13\)' "$TEST_TMP/err"
+# EC2 cannot be read: nothing is decided on half a fleet, nothing changes.
+sim_post /_sim/faults/queue '{"op": "DescribeInstances", "faults": [{"status": 403, "code": "UnauthorizedOperation", "message": "queued by test_prepare"}]}' >/dev/null ||
+	fail "queueing a fault"
+expect_rc 1 $PDC --yes prepare prep-win
+expect_grep 'nothing was changed: DescribeInstances default/us-east-1: UnauthorizedOperation' "$TEST_TMP/err"
 [ "$(sim_op_count StartInstances)" -eq 0 ] || fail "a refusal started instances"
 [ ! -s "$AUDIT" ] || fail "a refusal wrote to the audit log"
 ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/after"

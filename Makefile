@@ -48,6 +48,13 @@ endif
 CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 UI_SRC := $(wildcard ui/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
+# Files built into the binary (ops/embedded.h): every SSM document of
+# data/ssm and every statement of data/athena, written out as C by
+# tools/embed.c, a build tool compiled for this machine.
+EMBED_SSM := $(sort $(wildcard data/ssm/*.json))
+EMBED_ATHENA := $(sort $(wildcard data/athena/*.sql))
+GEN_OBJ := $(B)/gen/embed_ssm.o $(B)/gen/embed_athena.o
+CORE_OBJ += $(GEN_OBJ)
 UI_OBJ := $(UI_SRC:%.c=$(B)/%.o)
 MAIN_OBJ := $(B)/src/main.o
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -55,7 +62,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_HELPER_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(B)/%.o)
 
-.PHONY: all patchdeck test unit unit-san simtest integration deps demo bench install clean \
+.PHONY: FORCE all patchdeck test unit unit-san simtest shellcheck integration deps demo bench install clean \
 	fuzz fuzz-build fuzz-brief
 
 all: patchdeck
@@ -77,6 +84,31 @@ $(B)/libpatchdeck.a: $(CORE_OBJ)
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) -O2 -o $@ $<
+
+# Each list is kept in a .list file, rewritten only when it changes, so
+# a document added or removed rebuilds the generated file.
+$(B)/gen/embed_ssm.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(EMBED_SSM)' | cmp -s - $@ || echo '$(EMBED_SSM)' >$@
+
+$(B)/gen/embed_athena.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(EMBED_ATHENA)' | cmp -s - $@ || echo '$(EMBED_ATHENA)' >$@
+
+$(B)/gen/embed_ssm.c: $(B)/tools/embed $(B)/gen/embed_ssm.list $(EMBED_SSM)
+	$(B)/tools/embed $@ embedded_ssm $(EMBED_SSM)
+
+$(B)/gen/embed_athena.c: $(B)/tools/embed $(B)/gen/embed_athena.list $(EMBED_ATHENA)
+	$(B)/tools/embed $@ embedded_athena $(EMBED_ATHENA)
+
+$(B)/gen/%.o: $(B)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+FORCE:
 
 $(B)/ui/%.o: ui/%.c
 	@mkdir -p $(@D)
@@ -120,6 +152,11 @@ unit-san:
 simtest:
 	@sh tests/sim/run-tests.sh
 
+# The SSM document scripts pass shellcheck -S warning (skipped, saying so,
+# where shellcheck is not installed).
+shellcheck:
+	@sh tests/shellcheck.sh
+
 integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill \
 	$(B)/tests/cacheset $(B)/tests/loadgate.so
 	@B=$(B) sh tests/integration/run.sh
@@ -129,7 +166,7 @@ integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill \
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@sh tests/run-stages.sh "$(MAKE) --no-print-directory" unit unit-san \
-		fuzz-brief simtest integration
+		fuzz-brief simtest shellcheck integration
 
 demo: deps patchdeck
 	@sh tests/demo.sh

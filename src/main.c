@@ -49,7 +49,7 @@ static const struct command commands[] = {
 	{ "prepare", cli_prepare,
 	    "start a window's stopped members before it opens (--undo)" },
 	{ "setup", cli_setup,
-	    "create the DynamoDB tables patchdeck needs (if missing)" },
+	    "create what patchdeck needs: tables, SSM documents, Athena" },
 };
 
 static void

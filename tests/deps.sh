@@ -4,7 +4,7 @@
 set -u
 pkgs="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev libssl-dev libsqlite3-dev libxml2-dev libcmocka-dev tmux tzdata curl"
 # Used by a test when present (it says when it is not): never a reason to stop.
-optional="strace"
+optional="strace shellcheck"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

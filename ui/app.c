@@ -11,9 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws/awsconf.h"
-#include "aws/net.h"
-#include "cache/cache.h"
 #include "cli/cli.h"
 #include "console.h"
 #include "ops/exaction.h"
@@ -22,8 +19,6 @@
 #include "ops/timefmt.h"
 #include "util/util.h"
 #include "views.h"
-
-static void *base_self;
 
 /* The rows the first frame loads: a screen of the tallest terminals. */
 #define APP_HEAD_ROWS 200
@@ -43,8 +38,6 @@ on_sync_progress(void *arg, enum sync_event ev, const char *target,
 	}
 }
 
-static struct ui *sync_ui;
-
 static void
 on_sync_done(void *arg, size_t ok, size_t failed, size_t instances)
 {
@@ -55,36 +48,24 @@ on_sync_done(void *arg, size_t ok, size_t failed, size_t instances)
 		free(a->last_error);
 		a->last_error = NULL;
 	}
-	if (sync_ui != NULL) {
-		app_reload(a, sync_ui);
+	if (a->ui != NULL) {
+		app_reload(a, a->ui);
 		if (failed > 0)
-			ui_message(sync_ui, 1, "refresh: %zu target(s) failed, "
+			ui_message(a->ui, 1, "refresh: %zu target(s) failed, "
 			    "%zu synced; their previous data is kept", failed,
 			    ok);
 		else
-			ui_message(sync_ui, 0, "refreshed: %zu instances",
+			ui_message(a->ui, 0, "refreshed: %zu instances",
 			    a->inv.total);
 	}
-}
-
-int
-app_refuse_read_only(const struct app *a, struct ui *ui)
-{
-	const char *why = config_read_only_why(&a->cfg, a->g->read_only);
-
-	if (why == NULL)
-		return 0;
-	ui_message(ui, 1, "refused: patchdeck is in read-only mode (%s); no "
-	    "change was made", why);
-	return 1;
 }
 
 int
 app_exceptions(struct app *a, struct exceptions_ctx **x, char **err)
 {
 	if (!a->exc_open) {
-		if (exceptions_open_on(&a->exc, a->net, a->g->profile,
-		    a->g->region, a->cfg.exceptions_table, err) != 0) {
+		if (exceptions_open_on(&a->exc, a->net, a->desk.profile,
+		    a->desk.region, a->cfg.exceptions_table, err) != 0) {
 			exceptions_close(&a->exc);
 			return -1;
 		}
@@ -94,8 +75,6 @@ app_exceptions(struct app *a, struct exceptions_ctx **x, char **err)
 	return 0;
 }
 
-static struct ui *exscan_ui;
-
 /* New records, the same instances: only the tag states are computed
  * again (a whole reload reads every instance back from the cache). */
 static void
@@ -103,7 +82,7 @@ reload_exceptions(struct app *a)
 {
 	struct excache x;
 	char *err = NULL;
-	const char *cur = view_instances_current(base_self);
+	const char *cur = view_instances_current(a->base_self);
 	char *keep = cur != NULL ? xstrdup(cur) : NULL;
 
 	if (excache_load(a->cache, a->cfg.exceptions_table, &x, &err) != 0) {
@@ -115,7 +94,7 @@ reload_exceptions(struct app *a)
 	}
 	inventory_set_exceptions(&a->inv, &x);
 	excache_done(&x);
-	view_instances_select(base_self, keep);
+	view_instances_select(a->base_self, keep);
 	free(keep);
 	a->generation++;
 }
@@ -144,12 +123,12 @@ on_exceptions_read(void *arg, struct fleet_exception *v, size_t n,
 	if (err == NULL)
 		reload_exceptions(a);
 	exaction_scan_free(done);
-	if (exscan_ui != NULL) {
-		ui_dirty(exscan_ui);
+	if (a->ui != NULL) {
+		ui_dirty(a->ui);
 		/* A change made while this Scan ran may be missing from it. */
 		if (a->exc_again) {
 			a->exc_again = 0;
-			app_refresh_exceptions(a, exscan_ui);
+			app_refresh_exceptions(a, a->ui);
 		}
 	}
 }
@@ -164,7 +143,7 @@ app_refresh_exceptions(struct app *a, struct ui *ui)
 		a->exc_again = 1;
 		return;
 	}
-	exscan_ui = ui;
+	a->ui = ui;
 	if (app_exceptions(a, &x, &err) != 0) {
 		free(a->exc_error);
 		a->exc_error = err;
@@ -188,14 +167,14 @@ app_refresh(struct app *a, struct ui *ui)
 	a->sync = NULL;
 	memset(&o, 0, sizeof o);
 	o.cfg = &a->cfg;
-	o.profile = a->g->profile;
-	o.region = a->g->region;
+	o.profile = a->desk.profile;
+	o.region = a->desk.region;
 	o.cache = a->cache;
 	o.progress = on_sync_progress;
 	o.done = on_sync_done;
 	o.arg = a;
 	a->sync_fetched = 0;
-	sync_ui = ui;
+	a->ui = ui;
 	a->sync = sync_start(a->net, &o, &err);
 	if (a->sync == NULL) {
 		free(a->last_error);
@@ -218,7 +197,7 @@ adopt(struct app *a, struct ui *ui, struct inventory *fresh_in)
 	struct inv_where where = a->inv.where;
 	char *filter = a->inv.filter != NULL ? xstrdup(a->inv.filter) : NULL;
 	char *cur = NULL;
-	const char *c = view_instances_current(base_self);
+	const char *c = view_instances_current(a->base_self);
 	char **marked = NULL;
 	size_t nmarked = 0, i, k;
 
@@ -257,11 +236,11 @@ adopt(struct app *a, struct ui *ui, struct inventory *fresh_in)
 			}
 		}
 	}
-	view_instances_select(base_self, cur);
+	view_instances_select(a->base_self, cur);
 	a->loaded_ms = util_now_ms();
 	a->generation++;
 	{
-		char *notice = cache_take_notice(a->cache);
+		char *notice = desk_take_notice(&a->desk);
 
 		if (notice != NULL) {
 			ui_message(ui, 1, "%s", notice);
@@ -341,7 +320,10 @@ start_loading(struct app *a, struct ui *ui)
 static void
 on_drawn(struct ui *ui, void *arg)
 {
-	start_loading(arg, ui);
+	struct app *a = arg;
+
+	a->ui = ui;
+	start_loading(a, ui);
 }
 
 static int
@@ -432,13 +414,13 @@ status(struct ui *ui, void *arg, struct buf *left, struct buf *right)
 	else if (a->last_error != NULL)
 		buf_printf(right, "ERROR %s | ", a->last_error);
 	room = (size_t)ui_cols(ui) / 2;
-	if (right->len + strlen(a->targets) <= room)
-		buf_puts(right, a->targets);
-	else if (right->len + strlen(a->targets_short) <= room ||
-	    a->ntargets < 2)
-		buf_puts(right, a->targets_short);
+	if (right->len + strlen(a->desk.targets) <= room)
+		buf_puts(right, a->desk.targets);
+	else if (right->len + strlen(a->desk.targets_short) <= room ||
+	    a->desk.ntargets < 2)
+		buf_puts(right, a->desk.targets_short);
 	else
-		buf_printf(right, "%zu targets", a->ntargets);
+		buf_printf(right, "%zu targets", a->desk.ntargets);
 }
 
 static void
@@ -458,84 +440,39 @@ tick(struct ui *ui, void *arg)
 	start_loading(a, ui);
 }
 
-/* The region a target without regions syncs: its profile's, as the
- * AWS precedence gives it; "?" when there is none (sync says why). */
-static char *
-profile_region(const struct config_target *t, const char *profile)
-{
-	struct aws_config ac;
-	char *err = NULL, *r;
-
-	if (awsconf_load(&ac, t->profile != NULL ? t->profile : profile, NULL,
-	    &err) != 0) {
-		free(err);
-		awsconf_free(&ac);
-		return xstrdup("?");
-	}
-	r = xstrdup(ac.region != NULL ? ac.region : "?");
-	awsconf_free(&ac);
-	return r;
-}
-
-/* "prod/us-east-1, prod/eu-west-1, ..." into a->targets, the first and
- * how many more into a->targets_short, and how many into a->ntargets. */
-static void
-describe_targets(struct app *a, const char *region, const char *profile)
-{
-	const struct config *cfg = &a->cfg;
-	struct buf b;
-	size_t i, k, first = 0;
-
-	buf_init(&b);
-	for (i = 0; i < cfg->ntargets; i++) {
-		const struct config_target *t = &cfg->targets[i];
-
-		if (region != NULL || t->nregions == 0) {
-			char *r = region != NULL ? xstrdup(region) :
-			    profile_region(t, profile);
-
-			buf_printf(&b, "%s%s/%s", b.len ? ", " : "", t->name,
-			    r);
-			free(r);
-			if (a->ntargets++ == 0)
-				first = b.len;
-			continue;
-		}
-		for (k = 0; k < t->nregions; k++) {
-			buf_printf(&b, "%s%s/%s", b.len ? ", " : "", t->name,
-			    t->regions[k]);
-			if (a->ntargets++ == 0)
-				first = b.len;
-		}
-	}
-	if (a->ntargets > 1)
-		a->targets_short = xasprintf("%.*s +%zu more", (int)first,
-		    b.data, a->ntargets - 1);
-	else
-		a->targets_short = xstrdup(b.len > 0 ? b.data : "");
-	a->targets = buf_steal(&b);
-}
-
 int
 app_run(struct cli *g, int max_frames)
 {
 	struct app a;
 	struct console_opts o;
+	struct desk_opts dopts;
 	const struct view *base;
-	char *err = NULL;
-	int rc = EXIT_OK;
+	char *err = NULL, *notice = NULL;
+	int rc;
 
 	memset(&a, 0, sizeof a);
 	a.g = g;
-	if (cli_load_config(g, &a.cfg) != 0)
-		return EXIT_CONFIG;
-	if (cli_open_cache(g, &a.cache) != 0) {
-		config_free(&a.cfg);
+	memset(&dopts, 0, sizeof dopts);
+	dopts.config = g->config;
+	dopts.cache = g->cache;
+	dopts.profile = g->profile;
+	dopts.region = g->region;
+	dopts.read_only = g->read_only;
+	dopts.dry_run = g->dry_run;
+	rc = desk_open(&a.desk, &a.cfg, &dopts, &notice, &err);
+	if (notice != NULL) {
+		cli_err("%s", notice);
+		free(notice);
+	}
+	if (rc != 0) {
+		cli_err("%s", err);
+		free(err);
 		return EXIT_CONFIG;
 	}
-	cache_set_tag_keys(a.cache, a.cfg.tags.window, a.cfg.tags.owner);
-	a.read_only = g->read_only || a.cfg.read_only;
-	describe_targets(&a, g->region, g->profile);
+	rc = EXIT_OK;
+	a.cache = a.desk.cache;
+	a.net = a.desk.net;
+	a.read_only = a.desk.read_only_why != NULL;
 	if (inventory_load_head(&a.inv, a.cache, &a.cfg, (long long)time(NULL),
 	    APP_HEAD_ROWS, &err) != 0) {
 		cli_err("cache: %s", err);
@@ -543,16 +480,15 @@ app_run(struct cli *g, int max_frames)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	a.net = net_new();
 	a.loaded_ms = util_now_ms();
-	a.notice = cache_take_notice(a.cache);
-	base = view_instances_new(&a, &base_self);
+	a.notice = desk_take_notice(&a.desk);
+	base = view_instances_new(&a, &a.base_self);
 
 	memset(&o, 0, sizeof o);
-	o.net = a.net;
+	o.desk = &a.desk;
 	o.title = "patchdeck";
 	o.base = base;
-	o.base_self = base_self;
+	o.base_self = a.base_self;
 	o.status = status;
 	o.tick = tick;
 	o.arg = &a;
@@ -565,6 +501,9 @@ app_run(struct cli *g, int max_frames)
 	o.wait_fd = loader_fd;
 	o.woken = on_loaded;
 	o.busy = loading;
+	/* Keys marked UI_KEY_CHANGES_AWS are refused there, in one place. */
+	o.read_only_why = a.desk.read_only_why;
+	o.dry_run = a.desk.dry_run;
 	/* The first frame comes from the cache; the refresh follows in the
 	 * background (not in frame-limited runs: those are for drawing). */
 	if (max_frames == 0)
@@ -574,27 +513,30 @@ app_run(struct cli *g, int max_frames)
 		free(err);
 		rc = EXIT_USAGE;
 	}
+	/* The screen is gone: nothing reports to it any more. */
+	a.ui = NULL;
 	/* Calls still in flight go with the loop, before what they use;
 	 * so does a load under way. */
 	inventory_loader_free(a.loader);
 	a.loader = NULL;
-	net_free(a.net);
+	desk_close_net(&a.desk);
+	a.net = NULL;
 	sync_free(a.sync);
+	/* The jobs next, while what they borrow (exceptions table, cache,
+	 * configuration) is still there. */
+	exactions_job_free(&a);
+	exsyncui_job_free(&a);
+	selfservice_job_free(&a);
 	exaction_scan_free(a.exscan);
 	if (a.exc_open)
 		exceptions_close(&a.exc);
-	exscan_ui = NULL;
-	free(base_self);
-	base_self = NULL;
-	sync_ui = NULL;
+	free(a.base_self);
+	a.base_self = NULL;
 out:
 	inventory_free(&a.inv);
-	free(a.targets);
-	free(a.targets_short);
 	free(a.notice);
 	free(a.last_error);
 	free(a.exc_error);
-	cache_close(a.cache);
-	config_free(&a.cfg);
+	desk_close(&a.desk);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "ops/config.h"
+#include "ops/desk.h"
 #include "ops/exceptions.h"
 #include "ops/inventory.h"
 
@@ -17,9 +18,16 @@ struct net;
 struct sync;
 struct ui;
 struct exaction_scan;
+struct exjob;
+struct exsyncui_job;
+struct selfservice;
 
 struct app {
 	const struct cli *g;
+	/* The configuration, the cache and the loop, opened and closed by
+	 * the desk (ops/desk.h); cfg is the desk's storage, cache and net
+	 * are borrowed from it, for the ops functions that take them. */
+	struct desk desk;
 	struct config cfg;
 	struct cache *cache;
 	struct net *net;
@@ -33,9 +41,6 @@ struct app {
 	long long loaded_ms;		/* when the inventory was loaded */
 	long long next_refresh_ms;	/* automatic refresh; 0 off */
 	int read_only;
-	char *targets;			/* "prod/us-east-1, ..." for the status */
-	char *targets_short;		/* "prod/us-east-1 +5 more" */
-	size_t ntargets;		/* target/region pairs */
 	char *notice;			/* from the first load, shown once */
 	unsigned long generation;	/* counts reloads: views rebuild */
 	/* The exception records (inv.exc holds the cached ones): the
@@ -45,13 +50,21 @@ struct app {
 	struct exaction_scan *exscan;	/* the Scan running, or NULL */
 	int exc_again;			/* read again when it ends */
 	char *exc_error;		/* of the last Scan; NULL: none */
+
+	/* The screen the background work reports to, set when the loop
+	 * starts, and the instances table (the base view's state). */
+	struct ui *ui;
+	void *base_self;
+	/* The console's jobs, one of each kind at a time, owned here and
+	 * freed after the loop (whose calls go first) by app_run(): each
+	 * file frees its own with its *_job_free() (views.h). */
+	struct exjob *exjob;		/* exactions.c: decision, request */
+	struct exsyncui_job *exsync;	/* exsyncui.c: exceptions sync */
+	struct selfservice *selfservice;	/* selfservice.c: tag changes */
 };
 
 /* Starts a refresh in the background unless one runs. */
 void app_refresh(struct app *a, struct ui *ui);
-/* In read-only mode: says so (naming where it comes from) and returns 1;
- * else 0.  Every change to AWS asks first. */
-int app_refuse_read_only(const struct app *a, struct ui *ui);
 /* Reads the exceptions table again in the background (after the Scan
  * running, if one is); the cache and the views follow when it ends. */
 void app_refresh_exceptions(struct app *a, struct ui *ui);

@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "aws/net.h"
 #include "field.h"
+#include "ops/desk.h"
 #include "term.h"
 
 /* Below this, a message instead of a broken layout. */
@@ -24,14 +24,14 @@
 enum { G_HELP = 1000, G_QUIT, G_REFRESH, G_REDRAW, G_HINTS };
 
 const struct ui_key console_keys[] = {
-	{ '?', G_HELP, "?, F1", "help for this screen", "help" },
-	{ KEY_F(1), G_HELP, NULL, NULL, NULL },
+	{ '?', G_HELP, "?, F1", "help for this screen", "help", 0 },
+	{ KEY_F(1), G_HELP, NULL, NULL, NULL, 0 },
 	{ 'r', G_REFRESH, "r", "refresh from AWS in the background",
-	    "refresh" },
-	{ 'H', G_HINTS, "H", "show or hide the key hint bar", NULL },
-	{ 12, G_REDRAW, "Ctrl-L", "redraw the screen", NULL },
+	    "refresh", 0 },
+	{ 'H', G_HINTS, "H", "show or hide the key hint bar", NULL, 0 },
+	{ 12, G_REDRAW, "Ctrl-L", "redraw the screen", NULL, 0 },
 	{ 'q', G_QUIT, "q", "close this screen; quit from the main one",
-	    "back/quit" },
+	    "back/quit", 0 },
 };
 const size_t console_nkeys = sizeof console_keys / sizeof console_keys[0];
 
@@ -144,7 +144,7 @@ ui_message(struct ui *ui, int error, const char *fmt, ...)
 struct net *
 ui_net(struct ui *ui)
 {
-	return ui->o->net;
+	return ui->o->desk->net;
 }
 
 int
@@ -665,6 +665,22 @@ confirm_key(struct ui *ui, wint_t ch, int is_key)
 		ui_message(ui, 0, "cancelled; nothing was changed");
 }
 
+/* Whether read-only mode refuses k: the one place it is decided for
+ * every key of every view (cli_refuse_read_only's words). */
+static int
+read_only_refuses(struct ui *ui, const struct ui_key *k)
+{
+	const struct console_opts *o = ui->o;
+
+	if (!(k->flags & UI_KEY_CHANGES_AWS) || o->read_only_why == NULL)
+		return 0;
+	if (o->dry_run && (k->flags & UI_KEY_DRY_RUN_READS))
+		return 0;
+	ui_message(ui, 1, "refused: patchdeck is in read-only mode (%s); no "
+	    "change was made", o->read_only_why);
+	return 1;
+}
+
 static int
 dispatch(struct ui *ui, int ch)
 {
@@ -674,6 +690,8 @@ dispatch(struct ui *ui, int ch)
 
 	for (i = 0; i < top->v->nkeys; i++) {
 		if (top->v->keys[i].key == ch) {
+			if (read_only_refuses(ui, &top->v->keys[i]))
+				return UI_REDRAW;
 			r = top->v->key(ui, top->self, top->v->keys[i].action,
 			    ch);
 			break;
@@ -779,41 +797,52 @@ struct help {
 enum { H_DOWN, H_UP, H_PGDN, H_PGUP, H_HOME, H_END, H_CLOSE };
 
 static const struct ui_key help_keys[] = {
-	{ 'j', H_DOWN, "j, Down", "scroll", "scroll" },
-	{ KEY_DOWN, H_DOWN, NULL, NULL, NULL },
-	{ 'k', H_UP, NULL, NULL, NULL },
-	{ KEY_UP, H_UP, NULL, NULL, NULL },
-	{ KEY_NPAGE, H_PGDN, NULL, NULL, NULL },
-	{ ' ', H_PGDN, NULL, NULL, NULL },
-	{ KEY_PPAGE, H_PGUP, NULL, NULL, NULL },
-	{ 'g', H_HOME, "g, Home", "the top", "top" },
-	{ KEY_HOME, H_HOME, NULL, NULL, NULL },
-	{ 'G', H_END, "G, End", "the end", NULL },
-	{ KEY_END, H_END, NULL, NULL, NULL },
-	{ 27, H_CLOSE, "Esc, q", "close the help", "close" },
-	{ '?', H_CLOSE, NULL, NULL, NULL },
+	{ 'j', H_DOWN, "j, Down", "scroll", "scroll", 0 },
+	{ KEY_DOWN, H_DOWN, NULL, NULL, NULL, 0 },
+	{ 'k', H_UP, NULL, NULL, NULL, 0 },
+	{ KEY_UP, H_UP, NULL, NULL, NULL, 0 },
+	{ KEY_NPAGE, H_PGDN, NULL, NULL, NULL, 0 },
+	{ ' ', H_PGDN, NULL, NULL, NULL, 0 },
+	{ KEY_PPAGE, H_PGUP, NULL, NULL, NULL, 0 },
+	{ 'g', H_HOME, "g, Home", "the top", "top", 0 },
+	{ KEY_HOME, H_HOME, NULL, NULL, NULL, 0 },
+	{ 'G', H_END, "G, End", "the end", NULL, 0 },
+	{ KEY_END, H_END, NULL, NULL, NULL, 0 },
+	{ 27, H_CLOSE, "Esc, q", "close the help", "close", 0 },
+	{ '?', H_CLOSE, NULL, NULL, NULL, 0 },
 };
 
+/* The legend of help's '!' column. */
+#define HELP_LEGEND "! changes AWS state; refused in read-only mode"
+
 /* One key of the help, its text wrapped to the width there is; returns
- * the row after it. */
+ * the row after it.  A key that changes AWS state gets '!' in front,
+ * and is dimmed when read-only mode refuses it (htop's roInactive). */
 static int
-help_line(int y, int x, int w, const struct ui_key *k, int row, int top,
-    int h)
+help_line(struct ui *ui, int y, int x, int w, const struct ui_key *k,
+    int row, int top, int h)
 {
 	const char *p = k->help;
 	size_t tw = w > 34 ? (size_t)(w - 24) : 10;
+	int off = (k->flags & UI_KEY_CHANGES_AWS) &&
+	    ui->o->read_only_why != NULL && !(ui->o->dry_run &&
+	    (k->flags & UI_KEY_DRY_RUN_READS));
 
 	if (k->keyname == NULL)
 		return row;
-	if (row >= top && row - top < h)
+	if (row >= top && row - top < h) {
+		if (k->flags & UI_KEY_CHANGES_AWS)
+			ui_text(stdscr, y + row - top, x, 1, "!", 1,
+			    ui_attr(C_FAILED) | A_BOLD, 0);
 		ui_text(stdscr, y + row - top, x + 2, 18, k->keyname,
-		    (size_t)-1, ui_attr(C_HEADER), 0);
+		    (size_t)-1, ui_attr(off ? C_DIM : C_HEADER), 0);
+	}
 	do {
 		size_t cut = wrap_cut(p, tw);
 
 		if (row >= top && row - top < h)
 			ui_text(stdscr, y + row - top, x + 22, (int)tw, p, cut,
-			    ui_attr(C_NORMAL), 0);
+			    ui_attr(off ? C_DIM : C_NORMAL), 0);
 		row++;
 		p = wrap_next(p, cut);
 	} while (*p != '\0');
@@ -827,21 +856,28 @@ help_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	size_t i;
 	int row = 0;
 
-	(void)ui;
 	ui_text(stdscr, y, x + 1, w - 2, hp->of->name, (size_t)-1,
 	    ui_attr(C_HEADER) | A_BOLD, 0);
+	for (i = 0; i < hp->of->nkeys; i++)
+		if (hp->of->keys[i].flags & UI_KEY_CHANGES_AWS)
+			break;
+	if (i < hp->of->nkeys)
+		ui_text(stdscr, y + 1, x, w - 1, HELP_LEGEND, (size_t)-1,
+		    ui_attr(C_DIM), 0);
 	y += 2;
 	h -= 2;
 	hp->h = h;
 	for (i = 0; i < hp->of->nkeys; i++)
-		row = help_line(y, x, w, &hp->of->keys[i], row, hp->top, h);
+		row = help_line(ui, y, x, w, &hp->of->keys[i], row, hp->top,
+		    h);
 	row++;
 	if (row - 1 >= hp->top && row - 1 - hp->top < h)
 		ui_text(stdscr, y + row - 1 - hp->top, x + 1, w - 2,
 		    "everywhere", (size_t)-1, ui_attr(C_HEADER) | A_BOLD, 0);
 	row++;
 	for (i = 0; i < console_nkeys; i++)
-		row = help_line(y, x, w, &console_keys[i], row, hp->top, h);
+		row = help_line(ui, y, x, w, &console_keys[i], row, hp->top,
+		    h);
 	hp->lines = row;
 	/* Say that there is more, on the last row, over what it hides. */
 	if (row - hp->top > h)
@@ -960,7 +996,7 @@ console_run(const struct console_opts *o, char **err)
 		extra = o->wait_fd != NULL ? o->wait_fd(o->arg) : -1;
 		if (extra >= 0)
 			fds[nfds++] = extra;
-		ready = net_poll_fds(o->net, fds, nfds,
+		ready = desk_poll(o->desk, fds, nfds,
 		    TICK_MS - (util_now_ms() - last_tick));
 		if (nfds - (extra >= 0) == 2 && (ready & 2))
 			term_drain_wake();

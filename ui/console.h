@@ -9,7 +9,7 @@
 #include "ui.h"
 #include "util/util.h"
 
-struct net;
+struct desk;
 
 /* Fills the status line: left and right parts, plain text (escaped when
  * drawn).  Called on every redraw. */
@@ -19,7 +19,7 @@ typedef void (*console_status_fn)(struct ui *ui, void *arg, struct buf *left,
 typedef void (*console_tick_fn)(struct ui *ui, void *arg);
 
 struct console_opts {
-	struct net *net;
+	struct desk *desk;		/* the loop waited on (ops/desk.h) */
 	const char *title;		/* left of the title bar */
 	const struct view *base;	/* the bottom view, and its state */
 	void *base_self;
@@ -42,6 +42,11 @@ struct console_opts {
 	console_tick_fn woken;
 	/* Non-zero while background work is under way.  May be NULL. */
 	int (*busy)(void *arg);
+	/* Read-only mode: config_read_only_why()'s answer (NULL: changes
+	 * allowed).  Keys marked UI_KEY_CHANGES_AWS are refused while it is
+	 * set, unless dry_run and the key is UI_KEY_DRY_RUN_READS. */
+	const char *read_only_why;
+	int dry_run;
 };
 
 /* Runs until the operator quits (q, :q, SIGINT/SIGTERM/SIGHUP).  Returns

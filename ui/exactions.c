@@ -15,7 +15,8 @@
  *             their own: the steps ask STS who is calling and refuse.
  *   sync      in exsyncui.c.
  *
- * Refused in read-only mode (--read-only, read_only = true).  --dry-run
+ * Their keys are UI_KEY_CHANGES_AWS: the console's dispatch refuses them
+ * in read-only mode (--read-only, read_only = true).  --dry-run
  * shows what would be sent and sends nothing.  Every change is written to
  * the audit log before and after (exaction.h); the log is opened first,
  * and nothing is sent when it cannot be.  One action at a time; when it
@@ -30,7 +31,6 @@
 
 #include "app.h"
 #include "field.h"
-#include "cli/cli.h"
 #include "ops/audit.h"
 #include "ops/exaction.h"
 #include "util/util.h"
@@ -47,10 +47,6 @@ struct exjob {
 	struct exaction *act;
 };
 
-/* The action confirmed or running: one at a time.  When the console quits
- * mid-way the loop goes first (app.c), then this, at exit. */
-static struct exjob *running;
-static int reaper_set;
 
 static void
 job_free(struct exjob *j)
@@ -70,19 +66,20 @@ job_free(struct exjob *j)
 	free(j);
 }
 
-static void
-reap(void)
+/* The action confirmed or running (one at a time) is a->exjob; it goes
+ * here when it ends, is answered no, or the console quits (views.h). */
+void
+exactions_job_free(struct app *a)
 {
-	job_free(running);
-	running = NULL;
+	job_free(a->exjob);
+	a->exjob = NULL;
 }
 
+/* One change at a time: the outcome of the first must be seen. */
 static int
-refused(struct ui *ui, struct app *a)
+refused(struct ui *ui, const struct app *a)
 {
-	if (app_refuse_read_only(a, ui))
-		return 1;
-	if (running != NULL && running->act != NULL) {
+	if (a->exjob != NULL && a->exjob->act != NULL) {
 		ui_message(ui, 1, "an exception change is still being made; "
 		    "wait for its outcome");
 		return 1;
@@ -142,8 +139,8 @@ on_done(void *arg, struct exaction *act)
 	if (act->outcome != EXA_DRY_RUN)
 		app_refresh_exceptions(j->a, ui);
 	/* done runs from a timer of its own: the handle may go now. */
-	if (running == j)
-		running = NULL;
+	if (j->a->exjob == j)
+		j->a->exjob = NULL;
 	job_free(j);
 }
 
@@ -154,19 +151,19 @@ on_yes(struct ui *ui, void *arg)
 	struct exceptions_ctx *x;
 	char *err = NULL;
 
-	if (j != running)
+	if (j != j->a->exjob)
 		return;		/* cannot happen: one confirmation at a time */
 	if (!j->o.dry_run && audit_open(&j->log, &err) != 0) {
 		ui_message(ui, 1, "refused: %s; no change is made without an "
 		    "audit record", err);
 		free(err);
-		reap();
+		exactions_job_free(j->a);
 		return;
 	}
 	if (app_exceptions(j->a, &x, &err) != 0) {
 		ui_message(ui, 1, "exceptions table: %s", err);
 		free(err);
-		reap();
+		exactions_job_free(j->a);
 		return;
 	}
 	j->o.log = j->log;
@@ -194,16 +191,13 @@ job_new(struct ui *ui, struct app *a)
 {
 	struct exjob *j;
 
-	reap();		/* a confirmation that was answered no */
+	exactions_job_free(a);	/* a confirmation that was answered no */
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;
-	j->o.dry_run = a->g->dry_run;
+	j->o.dry_run = a->desk.dry_run;
 	j->o.max_days = a->cfg.exception_max_days;
-	running = j;
-	/* A confirmation left unanswered at quit is freed at exit too. */
-	if (!reaper_set && atexit(reap) == 0)
-		reaper_set = 1;
+	a->exjob = j;
 	return j;
 }
 
@@ -237,31 +231,32 @@ struct form {
 enum { K_NEXT, K_PREV, K_SUBMIT, K_CANCEL, K_EDIT };
 
 static const struct ui_key form_keys[] = {
-	{ '\t', K_NEXT, "Tab, Down", "next field", "next field" },
-	{ KEY_DOWN, K_NEXT, NULL, NULL, NULL },
-	{ KEY_BTAB, K_PREV, "Shift-Tab, Up", "previous field", NULL },
-	{ KEY_UP, K_PREV, NULL, NULL, NULL },
-	{ '\r', K_SUBMIT, "Enter", "check the request, then confirm it", "check" },
-	{ '\n', K_SUBMIT, NULL, NULL, NULL },
-	{ KEY_ENTER, K_SUBMIT, NULL, NULL, NULL },
-	{ 27, K_CANCEL, "Esc", "cancel: nothing is sent", "cancel" },
+	{ '\t', K_NEXT, "Tab, Down", "next field", "next field", 0 },
+	{ KEY_DOWN, K_NEXT, NULL, NULL, NULL, 0 },
+	{ KEY_BTAB, K_PREV, "Shift-Tab, Up", "previous field", NULL, 0 },
+	{ KEY_UP, K_PREV, NULL, NULL, NULL, 0 },
+	{ '\r', K_SUBMIT, "Enter", "check the request, then confirm it",
+	    "check", UI_KEY_CHANGES_AWS },
+	{ '\n', K_SUBMIT, NULL, NULL, NULL, UI_KEY_CHANGES_AWS },
+	{ KEY_ENTER, K_SUBMIT, NULL, NULL, NULL, UI_KEY_CHANGES_AWS },
+	{ 27, K_CANCEL, "Esc", "cancel: nothing is sent", "cancel", 0 },
 	{ KEY_LEFT, K_EDIT, "Left, Right", "move in the field (Ctrl-B, "
-	    "Ctrl-F)", NULL },
-	{ KEY_RIGHT, K_EDIT, NULL, NULL, NULL },
+	    "Ctrl-F)", NULL, 0 },
+	{ KEY_RIGHT, K_EDIT, NULL, NULL, NULL, 0 },
 	{ KEY_HOME, K_EDIT, "Home, End", "start / end of the field (Ctrl-A, "
-	    "Ctrl-E)", NULL },
-	{ KEY_END, K_EDIT, NULL, NULL, NULL },
-	{ 1, K_EDIT, NULL, NULL, NULL },
-	{ 5, K_EDIT, NULL, NULL, NULL },
-	{ 2, K_EDIT, NULL, NULL, NULL },
-	{ 6, K_EDIT, NULL, NULL, NULL },
+	    "Ctrl-E)", NULL, 0 },
+	{ KEY_END, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 1, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 5, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 2, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 6, K_EDIT, NULL, NULL, NULL, 0 },
 	{ KEY_BACKSPACE, K_EDIT, "Backspace, Del", "erase before / under the "
-	    "cursor", NULL },
-	{ 127, K_EDIT, NULL, NULL, NULL },
-	{ 8, K_EDIT, NULL, NULL, NULL },
-	{ KEY_DC, K_EDIT, NULL, NULL, NULL },
-	{ 23, K_EDIT, "Ctrl-W", "erase the word before the cursor", NULL },
-	{ 21, K_EDIT, "Ctrl-U", "clear the field", NULL },
+	    "cursor", NULL, 0 },
+	{ 127, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 8, K_EDIT, NULL, NULL, NULL, 0 },
+	{ KEY_DC, K_EDIT, NULL, NULL, NULL, 0 },
+	{ 23, K_EDIT, "Ctrl-W", "erase the word before the cursor", NULL, 0 },
+	{ 21, K_EDIT, "Ctrl-U", "clear the field", NULL, 0 },
 };
 
 static void
@@ -272,7 +267,7 @@ form_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 
 	(void)ui;
 	(void)h;
-	ui_text(stdscr, row, x + 2, w - 4, f->a->g->dry_run ?
+	ui_text(stdscr, row, x + 2, w - 4, f->a->desk.dry_run ?
 	    "Request a patch exception (DRY RUN: nothing will be sent)" :
 	    "Request a patch exception", (size_t)-1,
 	    ui_attr(C_HEADER) | A_BOLD, 0);
@@ -377,11 +372,12 @@ form_submit(struct ui *ui, struct form *f)
 	{
 		char *reason = xasprintf("Reason: %s", j->reason);
 		const char *texts[] = { what.data, reason, where.data,
-		    f->a->g->dry_run ? "DRY RUN (--dry-run): the PutItem is "
+		    f->a->desk.dry_run ? "DRY RUN (--dry-run): the PutItem is "
 		    "shown, nothing is sent, nothing is audited." :
 		    "Written to the audit log before and after." };
 
-		ui_confirm_texts(ui, f->a->g->dry_run ? "DRY RUN: request an exception, "
+		ui_confirm_texts(ui, f->a->desk.dry_run ?
+		    "DRY RUN: request an exception, "
 		    "nothing will change" : "Request a patch exception",
 		    texts, 4, 0, on_yes, j);
 		free(reason);
@@ -488,11 +484,11 @@ on_reason(struct ui *ui, void *arg, const char *text)
 	const char *name;
 	char *err = NULL, *what, *change, *reason;
 
-	if (j != running)
+	if (j != j->a->exjob)
 		return;
 	if (text == NULL) {
 		ui_message(ui, 0, "cancelled; nothing was changed");
-		reap();
+		exactions_job_free(j->a);
 		return;
 	}
 	while (*text == ' ')
@@ -502,7 +498,7 @@ on_reason(struct ui *ui, void *arg, const char *text)
 		ui_message(ui, 1, "%s refused: %s; nothing was changed", act,
 		    err);
 		free(err);
-		reap();
+		exactions_job_free(j->a);
 		return;
 	}
 	j->reason = *text != '\0' ? xstrdup(text) : NULL;

@@ -2,7 +2,8 @@
  * exsyncui.c - `S` in the exceptions view: `patchdeck exceptions sync`
  * from the console, with a confirmation showing the differences.
  *
- *   read-only?  refused (a dry run may still look)
+ *   read-only?  refused by dispatch (S is UI_KEY_CHANGES_AWS); a dry run
+ *   may still look (UI_KEY_DRY_RUN_READS)
  *   the table is read (Scan, on the console's loop) and stored in the
  *   cache; the plan is made from it and the cached instances
  *   (ops/exsyncrun.h, the same as the CLI's)
@@ -25,7 +26,6 @@
 #include <time.h>
 
 #include "app.h"
-#include "cli/cli.h"
 #include "ops/exaction.h"
 #include "ops/excache.h"
 #include "ops/exsyncrun.h"
@@ -35,7 +35,7 @@
  * enough for any night a person reads through. */
 #define SHOW_CHANGES 500
 
-struct sjob {
+struct exsyncui_job {
 	struct ui *ui;
 	struct app *a;
 	struct exsync_run run;
@@ -46,13 +46,9 @@ struct sjob {
 	int failed;
 };
 
-/* One at a time; freed at exit after the loop when the console quits
- * mid-way (app.c frees the net first). */
-static struct sjob *sjob;
-static int reaper_set;
 
 static void
-sjob_free(struct sjob *j)
+sjob_free(struct exsyncui_job *j)
 {
 	if (j == NULL)
 		return;
@@ -64,29 +60,31 @@ sjob_free(struct sjob *j)
 	free(j);
 }
 
-static void
-reap(void)
+/* The sync (one at a time) is a->exsync; it goes here when it ends, is
+ * answered no, or the console quits (views.h). */
+void
+exsyncui_job_free(struct app *a)
 {
-	sjob_free(sjob);
-	sjob = NULL;
+	sjob_free(a->exsync);
+	a->exsync = NULL;
 }
 
 /* The end: the outcome said, the views reloaded from the cache. */
 static void
-finish(struct sjob *j)
+finish(struct exsyncui_job *j)
 {
 	ui_message(j->ui, j->failed, "exceptions sync: %s", j->outcome.data);
 	app_reload(j->a, j->ui);
 	app_refresh_exceptions(j->a, j->ui);
-	if (sjob == j)
-		sjob = NULL;
+	if (j->a->exsync == j)
+		j->a->exsync = NULL;
 	sjob_free(j);
 }
 
 static void
 on_alerted(void *arg, const struct exsync_alert_result *res)
 {
-	struct sjob *j = arg;
+	struct exsyncui_job *j = arg;
 
 	if (res->published) {
 		buf_printf(&j->outcome, "; alert published (message %s)",
@@ -103,7 +101,7 @@ on_alerted(void *arg, const struct exsync_alert_result *res)
 }
 
 static void
-alert(struct sjob *j)
+alert(struct exsyncui_job *j)
 {
 	const char *topic = j->a->cfg.sns_topic;
 	struct aws_client *sns;
@@ -137,7 +135,7 @@ alert(struct sjob *j)
 static void
 on_tagged(void *arg, int rc, int acted, const char *err)
 {
-	struct sjob *j = arg;
+	struct exsyncui_job *j = arg;
 	const struct tagging_plan *p = &j->run.plan.calls;
 	char *cerr = NULL;
 	size_t i, nfailed = 0;
@@ -165,7 +163,7 @@ on_tagged(void *arg, int rc, int acted, const char *err)
 
 /* --dry-run: the calls and the alert, on the message line. */
 static void
-show_dry_run(struct ui *ui, struct sjob *j)
+show_dry_run(struct ui *ui, struct exsyncui_job *j)
 {
 	const struct tagging_plan *p = &j->run.plan.calls;
 	struct buf b;
@@ -194,19 +192,17 @@ show_dry_run(struct ui *ui, struct sjob *j)
 static void
 on_yes(struct ui *ui, void *arg)
 {
-	struct sjob *j = arg;
+	struct exsyncui_job *j = arg;
 	struct tagging_opts o;
 	char *err = NULL;
 
-	if (j != sjob)
+	if (j != j->a->exsync)
 		return;
-	if (j->a->g->dry_run) {
+	if (j->a->desk.dry_run) {
 		show_dry_run(ui, j);
-		reap();
+		exsyncui_job_free(j->a);
 		return;
 	}
-	if (!reaper_set && atexit(reap) == 0)
-		reaper_set = 1;
 	if (j->run.plan.calls.ncalls == 0) {
 		buf_puts(&j->outcome, "no tag to change");
 		alert(j);
@@ -214,7 +210,7 @@ on_yes(struct ui *ui, void *arg)
 	}
 	memset(&o, 0, sizeof o);
 	o.cfg = &j->a->cfg;
-	o.profile = j->a->g->profile;
+	o.profile = j->a->desk.profile;
 	o.action = "exceptions.sync";
 	j->t = tagging_start(ui_net(ui), &o, &j->run.plan.calls, on_tagged, j,
 	    &err);
@@ -222,7 +218,7 @@ on_yes(struct ui *ui, void *arg)
 		ui_message(ui, 1, "exceptions sync: %s; nothing was changed",
 		    err);
 		free(err);
-		reap();
+		exsyncui_job_free(j->a);
 		return;
 	}
 	ui_message(ui, 0, "exceptions sync: applying %zu call%s...",
@@ -243,7 +239,7 @@ describe_change(struct buf *b, const struct exsync_change *c)
 }
 
 static void
-propose(struct ui *ui, struct sjob *j)
+propose(struct ui *ui, struct exsyncui_job *j)
 {
 	const struct exsync_plan *p = &j->run.plan;
 	const char *topic = j->a->cfg.sns_topic;
@@ -284,12 +280,12 @@ propose(struct ui *ui, struct sjob *j)
 		    "message." : "and no sns_topic to name them in.");
 	buf_printf(&bufs[nt++], "That is %zu CreateTags/DeleteTags call%s.",
 	    p->calls.ncalls, p->calls.ncalls == 1 ? "" : "s");
-	buf_puts(&bufs[nt++], j->a->g->dry_run ? "DRY RUN (--dry-run): the "
+	buf_puts(&bufs[nt++], j->a->desk.dry_run ? "DRY RUN (--dry-run): the "
 	    "calls are listed, none is made, nothing is audited." :
 	    "Written to the audit log before and after.");
 	for (i = 0; i < nt; i++)
 		texts[i] = bufs[i].data;
-	ui_confirm_texts(ui, j->a->g->dry_run ? "DRY RUN: Exceptions sync, "
+	ui_confirm_texts(ui, j->a->desk.dry_run ? "DRY RUN: Exceptions sync, "
 	    "nothing will change" : "Exceptions sync", texts, nt,
 	    p->nchanges, on_yes, j);
 	for (i = 0; i < nshow + 7; i++)
@@ -301,15 +297,15 @@ propose(struct ui *ui, struct sjob *j)
 static void
 on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 {
-	struct sjob *j = arg;
+	struct exsyncui_job *j = arg;
 	struct ui *ui = j->ui;
 	char *cerr = NULL;
 
 	if (err != NULL) {
-		/* err belongs to the scan handle, which reap() frees. */
+		/* err belongs to the scan handle, freed with the job. */
 		ui_message(ui, 1, "exceptions sync: %s; nothing was changed",
 		    err);
-		reap();
+		exsyncui_job_free(j->a);
 		return;
 	}
 	exaction_scan_free(j->scan);
@@ -323,7 +319,7 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 	    fleet_date_of_utc((long long)time(NULL)), &cerr) != 0) {
 		ui_message(ui, 1, "exceptions sync: cache: %s", cerr);
 		free(cerr);
-		reap();
+		exsyncui_job_free(j->a);
 		return;
 	}
 	app_reload(j->a, ui);
@@ -331,7 +327,7 @@ on_records(void *arg, struct fleet_exception *v, size_t n, const char *err)
 		ui_message(ui, 0, "exceptions sync: in step; nothing to change "
 		    "(%zu records, %zu instances with a live exception)",
 		    j->run.nrecs, j->run.plan.nlive);
-		reap();
+		exsyncui_job_free(j->a);
 		return;
 	}
 	propose(ui, j);
@@ -341,14 +337,11 @@ void
 exactions_sync(struct ui *ui, struct app *a)
 {
 	struct exceptions_ctx *x;
-	struct sjob *j;
+	struct exsyncui_job *j;
 	char *err = NULL;
 
-	/* A dry run only looks: read-only mode lets it. */
-	if (!a->g->dry_run && app_refuse_read_only(a, ui))
-		return;
-	if (sjob != NULL && (sjob->scan != NULL || sjob->t != NULL ||
-	    sjob->alert != NULL)) {
+	if (a->exsync != NULL && (a->exsync->scan != NULL ||
+	    a->exsync->t != NULL || a->exsync->alert != NULL)) {
 		ui_message(ui, 1, "an exceptions sync is still running; wait "
 		    "for its outcome");
 		return;
@@ -358,14 +351,12 @@ exactions_sync(struct ui *ui, struct app *a)
 		free(err);
 		return;
 	}
-	reap();		/* a confirmation that was answered no */
+	exsyncui_job_free(a);	/* a confirmation that was answered no */
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;
 	buf_init(&j->outcome);
-	sjob = j;
-	if (!reaper_set && atexit(reap) == 0)
-		reaper_set = 1;
+	a->exsync = j;
 	j->scan = exaction_scan_start(x, on_records, j);
 	ui_message(ui, 0, "exceptions sync: reading %s...", x->table);
 }

@@ -6,7 +6,7 @@
  * else on the current row).  Marks hidden by the filter still count; the
  * confirmation names how many and which, and says which of the two it is.
  *
- *   w   read-only?  refuse, naming read-only mode
+ *   w   read-only?  refused by dispatch (the keys are UI_KEY_CHANGES_AWS)
  *       nothing marked and no row?  refuse, saying how to mark
  *       prompt "window [ids]: "; an unknown id (or none) is refused with
  *       the list of defined ids; a unique prefix of one is taken
@@ -31,8 +31,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "cache/cache.h"
-#include "cli/cli.h"
 #include "fleet/window.h"
 #include "ops/tagging.h"
 #include "util/util.h"
@@ -61,30 +59,38 @@ struct job {
 };
 
 /*
- * The change being confirmed or applied: one at a time.  A static, since
- * the console has no place for it; when the console quits mid-way, the
- * loop goes first (app.c frees the net) and the job is freed at exit,
- * after it, as tagging.h asks (the audit log then records the outcome
- * as unknown).
+ * a->selfservice, made on first use.  When the console quits mid-way,
+ * the loop goes first (app.c frees the net), then app.c frees this with
+ * selfservice_job_free(), as tagging.h asks (the audit log then records
+ * the outcome as unknown).
  */
-static struct job *current;
-static int reaper_set;
-
-/* With nothing marked, the row under the cursor when the key was pressed
- * (by key: the rows may be reloaded while a prompt is up). */
-static struct {
+struct selfservice {
+	/* The change being confirmed or applied: one at a time. */
+	struct job *current;
+	/* With nothing marked, the row under the cursor when the key was
+	 * pressed (by key: the rows may be reloaded while a prompt is up). */
 	char *id, *account, *region;
-} pick;
+};
+
+static struct selfservice *
+ss_of(struct app *a)
+{
+	if (a->selfservice == NULL)
+		a->selfservice = xcalloc(1, sizeof *a->selfservice);
+	return a->selfservice;
+}
 
 static void
-pick_set(const struct fleet_instance *in)
+pick_set(struct app *a, const struct fleet_instance *in)
 {
-	free(pick.id);
-	free(pick.account);
-	free(pick.region);
-	pick.id = in != NULL ? xstrdup(in->id) : NULL;
-	pick.account = in != NULL ? xstrdup(in->account) : NULL;
-	pick.region = in != NULL ? xstrdup(in->region) : NULL;
+	struct selfservice *ss = ss_of(a);
+
+	free(ss->id);
+	free(ss->account);
+	free(ss->region);
+	ss->id = in != NULL ? xstrdup(in->id) : NULL;
+	ss->account = in != NULL ? xstrdup(in->account) : NULL;
+	ss->region = in != NULL ? xstrdup(in->region) : NULL;
 }
 
 static void
@@ -99,38 +105,41 @@ job_free(struct job *j)
 }
 
 static void
-reap(void)
+reap(struct app *a)
 {
-	job_free(current);
-	current = NULL;
+	job_free(ss_of(a)->current);
+	ss_of(a)->current = NULL;
 }
 
-static void
-reap_all(void)
+void
+selfservice_job_free(struct app *a)
 {
-	reap();
-	pick_set(NULL);
+	if (a->selfservice == NULL)
+		return;
+	reap(a);
+	pick_set(a, NULL);
+	free(a->selfservice);
+	a->selfservice = NULL;
 }
 
 static int
-busy(void)
+busy(struct app *a)
 {
-	return current != NULL && current->t != NULL &&
-	    !tagging_finished(current->t);
+	const struct job *j = ss_of(a)->current;
+
+	return j != NULL && j->t != NULL && !tagging_finished(j->t);
 }
 
 /* What refuses a change before anything is asked. */
 static int
 refused(struct ui *ui, struct app *a, const char *verb)
 {
-	if (app_refuse_read_only(a, ui))
-		return 1;
-	if (busy()) {
+	if (busy(a)) {
 		ui_message(ui, 1, "a tag change is still being applied; "
 		    "wait for its outcome");
 		return 1;
 	}
-	if (a->inv.nmarked == 0 && pick.id == NULL) {
+	if (a->inv.nmarked == 0 && ss_of(a)->id == NULL) {
 		ui_message(ui, 1, "no instance: move to one, or mark some with "
 		    "Space (or a: all shown), then %s", verb);
 		return 1;
@@ -140,17 +149,18 @@ refused(struct ui *ui, struct app *a, const char *verb)
 
 /* The rows a change is for: the marked ones, else the picked one. */
 static size_t
-chosen_rows(const struct app *a, const struct fleet_instance **rows)
+chosen_rows(struct app *a, const struct fleet_instance **rows)
 {
+	const struct selfservice *pick = ss_of(a);
 	size_t i, n = 0;
 
 	for (i = 0; i < a->inv.n; i++) {
 		const struct fleet_instance *in = a->inv.rows[i].in;
 
 		if (a->inv.nmarked > 0 ? a->inv.rows[i].marked :
-		    pick.id != NULL && strcmp(in->id, pick.id) == 0 &&
-		    strcmp(in->account, pick.account) == 0 &&
-		    strcmp(in->region, pick.region) == 0)
+		    pick->id != NULL && strcmp(in->id, pick->id) == 0 &&
+		    strcmp(in->account, pick->account) == 0 &&
+		    strcmp(in->region, pick->region) == 0)
 			rows[n++] = in;
 	}
 	return n;
@@ -320,8 +330,8 @@ on_applied(void *arg, int rc, int acted, const char *err)
 		ui_message(ui, 1, "%s", err);
 	free(cerr);
 	/* done runs from a timer of its own: the handle may go now. */
-	if (current == j)
-		current = NULL;
+	if (ss_of(j->a)->current == j)
+		ss_of(j->a)->current = NULL;
 	job_free(j);
 }
 
@@ -356,16 +366,16 @@ on_yes(struct ui *ui, void *arg)
 	struct tagging_opts o;
 	char *err = NULL;
 
-	if (j != current)
+	if (j != ss_of(a)->current)
 		return;		/* cannot happen: one confirmation at a time */
-	if (a->g->dry_run) {
+	if (a->desk.dry_run) {
 		show_dry_run(ui, j);
-		reap();
+		reap(a);
 		return;
 	}
 	memset(&o, 0, sizeof o);
 	o.cfg = &a->cfg;
-	o.profile = a->g->profile;
+	o.profile = a->desk.profile;
 	o.action = j->value != NULL ? kinds[j->kind].set :
 	    kinds[j->kind].clear;
 	o.requested = j->value;
@@ -373,11 +383,9 @@ on_yes(struct ui *ui, void *arg)
 	if (j->t == NULL) {
 		ui_message(ui, 1, "%s", err);
 		free(err);
-		reap();
+		reap(a);
 		return;
 	}
-	if (!reaper_set && atexit(reap_all) == 0)
-		reaper_set = 1;
 	ui_message(ui, 0, "applying: %s %s on %zu instance%s (%zu call%s)...",
 	    j->value != NULL ? "setting" : "removing", j->plan.calls[0].key,
 	    j->plan.ninstances, j->plan.ninstances == 1 ? "" : "s",
@@ -400,7 +408,7 @@ propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
 	size_t nts = 0, nrows = 0, nlines = 0, i;
 	int marked = a->inv.nmarked > 0;
 
-	if (cache_targets(a->cache, 0, &ts, &nts, &err) != 0) {
+	if (desk_targets(&a->desk, &ts, &nts, &err) != 0) {
 		ui_message(ui, 1, "cache: %s", err);
 		free(err);
 		return;
@@ -421,14 +429,14 @@ propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
 		goto out;
 	}
 
-	reap();		/* a confirmation that was answered no */
+	reap(a);	/* a confirmation that was answered no */
 	j = xcalloc(1, sizeof *j);
 	j->ui = ui;
 	j->a = a;
 	j->kind = kind;
 	j->value = value != NULL ? xstrdup(value) : NULL;
 	tagging_plan_build(it.v, it.n, key, 0, &j->plan);
-	current = j;
+	ss_of(a)->current = j;
 
 	buf_init(&b);
 	if (value != NULL)
@@ -460,7 +468,7 @@ propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
 		ui_wrap(&lines, &nlines, b.data);
 	}
 	buf_reset(&b);
-	if (a->g->dry_run)
+	if (a->desk.dry_run)
 		buf_puts(&b, "DRY RUN (--dry-run): the calls are listed, none "
 		    "is made, nothing is audited.");
 	else
@@ -468,7 +476,7 @@ propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
 	ui_wrap(&lines, &nlines, b.data);
 
 	buf_reset(&b);
-	if (a->g->dry_run)
+	if (a->desk.dry_run)
 		buf_printf(&b, "DRY RUN: %s, nothing will change",
 		    kinds[kind].what);
 	else
@@ -483,7 +491,7 @@ propose(struct ui *ui, struct app *a, enum selfservice_tag kind,
 out:
 	tagging_items_free(&it);
 	free(rows);
-	cache_targets_free(ts, nts);
+	desk_targets_free(ts, nts);
 }
 
 static void
@@ -579,9 +587,7 @@ selfservice_set(struct ui *ui, struct app *a, enum selfservice_tag kind,
 {
 	char label[32], *list;
 
-	pick_set(a->inv.nmarked == 0 ? under : NULL);
-	if (!reaper_set && atexit(reap_all) == 0)
-		reaper_set = 1;
+	pick_set(a, a->inv.nmarked == 0 ? under : NULL);
 	if (refused(ui, a, kind == SS_OWNER ? "o" : "w"))
 		return;
 	if (kind == SS_OWNER) {
@@ -607,9 +613,7 @@ void
 selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
     const struct fleet_instance *under)
 {
-	pick_set(a->inv.nmarked == 0 ? under : NULL);
-	if (!reaper_set && atexit(reap_all) == 0)
-		reaper_set = 1;
+	pick_set(a, a->inv.nmarked == 0 ? under : NULL);
 	if (refused(ui, a, kind == SS_OWNER ? "O" : "W"))
 		return;
 	propose(ui, a, kind, NULL);

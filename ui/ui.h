@@ -31,7 +31,23 @@ struct net;
  * up: 'Ă' is KEY_DOWN's number): never bound, only text. */
 #define UI_ACTION_TEXT (-3)
 
-/* One binding: the same table drives dispatch and the help screen. */
+/* What a binding does beyond its view (struct ui_key's flags). */
+/* The key changes AWS state (tags, records, commands): help marks it
+ * with '!', and in read-only mode the dispatcher refuses it before the
+ * view sees it, in the words of cli_refuse_read_only().  Put it on every
+ * alias of the action too: the entry the key matched is the one read. */
+#define UI_KEY_CHANGES_AWS 0x01u
+/* With UI_KEY_CHANGES_AWS: under --dry-run the action only reads and
+ * shows what it would do, so read-only mode lets it through. */
+#define UI_KEY_DRY_RUN_READS 0x02u
+
+/*
+ * One binding: the same table drives dispatch and the help screen.
+ * Write all six fields (-Wmissing-field-initializers):
+ *   { 'w', A_ASSIGN, "w", "set the patch window", "window",
+ *       UI_KEY_CHANGES_AWS },
+ *   { KEY_DOWN, A_DOWN, NULL, NULL, NULL, 0 },
+ */
 struct ui_key {
 	int key;		/* curses key code or character */
 	int action;		/* the view's own action number */
@@ -39,6 +55,7 @@ struct ui_key {
 	const char *help;
 	/* A word or two for the hint bar (H); NULL: not on it. */
 	const char *hint;
+	unsigned flags;		/* UI_KEY_*; 0: only moves or reads */
 };
 
 struct view {

@@ -35,20 +35,20 @@ struct vdetail {
 enum { D_DOWN, D_UP, D_PGDN, D_PGUP, D_HOME, D_END, D_CLOSE };
 
 static const struct ui_key keys[] = {
-	{ 'j', D_DOWN, "j, Down", "scroll down", "scroll" },
-	{ KEY_DOWN, D_DOWN, NULL, NULL, NULL },
-	{ 'k', D_UP, "k, Up", "scroll up", NULL },
-	{ KEY_UP, D_UP, NULL, NULL, NULL },
-	{ KEY_NPAGE, D_PGDN, "PgDn, Space", "page down", NULL },
-	{ ' ', D_PGDN, NULL, NULL, NULL },
-	{ KEY_PPAGE, D_PGUP, "PgUp", "page up", NULL },
-	{ KEY_HOME, D_HOME, "Home, g", "top", NULL },
-	{ 'g', D_HOME, NULL, NULL, NULL },
-	{ KEY_END, D_END, "End, G", "bottom", NULL },
-	{ 'G', D_END, NULL, NULL, NULL },
-	{ 27, D_CLOSE, "Esc, q, Left", "back to the instances", "back" },
-	{ KEY_LEFT, D_CLOSE, NULL, NULL, NULL },
-	{ 'h', D_CLOSE, NULL, NULL, NULL },
+	{ 'j', D_DOWN, "j, Down", "scroll down", "scroll", 0 },
+	{ KEY_DOWN, D_DOWN, NULL, NULL, NULL, 0 },
+	{ 'k', D_UP, "k, Up", "scroll up", NULL, 0 },
+	{ KEY_UP, D_UP, NULL, NULL, NULL, 0 },
+	{ KEY_NPAGE, D_PGDN, "PgDn, Space", "page down", NULL, 0 },
+	{ ' ', D_PGDN, NULL, NULL, NULL, 0 },
+	{ KEY_PPAGE, D_PGUP, "PgUp", "page up", NULL, 0 },
+	{ KEY_HOME, D_HOME, "Home, g", "top", NULL, 0 },
+	{ 'g', D_HOME, NULL, NULL, NULL, 0 },
+	{ KEY_END, D_END, "End, G", "bottom", NULL, 0 },
+	{ 'G', D_END, NULL, NULL, NULL, 0 },
+	{ 27, D_CLOSE, "Esc, q, Left", "back to the instances", "back", 0 },
+	{ KEY_LEFT, D_CLOSE, NULL, NULL, NULL, 0 },
+	{ 'h', D_CLOSE, NULL, NULL, NULL, 0 },
 };
 
 static void

@@ -23,7 +23,8 @@ void view_detail_push(struct ui *ui, struct app *a, const char *id,
 void view_exceptions_push(struct ui *ui, struct app *a);
 
 /*
- * The exception actions (exactions.c), each refused in read-only mode:
+ * The exception actions (exactions.c); their keys are UI_KEY_CHANGES_AWS
+ * (refused in read-only mode by the console's dispatch):
  * request opens a form (instance_id prefilled when not NULL); approve,
  * reject and revoke act on e (borrowed for the call) after asking for the
  * reason and confirming; sync shows the differences, then applies them.
@@ -44,5 +45,15 @@ void selfservice_set(struct ui *ui, struct app *a, enum selfservice_tag kind,
     const struct fleet_instance *under);
 void selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
     const struct fleet_instance *under);
+
+/*
+ * The jobs those files keep in struct app, freed with what they hold
+ * (idempotent); app_run() calls them after the loop and net_free(), so
+ * no callback can come in afterwards.  A view that starts background
+ * work keeps it in struct app the same way.
+ */
+void exactions_job_free(struct app *a);
+void exsyncui_job_free(struct app *a);
+void selfservice_job_free(struct app *a);
 
 #endif

@@ -1,7 +1,12 @@
 -- patchdeck: Athena table over the per-instance pre-check results (DESIGN.md sections 6 and 7).
 --
 -- Objects: s3://BUCKET/PREFIX/prechecks/dt=YYYY-MM-DD/run=RUN_ID/INSTANCE_ID.json,
--- one JSON object each (the PATCHDECK_PRECHECK fields plus the run fields).
+-- one JSON object on one line each: the PATCHDECK_PRECHECK fields (disk, repo,
+-- repo_urls, pkg_lock, uptime_s, load1, reboot_pending), the run fields (run_id,
+-- window, account, region, instance_id, name, platform, status, started_at,
+-- ended_at) and patchdeck's judgement: result ("pass" or "fail"), failures (kinds
+-- from disk, repo_unreachable, repo_url, pkg_lock, reboot_pending, agent_offline,
+-- status_check, no_result) and error (why there is no result, or "").
 --
 -- Placeholders (patchdeck substitutes exactly these names, nothing else):
 --   ${table}   table name, optionally database-qualified, e.g. patchdeck.prechecks
@@ -10,9 +15,9 @@
 -- ${dt} in storage.location.template is Athena's own and must reach it unchanged.
 -- patchdeck sends the statement without these leading comment lines.
 --
--- disk and repo_urls are declared string: the OpenX SerDe hands a nested JSON
--- value to a string column as its JSON text, which patchdeck parses with cJSON
--- (no struct/array rendering to undo).
+-- SerDe: the Hive JSON SerDe (see results.sql): one object per line, no
+-- ignore.malformed.json.  disk and repo_urls are typed as the line carries them
+-- (an array of structs, an array of strings), so queries can UNNEST them.
 CREATE EXTERNAL TABLE IF NOT EXISTS ${table} (
   `run_id` string,
   `window` string,
@@ -24,18 +29,19 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${table} (
   `status` string,
   `started_at` string,
   `ended_at` string,
-  `disk` string,
+  `disk` array<struct<mount:string,free_mb:bigint,free_pct:int>>,
   `repo` string,
-  `repo_urls` string,
+  `repo_urls` array<string>,
   `pkg_lock` boolean,
   `uptime_s` bigint,
   `load1` double,
   `reboot_pending` boolean,
+  `result` string,
+  `failures` array<string>,
   `error` string
 )
 PARTITIONED BY (`dt` string)
-ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
-WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')
+ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
 LOCATION 's3://${bucket}/${prefix}/prechecks/'
 TBLPROPERTIES (
   'projection.enabled' = 'true',

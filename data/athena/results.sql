@@ -15,8 +15,12 @@
 --
 -- dt is projected (no MSCK REPAIR, no ALTER TABLE ADD PARTITION needed); the
 -- run=RUN_ID level below it is not a partition, run_id is a column.
--- ignore.malformed.json: a malformed object reads as a row of NULLs (dt set)
--- instead of failing the query; the queries skip rows without instance_id.
+-- SerDe: the Hive JSON SerDe (org.apache.hive.hcatalog.data.JsonSerDe), which AWS
+-- recommends over the OpenX one (whose results can be non-deterministic).  It reads
+-- one JSON object per line and has no ignore.malformed.json: patchdeck writes each
+-- object on one line, and a malformed object under the location fails the query
+-- (HIVE_CURSOR_ERROR) rather than being read as NULLs.  The queries still skip
+-- rows without instance_id.
 -- Times (started_at, ended_at) are ISO 8601 UTC strings, compared as strings.
 CREATE EXTERNAL TABLE IF NOT EXISTS ${table} (
   `run_id` string,
@@ -39,8 +43,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ${table} (
   `error` string
 )
 PARTITIONED BY (`dt` string)
-ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
-WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')
+ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
 LOCATION 's3://${bucket}/${prefix}/results/'
 TBLPROPERTIES (
   'projection.enabled' = 'true',

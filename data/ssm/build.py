@@ -4,6 +4,9 @@
     python3 data/ssm/build.py          rewrite the .json documents from the .sh files
     python3 data/ssm/build.py --check  exit 1 when a committed .json differs from
                                        what the .sh files give (or a script breaks a rule)
+    python3 data/ssm/build.py --scripts DIR
+                                       write each document's script, as the document
+                                       holds it, to DIR/NAME.sh (tests/shellcheck.sh)
 
 The scripts are the source; edit them, run this, commit both.  Each document has
 one aws:runShellScript step whose runCommand is the script's lines, with the
@@ -136,7 +139,21 @@ def problems():
     return out
 
 
+def write_scripts(outdir):
+    """Each document's script as it runs (common.sh and the parameter lines
+    in place), for shellcheck: the file a check sees is the one SSM runs."""
+    for name in DOCS:
+        doc = json.loads(build(name))
+        path = os.path.join(outdir, name[:-len(".json")] + ".sh")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(doc["mainSteps"][0]["inputs"]["runCommand"]) + "\n")
+        print(path)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--scripts":
+        return write_scripts(argv[2])
     check = "--check" in argv[1:]
     errs = problems()
     for name in DOCS:

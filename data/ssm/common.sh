@@ -169,11 +169,12 @@ reboot_flagged() {
 classify() {
 	[ "$2" = 124 ] && { echo "$3 timed out"; return 0; }
 	[ "$2" -gt 128 ] 2>/dev/null && [ "$2" -lt 160 ] && { echo "$3 killed by signal $(($2 - 128))"; return 0; }
-	lock='could not get lock|unable to acquire the dpkg|unable to lock|existing lock|holding the yum lock|system management is locked|is held by process|waiting for process with pid'
-	disk='no space left on device|not enough free space|enough free space in|needs [0-9.]+ ?[kmg]?i?b (more space|on the)|disk requirements|insufficient (disk )?space'
-	repo='failed to fetch|could not resolve|temporary failure resolving|failed to download metadata|cannot find a valid baseurl|cannot retrieve repository|could not retrieve mirrorlist|curl error|connection (timed out|refused)|unable to connect|problem retrieving files|repository .* (is invalid|not available|could not be refreshed)|valid metadata|some index files failed|name or service not known|timeout was reached|download (failed|error)'
 	for kind in lock disk repo; do
-		eval pat=\$$kind
+		case $kind in
+		lock) pat='could not get lock|unable to acquire the dpkg|unable to lock|existing lock|holding the yum lock|system management is locked|is held by process|waiting for process with pid' ;;
+		disk) pat='no space left on device|not enough free space|enough free space in|needs [0-9.]+ ?[kmg]?i?b (more space|on the)|disk requirements|insufficient (disk )?space' ;;
+		repo) pat='failed to fetch|could not resolve|temporary failure resolving|failed to download metadata|cannot find a valid baseurl|cannot retrieve repository|could not retrieve mirrorlist|curl error|connection (timed out|refused)|unable to connect|problem retrieving files|repository .* (is invalid|not available|could not be refreshed)|valid metadata|some index files failed|name or service not known|timeout was reached|download (failed|error)' ;;
+		esac
 		line=$(grep -iE "$pat" "$1" 2>/dev/null | head -n 1 | cut -c1-300)
 		if [ -n "$line" ]; then
 			case $kind in

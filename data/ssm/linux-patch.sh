@@ -54,7 +54,7 @@ MARKER_MAX_AGE=${PATCHDECK_MARKER_MAX_AGE:-86400}
 # patchdeck:common (build.py puts common.sh here in the document)
 
 emitted=0
-OS= RUNNING= KBEFORE= KAFTER= PKGS_BEFORE=0 PKGS_UPDATED=0 AVAIL_AFTER=0
+OS='' RUNNING='' KBEFORE='' KAFTER='' PKGS_BEFORE=0 PKGS_UPDATED=0 AVAIL_AFTER=0
 REBOOT=none STATUS=ok ERROR=
 
 emit() {
@@ -160,7 +160,7 @@ apply_updates() {
 			[ -s "$STATE_DIR/zypper-locked" ] &&
 				xargs zypper --non-interactive addlock <"$STATE_DIR/zypper-locked" >>"$LOG" 2>&1
 		fi
-		for try in 1 2; do
+		for _ in 1 2; do
 			logrun "$APPLY_TIMEOUT" zypper --non-interactive update --auto-agree-with-licenses
 			r=$?
 			# 100-102 are information (102: reboot needed); 103: zypper updated itself, run again
@@ -199,7 +199,8 @@ second_pass() {
 		read -r m_kbefore
 		read -r m_pkgs
 		read -r m_updated
-		read -r m_expect
+		# the newest kernel the first pass saw: the running one counts
+		read -r _
 	} <"$MARKER"
 	rm -f "$MARKER"
 	now=$(date +%s)
@@ -209,7 +210,7 @@ second_pass() {
 		echo "patchdeck: ignoring stale reboot marker (no reboot since, or older than ${MARKER_MAX_AGE}s)"
 		return 1
 	fi
-	REBOOT=done
+	REBOOT='done'
 	KBEFORE=$m_kbefore
 	KAFTER=$RUNNING
 	PKGS_BEFORE=$m_pkgs

@@ -192,3 +192,30 @@ athena_get_query_results(struct aws_client *c, const char *id,
 	aws_json_pages_owned(c, ATHENA_PREFIX, JSON11, "GetQueryResults", body,
 	    "NextToken", "NextToken", rows_page, rows_end, free, w);
 }
+
+/* The Glue Data Catalog every Athena account has. */
+#define ATHENA_CATALOG "AwsDataCatalog"
+
+void
+athena_get_database(struct aws_client *c, const char *database,
+    aws_json_fn fn, void *arg)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(body, "CatalogName", ATHENA_CATALOG);
+	cJSON_AddStringToObject(body, "DatabaseName", database);
+	aws_json_call(c, ATHENA_PREFIX, JSON11, "GetDatabase", body, fn, arg);
+}
+
+void
+athena_get_table_metadata(struct aws_client *c, const char *database,
+    const char *table, aws_json_fn fn, void *arg)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(body, "CatalogName", ATHENA_CATALOG);
+	cJSON_AddStringToObject(body, "DatabaseName", database);
+	cJSON_AddStringToObject(body, "TableName", table);
+	aws_json_call(c, ATHENA_PREFIX, JSON11, "GetTableMetadata", body, fn,
+	    arg);
+}

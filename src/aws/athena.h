@@ -51,4 +51,15 @@ typedef int (*athena_rows_fn)(void *arg, const char *const *names,
 void athena_get_query_results(struct aws_client *c, const char *id,
     athena_rows_fn page, aws_end_fn end, void *arg);
 
+/*
+ * GetDatabase and GetTableMetadata in the AwsDataCatalog catalog: fn gets
+ * the parsed reply ({"Database": ...}, {"TableMetadata": {"Columns": ...,
+ * "PartitionKeys": ..., "Parameters": ...}}; borrowed) or err.  A missing
+ * database or table is err code MetadataException.
+ */
+void athena_get_database(struct aws_client *c, const char *database,
+    aws_json_fn fn, void *arg);
+void athena_get_table_metadata(struct aws_client *c, const char *database,
+    const char *table, aws_json_fn fn, void *arg);
+
 #endif

@@ -247,3 +247,139 @@ s3_put_object(struct aws_client *c, const char *bucket, const char *key,
 	buf_append(&r.body, body, len);
 	aws_send_owned(c, &r, po_reply, free, p);
 }
+
+void
+s3_head_bucket(struct aws_client *c, const char *bucket, aws_end_fn end,
+    void *arg)
+{
+	struct po *p = xcalloc(1, sizeof *p);
+	struct aws_request r;
+
+	p->end = end;
+	p->arg = arg;
+	aws_request_init(&r, "HEAD", "HeadBucket");
+	s3_target(c, &r, bucket, NULL);
+	aws_send_owned(c, &r, po_reply, free, p);
+}
+
+/* GET of a bucket subresource ("policyStatus"); body to parse. */
+struct sub {
+	int kind;		/* 0 policy status, 1 public access block */
+	s3_policy_status_fn ps;	/* the one of kind */
+	s3_public_block_fn pb;
+	void *arg;
+};
+
+static int
+xml_true(const xmlNode *root, const char *name)
+{
+	char buf[16];
+
+	awsxml_text_buf(root, name, buf, sizeof buf);
+	return strcmp(buf, "true") == 0 || strcmp(buf, "TRUE") == 0;
+}
+
+int
+s3_parse_policy_status(const char *body, size_t len, int *is_public)
+{
+	xmlDoc *d = awsxml_parse(body, len, NULL);
+	xmlNode *root = d != NULL ? xmlDocGetRootElement(d) : NULL;
+	int rc = -1;
+
+	if (root != NULL && strcmp((const char *)root->name, "PolicyStatus")
+	    == 0 && awsxml_child(root, "IsPublic") != NULL) {
+		*is_public = xml_true(root, "IsPublic");
+		rc = 0;
+	}
+	if (d != NULL)
+		xmlFreeDoc(d);
+	return rc;
+}
+
+int
+s3_parse_public_block(const char *body, size_t len, struct s3_public_block *b)
+{
+	xmlDoc *d = awsxml_parse(body, len, NULL);
+	xmlNode *root = d != NULL ? xmlDocGetRootElement(d) : NULL;
+	int rc = -1;
+
+	memset(b, 0, sizeof *b);
+	if (root != NULL && strcmp((const char *)root->name,
+	    "PublicAccessBlockConfiguration") == 0) {
+		b->block_public_acls = xml_true(root, "BlockPublicAcls");
+		b->ignore_public_acls = xml_true(root, "IgnorePublicAcls");
+		b->block_public_policy = xml_true(root, "BlockPublicPolicy");
+		b->restrict_public_buckets = xml_true(root,
+		    "RestrictPublicBuckets");
+		rc = 0;
+	}
+	if (d != NULL)
+		xmlFreeDoc(d);
+	return rc;
+}
+
+static void
+sub_reply(void *arg, const struct aws_result *res)
+{
+	struct sub *w = arg;
+	struct aws_error e;
+	struct s3_public_block b;
+	int pub = 0, ok = 0;
+
+	awserr_init(&e);
+	if (res->ok) {
+		ok = w->kind == 0 ?
+		    s3_parse_policy_status(res->body, res->len, &pub) == 0 :
+		    s3_parse_public_block(res->body, res->len, &b) == 0;
+		if (!ok)
+			awserr_set(&e, res->status, "MalformedReply",
+			    w->kind == 0 ? "GetBucketPolicyStatus reply without "
+			    "PolicyStatus/IsPublic" : "GetPublicAccessBlock "
+			    "reply without PublicAccessBlockConfiguration",
+			    res->request_id);
+	}
+	if (w->kind == 0)
+		w->ps(w->arg, pub, ok ? NULL :
+		    res->ok ? &e : &res->err);
+	else
+		w->pb(w->arg, ok ? &b : NULL, ok ? NULL :
+		    res->ok ? &e : &res->err);
+	awserr_free(&e);
+	free(w);
+}
+
+static void
+sub_get(struct aws_client *c, const char *bucket, struct sub *w)
+{
+	struct aws_request r;
+	int kind = w->kind;
+
+	aws_request_init(&r, "GET", kind == 0 ? "GetBucketPolicyStatus" :
+	    "GetPublicAccessBlock");
+	s3_target(c, &r, bucket, NULL);
+	r.query = xstrdup(kind == 0 ? "policyStatus" : "publicAccessBlock");
+	aws_send_owned(c, &r, sub_reply, free, w);
+}
+
+void
+s3_get_bucket_policy_status(struct aws_client *c, const char *bucket,
+    s3_policy_status_fn fn, void *arg)
+{
+	struct sub *w = xcalloc(1, sizeof *w);
+
+	w->ps = fn;
+	w->arg = arg;
+	sub_get(c, bucket, w);
+}
+
+void
+s3_get_public_access_block(struct aws_client *c, const char *bucket,
+    s3_public_block_fn fn, void *arg)
+{
+	struct sub *w = xcalloc(1, sizeof *w);
+
+	w->kind = 1;
+	w->pb = fn;
+	w->arg = arg;
+	sub_get(c, bucket, w);
+}

@@ -535,8 +535,46 @@ void
 ssm_describe_document(struct aws_client *c, const char *name,
     ssm_document_fn fn, void *arg)
 {
+	ssm_describe_document_version(c, name, NULL, fn, arg);
+}
+
+void
+ssm_describe_document_version(struct aws_client *c, const char *name,
+    const char *version, ssm_document_fn fn, void *arg)
+{
 	cJSON *body = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(body, "Name", name);
+	if (version != NULL)
+		cJSON_AddStringToObject(body, "DocumentVersion", version);
 	doc_call(c, "DescribeDocument", body, fn, arg);
+}
+
+struct defw {
+	aws_end_fn end;
+	void *arg;
+};
+
+static void
+default_reply(void *arg, const cJSON *reply, const struct aws_error *err)
+{
+	struct defw *w = arg;
+
+	w->end(w->arg, reply != NULL ? NULL : err);
+	free(w);
+}
+
+void
+ssm_update_document_default_version(struct aws_client *c, const char *name,
+    const char *version, aws_end_fn end, void *arg)
+{
+	struct defw *w = xcalloc(1, sizeof *w);
+	cJSON *body = cJSON_CreateObject();
+
+	w->end = end;
+	w->arg = arg;
+	cJSON_AddStringToObject(body, "Name", name);
+	cJSON_AddStringToObject(body, "DocumentVersion", version);
+	aws_json_call_owned(c, SSM_PREFIX, JSON11,
+	    "UpdateDocumentDefaultVersion", body, default_reply, free, w);
 }

@@ -143,5 +143,12 @@ void ssm_update_document(struct aws_client *c, const char *name,
     const char *content, const char *format, ssm_document_fn fn, void *arg);
 void ssm_describe_document(struct aws_client *c, const char *name,
     ssm_document_fn fn, void *arg);
+/* DescribeDocument of one version ("3", "$LATEST"); NULL: the default. */
+void ssm_describe_document_version(struct aws_client *c, const char *name,
+    const char *version, ssm_document_fn fn, void *arg);
+/* UpdateDocumentDefaultVersion: version becomes what SendCommand runs
+ * when it names no DocumentVersion. */
+void ssm_update_document_default_version(struct aws_client *c,
+    const char *name, const char *version, aws_end_fn end, void *arg);
 
 #endif

@@ -3,7 +3,8 @@
  * (the default session's account and region, where the exceptions table
  * lives; see ops/exceptions.h): the DynamoDB tables of DESIGN.md section
  * 5, on-demand (PAY_PER_REQUEST).  Existing tables are left alone, so a
- * second run changes nothing.
+ * second run changes nothing.  The rest of setup: setupresults.h (Athena,
+ * the results bucket) and setupdocs.h (the SSM documents).
  */
 #ifndef PATCHDECK_OPS_SETUP_H
 #define PATCHDECK_OPS_SETUP_H

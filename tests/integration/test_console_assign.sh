@@ -3,8 +3,10 @@
 # instances, mark them, `w`, a window id, the confirmation (count, names,
 # calls); `n` changes nothing; `y` makes one CreateTags, audited, and the
 # table shows the new window; `W` under --dry-run lists the call and makes
-# none; `W` for real removes the tag; --read-only refuses `w`; `q` quits
-# with status 0.  Only bounded polling of the screen, no timing asserts.
+# none; `W` for real removes the tag; --read-only refuses `w` and `O`
+# (dispatch, for every key marked as changing AWS state) and help marks
+# them with '!'; `q` quits with status 0.  Only bounded polling of the
+# screen, no timing asserts.
 . tests/integration/lib.sh
 PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
 command -v tmux >/dev/null 2>&1 || fail "tmux is needed for the console tests"
@@ -258,6 +260,27 @@ tail -n 1 "$TEST_TMP/screen" | grep -E -q 'no change was made +READ-ONLY \| data
 	cat "$TEST_TMP/screen"
 	fail "READ-ONLY and the data's age are not beside the message"
 }
+# Every key marked as changing AWS state is refused by the dispatcher,
+# not only w: O (clear the owner tag) says the same.
+# (An unbound key first, so the refusal seen is O's, not w's.)
+keys Z
+wait_for "unknown key: ? for help"
+keys O
+wait_for "refused: patchdeck is in read-only mode (--read-only); no change was made"
+# Help marks those keys with '!' (and its legend), and not the others.
+keys '?'
+wait_for "! changes AWS state; refused in read-only mode"
+grep -E -q '^! +w +set the patch window' "$TEST_TMP/screen" || {
+	cat "$TEST_TMP/screen"
+	fail "help does not mark w as changing AWS state"
+}
+grep -E -q '^! +O +clear the owner tag' "$TEST_TMP/screen" || {
+	cat "$TEST_TMP/screen"
+	fail "help does not mark O as changing AWS state"
+}
+grep -E -q '^! +(j, Down|/|Space) ' "$TEST_TMP/screen" &&
+	fail "help marks a key that changes nothing"
+keys q
 [ "$(sim_ops CreateTags)" -eq 1 ] || fail "read-only mode sent CreateTags"
 [ "$(wc -l <"$AUDIT")" -eq 4 ] || fail "read-only mode wrote to the audit log"
 keys q

@@ -347,17 +347,31 @@ tm_keys q q
 tm_wait '^EXITED 0$' "the console's exit"
 tm_stop
 
-# 9. --read-only refuses; --dry-run sends nothing.
-tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
-	--config "$CFG" --cache "$CACHE" --read-only
-tm_start 200 50 "$L"
-tm_wait '  name \^ ' "the table"
-tm_keys e
-tm_wait '1 live' "the view"
-tm_keys n
-tm_wait_status 'refused: patchdeck is in read-only mode \(--read-only\)' "read-only"
+# 9. --read-only refuses (S too, unless --dry-run); --dry-run sends nothing.
+# read_only_view [OPTION]: the console with --read-only (and OPTION) on
+# the exceptions view, where n is refused.
+read_only_view() {
+	tm_launcher "$L" TERM=xterm-256color LANG=C.UTF-8 LC_ALL= -- \
+		--config "$CFG" --cache "$CACHE" --read-only "$@"
+	tm_start 200 50 "$L"
+	tm_wait '  name \^ ' "the table"
+	tm_keys e
+	tm_wait '1 live' "the view"
+	tm_keys n
+	tm_wait_status 'refused: patchdeck is in read-only mode \(--read-only\)' "read-only"
+}
+read_only_view
 tm_keys S
 tm_wait_status 'refused: patchdeck is in read-only mode' "read-only sync"
+tm_keys q q
+tm_wait '^EXITED 0$' "the console's exit"
+tm_stop
+# With --dry-run too, S only looks (UI_KEY_DRY_RUN_READS): the dispatcher
+# lets it through to its dry-run confirmation.
+read_only_view --dry-run
+tm_keys S
+tm_wait 'DRY RUN: Exceptions sync|exceptions sync: in step' "the dry-run sync in read-only mode"
+tm_keys x
 tm_keys q q
 tm_wait '^EXITED 0$' "the console's exit"
 tm_stop

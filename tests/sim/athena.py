@@ -33,17 +33,20 @@ What is simulated
   file holding one pretty-printed object is read whole), keys matched
   case-insensitively, values coerced to the column types the way the OpenX SerDe
   does (numbers into string columns as their text, nested values as JSON text,
-  unconvertible values NULL).  Partition columns come from the key path
+  unconvertible values NULL); arrays and structs are kept as JSON text.  Partition columns come from the key path
   (dt=YYYY-MM-DD/...).  With partition projection (type date) only keys under
   storage.location.template (or LOCATION/dt=.../) whose dt is a valid date inside
   projection.dt.range as of the clock are visible; without projection only
   registered partitions are.  Keys whose file name starts with "_" or "." are
   ignored, as Athena does.
-- Malformed JSON: with 'ignore.malformed.json'='true' a malformed line becomes a
-  row of NULLs (partition columns still set), which is what the OpenX SerDe
-  returns; the queries in data/athena skip rows without instance_id.  Without the
-  property the query FAILs with HIVE_CURSOR_ERROR, as Athena does.  Either way
-  the count is kept in self.malformed (per query in self.queries[id]["malformed"]).
+- Malformed JSON: with the OpenX SerDe and 'ignore.malformed.json'='true' a
+  malformed line becomes a row of NULLs (partition columns still set), which is
+  what the OpenX SerDe returns.  The Hive JSON SerDe
+  (org.apache.hive.hcatalog.data.JsonSerDe, the one data/athena uses) has no such
+  property and reads one object per line only (a pretty-printed object is
+  malformed): a malformed line FAILs the query with HIVE_CURSOR_ERROR, as it
+  does in Athena; so does any SerDe without the property.  Either way the count
+  is kept in self.malformed (per query in self.queries[id]["malformed"]).
 - SQL dialect: the query runs in sqlite after a few Presto/Trino-isms are
   translated: `date '...'` / `timestamp '...'` literals, count_if, approx_distinct,
   strpos, regexp_like, json_extract_scalar, LIKE made case-sensitive.
@@ -64,6 +67,7 @@ import time
 import uuid
 
 QUEUE_S = 0.1
+HIVE_JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
 RUN_S = 0.2
 
 KEYWORDS_AFTER_TABLE = {
@@ -298,13 +302,14 @@ def coerce(value, hive_type):
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
-def parse_objects(data):
-    """Yield dicts, or None for each malformed object."""
+def parse_objects(data, whole=True):
+    """Yield dicts, or None for each malformed object.  whole: a file holding
+    one pretty-printed object is read whole (the OpenX SerDe's leniency)."""
     text = data.decode("utf-8", "replace")
     stripped = text.strip()
     if not stripped:
         return
-    if "\n" in stripped:
+    if whole and "\n" in stripped:
         try:
             whole = json.loads(stripped)
         except ValueError:
@@ -748,10 +753,12 @@ class AthenaSim:
         return {"Database": {"Name": db}}
 
     def _table_meta(self, t):
+        # Athena names the SerDe in Parameters "serde.serialization.lib".
         return {"Name": t.name, "TableType": "EXTERNAL_TABLE",
                 "Columns": [{"Name": c, "Type": ty} for c, ty in t.columns],
                 "PartitionKeys": [{"Name": c, "Type": ty} for c, ty in t.partitions],
-                "Parameters": dict(t.props, location=t.location, serde=t.serde, EXTERNAL="TRUE")}
+                "Parameters": dict(t.props, location=t.location, serde=t.serde,
+                                   EXTERNAL="TRUE", **{"serde.serialization.lib": t.serde})}
 
     def _get_table(self, body, account, region):
         self._get_database(body, account, region)
@@ -1029,12 +1036,16 @@ class AthenaSim:
             return "REAL" if t in ("double", "float", "decimal") else "TEXT"
         conn.execute("CREATE TABLE %s (%s)" % (sq(sqlname), ", ".join(
             "%s %s" % (sq(c), affinity(ty)) for c, ty in cols)))
-        ignore = t.serde_props.get("ignore.malformed.json", "").lower() == "true"
+        # The Hive JSON SerDe reads one object per line, nothing else, and
+        # has no ignore.malformed.json (an OpenX property; Athena's page on
+        # the OpenX SerDe says the Hive one lacks it).
+        hive = t.serde == HIVE_JSON_SERDE
+        ignore = not hive and t.serde_props.get("ignore.malformed.json", "").lower() == "true"
         rows = []
         for bucket, key, pvals in self._partition_sources(t, bounds):
             data = self.s3_get(bucket, key)
             q["scanned"] += len(data)
-            for obj in parse_objects(data):
+            for obj in parse_objects(data, whole=not hive):
                 if obj is None:
                     q["malformed"] += 1
                     self.malformed += 1

@@ -314,6 +314,9 @@ class Simulator:
                                                    data.get("Message") or "")
                 return self._respond(start_response, st, hd, bd, rec)
             return self._json_reply(start_response, status, data, rec)
+        if service == "s3" and environ["REQUEST_METHOD"] == "GET" and "policyStatus" in \
+                parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+            return self._policy_status(environ, start_response, account, rec)
         if service == "s3":
             self.ssm.tick()
         if service == "ec2" and op in ("StartInstances", "StopInstances"):
@@ -345,6 +348,23 @@ class Simulator:
                     # A running one started again does not reboot.
                     self.world.started_at[iid] = now
         return out
+
+    def _policy_status(self, environ, start_response, account, rec):
+        import s3_policy
+        rec["op"] = "GetBucketPolicyStatus"
+        bucket = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)[0]
+        try:
+            b = self._s3_backend_for(bucket, account).buckets[bucket]
+        except KeyError:
+            st, hd, bd = errors.error_response("s3", 404, "NoSuchBucket",
+                                               "The specified bucket does not exist")
+            return self._respond(start_response, st, hd, bd, rec)
+        status, data = s3_policy.policy_status(b.policy)
+        if status != 200:
+            st, hd, bd = errors.error_response("s3", status, data[0], data[1])
+            return self._respond(start_response, st, hd, bd, rec)
+        return self._respond(start_response, 200, [("Content-Type", "application/xml"),
+                                                   ("Content-Length", str(len(data)))], data, rec)
 
     @staticmethod
     def _json(body):

@@ -177,21 +177,25 @@ class Sim(unittest.TestCase):
                    ended_at="2026-03-01T03:00:00Z")
         del h["kernel_after"]
         self.put_result("2026-03-01", r1, "i-4", h)
-        # run 2: a pretty-printed object, numbers as strings, upper-case keys,
-        # two objects in one file, a malformed object, hidden and stray files
+        # run 2: numbers as strings, upper-case keys, two objects in one file,
+        # hidden and stray files (a malformed or pretty-printed object fails
+        # a query over the Hive JSON SerDe: put_malformed)
         self.put_result("2026-03-08", r2, "i-1", json.dumps(
-            result(r2, "i-1", "2026-03-08", pkgs_updated="7", PLATFORM="Linux"), indent=2).encode())
+            result(r2, "i-1", "2026-03-08", pkgs_updated="7", PLATFORM="Linux")).encode())
         lines = (json.dumps(result(r2, "i-6", "2026-03-08")) + "\n"
                  + json.dumps(result(r2, "i-7", "2026-03-08", status="failed",
                                      error="package lock held: E: Could not get lock")) + "\n")
         self.put_result("2026-03-08", r2, "batch", lines.encode())
-        self.put_result("2026-03-08", r2, "i-9", b'{"run_id": "sun-0200-2026-03-08", "instance_id": ')
         self.s3[(BUCKET, PREFIX + "/results/dt=2026-03-08/run=%s/_SUCCESS" % r2)] = b"garbage"
         self.s3[(BUCKET, PREFIX + "/results/stray.json")] = json.dumps(result(r2, "i-x", "2026-03-08")).encode()
         # a future date is outside the projection range NOW-3YEARS,NOW
         self.put_result("2031-01-01", "future", "i-1", result("future", "i-1", "2031-01-01"))
         self.put_result("2019-01-01", "ancient", "i-1", result("ancient", "i-1", "2019-01-01"))
         return r1, r2
+
+    def put_malformed(self):
+        self.put_result("2026-03-08", "sun-0200-2026-03-08", "i-9",
+                        b'{"run_id": "sun-0200-2026-03-08", "instance_id": ')
 
 
 class TestSqlFiles(unittest.TestCase):
@@ -215,7 +219,22 @@ class TestSqlFiles(unittest.TestCase):
                   "pkgs_updated", "pkgs_available_after", "reboot", "error", "dt"]:
             self.assertIn(c, cols)
         self.assertIn("'storage.location.template' = 's3://b/p/results/dt=${dt}/'", text)
-        self.assertIn("'ignore.malformed.json' = 'true'", text)
+        self.assertIn("ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'", text)
+        self.assertNotIn("openx", text.lower())
+
+    def test_precheck_ddl_matches_the_line(self):
+        # DESIGN.md section 6: the pre-check line, typed as it comes, and the
+        # run fields and patchdeck's judgement (the layout pre-check rows use)
+        text = sql_file("prechecks.sql", table="t", bucket="b", prefix="p")
+        cols = dict(re.findall(r"^  `([a-z_0-9]+)` (\S+?),?$", text, re.M))
+        want = {c: "string" for c in ["run_id", "window", "account", "region", "instance_id", "name",
+                                      "platform", "status", "started_at", "ended_at", "repo", "result",
+                                      "error"]}
+        want.update({"disk": "array<struct<mount:string,free_mb:bigint,free_pct:int>>",
+                     "repo_urls": "array<string>", "pkg_lock": "boolean", "uptime_s": "bigint",
+                     "load1": "double", "reboot_pending": "boolean", "failures": "array<string>"})
+        self.assertEqual(cols, want)
+        self.assertIn("ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'", text)
 
 
 class TestAthena(Sim):
@@ -275,7 +294,7 @@ class TestAthena(Sim):
                           "reboot_required": "1", "kernel_changed": "2", "pkgs_updated": "15"})
         self.assertEqual((s1["window"], s1["dt"], s1["started_at"], s1["ended_at"]),
                          ("sun-0200", "2026-03-01", "2026-03-01T02:00:00Z", "2026-03-01T03:00:00Z"))
-        # run 2: i-1 (pretty-printed, "7" as a string), i-6, i-7; the malformed
+        # run 2: i-1 ("7" as a string), i-6, i-7; the
         # object, _SUCCESS, the stray key and out-of-range dates are not counted
         self.assertEqual((s2["instances"], s2["ok"], s2["failed"], s2["pkgs_updated"]), ("3", "2", "1", "7"))
         everything = self.run_ok(sql_file("q_run_summary.sql", **t, dt_from="2000-01-01", dt_to="2099-12-31"))
@@ -307,12 +326,6 @@ class TestAthena(Sim):
         fails1 = self.run_ok(sql_file("q_failures.sql", **t, **rng, run_id=r1))
         self.assertEqual([r["instance_id"] for r in fails1], ["i-4", "i-2"])
 
-        # the malformed object was read as a row of NULLs and counted
-        qid = self.start(sql_file("q_instance_results.sql", **t, **rng, run_id=r2))
-        self.wait(qid)
-        self.assertEqual(self.sim.queries[qid]["malformed"], 1)
-        nulls = self.run_ok("SELECT count(*) AS n FROM results WHERE instance_id IS NULL AND dt = '2026-03-08'")
-        self.assertEqual(nulls, [{"n": "1"}])
         # partition pruning: a dt condition reads only that partition, an OR reads all
         one = self.start("SELECT count(*) FROM results WHERE dt = '2026-03-01'")
         alls = self.start("SELECT count(*) FROM results WHERE dt = '2026-03-01' OR 1 = 0")
@@ -368,15 +381,54 @@ class TestAthena(Sim):
             r = self.call("GetQueryResults", {"QueryExecutionId": qid}, status=400)
             self.assertEqual(r["__type"], "InvalidRequestException")
 
-    def test_malformed_without_ignore_fails(self):
-        self.run_ok("CREATE DATABASE patchdeck", db="default")
-        ddl = sql_file("results.sql", table="strict", bucket=BUCKET, prefix=PREFIX)
-        ddl = ddl.replace("WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')\n", "")
-        self.run_ok(ddl)
+    def test_precheck_rows(self):
+        # a row in the layout of prechecks.sql, one line, as patchdeck writes it
+        self.create_tables()
+        row = {"run_id": "pre-1", "window": "sun-0200", "account": "111122223333",
+               "region": "us-east-1", "instance_id": "i-1", "name": "web", "platform": "Linux",
+               "status": "Success", "started_at": "2026-03-01T01:00:00Z",
+               "ended_at": "2026-03-01T01:01:00Z",
+               "disk": [{"mount": "/", "free_mb": 512, "free_pct": 4}], "repo": "ok",
+               "repo_urls": ["https://mirror.example/"], "pkg_lock": False, "uptime_s": 86400,
+               "load1": 0.5, "reboot_pending": True, "result": "fail",
+               "failures": ["disk", "reboot_pending"], "error": ""}
+        self.put_result("2026-03-01", "pre-1", "i-1", row, kind="prechecks")
+        rows = self.run_ok("SELECT instance_id, result, pkg_lock, reboot_pending, uptime_s, load1, "
+                           "failures FROM prechecks WHERE dt = '2026-03-01'")
+        self.assertEqual(len(rows), 1)
+        r = rows[0]
+        self.assertEqual((r["instance_id"], r["result"], r["pkg_lock"], r["reboot_pending"],
+                          r["uptime_s"], r["load1"]), ("i-1", "fail", "false", "true", "86400", "0.5"))
+        self.assertEqual(json.loads(r["failures"]), ["disk", "reboot_pending"])
+
+    def test_malformed_fails_under_the_hive_serde(self):
+        self.create_tables()
         self.seed()
-        st = self.wait(self.start("SELECT count(*) FROM strict"))
+        self.put_malformed()
+        st = self.wait(self.start("SELECT count(*) FROM results"))
         self.assertEqual(st["State"], "FAILED")
         self.assertIn("HIVE_CURSOR_ERROR", st["StateChangeReason"])
+        # a pretty-printed object is malformed too (one object per line)
+        self.s3.pop((BUCKET, PREFIX + "/results/dt=2026-03-08/run=sun-0200-2026-03-08/i-9.json"), None)
+        self.put_result("2026-03-08", "x", "i-8", json.dumps(result("x", "i-8", "2026-03-08"),
+                                                            indent=2).encode())
+        st = self.wait(self.start("SELECT count(*) FROM results"))
+        self.assertEqual(st["State"], "FAILED")
+
+    def test_malformed_ignored_under_openx(self):
+        # the OpenX SerDe with ignore.malformed.json: a row of NULLs, counted
+        self.run_ok("CREATE DATABASE patchdeck", db="default")
+        ddl = sql_file("results.sql", table="lenient", bucket=BUCKET, prefix=PREFIX).replace(
+            "ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'\n",
+            "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n"
+            "WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')\n")
+        self.run_ok(ddl)
+        self.seed()
+        self.put_malformed()
+        qid = self.start("SELECT count(*) AS n FROM lenient WHERE instance_id IS NULL AND dt = '2026-03-08'")
+        self.wait(qid)
+        self.assertEqual(self.sim.queries[qid]["malformed"], 1)
+        self.assertEqual(self.fetch(qid), [{"n": "1"}])
 
     def test_presto_isms(self):
         self.create_tables()

@@ -226,6 +226,35 @@ class TestSsm(SimTest):
                                      Content=PATCH_DOC.replace("Linux patch", "Linux patch v2"))
         self.assertEqual(u["DocumentDescription"]["DocumentVersion"], "2")
 
+    def test_document_versions(self):
+        # what setup does: Hash is the SHA-256 of the content; a new version
+        # becomes the default only through UpdateDocumentDefaultVersion
+        import hashlib
+        name = "patchdeck-versioned"
+        c1, c2 = PATCH_DOC, PATCH_DOC.replace("Linux patch", "Linux patch v2")
+        with self.assertRaises(ClientError) as e:
+            self.ssm.describe_document(Name=name)
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidDocument")
+        self.ssm.create_document(Content=c1, Name=name, DocumentType="Command", DocumentFormat="JSON")
+        d = self.ssm.describe_document(Name=name)["Document"]
+        self.assertEqual(d["Hash"], hashlib.sha256(c1.encode()).hexdigest())
+        self.assertEqual((d["DefaultVersion"], d["LatestVersion"]), ("1", "1"))
+        u = self.ssm.update_document(Name=name, Content=c2, DocumentVersion="$LATEST",
+                                     DocumentFormat="JSON")["DocumentDescription"]
+        self.assertEqual(u["DocumentVersion"], "2")
+        d = self.ssm.describe_document(Name=name)["Document"]
+        self.assertEqual((d["DefaultVersion"], d["LatestVersion"]), ("1", "2"))
+        self.assertEqual(d["Hash"], hashlib.sha256(c1.encode()).hexdigest())
+        v2 = self.ssm.describe_document(Name=name, DocumentVersion="2")["Document"]
+        self.assertEqual(v2["Hash"], hashlib.sha256(c2.encode()).hexdigest())
+        self.ssm.update_document_default_version(Name=name, DocumentVersion="2")
+        d = self.ssm.describe_document(Name=name)["Document"]
+        self.assertEqual((d["DefaultVersion"], d["Hash"]), ("2", v2["Hash"]))
+        with self.assertRaises(ClientError) as e:
+            self.ssm.update_document(Name=name, Content=c2, DocumentVersion="$LATEST",
+                                     DocumentFormat="JSON")
+        self.assertEqual(e.exception.response["Error"]["Code"], "DuplicateDocumentContent")
+
     def test_instance_information_pages(self):
         seen, token = [], None
         while True:
@@ -467,6 +496,36 @@ class TestOtherServices(SimTest):
         self.assertEqual(len(keys), 5)
         body = s3.get_object(Bucket="patchdeck-results", Key=keys[0])["Body"].read()
         self.assertIn(b'"n"', body)
+
+    def test_bucket_checks(self):
+        # setup's bucket check: HeadBucket, GetPublicAccessBlock,
+        # GetBucketPolicyStatus (the last one is the simulator's, s3_policy.py)
+        s3 = self.sim.client("s3")
+        s3.create_bucket(Bucket="pd-check")
+        s3.head_bucket(Bucket="pd-check")
+        with self.assertRaises(ClientError) as e:
+            s3.head_bucket(Bucket="pd-no-such-bucket")
+        self.assertEqual(e.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+        for call, code in ((s3.get_bucket_policy_status, "NoSuchBucketPolicy"),
+                           (s3.get_public_access_block, "NoSuchPublicAccessBlockConfiguration")):
+            with self.assertRaises(ClientError) as e:
+                call(Bucket="pd-check")
+            self.assertEqual(e.exception.response["Error"]["Code"], code)
+        with self.assertRaises(ClientError) as e:
+            s3.get_bucket_policy_status(Bucket="pd-no-such-bucket")
+        self.assertEqual(e.exception.response["Error"]["Code"], "NoSuchBucket")
+        stmt = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::pd-check/*"}
+        s3.put_bucket_policy(Bucket="pd-check", Policy=json.dumps({"Statement": [
+            dict(stmt, Condition={"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}})]}))
+        self.assertFalse(s3.get_bucket_policy_status(Bucket="pd-check")["PolicyStatus"]["IsPublic"])
+        s3.put_bucket_policy(Bucket="pd-check", Policy=json.dumps({"Statement": [stmt]}))
+        self.assertTrue(s3.get_bucket_policy_status(Bucket="pd-check")["PolicyStatus"]["IsPublic"])
+        s3.put_public_access_block(Bucket="pd-check", PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True})
+        b = s3.get_public_access_block(Bucket="pd-check")["PublicAccessBlockConfiguration"]
+        self.assertTrue(all(b.values()))
 
     def test_athena(self):
         if not os.path.exists(os.path.join(HERE, "athena.py")):

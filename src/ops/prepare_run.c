@@ -102,7 +102,9 @@ add_member_json(cJSON *arr, const struct prepare_member *m, int result)
 		cJSON_AddBoolToObject(o, "acted", m->acted);
 		cJSON_AddBoolToObject(o, "tagged", m->tagged);
 		cJSON_AddBoolToObject(o, "untagged", m->untagged);
-		if (m->action == FLEET_WAKE_START ||
+		if (m->was_running)
+			cJSON_AddTrueToObject(o, "was_running");
+		if ((m->action == FLEET_WAKE_START && m->acted) ||
 		    m->action == FLEET_WAKE_WAIT)
 			cJSON_AddBoolToObject(o, "came_online", m->online);
 		if (m->error != NULL)
@@ -163,10 +165,18 @@ on_state(void *arg, const char *id, const char *previous,
 	struct call *c = arg;
 	struct prepare_member *m = call_member(c, id);
 
-	(void)previous;
 	(void)current;
-	if (m != NULL)
-		m->acted = 1;
+	if (m == NULL)
+		return;
+	/* Started by someone else between the listing and this call (the
+	 * question may have waited minutes): not ours to stop later, so it
+	 * is not counted as started, and loses the tag again. */
+	if (c->op == OP_START && previous != NULL &&
+	    strcmp(previous, "stopped") != 0) {
+		m->was_running = 1;
+		return;
+	}
+	m->acted = 1;
 }
 
 static void
@@ -179,9 +189,9 @@ on_call_end(void *arg, const struct aws_error *err)
 	if (err != NULL && c->n > 1) {
 		/* One bad id fails the batch: each on its own, so every
 		 * instance gets its own outcome. */
-		prepare_say(p, "%s: %s failed for %zu instance(s) in %s; sending "
-		    "one instance per call", prepare_cmd(p), op_names[c->op], c->n,
-		    c->slot->name);
+		prepare_say(p, "%s: %s failed for %zu instance(s) in %s; "
+		    "sending one instance per call", prepare_cmd(p),
+		    op_names[c->op], c->n, c->slot->name);
 		for (i = 0; i < c->n; i++)
 			send_call(p, c->op, c->slot, &c->m[i], 1);
 	} else {
@@ -197,8 +207,10 @@ on_call_end(void *arg, const struct aws_error *err)
 				m->tagged = 1;
 			else if (c->op == OP_UNTAG)
 				m->untagged = 1;
-			else
+			else if (c->op == OP_STOP)
 				m->acted = 1;
+			/* OP_START: on_state decided, from each instance's
+			 * previous state in the reply. */
 		}
 	}
 	free(c->m);

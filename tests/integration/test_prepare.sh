@@ -55,6 +55,8 @@ elif act == "untag":        # untag KEY ID...
     ec2.delete_tags(Resources=args[1:], Tags=[{"Key": args[0]}])
 elif act == "stop":
     ec2.stop_instances(InstanceIds=args)
+elif act == "start":
+    ec2.start_instances(InstanceIds=args)
 elif act == "show":         # show KEY ID...: "ID STATE VALUE" lines
     r = ec2.describe_instances(InstanceIds=args[1:])
     for res in r["Reservations"]:
@@ -201,10 +203,13 @@ PYEOF
 # 3b. Again, with A, B, C running and tagged: nothing to start, only a
 # wait (not audited); Ctrl-C stops the wait: C is named, exit 4.
 lines=$(wc -l <"$AUDIT")
-$PDC --yes prepare prep-win >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+# (a fresh file: the last one says "waiting for" too, and the shell may
+# look before the background command has truncated it)
+rm -f "$TEST_TMP/err"
+$PDC --yes prepare prep-win >"$TEST_TMP/out" 2>"$TEST_TMP/err.bg" &
 pid=$!
 n=0
-until grep -q 'waiting for 3 instance' "$TEST_TMP/err"; do
+until grep -q 'waiting for 3 instance' "$TEST_TMP/err.bg" 2>/dev/null; do
 	n=$((n + 1))
 	[ $n -lt 600 ] || { kill $pid; fail "prepare did not start waiting"; }
 	sleep 0.1
@@ -212,6 +217,7 @@ done
 kill -INT $pid
 wait $pid
 rc=$?
+mv "$TEST_TMP/err.bg" "$TEST_TMP/err"
 [ $rc -eq 4 ] || { cat "$TEST_TMP/err"; fail "Ctrl-C: exit $rc, expected 4"; }
 expect_grep 'no more waiting \(cancelled\)' "$TEST_TMP/err"
 expect_grep "not Online when the wait was cancelled: $C\$" "$TEST_TMP/err"
@@ -319,4 +325,32 @@ expect_grep "^$D running -\$" "$TEST_TMP/after"
 for i in $A $B $C; do
 	expect_grep "^$i stopped -\$" "$TEST_TMP/after"
 done
+# 10. On a terminal (tmux): the question names the count and the ids.
+# While it waits, someone starts A by hand: StartInstances then finds A
+# running, so A is not counted as started by prepare and loses the tag
+# again (an undo must never stop it); B and C are started.
+. tests/integration/console_lib.sh
+trap 'tm_cleanup; sim_stop' EXIT
+tm_launcher "$TEST_TMP/launch" XDG_STATE_HOME="$XDG_STATE_HOME" -- \
+	--config "$CFG" --cache "$TEST_TMP/cache.db" prepare prep-win
+tm_start 200 50 "$TEST_TMP/launch"
+tm_wait "prepare: tag and start 3 instance\(s\): $A, $B, $C\? \[y/N\]" "the question"
+ec2 start $A || fail "starting A by hand"
+tm_type y
+tm_keys Enter
+tm_wait '^EXITED [0-9]+' "the end of prepare"
+expect_grep '^EXITED 0$' "$TEST_TMP/screen"
+expect_grep "^$A .*running already \(started by someone else\)" "$TEST_TMP/screen"
+expect_grep "^$B .* start +online" "$TEST_TMP/screen"
+tm_stop
+ec2 show patchdeck:started-for $A $B $C | sort >"$TEST_TMP/after"
+expect_grep "^$A running -\$" "$TEST_TMP/after"
+expect_grep "^$B running prep-win@$DATE\$" "$TEST_TMP/after"
+expect_grep "^$C running prep-win@$DATE\$" "$TEST_TMP/after"
+expect_rc 0 $PDC --yes prepare --undo prep-win
+ec2 show patchdeck:started-for $A $B $C $D | sort >"$TEST_TMP/after"
+expect_grep "^$A running -\$" "$TEST_TMP/after"
+expect_grep "^$B stopped -\$" "$TEST_TMP/after"
+expect_grep "^$C stopped -\$" "$TEST_TMP/after"
+expect_grep "^$D running -\$" "$TEST_TMP/after"
 echo "test_prepare: ok"

@@ -5,11 +5,16 @@
 # one with an approved exception record are left alone (a PatchException
 # tag alone excepts nothing); the started ones come Online after the
 # simulator's boot delay, one (sim:boot=never) does not and is named (exit
-# 4); --undo stops exactly the tagged ones (never the one running before),
-# removes the tag, and a second --undo changes nothing.  Also: dry runs
-# change nothing, read-only and a missing --yes without a terminal are
-# refused, the audit log has intent and result with the ids, one bad id in
-# a batch fails only itself, an instance outside the window is untouched.
+# 4); Ctrl-C stops a wait; --undo stops exactly the tagged ones (never the
+# one running before), removes the tag, and a second --undo changes
+# nothing.  Also: dry runs change nothing, read-only and a missing --yes
+# without a terminal are refused, a date the window does not start on and
+# an unreadable EC2 change nothing, the audit log has intent and result
+# with the ids and the caller, a failed batch is sent again one instance
+# per call (one bad id fails only itself), an instance outside the window
+# is untouched, one account under two targets lists each instance once,
+# and on a terminal (tmux) the question names the count and the ids while
+# an instance started by hand meanwhile is not taken for ours.
 . tests/integration/lib.sh
 PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
 # 3 simulated (= wall) seconds from StartInstances to the agent Online.

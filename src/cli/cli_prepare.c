@@ -310,7 +310,8 @@ cli_prepare(struct cli *g, int argc, char **argv)
 			config_free(&cfg);
 			return EXIT_CONFIG;
 		}
-		if (excache_load(cache, cfg.exceptions_table, &exc, &err) != 0) {
+		if (excache_load(cache, cfg.exceptions_table, &exc,
+		    &err) != 0) {
 			cli_err("%s: %s", cmd, err);
 			free(err);
 			cache_close(cache);

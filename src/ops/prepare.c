@@ -370,8 +370,8 @@ listed(struct prepare *p)
 	size_t i;
 
 	if (p->list_err != NULL) {
-		prepare_finish_step(p, -1, xasprintf("%s: nothing was changed: %s",
-		    prepare_cmd(p), p->list_err));
+		prepare_finish_step(p, -1, xasprintf("%s: nothing was "
+		    "changed: %s", prepare_cmd(p), p->list_err));
 		return;
 	}
 	if (p->undo && p->tag == NULL) {
@@ -382,9 +382,10 @@ listed(struct prepare *p)
 			for (i = 0; i < p->ndates; i++)
 				buf_printf(&b, "%s%s", i ? ", " : "",
 				    p->dates[i]);
-			prepare_finish_step(p, -1, xasprintf("%s: instances are tagged "
-			    "for %s on several dates (%s); name one with "
-			    "--date", prepare_cmd(p), p->window, b.data));
+			prepare_finish_step(p, -1, xasprintf("%s: instances "
+			    "are tagged for %s on several dates (%s); name "
+			    "one with --date", prepare_cmd(p), p->window,
+			    b.data));
 			buf_free(&b);
 			return;
 		}
@@ -423,8 +424,9 @@ on_list_end(void *arg, const struct aws_error *err)
 			    ls->slot->name, f);
 		free(f);
 	} else {
-		prepare_say(p, "%s: %s: %zu instance(s) %s", prepare_cmd(p), ls->slot->name,
-		    ls->found, p->undo ? "tagged" : "in the window");
+		prepare_say(p, "%s: %s: %zu instance(s) %s", prepare_cmd(p),
+		    ls->slot->name, ls->found, p->undo ? "tagged" :
+		    "in the window");
 	}
 	free(ls);
 	if (--p->pending == 0)
@@ -501,8 +503,9 @@ prepare_list(struct prepare *p, struct net *net,
 	f.name = fname;
 	f.values = values;
 	f.nvalues = 1;
-	prepare_say(p, "%s: listing %s %s in %zu target/region(s)", prepare_cmd(p),
-	    p->undo ? "instances tagged" : "the members of", p->undo &&
+	prepare_say(p, "%s: listing %s %s in %zu target/region(s)",
+	    prepare_cmd(p), p->undo ? "instances tagged" : "the members of",
+	    p->undo &&
 	    p->tag != NULL ? p->tag : p->window, ns);
 	p->pending = ns;
 	for (i = 0; i < ns; i++) {

@@ -285,8 +285,9 @@ send_stage(struct prepare *p, enum op op, pick_fn pick)
 		if (nb > 0 && (i == p->n || (ms != NULL && ms != s) ||
 		    nb == max)) {
 			if (op != OP_POLL)
-				prepare_say(p, "%s: %s on %zu instance(s) in %s",
-				    prepare_cmd(p), op_names[op], nb, s->name);
+				prepare_say(p, "%s: %s on %zu instance(s) "
+				    "in %s", prepare_cmd(p), op_names[op], nb,
+				    s->name);
 			send_call(p, op, s, batch, nb);
 			total += nb;
 			nb = 0;
@@ -385,8 +386,8 @@ on_ssm_end(void *arg, const struct aws_error *err)
 		 * poll again, until the deadline. */
 		char *f = awserr_format(err);
 
-		prepare_say(p, "%s: DescribeInstanceInformation %s: %s", prepare_cmd(p),
-		    c->slot->name, f);
+		prepare_say(p, "%s: DescribeInstanceInformation %s: %s",
+		    prepare_cmd(p), c->slot->name, f);
 		free(f);
 	}
 	free(c->m);
@@ -408,8 +409,8 @@ on_ssm_end(void *arg, const struct aws_error *err)
 	}
 	now = util_now_ms();
 	p->waited_s = (long)((now - p->wait_start_ms) / 1000);
-	prepare_say(p, "%s: %zu of %zu instance(s) Online after %ld s", prepare_cmd(p),
-	    online, total, p->waited_s);
+	prepare_say(p, "%s: %zu of %zu instance(s) Online after %ld s",
+	    prepare_cmd(p), online, total, p->waited_s);
 	if (left == 0 || now >= p->deadline_ms || p->cancelled) {
 		stage_next(p);
 		return;
@@ -456,8 +457,8 @@ run_done(struct prepare *p)
 		p->err = NULL;
 		prepare_finish_step(p, -1, e);
 	} else if (p->failed) {
-		prepare_finish_step(p, -1, xasprintf("%s: some calls failed; see "
-		    "each instance", prepare_cmd(p)));
+		prepare_finish_step(p, -1, xasprintf("%s: some calls failed; "
+		    "see each instance", prepare_cmd(p)));
 	} else if (late > 0) {
 		prepare_finish_step(p, PREPARE_NOT_READY, p->cancelled ?
 		    xasprintf("%s: %zu instance(s) not Online when the wait "
@@ -500,9 +501,9 @@ stage_next(struct prepare *p)
 						k++;
 				if (k == 0 || p->cancelled)
 					continue;
-				prepare_say(p, "%s: waiting for %zu instance(s) to "
-				    "come Online (timeout %d s)", prepare_cmd(p), k,
-				    p->timeout_s);
+				prepare_say(p, "%s: waiting for %zu "
+				    "instance(s) to come Online (timeout %d s)",
+				    prepare_cmd(p), k, p->timeout_s);
 			}
 			poll_round(p);
 			return;
@@ -557,8 +558,9 @@ write_intent(struct prepare *p)
 		free(p->action_id);
 		p->action_id = NULL;
 		p->stage = ST_DONE;
-		prepare_finish_step(p, -1, xasprintf("%s: refused: %s; no change is "
-		    "made without an audit record", prepare_cmd(p), ae));
+		prepare_finish_step(p, -1, xasprintf("%s: refused: %s; no "
+		    "change is made without an audit record", prepare_cmd(p),
+		    ae));
 		free(ae);
 		return;
 	}

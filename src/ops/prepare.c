@@ -337,6 +337,12 @@ cmp_member(const void *a, const void *b)
 }
 
 static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
 cmp_member_id(const void *a, const void *b)
 {
 	const struct prepare_member *x = a, *y = b;
@@ -378,6 +384,7 @@ listed(struct prepare *p)
 		struct buf b;
 
 		if (p->ndates > 1) {
+			qsort(p->dates, p->ndates, sizeof *p->dates, cmp_str);
 			buf_init(&b);
 			for (i = 0; i < p->ndates; i++)
 				buf_printf(&b, "%s%s", i ? ", " : "",

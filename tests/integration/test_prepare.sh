@@ -358,4 +358,18 @@ expect_grep "^$A running -\$" "$TEST_TMP/after"
 expect_grep "^$B stopped -\$" "$TEST_TMP/after"
 expect_grep "^$C stopped -\$" "$TEST_TMP/after"
 expect_grep "^$D running -\$" "$TEST_TMP/after"
+
+# 11. Undo without --date when instances are tagged for two dates of the
+# window: it names both and changes nothing; with --date, that one only.
+ec2 tag patchdeck:started-for prep-win@2026-01-01 $B || fail "tagging"
+ec2 tag patchdeck:started-for prep-win@2026-01-02 $C || fail "tagging"
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 1 $PDC --yes prepare --undo prep-win
+expect_grep 'tagged for prep-win on several dates \(2026-01-01, 2026-01-02\); name one with --date' "$TEST_TMP/err"
+[ "$(sim_op_count DeleteTags)" -eq 0 ] || fail "an undo of several dates changed tags"
+expect_rc 0 $PDC --yes prepare --undo prep-win --date 2026-01-01
+expect_grep 'prep-win@2026-01-01: 0 stopped, 1 untagged' "$TEST_TMP/err"
+ec2 show patchdeck:started-for $B $C | sort >"$TEST_TMP/after"
+expect_grep "^$B stopped -\$" "$TEST_TMP/after"
+expect_grep "^$C stopped prep-win@2026-01-02\$" "$TEST_TMP/after"
 echo "test_prepare: ok"

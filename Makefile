@@ -158,7 +158,7 @@ shellcheck:
 	@sh tests/shellcheck.sh
 
 integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill \
-	$(B)/tests/cacheset $(B)/tests/loadgate.so
+	$(B)/tests/cacheset $(B)/tests/loadgate.so $(B)/tests/ssmrun
 	@B=$(B) sh tests/integration/run.sh
 
 # Every stage runs, even after one failed; the summary at the end counts

@@ -46,6 +46,8 @@ static const struct command commands[] = {
 	{ "exceptions", cli_exceptions,
 	    "request, approve, reject, revoke, list and sync patch "
 	    "exceptions" },
+	{ "precheck", cli_precheck,
+	    "pre-patch checks of a window's members over SSM" },
 	{ "prepare", cli_prepare,
 	    "start a window's stopped members before it opens (--undo)" },
 	{ "setup", cli_setup,

@@ -21,6 +21,7 @@ struct exaction_scan;
 struct exjob;
 struct exsyncui_job;
 struct selfservice;
+struct vprecheck;
 
 struct app {
 	const struct cli *g;
@@ -61,6 +62,7 @@ struct app {
 	struct exjob *exjob;		/* exactions.c: decision, request */
 	struct exsyncui_job *exsync;	/* exsyncui.c: exceptions sync */
 	struct selfservice *selfservice;	/* selfservice.c: tag changes */
+	struct vprecheck *precheck;	/* view_precheck.c: a pre-check */
 };
 
 /* Starts a refresh in the background unless one runs. */

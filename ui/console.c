@@ -54,7 +54,7 @@ struct ui {
 	int ignored;		/* keys dropped while the screen was small */
 
 	int prompting;
-	char label[32];
+	char label[80];		/* the prompt's, cut to fit */
 	struct ui_field input;
 	ui_prompt_fn on_change, on_done;
 	void *prompt_arg;

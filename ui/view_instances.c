@@ -34,7 +34,7 @@ enum {
 	A_MARK, A_MARK_ALL,
 	A_CLEAR_MARKS, A_FILTER, A_COMMAND, A_OPEN, A_SORT_NEXT, A_SORT_PREV,
 	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_OWNER, A_UNOWNER, A_ESCAPE,
-	A_EXCEPTIONS, A_REQUEST, A_SCROLL_RIGHT, A_SCROLL_LEFT,
+	A_EXCEPTIONS, A_REQUEST, A_SCROLL_RIGHT, A_SCROLL_LEFT, A_PRECHECK,
 };
 
 static const struct ui_key keys[] = {
@@ -80,6 +80,9 @@ static const struct ui_key keys[] = {
 	    "pending, ...; q comes back", "exceptions", 0 },
 	{ 'E', A_REQUEST, "E", "request an exception for this instance", NULL,
 	    UI_KEY_CHANGES_AWS },
+	{ 'P', A_PRECHECK, "P", "pre-check the marked instances, or the "
+	    "members of this instance's window", "pre-check",
+	    UI_KEY_CHANGES_AWS | UI_KEY_DRY_RUN_READS },
 };
 
 struct vinst {
@@ -377,6 +380,36 @@ under(const struct vinst *v)
 	return inv->nvis > 0 ? inv->rows[inv->vis[v->list.cursor]].in : NULL;
 }
 
+/* P: the marked instances, else the members of the window of the
+ * instance under the cursor. */
+static void
+precheck_key(struct ui *ui, struct vinst *v)
+{
+	const struct inventory *inv = &v->app->inv;
+	const struct fleet_instance *in = under(v);
+	const char **ids;
+	const char *w;
+	size_t i, n = 0;
+
+	if (inv->nmarked > 0) {
+		ids = xcalloc(inv->nmarked, sizeof *ids);
+		for (i = 0; i < inv->n && n < inv->nmarked; i++)
+			if (inv->rows[i].marked)
+				ids[n++] = inv->rows[i].in->id;
+		view_precheck_push_ids(ui, v->app, ids, n);
+		free(ids);
+		return;
+	}
+	w = in != NULL ? fleet_instance_tag(in, v->app->cfg.tags.window != NULL ?
+	    v->app->cfg.tags.window : "PatchWindow") : NULL;
+	if (w == NULL || *w == '\0') {
+		ui_message(ui, 1, "pre-check: this instance has no window; "
+		    "mark instances to pre-check them");
+		return;
+	}
+	view_precheck_push(ui, v->app, w, NULL);
+}
+
 static int
 inst_key(struct ui *ui, void *self, int action, int ch)
 {
@@ -474,6 +507,9 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 		break;
 	case A_REQUEST:
 		exactions_request(ui, v->app, view_instances_current(v));
+		break;
+	case A_PRECHECK:
+		precheck_key(ui, v);
 		break;
 	default:
 		return UI_IGNORED;

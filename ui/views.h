@@ -47,6 +47,19 @@ void selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
     const struct fleet_instance *under);
 
 /*
+ * The pre-check pane (view_precheck.c): runs the pre-check of window's
+ * members on date ("YYYY-MM-DD", the occurrence's local date; NULL: the
+ * one in progress or the next) on the console's loop, shows its
+ * progress, then the members failed first.  Refused in read-only mode
+ * (it sends a command and writes a tag) and while the fleet loads.
+ * Strings borrowed for the call.  _ids: exactly the instances named.
+ */
+void view_precheck_push(struct ui *ui, struct app *a, const char *window,
+    const char *date);
+void view_precheck_push_ids(struct ui *ui, struct app *a,
+    const char *const *ids, size_t n);
+
+/*
  * The jobs those files keep in struct app, freed with what they hold
  * (idempotent); app_run() calls them after the loop and net_free(), so
  * no callback can come in afterwards.  A view that starts background
@@ -55,5 +68,31 @@ void selfservice_clear(struct ui *ui, struct app *a, enum selfservice_tag kind,
 void exactions_job_free(struct app *a);
 void exsyncui_job_free(struct app *a);
 void selfservice_job_free(struct app *a);
+void precheck_job_free(struct app *a);
+
+/*
+ * F on the pre-check pane (fixui.c): fix rows[0..n) (copied; failures as
+ * their verdicts say), asking for the kind when they fail in several
+ * fixable kinds (and, for pkg_lock, whether a running package manager may
+ * be stopped), confirming with the count and the first instances, then
+ * running the fix and the pre-check after it on the console's loop
+ * (ops/fixjob.h).  done(ui, arg, job) runs when that has ended; the job is
+ * the handle's (fixjob_after's rows may be taken).  Returns a handle the
+ * caller frees with fixui_free (never while fixui_busy: the job's calls
+ * point at it); with nothing to fix it says why and starts nothing.
+ */
+struct fix_member;
+struct fixjob;
+struct fixui;
+typedef void (*fixui_done_fn)(struct ui *ui, void *arg, struct fixjob *job);
+struct fixui *fixui_start(struct ui *ui, struct app *a,
+    const struct fix_member *rows, size_t n, const char *window,
+    const char *date, fixui_done_fn done, void *arg);
+/* The fix or its re-check runs. */
+int fixui_busy(const struct fixui *f);
+/* While busy: what runs ("fix", "re-check: wait", ...), done of total. */
+int fixui_progress(const struct fixui *f, const char **phase, size_t *done,
+    size_t *total);
+void fixui_free(struct fixui *f);
 
 #endif

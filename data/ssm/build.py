@@ -72,6 +72,40 @@ DOCS = {
         },
         "env": [("PATCHDECK_REPO_TIMEOUT", "RepoTimeoutSeconds")],
     },
+    "patchdeck-fix.json": {
+        "script": "fix.sh",
+        "step": "fix",
+        "timeout": 3600,
+        "description": "patchdeck: fix what a pre-check found on Linux: disk (clean package caches, "
+                       "vacuum the journal), repo (rewrite repository URLs by a map), pkg_lock "
+                       "(finish or clear an interrupted package transaction; a running package "
+                       "manager is stopped only with Force=true); prints one PATCHDECK_FIX line.",
+        "parameters": {
+            "Kind": {
+                "type": "String",
+                "description": "What to fix: disk, repo or pkg_lock.",
+                "allowedValues": ["disk", "repo", "pkg_lock"],
+            },
+            "Force": {
+                "type": "String",
+                "default": "false",
+                "description": "pkg_lock: true stops a running package manager (TERM, then KILL); "
+                               "false leaves it running and reports the fix skipped.",
+                "allowedValues": ["false", "true"],
+            },
+            "RepoMap": {
+                "type": "String",
+                "default": "",
+                "description": "repo: URL prefixes to rewrite, \"FROM -> TO, FROM -> TO\" (the "
+                               "[precheck] repo_map of the patchdeck config).",
+                # No quote, backslash, backquote, brace or line break: the
+                # value stays inside the single quotes of its assignment.
+                "allowedPattern": "^[A-Za-z0-9_.:/~%+=@?&$!*;#,\\[\\] >-]{0,4000}$",
+            },
+        },
+        "env": [("PATCHDECK_FIX_KIND", "Kind"), ("PATCHDECK_FIX_FORCE", "Force"),
+                ("PATCHDECK_REPO_MAP", "RepoMap")],
+    },
 }
 
 

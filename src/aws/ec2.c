@@ -295,3 +295,105 @@ ec2_stop_instances(struct aws_client *c, const char *const *ids, size_t nids,
 {
 	state_call(c, "StopInstances", ids, nids, fn, end, arg);
 }
+
+/* ---- DescribeInstanceStatus ---- */
+
+void
+ec2_instance_statuses_free(struct ec2_instance_status *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].state);
+		free(v[i].instance_status);
+		free(v[i].system_status);
+	}
+	free(v);
+}
+
+size_t
+ec2_parse_instance_statuses(const void *root_node,
+    struct ec2_instance_status **out)
+{
+	const xmlNode *root = root_node;
+	xmlNode *it;
+	struct ec2_instance_status *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (it = awsxml_child(awsxml_child(root, "instanceStatusSet"),
+	    "item"); it != NULL; it = awsxml_next(it, "item")) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[n].id = text_or_empty(it, "instanceId");
+		v[n].state = text_or_empty(it, "instanceState/name");
+		v[n].instance_status = text_or_empty(it,
+		    "instanceStatus/status");
+		v[n].system_status = text_or_empty(it, "systemStatus/status");
+		if (v[n].id[0] != '\0') {
+			n++;
+			continue;
+		}
+		free(v[n].id);
+		free(v[n].state);
+		free(v[n].instance_status);
+		free(v[n].system_status);
+	}
+	*out = v;
+	if (n == 0) {
+		free(v);
+		*out = NULL;
+	}
+	return n;
+}
+
+struct dis {
+	ec2_statuses_fn page;
+	aws_end_fn end;
+	void *arg;
+};
+
+static int
+dis_page(void *arg, const xmlNode *root)
+{
+	struct dis *d = arg;
+	struct ec2_instance_status *v;
+	size_t n = ec2_parse_instance_statuses(root, &v);
+
+	return d->page(d->arg, v, n);
+}
+
+static void
+dis_end(void *arg, const struct aws_error *err)
+{
+	struct dis *d = arg;
+
+	d->end(d->arg, err);
+	free(d);
+}
+
+void
+ec2_describe_instance_status(struct aws_client *c, const char *const *ids,
+    size_t nids, ec2_statuses_fn page, aws_end_fn end, void *arg)
+{
+	struct dis *d = xcalloc(1, sizeof *d);
+	struct aws_params p;
+	size_t i;
+	char num[32];
+
+	d->page = page;
+	d->end = end;
+	d->arg = arg;
+	aws_params_init(&p);
+	aws_params_add(&p, "IncludeAllInstances", "true");
+	for (i = 0; i < nids; i++)
+		aws_params_addf(&p, ids[i], "InstanceId.%zu", i + 1);
+	if (nids == 0) {
+		snprintf(num, sizeof num, "%d", EC2_MAX_RESULTS);
+		aws_params_add(&p, "MaxResults", num);
+	}
+	aws_query_pages_owned(c, "DescribeInstanceStatus", EC2_API_VERSION,
+	    &p, "NextToken", "nextToken", dis_page, dis_end, free, d);
+}

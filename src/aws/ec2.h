@@ -87,4 +87,34 @@ void ec2_start_instances(struct aws_client *c, const char *const *ids,
 void ec2_stop_instances(struct aws_client *c, const char *const *ids,
     size_t nids, ec2_state_fn fn, aws_end_fn end, void *arg);
 
+/* DescribeInstanceStatus: EC2's two status checks of one instance. */
+struct ec2_instance_status {
+	char *id;
+	char *state;		/* running, stopped, ... */
+	char *instance_status;	/* ok, impaired, initializing,
+				 * insufficient-data, not-applicable */
+	char *system_status;
+};
+
+#define EC2_STATUS_MAX_IDS 100	/* InstanceId.N per DescribeInstanceStatus */
+
+void ec2_instance_statuses_free(struct ec2_instance_status *v, size_t n);
+/* One page; the callback owns v (ec2_instance_statuses_free).  0 to go
+ * on. */
+typedef int (*ec2_statuses_fn)(void *arg, struct ec2_instance_status *v,
+    size_t n);
+/* Parses one DescribeInstanceStatus reply (for tests and the pager);
+ * returns the count, *out newly allocated (NULL when 0). */
+size_t ec2_parse_instance_statuses(const void *root_node,
+    struct ec2_instance_status **out);
+/*
+ * DescribeInstanceStatus with IncludeAllInstances (stopped ones too),
+ * every page: for ids (nids <= EC2_STATUS_MAX_IDS; the API takes no
+ * MaxResults with ids), or the whole region (nids 0, pages of
+ * EC2_MAX_RESULTS).
+ */
+void ec2_describe_instance_status(struct aws_client *c,
+    const char *const *ids, size_t nids, ec2_statuses_fn page,
+    aws_end_fn end, void *arg);
+
 #endif

@@ -57,6 +57,7 @@ static const struct cache_area *const cache_areas[CACHE_NAREAS] = {
 	[CACHE_AREA_INSTANCES] = &cache_area_instances,
 	[CACHE_AREA_EXCEPTIONS] = &cache_area_exceptions,
 	[CACHE_AREA_RUNS] = &cache_area_runs,
+	[CACHE_AREA_PRECHECKS] = &cache_area_prechecks,
 };
 
 /* What one attempt at opening found. */

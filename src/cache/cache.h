@@ -37,7 +37,7 @@
  * back cut at that NUL.  Every row keeps the time it was fetched (Unix
  * seconds).
  *
- * Schema, version 4 (every TEXT column is NOT NULL DEFAULT ''):
+ * Schema, version 5 (every TEXT column is NOT NULL DEFAULT ''):
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)            WITHOUT ROWID
  *   targets(name TEXT PRIMARY KEY, account, region,
@@ -134,6 +134,11 @@
  *       PRIMARY KEY(run_id, instance_id))
  *     index results_instance(instance_id, ended_at).  No foreign key to
  *     runs: results may arrive (from S3/Athena) before the run record.
+ *   prechecks(target, instance_id, checked_at INTEGER, failed INTEGER,
+ *       kinds INTEGER, reason, detail_json, output_tail,
+ *       PRIMARY KEY(target, instance_id))  WITHOUT ROWID
+ *     The latest pre-check verdict per instance (cache/prechecks.h).
+ *     Migrating to 5 adds it, empty.
  *   ("window" is an SQL keyword, hence window_id.)
  *
  * One connection per struct cache, one thread (a load may start a helper
@@ -156,7 +161,7 @@
 
 #include "fleet/instance.h"
 
-#define CACHE_SCHEMA_VERSION 4
+#define CACHE_SCHEMA_VERSION 5
 #define CACHE_BUSY_TIMEOUT_MS 5000
 /* Default tags copied to indexed columns (DESIGN.md section 4). */
 #define CACHE_WINDOW_TAG "PatchWindow"

@@ -120,6 +120,7 @@ enum cache_area_id {
 	CACHE_AREA_INSTANCES,
 	CACHE_AREA_EXCEPTIONS,
 	CACHE_AREA_RUNS,
+	CACHE_AREA_PRECHECKS,
 	CACHE_NAREAS
 };
 
@@ -128,6 +129,7 @@ extern const struct cache_area cache_area_targets;
 extern const struct cache_area cache_area_instances;
 extern const struct cache_area cache_area_exceptions;
 extern const struct cache_area cache_area_runs;
+extern const struct cache_area cache_area_prechecks;	/* prechecks.c */
 
 #define CACHE_AREA_MAX_SQL 16
 

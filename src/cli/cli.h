@@ -157,6 +157,7 @@ int cli_windows(struct cli *g, int argc, char **argv);
 int cli_window(struct cli *g, int argc, char **argv);
 int cli_owner(struct cli *g, int argc, char **argv);
 int cli_setup(struct cli *g, int argc, char **argv);
+int cli_precheck(struct cli *g, int argc, char **argv);
 /* `prepare WINDOW [--date D] [--undo]`, in cli_prepare.c. */
 int cli_prepare(struct cli *g, int argc, char **argv);
 int cli_exceptions(struct cli *g, int argc, char **argv);

@@ -480,6 +480,115 @@ fleet_precheck_parse(const char *out, size_t len, struct fleet_precheck *p,
 	return 0;
 }
 
+/* ---- PATCHDECK_FIX ---- */
+
+const char *
+fleet_fix_status_name(enum fleet_fix_status st)
+{
+	switch (st) {
+	case FLEET_FIX_FAILED:
+		return "failed";
+	case FLEET_FIX_SKIPPED:
+		return "skipped";
+	case FLEET_FIX_OK:
+		break;
+	}
+	return "ok";
+}
+
+void
+fleet_fix_result_done(struct fleet_fix_result *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nchanged; i++)
+		free(f->changed[i]);
+	free(f->changed);
+	free(f->error);
+	memset(f, 0, sizeof *f);
+}
+
+static int
+fix_line(const struct line *l, struct fleet_fix_result *f, char **err)
+{
+	static const char *const keys[] = {
+		"v", "kind", "status", "freed_mb", "changed", "error", NULL
+	};
+	const cJSON *changed, *e;
+	char *kind = NULL, *status = NULL, *why = NULL;
+	cJSON *o = parse_object(l, FLEET_FIX_TAG, err);
+	size_t n;
+	int rc = -1;
+
+	if (o == NULL)
+		return -1;
+	if (check_keys(o, keys, err) == -1 || check_version(o, err) == -1 ||
+	    get_str(o, "kind", &kind, err) == -1 ||
+	    get_str(o, "status", &status, err) == -1 ||
+	    get_count(o, "freed_mb", MAX_COUNT, &f->freed_mb, err) == -1 ||
+	    get_str(o, "error", &f->error, err) == -1)
+		goto out;
+	/* Only the document's own kinds: a failure name is not one here. */
+	if (fleet_fix_kind_parse(kind, &f->kind, &why) == -1 ||
+	    strcmp(fleet_fix_kind_name(f->kind), kind) != 0) {
+		util_seterr(err, "\"kind\" is not disk, repo or pkg_lock: "
+		    "%.*s", QUOTE, kind);
+		goto out;
+	}
+	if (strcmp(status, "ok") == 0) {
+		f->status = FLEET_FIX_OK;
+	} else if (strcmp(status, "failed") == 0) {
+		f->status = FLEET_FIX_FAILED;
+	} else if (strcmp(status, "skipped") == 0) {
+		f->status = FLEET_FIX_SKIPPED;
+	} else {
+		util_seterr(err, "\"status\" is not ok, failed or skipped: "
+		    "%.*s", QUOTE, status);
+		goto out;
+	}
+	changed = item(o, "changed");
+	if (!cJSON_IsArray(changed)) {
+		util_seterr(err, "\"changed\" is not a list");
+		goto out;
+	}
+	n = (size_t)cJSON_GetArraySize(changed);
+	f->changed = xcalloc(n > 0 ? n : 1, sizeof *f->changed);
+	cJSON_ArrayForEach(e, changed) {
+		if (!cJSON_IsString(e) || e->valuestring == NULL) {
+			util_seterr(err, "changed[%zu] is not a string",
+			    f->nchanged);
+			goto out;
+		}
+		f->changed[f->nchanged++] = xstrdup(e->valuestring);
+	}
+	rc = 0;
+out:
+	free(why);
+	free(kind);
+	free(status);
+	cJSON_Delete(o);
+	return rc;
+}
+
+int
+fleet_fix_parse(const char *out, size_t len, struct fleet_fix_result *f,
+    char **err)
+{
+	struct line l;
+	char *why = NULL;
+
+	memset(f, 0, sizeof *f);
+	if (tagged_lines(out, len, FLEET_FIX_TAG, &l, 1, err) < 0)
+		return -1;
+	if (fix_line(&l, f, &why) == -1) {
+		util_seterr(err, "the PATCHDECK_FIX line: %s", why);
+		free(why);
+		fleet_fix_result_done(f);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- AWS-InstallWindowsUpdates ---- */
 
 int

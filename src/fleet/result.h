@@ -2,7 +2,8 @@
  * result.h - what the SSM documents print (DESIGN.md section 6), read
  * back from a command's output: the PATCHDECK_RESULT line of the Linux
  * patch document (one pass, or two around a reboot), the PATCHDECK_PRECHECK
- * line of the pre-check document, and the count of updates that
+ * line of the pre-check document, the PATCHDECK_FIX line of the fix
+ * document (fix.h), and the count of updates that
  * AWS-InstallWindowsUpdates says it installed.
  *
  * Output is untrusted: anything missing, malformed, of the wrong type or
@@ -15,10 +16,13 @@
 
 #include <stddef.h>
 
+#include "fleet/fix.h"
+
 /* A line is tagged when it starts with the tag followed by a space or its
  * end: "PATCHDECK_RESULTS {...}" is not a result line. */
 #define FLEET_RESULT_TAG "PATCHDECK_RESULT"
 #define FLEET_PRECHECK_TAG "PATCHDECK_PRECHECK"
+#define FLEET_FIX_TAG "PATCHDECK_FIX"
 
 enum fleet_reboot {
 	FLEET_REBOOT_NONE,	/* "none" */
@@ -79,6 +83,36 @@ struct fleet_precheck {
 int fleet_precheck_parse(const char *out, size_t len,
     struct fleet_precheck *p, char **err);
 void fleet_precheck_done(struct fleet_precheck *p);
+
+enum fleet_fix_status {
+	FLEET_FIX_OK,		/* "ok": done (maybe nothing was left to do) */
+	FLEET_FIX_FAILED,	/* "failed": error says why */
+	FLEET_FIX_SKIPPED	/* "skipped": not attempted, error says why
+				 * (a running package manager without
+				 * Force, no repository map) */
+};
+
+struct fleet_fix_result {
+	enum fleet_fix_kind kind;
+	enum fleet_fix_status status;
+	long long freed_mb;	/* disk: space gained on / and /var */
+	char **changed;		/* what was done, in order */
+	size_t nchanged;
+	char *error;		/* "" when there is none */
+};
+
+/*
+ * Reads the one PATCHDECK_FIX line of a fix command's output:
+ *   PATCHDECK_FIX {"v":1,"kind":"disk|repo|pkg_lock",
+ *     "status":"ok|failed|skipped","freed_mb":N,"changed":["..."],
+ *     "error":"..."}
+ * Returns 0, or -1 with *err (caller frees) and f zeroed.
+ */
+int fleet_fix_parse(const char *out, size_t len, struct fleet_fix_result *f,
+    char **err);
+void fleet_fix_result_done(struct fleet_fix_result *f);
+/* "ok", "failed", "skipped". */
+const char *fleet_fix_status_name(enum fleet_fix_status s);
 
 /*
  * The updates AWS-InstallWindowsUpdates installed, from its last line of

@@ -20,6 +20,8 @@
 #   (e) exception sync: the plan for 20,000 records over 50,000 instances
 #       (tests/bench/bench_exsync), and its tag calls against the distinct
 #       tag values
+#   (f) pre-check: 5,000 instances (tests/bench/precheck.sh): API calls per
+#       action, wall time to the last result against the simulator's time
 #
 # Run from the top of the tree with the programs built: `make bench` does
 # both (B= names the build folder, default build).  Takes about 4 minutes,
@@ -190,5 +192,9 @@ echo
 # --- (e) exception sync plan -------------------------------------------------
 echo "== (e) exceptions sync: plan for 20,000 records over 50,000 instances"
 "$BIN/bench_exsync" 20000 50000 || die "bench_exsync failed"
+echo
+
+# --- (f) pre-check of 5,000 instances ------------------------------------------
+sh "$ROOT/tests/bench/precheck.sh" || die "the pre-check bench failed"
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,9 +1,10 @@
 /*
- * fuzz_result.c - command output with PATCHDECK_RESULT and
- * PATCHDECK_PRECHECK lines (and Windows' update count), as SSM and S3
+ * fuzz_result.c - command output with PATCHDECK_RESULT, PATCHDECK_PRECHECK
+ * and PATCHDECK_FIX lines (and Windows' update count), as SSM and S3
  * return it.
  * Invariants: a parsed result has its strings and counts that are not
- * negative; a pre-check has "/" first and percentages 0-100.
+ * negative; a pre-check has "/" first and percentages 0-100; a fix has a
+ * kind of the document's own, its strings and freed_mb not negative.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *out = (const char *)data;
 	struct fleet_result r;
 	struct fleet_precheck p;
+	struct fleet_fix_result f;
 	char *err = NULL;
 	long long n;
 	size_t i;
@@ -45,6 +47,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (p.disk[i].free_pct < 0 || p.disk[i].free_pct > 100)
 				abort();
 		fleet_precheck_done(&p);
+	} else {
+		free(err);
+	}
+	err = NULL;
+	memset(&f, 0, sizeof f);
+	if (fleet_fix_parse(out, size, &f, &err) == 0) {
+		if (f.error == NULL || f.freed_mb < 0 ||
+		    strcmp(fleet_fix_kind_name(f.kind), "?") == 0 ||
+		    (f.nchanged > 0 && f.changed == NULL))
+			abort();
+		for (i = 0; i < f.nchanged; i++)
+			if (f.changed[i] == NULL)
+				abort();
+		(void)fleet_fix_status_name(f.status);
+		fleet_fix_result_done(&f);
 	} else {
 		free(err);
 	}

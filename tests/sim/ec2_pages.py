@@ -158,6 +158,78 @@ class Ec2Pages:
                 next_pos = q if q < n else None
         return self.render(backend, idx, page, next_pos)
 
+    def describe_status(self, backend, body):
+        """The XML body of a DescribeInstanceStatus reply (moto has no
+        way to fail a status check).  An instance whose pre-check fate
+        (world.precheck_fate) is "status_check" is impaired: both its
+        instance and its system check."""
+        params = dict(parse_qsl(body, keep_blank_values=True))
+        ids = [v for k, v in sorted(params.items(), key=lambda kv: _num(kv[0]))
+               if k.startswith("InstanceId.")]
+        include_all = params.get("IncludeAllInstances", "false").lower() == "true"
+        idx = self.index(backend)
+        mr = params.get("MaxResults")
+        if mr is not None and ids:
+            raise Ec2Error("InvalidParameterCombination",
+                           "The parameter instancesSet cannot be used with the parameter "
+                           "maxResults")
+        limit = None
+        if mr is not None:
+            try:
+                limit = int(mr)
+            except ValueError:
+                raise Ec2Error("InvalidParameterValue", "Invalid value '%s' for maxResults" % mr)
+            if not 5 <= limit <= 1000:
+                raise Ec2Error("InvalidParameterValue",
+                               "Value ( %d ) for parameter maxResults is invalid. Expecting a "
+                               "value between 5 and 1000." % limit)
+        if ids:
+            missing = [i for i in ids if i not in idx.pos]
+            if missing:
+                raise Ec2Error("InvalidInstanceID.NotFound",
+                               "The instance ID '%s' does not exist" % ", ".join(missing))
+            cands = [idx.instances[idx.pos[i]] for i in dict.fromkeys(ids)]
+            start = 0
+        else:
+            cands = idx.instances
+            start = _decode_token(params["NextToken"], len(cands)) \
+                if params.get("NextToken") else 0
+        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstanceStatusResponse '
+               'xmlns="', EC2_NS, '">\n<requestId>', _rid(), '</requestId>\n'
+               '<instanceStatusSet>\n']
+        n = 0
+        p = start
+        while p < len(cands) and (limit is None or n < limit):
+            inst = cands[p]
+            p += 1
+            st = inst._state
+            # Asked for by id, a terminated instance is still listed (as AWS
+            # does for a while); a scan leaves it out.
+            if (st.name == "terminated" and not ids) or \
+                    (not include_all and st.name != "running"):
+                continue
+            if st.name == "running":
+                fate = self.world.precheck_fate_for(inst.id, backend.tags.get(inst.id, {}))
+                check = "impaired" if fate == "status_check" else "ok"
+            else:
+                check = "not-applicable"
+            det = "failed" if check == "impaired" else \
+                ("passed" if check == "ok" else "")
+            detail = ("<details><item><name>reachability</name><status>%s</status></item>"
+                      "</details>" % det) if det else "<details/>"
+            out += ["<item><instanceId>", inst.id, "</instanceId><availabilityZone>",
+                    xml_text(inst._placement.zone), "</availabilityZone><instanceState><code>",
+                    str(st.code), "</code><name>", st.name, "</name></instanceState>"
+                    "<systemStatus><status>", check, "</status>", detail,
+                    "</systemStatus><instanceStatus><status>", check, "</status>", detail,
+                    "</instanceStatus><eventsSet/></item>\n"]
+            n += 1
+        out.append("</instanceStatusSet>\n")
+        if not ids and limit is not None and p < len(cands):
+            out.append("<nextToken>%s</nextToken>\n" % _encode_token(p))
+        out.append("</DescribeInstanceStatusResponse>\n")
+        return "".join(out).encode("utf-8")
+
     def render(self, backend, idx, page, next_pos):
         out = ['<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="',
                EC2_NS, '">\n<requestId>', _rid(), '</requestId>\n<reservationSet>\n']

@@ -39,11 +39,11 @@ def _result(**kw):
     return "PATCHDECK_RESULT " + json.dumps(d, separators=(",", ":")) + "\n"
 
 
-def render(kind, facts, inst, fail, rng, params, region):
+def render(kind, facts, inst, fail, rng, params, region, fate=None):
     if kind == "windows":
         return _windows(facts, fail, rng)
     if kind == "precheck":
-        return _precheck(facts, fail, rng)
+        return _precheck(facts, fail, rng, fate)
     if kind == "shell":
         return _shell(params, rng)
     return _patch(facts, fail, rng, region)
@@ -60,7 +60,18 @@ def _shell(params, rng):
             "details": "Success", "duration": rng.uniform(1, 4)}
 
 
-def _precheck(facts, fail, rng):
+# Before the line of a "hostile" pre-check: an OSC window title, a screen
+# clear, colours, a C1 CSI, a bidi override, raw control bytes (BEL, BS,
+# CR, DEL, C1) and what SSM makes of invalid UTF-8 (U+FFFD: its API is
+# JSON); a pane that passes any of it through is broken.
+HOSTILE_OUTPUT = ("checking \x1b]0;pwned\x07disk\x1b[2J\x1b[31mRED\x1b[0m "
+                  "\x9b31mc1\u202etxt.exe \x07bell\x08back\r\n"
+                  "raw: \x01\x02\x7f\x85\ufffd\x1bP+q\x1b\\ end\n")
+
+
+def _precheck(facts, fail, rng, fate=None):
+    if fate is not None:
+        return _precheck_fate(facts, rng, fate)
     free_pct = rng.randint(25, 80)
     size = rng.choice([8192, 20480, 51200, 102400])
     disk = [{"mount": "/", "free_mb": size * free_pct // 100, "free_pct": free_pct}]
@@ -95,6 +106,49 @@ def _precheck(facts, fail, rng):
         out = out[:out.index("PATCHDECK_PRECHECK") + 40] + "\n"
     return {"stdout": out, "stderr": "", "rc": 0, "status": "Success", "details": "Success",
             "duration": rng.uniform(4, 20)}
+
+
+def _precheck_fate(facts, rng, fate):
+    """A pre-check decided by a fate (world.PRECHECK_FATES)."""
+    os_ = facts.os
+    mgr = os_[3] if not facts.windows else "none"
+    disk = [{"mount": "/", "free_mb": 20480 * 60 // 100, "free_pct": 60},
+            {"mount": "/var", "free_mb": 15000, "free_pct": 55}]
+    repo = "ok"
+    urls = ["https://mirror.example.com/%s/base" % mgr]
+    lock = False
+    pending = False
+    load = round(rng.uniform(0, 1.5), 2)
+    if fate == "disk":
+        disk[0] = {"mount": "/", "free_mb": rng.randint(0, 90), "free_pct": rng.randint(0, 1)}
+    elif fate == "repo_unreachable":
+        repo = "Curl error (28): Timeout was reached for https://mirror.example.com/" \
+               "repodata/repomd.xml [Connection timed out after 30000 milliseconds]"
+    elif fate == "repo_url":
+        urls.append("http://untrusted.example.net/%s/extras" % mgr)
+    elif fate == "pkg_lock":
+        lock = True
+        repo = "not checked: package lock held by %s (pid %d)" % (mgr, rng.randint(300, 90000))
+    elif fate == "reboot_pending":
+        pending = True
+    elif fate == "load":
+        load = 64.0
+    line = {"v": 1, "disk": disk, "repo": repo, "repo_urls": urls, "pkg_lock": lock,
+            "uptime_s": rng.randint(3600, 90 * 86400), "load1": load,
+            "reboot_pending": pending}
+    out = ("patchdeck precheck on %s\nchecking disk space\nchecking package repositories (%s)\n"
+           "checking package manager lock\n" % (os_[0], mgr))
+    if fate == "hostile":
+        out += HOSTILE_OUTPUT
+    out += "PATCHDECK_PRECHECK " + json.dumps(line, separators=(",", ":")) + "\n"
+    if fate == "malformed":
+        out = out[:out.index("PATCHDECK_PRECHECK") + 40] + "\n"
+    res = {"stdout": out, "stderr": "", "rc": 0, "status": "Success", "details": "Success",
+           "duration": rng.uniform(4, 20)}
+    if fate == "timeout":
+        res.update(stdout=out[:out.index("PATCHDECK_PRECHECK")], rc=-1, status="TimedOut",
+                   details="ExecutionTimedOut", duration=600.0)
+    return res
 
 
 def _pkg_list(facts, rng, mgr, n, kernel_after, reboot):

@@ -285,13 +285,15 @@ class Simulator:
 
     def _dispatch(self, environ, start_response, body, service, region, op, params, account,
                   rec):
-        if service == "ec2" and op == "DescribeInstances":
+        if service == "ec2" and op in ("DescribeInstances", "DescribeInstanceStatus"):
             from ec2_pages import Ec2Error
             from moto.ec2.models import ec2_backends
             try:
-                xml = self.ec2.describe(ec2_backends[account][region],
-                                        body.decode("utf-8") if body else
-                                        environ.get("QUERY_STRING", ""))
+                fn = self.ec2.describe if op == "DescribeInstances" else \
+                    self.ec2.describe_status
+                xml = fn(ec2_backends[account][region],
+                         body.decode("utf-8") if body else
+                         environ.get("QUERY_STRING", ""))
             except Ec2Error as e:
                 st, hd, bd = errors.error_response("ec2", e.status, e.code, e.message)
                 return self._respond(start_response, st, hd, bd, rec)
@@ -469,6 +471,28 @@ class Simulator:
                                  {"error": "delay_s must be a number of seconds, 0..86400"})
             w.boot_delay = d
             return self._ctl(start_response, 200, {"delay_s": w.boot_delay})
+        if path == "precheck" and method == "GET":
+            with w.lock:
+                return self._ctl(start_response, 200, dict(w.precheck_fate))
+        if path == "precheck" and method == "POST":
+            # {"fates": {ID: FATE}}: what the next pre-check of each finds
+            # (world.PRECHECK_FATES; null forgets it).
+            from world import PRECHECK_FATES
+            fates = req.get("fates")
+            bad = [k for k, v in (fates or {}).items()
+                   if v is not None and v not in PRECHECK_FATES] \
+                if isinstance(fates, dict) else ["fates"]
+            if bad:
+                return self._ctl(start_response, 400, {
+                    "error": "want {\"fates\": {ID: FATE}} with FATE one of " +
+                             ", ".join(PRECHECK_FATES), "bad": bad})
+            with w.lock:
+                for k, v in fates.items():
+                    if v is None:
+                        w.precheck_fate.pop(k, None)
+                    else:
+                        w.precheck_fate[k] = v
+            return self._ctl(start_response, 200, {"ok": True, "fates": len(w.precheck_fate)})
         if path == "ssm/instance" and method == "POST":
             # What JSON can carry and EC2's XML cannot (C0 controls): set
             # SSM's instance information fields of one instance.
@@ -491,6 +515,8 @@ class Simulator:
                                                              "POST faults/queue", "GET sns",
                                                              "GET clock", "POST clock",
                                                              "GET boot", "POST boot",
+                                                             "GET precheck",
+                                                             "POST precheck",
                                                              "POST ssm/instance"]})
 
     @staticmethod

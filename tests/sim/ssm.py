@@ -18,8 +18,10 @@ invocation's end time has passed.
 
 Documents: AWS-InstallWindowsUpdates -> Windows update log; AWS-RunShellScript
 -> echoes `echo` lines of its commands; any other document whose name
-contains "precheck" (any case) -> PATCHDECK_PRECHECK line; any other
-non-AWS document -> the Linux patch document (PATCHDECK_RESULT lines).
+contains "precheck" (any case) -> PATCHDECK_PRECHECK line; a document whose
+name ends in "fix" -> PATCHDECK_FIX line (fixes.py: a fix changes what the
+next pre-check sees); any other non-AWS document -> the Linux patch
+document (PATCHDECK_RESULT lines).
 """
 
 import heapq
@@ -164,8 +166,10 @@ class SsmSim:
         facts = self.world.facts_for(inst)
         tags = backend.tags.get(inst.id, {})
         forced = tags.get("sim:fail")
-        offline = (facts.offline and forced is None) or tags.get("sim:offline") == "1" or \
-            forced == "agent-offline"
+        fate = self.world.precheck_fate_for(inst.id, tags)
+        offline = (facts.offline and forced is None and fate is None) or \
+            tags.get("sim:offline") == "1" or forced == "agent-offline" or \
+            fate == "agent_offline"
         if inst._state.name != "running" or offline:
             return "ConnectionLost", now - 3600 * (2 + facts.seed % 200)
         up, since = self.world.boot_state(inst.id, tags, now)
@@ -355,6 +359,8 @@ class SsmSim:
             return "shell"
         if "precheck" in name.lower():
             return "precheck"
+        if name.lower().endswith("fix"):
+            return "fix"
         return "patch"
 
     def _doc_exists(self, account, region, doc):
@@ -388,6 +394,7 @@ class SsmSim:
 
     def _decide(self, cmd, inv, inst, tags, backend, rng):
         """Fix this invocation's delay, run time, outcome and output."""
+        import fixes
         import outputs
         facts = self.world.facts_for(inst)
         fail = tags.get("sim:fail") or facts.fail
@@ -395,16 +402,31 @@ class SsmSim:
             fail = None
         if tags.get("sim:offline") == "1":
             fail = "agent-offline"
+        # A pre-check fate (world.precheck_fate) decides a pre-check; an
+        # offline agent takes no command of any kind.
+        fate = self.world.precheck_fate_for(inst.id, tags)
+        if fate == "agent_offline":
+            fail = "agent-offline"
+        elif fate is not None and cmd.kind in ("precheck", "fix"):
+            # A fix acts on the pre-check fate (fixes.py), not on the
+            # patch-night facts.
+            fail = "agent-offline" if fate == "undeliverable" else None
         irng = random.Random(stable_hash(self.world.seed, cmd.id, inst.id))
         inv.deliver = irng.uniform(0.5, 3.0)
-        if fail == "agent-offline" or (facts.offline and "sim:fail" not in tags) or \
+        if fail == "agent-offline" or (facts.offline and "sim:fail" not in tags
+                                       and fate is None) or \
                 inst._state.name != "running":
             inv.status, inv.details, inv.rc = "Failed", "Undeliverable", -1
             inv.sent = False
             inv.deliver = irng.uniform(5, 15)
             return
-        res = outputs.render(cmd.kind, facts, inst, fail, irng, cmd.params,
-                             backend.region_name)
+        fail = fixes.effective_fail(self.world, inst.id, fail)
+        if cmd.kind == "fix":
+            res = fixes.render(self.world, facts, inst.id, fail, fate, irng, cmd.params)
+        else:
+            res = outputs.render(cmd.kind, facts, inst, fixes.render_fate(fail), irng,
+                                 cmd.params, backend.region_name,
+                                 fate if cmd.kind == "precheck" else None)
         inv.stdout, inv.stderr, inv.rc, inv.status, inv.details = (
             res["stdout"], res["stderr"], res["rc"], res["status"], res["details"])
         dur = res["duration"]

@@ -165,6 +165,30 @@ class TestEc2(SimTest):
         byid2 = instances(self.ec2.describe_instances(InstanceIds=ids))
         self.assertEqual(sorted(i["InstanceId"] for i in byid2), sorted(ids))
 
+    def test_instance_status_pages(self):
+        seen, token, pages = [], None, 0
+        while True:
+            kw = {"MaxResults": 100, "IncludeAllInstances": True}
+            if token:
+                kw["NextToken"] = token
+            r = self.ec2.describe_instance_status(**kw)
+            pages += 1
+            seen += [x["InstanceId"] for x in r["InstanceStatuses"]]
+            token = r.get("NextToken")
+            if not token:
+                break
+        self.assertGreaterEqual(pages, 3)
+        self.assertEqual(len(seen), len(set(seen)))
+        everyone = instances(self.ec2.describe_instances())
+        live = [i for i in everyone if i["State"]["Name"] != "terminated"]
+        self.assertEqual(len(seen), len(live))
+        running = self.ec2.describe_instance_status(MaxResults=1000)["InstanceStatuses"]
+        self.assertTrue(all(x["InstanceState"]["Name"] == "running" for x in running))
+        stopped = [i["InstanceId"] for i in live if i["State"]["Name"] == "stopped"][:3]
+        r = self.ec2.describe_instance_status(InstanceIds=stopped, IncludeAllInstances=True)
+        self.assertEqual([x["InstanceStatus"]["Status"] for x in r["InstanceStatuses"]],
+                         ["not-applicable"] * len(stopped))
+
     def test_tags_start_stop(self):
         iid = instances(self.ec2.describe_instances(MaxResults=5))[0]["InstanceId"]
         hostile = "x\u009b31m\u202eevil\u200b<&>\"'" + "y" * 300
@@ -404,6 +428,71 @@ class TestSsm(SimTest):
         self.assertEqual(wo["Status"], "Success")
         self.assertRegex(wo["StandardOutputContent"],
                          r"(Installed \d+ updates\.|No updates to install\.)")
+
+    def test_precheck_fates(self):
+        """Every pre-check fate (world.PRECHECK_FATES) set through POST
+        /_sim/precheck, one instance each, sent by tag as patchdeck sends
+        it; DescribeInstanceStatus impairs the status_check one."""
+        fates = ["ok", "disk", "repo_unreachable", "repo_url", "pkg_lock",
+                 "reboot_pending", "load", "agent_offline", "status_check",
+                 "undeliverable", "timeout", "malformed", "hostile"]
+        ids = self.linux[100:100 + len(fates)]
+        want = dict(zip(ids, fates))
+        self.sim.control("precheck", {"fates": want})
+        self.assertEqual(self.sim.control("precheck")[ids[1]], "disk")
+        self.tag(ids, **{"patchdeck:precheck": "t1"})
+        info = self.ssm.describe_instance_information(
+            Filters=[{"Key": "InstanceIds", "Values": ids}])["InstanceInformationList"]
+        ping = {i["InstanceId"]: i["PingStatus"] for i in info}
+        self.assertEqual(ping[ids[7]], "ConnectionLost")
+        self.assertEqual(ping[ids[0]], "Online")
+        c = self.ssm.send_command(Targets=[{"Key": "tag:patchdeck:precheck", "Values": ["t1"]}],
+                                  DocumentName="patchdeck-precheck", MaxConcurrency="100%",
+                                  MaxErrors="100%")["Command"]
+        self.advance(700)
+        got = {}
+        for page in self.ssm.get_paginator("list_command_invocations").paginate(
+                CommandId=c["CommandId"], Details=True):
+            for inv in page["CommandInvocations"]:
+                got[inv["InstanceId"]] = inv
+        self.assertEqual(set(got), set(ids))
+
+        def line(i):
+            out = got[i]["CommandPlugins"][0]["Output"]
+            pre = [l for l in out.splitlines() if l.startswith("PATCHDECK_PRECHECK ")]
+            return json.loads(pre[0].split(" ", 1)[1]) if pre else None
+        by = {f: i for i, f in want.items()}
+        self.assertEqual(line(by["ok"])["reboot_pending"], False)
+        self.assertLessEqual(line(by["disk"])["disk"][0]["free_pct"], 1)
+        self.assertTrue(line(by["repo_unreachable"])["repo"].startswith("Curl error"))
+        self.assertIn("http://untrusted.example.net/", " ".join(line(by["repo_url"])["repo_urls"]))
+        self.assertTrue(line(by["pkg_lock"])["pkg_lock"])
+        self.assertTrue(line(by["reboot_pending"])["reboot_pending"])
+        self.assertEqual(line(by["load"])["load1"], 64.0)
+        self.assertEqual(got[by["agent_offline"]]["StatusDetails"], "Undeliverable")
+        self.assertEqual(got[by["undeliverable"]]["StatusDetails"], "Undeliverable")
+        self.assertEqual(got[by["timeout"]]["StatusDetails"], "ExecutionTimedOut")
+        with self.assertRaises(ValueError):
+            line(by["malformed"])
+        self.assertIn("\x1b]0;pwned", got[by["hostile"]]["CommandPlugins"][0]["Output"])
+        self.assertIsNotNone(line(by["hostile"]))
+        st = self.ec2.describe_instance_status(InstanceIds=ids, IncludeAllInstances=True)
+        checks = {x["InstanceId"]: x["InstanceStatus"]["Status"]
+                  for x in st["InstanceStatuses"]}
+        self.assertEqual(checks[by["status_check"]], "impaired")
+        self.assertEqual(checks[by["ok"]], "ok")
+        # A fix (or anything) changes the fate: the next pre-check passes.
+        self.sim.control("precheck", {"fates": {by["disk"]: "ok"}})
+        c = self.ssm.send_command(InstanceIds=[by["disk"]],
+                                  DocumentName="patchdeck-precheck")["Command"]
+        self.advance(700)
+        out = self.ssm.get_command_invocation(CommandId=c["CommandId"],
+                                              InstanceId=by["disk"])["StandardOutputContent"]
+        self.assertIn('"free_pct":60', out)
+        self.sim.control("precheck", {"fates": {i: None for i in ids}})
+        self.ec2.delete_tags(Resources=ids, Tags=[{"Key": "patchdeck:precheck"}])
+        with self.assertRaises(urllib.error.HTTPError):
+            self.sim.control("precheck", {"fates": {ids[0]: "nonsense"}})
 
     def test_errors(self):
         with self.assertRaises(ClientError) as cm:

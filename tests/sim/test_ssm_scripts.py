@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tests for data/ssm/linux-patch.sh and data/ssm/precheck.sh (with common.sh).
+"""Tests for data/ssm/linux-patch.sh, precheck.sh and fix.sh (with common.sh).
 
 Each test builds a fake host in a temporary directory: PATCHDECK_ROOT holds
 /etc/os-release, /lib/modules, /boot, /proc, /run and the state directory;
@@ -47,9 +47,11 @@ def _runnable(doc):
 
 PATCH = _runnable("patchdeck-linux-patch.json")
 PRECHECK = _runnable("patchdeck-precheck.json")
+FIX = _runnable("patchdeck-fix.json")
 
 RESULT_KEYS = ["v", "os", "kernel_before", "kernel_after", "pkgs_before", "pkgs_updated",
                "pkgs_available_after", "reboot", "status", "error"]
+FIX_KEYS = ["v", "kind", "status", "freed_mb", "changed", "error"]
 PRECHECK_KEYS = ["v", "disk", "repo", "repo_urls", "pkg_lock", "uptime_s", "load1", "reboot_pending"]
 
 # --- stubs: POSIX sh, driven by files under $FAKE --------------------------------
@@ -624,6 +626,190 @@ class PrecheckTests(unittest.TestCase):
         self.assertNotIn("apt-get", h.rf("calls"))
 
 
+# --- fix.sh ----------------------------------------------------------------------
+FIX_STUBS = {
+    # the journal vacuum frees 300 MB on /
+    "journalctl": r'''
+echo "journalctl $*" >>"$FAKE/calls"
+echo "/dev/nvme0n1p1     8376300 3276800   5406700      38% /" >"$FAKE/df_"
+echo "Vacuuming done, freeing 300.0M of archived journals"
+''',
+    "dpkg": r'''
+echo "dpkg $*" >>"$FAKE/calls"
+[ -f "$FAKE/dpkg_fail" ] && { echo "dpkg: error processing package x (--configure):"; exit 1; }
+exit 0
+''',
+    "yum-complete-transaction": r'''
+echo "yum-complete-transaction $*" >>"$FAKE/calls"
+exit 0
+''',
+    # pgrep reports the process named in $FAKE/pgrep while it lives
+    "pgrep": r'''
+[ -s "$FAKE/pgrep" ] || exit 1
+read -r pid name <"$FAKE/pgrep"
+kill -0 "$pid" 2>/dev/null || exit 1
+echo "$pid $name"
+''',
+}
+
+
+class FixTests(unittest.TestCase):
+    def host(self, flavor, kernel="5.10.1-1.amzn2.x86_64"):
+        h = FakeHost(flavor, kernel)
+        self.addCleanup(h.cleanup)
+        for name, body in FIX_STUBS.items():
+            h.write(os.path.join(h.bin, name), "#!/bin/sh\n" + body, 0o755)
+        return h
+
+    def fix(self, h, kind, env=None, shell=("sh",), rc=0):
+        e = {"PATCHDECK_FIX_KIND": kind}
+        e.update(env or {})
+        got, out, err = h.run(FIX, e, shell)
+        self.assertEqual(got, rc, out + err)
+        lines = out.rstrip("\n").split("\n")
+        self.assertEqual(len(lines), 1, out)
+        r = check_json_line(self, lines[0], "PATCHDECK_FIX", FIX_KEYS)
+        self.assertEqual(r["kind"], kind)
+        self.assertIn(r["status"], ("ok", "failed", "skipped"))
+        self.assertIsInstance(r["freed_mb"], int)
+        self.assertTrue(all(isinstance(c, str) for c in r["changed"]))
+        return r
+
+    def sleeper(self):
+        p = subprocess.Popen(["sleep", "60"])
+        self.addCleanup(p.wait)
+        self.addCleanup(p.kill)
+        return p
+
+    def test_disk_apt(self):
+        h = self.host("debian", "6.1.0-17-cloud-amd64")
+        r = self.fix(h, "disk")
+        self.assertEqual((r["status"], r["error"]), ("ok", ""))
+        self.assertEqual(r["changed"], ["apt-get clean", "journalctl --vacuum-size=200M"])
+        self.assertEqual(r["freed_mb"], 300)
+        self.assertIn("apt-get clean", h.rf("calls"))
+
+    def test_disk_yum_bash(self):
+        h = self.host("amzn")
+        r = self.fix(h, "disk", {"PATCHDECK_JOURNAL_MAX": "50M"}, shell=("bash", "--posix"))
+        self.assertEqual(r["status"], "ok")
+        self.assertEqual(r["changed"], ["yum -y clean all", "journalctl --vacuum-size=50M"])
+
+    def test_disk_lock_held_keeps_caches(self):
+        h = self.host("debian", "6.1.0-17-cloud-amd64")
+        p = self.sleeper()
+        h.f("pgrep", "%d apt-get\n" % p.pid)
+        r = self.fix(h, "disk", rc=1)
+        self.assertEqual(r["status"], "failed")
+        self.assertIn("package manager running: pid %d (apt-get)" % p.pid, r["error"])
+        self.assertNotIn("apt-get", h.rf("calls"))
+        self.assertEqual(r["changed"], ["journalctl --vacuum-size=200M"])
+        self.assertIsNone(p.poll(), "the package manager must not be stopped")
+
+    def test_repo_yum(self):
+        h = self.host("amzn")
+        repo = os.path.join(h.root, "etc/yum.repos.d/internal.repo")
+        h.write(repo, "[internal]\nbaseurl=http://old.example/el7/,\n  http://old.example/el7b/\n"
+                      "# baseurl=http://old.example/comment/\nmirrorlist = http://m.old/list\n"
+                      "name=http://old.example/not-a-url-key\n")
+        other = os.path.join(h.root, "etc/yum.repos.d/other.repo")
+        h.write(other, "[o]\nbaseurl=https://fine.example/\n")
+        os.chmod(repo, 0o640)
+        r = self.fix(h, "repo", {"PATCHDECK_REPO_MAP":
+                                 "http://old.example/ -> https://new.example/, http://m.old/ -> https://m.new/"})
+        self.assertEqual((r["status"], r["changed"]), ("ok", ["/etc/yum.repos.d/internal.repo"]))
+        with open(repo, encoding="utf-8") as fh:
+            self.assertEqual(fh.read(), "[internal]\nbaseurl=https://new.example/el7/,\n  https://new.example/el7b/\n"
+                                        "# baseurl=http://old.example/comment/\nmirrorlist = https://m.new/list\n"
+                                        "name=http://old.example/not-a-url-key\n")
+        self.assertEqual(os.stat(repo).st_mode & 0o777, 0o640)
+        backups = os.listdir(h.state("fix-backup"))
+        self.assertEqual(len(backups), 1)
+        self.assertTrue(backups[0].startswith("_etc_yum.repos.d_internal.repo."), backups)
+        # the pre-check now reads the new URLs
+        rc, out, _ = h.run(PRECHECK)
+        urls = json.loads(out.split(" ", 1)[1])["repo_urls"]
+        self.assertEqual(urls, ["https://new.example/el7/", "https://new.example/el7b/", "https://m.new/list",
+                                "https://fine.example/"])
+        # a second run finds nothing left to rewrite
+        r = self.fix(h, "repo", {"PATCHDECK_REPO_MAP": "http://old.example/ -> https://new.example/"})
+        self.assertEqual((r["status"], r["changed"]), ("skipped", []))
+
+    def test_repo_apt(self):
+        h = self.host("debian", "6.1.0-17-cloud-amd64")
+        h.write(os.path.join(h.root, "etc/apt/sources.list"),
+                "deb [arch=amd64] http://old.example/debian bookworm main\n"
+                "deb-src http://old.example/debian bookworm main\n#deb http://old.example/x y\n")
+        h.write(os.path.join(h.root, "etc/apt/sources.list.d/x.sources"),
+                "Types: deb\nURIs: https://a.example/ http://old.example/debian\nSuites: bookworm\n")
+        r = self.fix(h, "repo", {"PATCHDECK_REPO_MAP": "http://old.example/ -> https://mirror.example.com/"},
+                     shell=("bash", "--posix"))
+        self.assertEqual(r["changed"], ["/etc/apt/sources.list", "/etc/apt/sources.list.d/x.sources"])
+        with open(os.path.join(h.root, "etc/apt/sources.list"), encoding="utf-8") as fh:
+            self.assertEqual(fh.read(), "deb [arch=amd64] https://mirror.example.com/debian bookworm main\n"
+                                        "deb-src https://mirror.example.com/debian bookworm main\n"
+                                        "#deb http://old.example/x y\n")
+        with open(os.path.join(h.root, "etc/apt/sources.list.d/x.sources"), encoding="utf-8") as fh:
+            self.assertIn("URIs: https://a.example/ https://mirror.example.com/debian\n", fh.read())
+
+    def test_repo_without_map(self):
+        h = self.host("amzn")
+        r = self.fix(h, "repo", {"PATCHDECK_REPO_MAP": " , "})
+        self.assertEqual(r["status"], "skipped")
+        self.assertIn("repo_map", r["error"])
+
+    def test_pkg_lock_running_needs_force(self):
+        h = self.host("debian", "6.1.0-17-cloud-amd64")
+        p = self.sleeper()
+        h.f("pgrep", "%d apt-get\n" % p.pid)
+        lock = os.path.join(h.root, "var/lib/dpkg/lock-frontend")
+        h.write(lock, "")
+        r = self.fix(h, "pkg_lock")
+        self.assertEqual(r["status"], "skipped")
+        self.assertIn("pid %d (apt-get)" % p.pid, r["error"])
+        self.assertIn("Force=true", r["error"])
+        self.assertIsNone(p.poll())
+        self.assertTrue(os.path.exists(lock))
+        self.assertNotIn("dpkg", h.rf("calls"))
+        r = self.fix(h, "pkg_lock", {"PATCHDECK_FIX_FORCE": "true", "PATCHDECK_KILL_WAIT": "5"})
+        self.assertEqual(r["status"], "ok", r)
+        self.assertEqual(r["changed"], ["stopped pid %d (apt-get)" % p.pid, "removed /var/lib/dpkg/lock-frontend",
+                                        "dpkg --configure -a"])
+        self.assertIsNotNone(p.wait(10))
+        self.assertFalse(os.path.exists(lock))
+
+    def test_pkg_lock_stale_yum(self):
+        h = self.host("amzn")
+        h.write(os.path.join(h.root, "var/run/yum.pid"), "999999\n")
+        r = self.fix(h, "pkg_lock")
+        self.assertEqual(r["status"], "ok")
+        self.assertEqual(r["changed"], ["removed /var/run/yum.pid", "yum-complete-transaction -y"])
+
+    def test_pkg_lock_dpkg_fails(self):
+        h = self.host("debian", "6.1.0-17-cloud-amd64")
+        h.f("dpkg_fail", "")
+        r = self.fix(h, "pkg_lock", rc=1)
+        self.assertEqual(r["status"], "failed")
+        self.assertIn("dpkg --configure -a failed (exit 1)", r["error"])
+
+    def test_unknown_kind(self):
+        h = self.host("amzn")
+        r = self.fix(h, "reboot", rc=1)
+        self.assertEqual(r["status"], "failed")
+
+    def test_repo_map_pattern(self):
+        import re
+        with open(os.path.join(SSM, "patchdeck-fix.json"), encoding="utf-8") as fh:
+            doc = json.load(fh)
+        pat = doc["parameters"]["RepoMap"]["allowedPattern"]
+        self.assertTrue(re.fullmatch(pat, "http://old.example/ -> https://new.example/$basearch/, "
+                                          "ftp://a/ -> file:///srv/repo/"))
+        for bad in ("x' ; rm -rf / ; '", "a\\b", "a\nb", "`id`", "$(id)", "a\"b", "{{ x }}"):
+            self.assertIsNone(re.fullmatch(pat, bad), bad)
+        self.assertEqual(doc["parameters"]["Kind"]["allowedValues"], ["disk", "repo", "pkg_lock"])
+        self.assertEqual(doc["parameters"]["Force"]["allowedValues"], ["false", "true"])
+
+
 class BuildTests(unittest.TestCase):
     def test_build_check(self):
         p = subprocess.run([sys.executable, os.path.join(SSM, "build.py"), "--check"],
@@ -632,7 +818,8 @@ class BuildTests(unittest.TestCase):
 
     def test_documents(self):
         for name, script, step in (("patchdeck-linux-patch.json", PATCH, "patch"),
-                                   ("patchdeck-precheck.json", PRECHECK, "precheck")):
+                                   ("patchdeck-precheck.json", PRECHECK, "precheck"),
+                                   ("patchdeck-fix.json", FIX, "fix")):
             with open(os.path.join(SSM, name), encoding="utf-8") as fh:
                 doc = json.load(fh)
             self.assertEqual(doc["schemaVersion"], "2.2")

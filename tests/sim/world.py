@@ -66,6 +66,27 @@ WINDOWS_OS = [
      "10.0.20348"),
 ]
 
+# What the pre-check document finds on an instance (its "fate"), one per
+# failure kind patchdeck reports plus ways to give no result:
+#   ok               everything passes (no reboot pending, low load)
+#   disk             "/" nearly full
+#   repo_unreachable the metadata refresh times out
+#   repo_url         a repository outside the allowed prefixes
+#                    (http://untrusted.example.net/...)
+#   pkg_lock         another package manager holds the lock
+#   reboot_pending   a newer kernel is installed
+#   load             load1 of 64 (a failing status check above max_load1)
+#   agent_offline    SSM ping ConnectionLost; a command is Undeliverable
+#   status_check     DescribeInstanceStatus says "impaired"
+#   undeliverable    ping Online, yet the command is Undeliverable
+#   timeout          the script never ends: ExecutionTimedOut at 600 s
+#   malformed        the PATCHDECK_PRECHECK line is cut mid-JSON
+#   hostile          a passing line after output full of escape sequences
+#                    and raw bytes (OSC title, CSI clear, C1, invalid UTF-8)
+PRECHECK_FATES = ("ok", "disk", "repo_unreachable", "repo_url", "pkg_lock",
+                  "reboot_pending", "load", "agent_offline", "status_check",
+                  "undeliverable", "timeout", "malformed", "hostile")
+
 FAIL_KINDS = ("disk-full", "repo-unreachable", "pkg-lock", "agent-offline", "reboot",
               "timeout", "malformed-output")
 
@@ -137,6 +158,14 @@ class World:
         self.log_lock = threading.Lock()
         self.start = time.monotonic()
         self.accounts = []       # [{"id", "key", "secret", "user"}]
+        # instance id -> pre-check fate (PRECHECK_FATES): what the next
+        # pre-check of that instance finds.  World-level and per instance
+        # so that anything can change it: POST /_sim/precheck sets it, and
+        # a fix the simulator runs sets it to "ok" for the kind it repairs
+        # (the next pre-check then passes).  It wins over the instance's
+        # `sim:precheck` tag; with neither, the pre-check follows the
+        # instance's made-up facts (world.InstanceFacts.fail).
+        self.precheck_fate = {}
         self.regions = ["us-east-1"]
         # Booting: StartInstances puts an instance's id here with the
         # simulated time it was started; its SSM agent reports Online
@@ -189,6 +218,13 @@ class World:
         return {"ok": True, "seed": self.seed, "accounts": [a["id"] for a in self.accounts],
                 "regions": self.regions, "instances": n, "sim_time": self.clock.now(),
                 "time_scale": self.clock.scale, "requests": len(self.log)}
+
+    def precheck_fate_for(self, instance_id, tags):
+        """The pre-check fate of an instance, or None (see precheck_fate)."""
+        f = self.precheck_fate.get(instance_id)
+        if f is None:
+            f = tags.get("sim:precheck")
+        return f if f in PRECHECK_FATES else None
 
     def facts_for(self, instance):
         f = self.facts.get(instance.id)

@@ -492,7 +492,7 @@ test_migrate_and_reopen(void **state)
 	assert_int_equal(raw_int(path, "PRAGMA user_version"),
 	    CACHE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
-	    " WHERE type = 'table'"), 8);
+	    " WHERE type = 'table'"), 9);
 	assert_int_equal(raw_int(path, "PRAGMA page_size"), 65536);
 	{
 		sqlite3 *db = NULL;
@@ -1248,6 +1248,7 @@ test_migrate_from_v1(void **state)
 	(void)state;
 	check_migration("v1.db",
 	    "DROP TABLE instances; DROP TABLE fleet; DROP TABLE fleet_windows;"
+	    "DROP TABLE prechecks;"
 	    "CREATE TABLE instances ("
 	    "  row INTEGER PRIMARY KEY,"
 	    "  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,"
@@ -1284,6 +1285,7 @@ test_migrate_from_v2(void **state)
 	(void)state;
 	check_migration("v2.db",
 	    "DROP TABLE instances; DROP TABLE fleet; DROP TABLE fleet_windows;"
+	    "DROP TABLE prechecks;"
 	    "CREATE TABLE instances ("
 	    "  row INTEGER PRIMARY KEY,"
 	    "  target TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,"
@@ -1502,6 +1504,29 @@ test_load_shares_strings(void **state)
 }
 
 /* Version 3 had no fleet_windows: the migration counts the rows there. */
+/* A version-4 file (no prechecks table) opens, migrates, keeps its
+ * instances and gets an empty prechecks table. */
+static void
+test_migrate_from_v4(void **state)
+{
+	char *path = tmp_path("v4.db");
+	struct fleet_instance *all;
+	struct cache *c;
+
+	(void)state;
+	c = open_ok(path);
+	fill_three(c, 10, 3, &all);
+	cache_close(c);
+	raw_exec(path, "DROP TABLE prechecks; PRAGMA user_version = 4");
+	c = open_ok(path);
+	assert_int_equal(raw_int(path, "PRAGMA user_version"), 5);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM prechecks"), 0);
+	check_head(c, all, 30, 10);
+	cache_close(c);
+	cache_instances_free(all, 30);
+	free(path);
+}
+
 static void
 test_migrate_from_v3(void **state)
 {
@@ -1513,9 +1538,11 @@ test_migrate_from_v3(void **state)
 	c = open_ok(path);
 	fill_three(c, 40, 3, &all);
 	cache_close(c);
-	raw_exec(path, "DROP TABLE fleet_windows; PRAGMA user_version = 3");
+	raw_exec(path, "DROP TABLE fleet_windows; DROP TABLE prechecks;"
+	    " PRAGMA user_version = 3");
 	c = open_ok(path);
-	assert_int_equal(raw_int(path, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(path, "PRAGMA user_version"),
+	    CACHE_SCHEMA_VERSION);
 	check_head(c, all, 120, 10);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM fleet_windows"),
 	    3 * 5);
@@ -2565,6 +2592,7 @@ main(void)
 		cmocka_unit_test(test_migrate_from_v1),
 		cmocka_unit_test(test_migrate_from_v2),
 		cmocka_unit_test(test_migrate_from_v3),
+		cmocka_unit_test(test_migrate_from_v4),
 		cmocka_unit_test(test_head),
 		cmocka_unit_test(test_head_damaged),
 		cmocka_unit_test(test_load_apart),

@@ -51,8 +51,8 @@ static const char usage[] =
     "  --format      table (default) or json: each instance with\n"
     "                instance_id, target, state, action (start, wait,\n"
     "                running, busy, excepted, stop, untag), reason, and\n"
-    "                after a change acted, tagged, untagged, came_online,\n"
-    "                ping, error\n"
+    "                after a change acted, tagged, untagged, was_running,\n"
+    "                came_online, ping, error\n"
     "\n"
     "Progress lines go to stderr.  Ctrl-C while waiting stops the wait (the\n"
     "instances not Online yet are named, exit 4); a second one ends at once.\n"
@@ -118,7 +118,9 @@ member_json(const struct prepare_member *m, int ran)
 	cJSON_AddBoolToObject(o, "acted", m->acted);
 	cJSON_AddBoolToObject(o, "tagged", m->tagged);
 	cJSON_AddBoolToObject(o, "untagged", m->untagged);
-	if (m->action == FLEET_WAKE_START || m->action == FLEET_WAKE_WAIT)
+	cJSON_AddBoolToObject(o, "was_running", m->was_running);
+	if ((m->action == FLEET_WAKE_START && m->acted) ||
+	    m->action == FLEET_WAKE_WAIT)
 		cJSON_AddBoolToObject(o, "came_online", m->online);
 	else
 		cJSON_AddNullToObject(o, "came_online");
@@ -142,6 +144,8 @@ outcome(const struct prepare_member *m)
 	switch (m->action) {
 	case FLEET_WAKE_START:
 	case FLEET_WAKE_WAIT:
+		if (m->action == FLEET_WAKE_START && m->was_running)
+			return "running already (started by someone else)";
 		if (m->action == FLEET_WAKE_START && !m->acted)
 			return "not started";
 		return m->online ? "online" : "not online";
@@ -306,7 +310,8 @@ cli_prepare(struct cli *g, int argc, char **argv)
 			config_free(&cfg);
 			return EXIT_CONFIG;
 		}
-		if (excache_load(cache, cfg.exceptions_table, &exc, &err) != 0) {
+		if (excache_load(cache, cfg.exceptions_table, &exc,
+		    &err) != 0) {
 			cli_err("%s: %s", cmd, err);
 			free(err);
 			cache_close(cache);
@@ -374,19 +379,22 @@ cli_prepare(struct cli *g, int argc, char **argv)
 		goto out;
 	}
 	w.ended = 0;
-	if (prepare_run(p, on_done, &w, &err) != 0) {
-		cli_err("%s", err);
-		free(err);
-		goto out;
-	}
 	{
 		struct sigaction sa, old;
 
+		/* Before the run: its first progress line may come from
+		 * inside prepare_run. */
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = on_sigint;
 		sigemptyset(&sa.sa_mask);
 		interrupted = 0;
 		sigaction(SIGINT, &sa, &old);
+		if (prepare_run(p, on_done, &w, &err) != 0) {
+			sigaction(SIGINT, &old, NULL);
+			cli_err("%s", err);
+			free(err);
+			goto out;
+		}
 		net_run(net, &interrupted);
 		if (interrupted) {
 			sigaction(SIGINT, &old, NULL);

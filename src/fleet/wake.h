@@ -73,13 +73,13 @@ struct fleet_wake_in {
 	const char *id;
 	const char *state;		/* EC2 state name */
 	const char *window_tag;		/* PatchWindow value, or NULL */
-	const char *started_for;	/* patchdeck:started-for value, or NULL */
+	const char *started_for;	/* patchdeck:started-for, or NULL */
 };
 
 /* The window's night, as prepare sees it (borrowed). */
 struct fleet_wake_when {
 	const char *window;		/* the window id */
-	const char *tag;		/* fleet_wake_tag_format(window, date) */
+	const char *tag;		/* its started-for value (above) */
 	struct fleet_date date;		/* the occurrence's local date */
 	long long start, end;		/* the occurrence; end <= start: the
 					 * local date alone */

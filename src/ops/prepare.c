@@ -61,6 +61,16 @@ prepare_finish_step(struct prepare *p, int rc, char *err)
 	p->timer = net_timer_add(p->net, 0, deliver, p);
 }
 
+static void
+member_done(struct prepare_member *m)
+{
+	free(m->id);
+	free(m->slot);
+	free(m->state);
+	free(m->ping);
+	free(m->error);
+}
+
 /* --- new, free, getters ------------------------------------------- */
 
 struct prepare *
@@ -139,13 +149,8 @@ prepare_free(struct prepare *p)
 		return;
 	if (p->action_id != NULL && !p->result_written)
 		prepare_write_result(p, "abandoned");
-	for (i = 0; i < p->n; i++) {
-		free(p->m[i].id);
-		free(p->m[i].slot);
-		free(p->m[i].state);
-		free(p->m[i].ping);
-		free(p->m[i].error);
-	}
+	for (i = 0; i < p->n; i++)
+		member_done(&p->m[i]);
 	free(p->m);
 	free(p->change_ids);
 	for (i = 0; i < p->ndates; i++)
@@ -331,27 +336,63 @@ cmp_member(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->id, y->id);
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+cmp_member_id(const void *a, const void *b)
+{
+	const struct prepare_member *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c != 0 ? c : strcmp(x->slot, y->slot);
+}
+
+/* An instance listed twice (one account and region configured under two
+ * targets) is one member, of the first slot by name: acting on it twice
+ * would send every call twice. */
+static void
+drop_repeats(struct prepare *p)
+{
+	size_t i, k = 0;
+
+	qsort(p->m, p->n, sizeof *p->m, cmp_member_id);
+	for (i = 0; i < p->n; i++) {
+		if (k > 0 && strcmp(p->m[k - 1].id, p->m[i].id) == 0) {
+			member_done(&p->m[i]);
+			continue;
+		}
+		p->m[k++] = p->m[i];
+	}
+	p->n = k;
+}
+
 static void
 listed(struct prepare *p)
 {
 	size_t i;
 
 	if (p->list_err != NULL) {
-		prepare_finish_step(p, -1, xasprintf("%s: nothing was changed: %s",
-		    prepare_cmd(p), p->list_err));
+		prepare_finish_step(p, -1, xasprintf("%s: nothing was "
+		    "changed: %s", prepare_cmd(p), p->list_err));
 		return;
 	}
 	if (p->undo && p->tag == NULL) {
 		struct buf b;
 
 		if (p->ndates > 1) {
+			qsort(p->dates, p->ndates, sizeof *p->dates, cmp_str);
 			buf_init(&b);
 			for (i = 0; i < p->ndates; i++)
 				buf_printf(&b, "%s%s", i ? ", " : "",
 				    p->dates[i]);
-			prepare_finish_step(p, -1, xasprintf("%s: instances are tagged "
-			    "for %s on several dates (%s); name one with "
-			    "--date", prepare_cmd(p), p->window, b.data));
+			prepare_finish_step(p, -1, xasprintf("%s: instances "
+			    "are tagged for %s on several dates (%s); name "
+			    "one with --date", prepare_cmd(p), p->window,
+			    b.data));
 			buf_free(&b);
 			return;
 		}
@@ -364,8 +405,10 @@ listed(struct prepare *p)
 			p->tag = fleet_wake_tag_format(p->window, d);
 		}
 	}
-	if (p->n > 1)
+	if (p->n > 1) {
+		drop_repeats(p);
 		qsort(p->m, p->n, sizeof *p->m, cmp_member);
+	}
 	p->change_ids = xcalloc(p->n ? p->n : 1, sizeof *p->change_ids);
 	for (i = 0; i < p->n; i++)
 		if (fleet_wake_action_changes(p->m[i].action))
@@ -388,8 +431,9 @@ on_list_end(void *arg, const struct aws_error *err)
 			    ls->slot->name, f);
 		free(f);
 	} else {
-		prepare_say(p, "%s: %s: %zu instance(s) %s", prepare_cmd(p), ls->slot->name,
-		    ls->found, p->undo ? "tagged" : "in the window");
+		prepare_say(p, "%s: %s: %zu instance(s) %s", prepare_cmd(p),
+		    ls->slot->name, ls->found, p->undo ? "tagged" :
+		    "in the window");
 	}
 	free(ls);
 	if (--p->pending == 0)
@@ -466,8 +510,9 @@ prepare_list(struct prepare *p, struct net *net,
 	f.name = fname;
 	f.values = values;
 	f.nvalues = 1;
-	prepare_say(p, "%s: listing %s %s in %zu target/region(s)", prepare_cmd(p),
-	    p->undo ? "instances tagged" : "the members of", p->undo &&
+	prepare_say(p, "%s: listing %s %s in %zu target/region(s)",
+	    prepare_cmd(p), p->undo ? "instances tagged" : "the members of",
+	    p->undo &&
 	    p->tag != NULL ? p->tag : p->window, ns);
 	p->pending = ns;
 	for (i = 0; i < ns; i++) {

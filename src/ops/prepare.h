@@ -86,7 +86,11 @@ struct prepare_member {
 	const char *why;	/* static text */
 	/* Outcome, after prepare_run. */
 	int tagged;		/* started-for set (START) */
-	int acted;		/* StartInstances/StopInstances accepted */
+	int acted;		/* StartInstances/StopInstances accepted;
+				 * start: the instance was stopped */
+	int was_running;	/* start: running already when the call
+				 * came (someone else started it): left
+				 * alone, tag removed */
 	int untagged;		/* the tag removed (undo; a failed START) */
 	int online;		/* SSM reported Online (START, WAIT) */
 	char *ping;		/* the last PingStatus seen; NULL: none */

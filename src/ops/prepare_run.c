@@ -102,7 +102,9 @@ add_member_json(cJSON *arr, const struct prepare_member *m, int result)
 		cJSON_AddBoolToObject(o, "acted", m->acted);
 		cJSON_AddBoolToObject(o, "tagged", m->tagged);
 		cJSON_AddBoolToObject(o, "untagged", m->untagged);
-		if (m->action == FLEET_WAKE_START ||
+		if (m->was_running)
+			cJSON_AddTrueToObject(o, "was_running");
+		if ((m->action == FLEET_WAKE_START && m->acted) ||
 		    m->action == FLEET_WAKE_WAIT)
 			cJSON_AddBoolToObject(o, "came_online", m->online);
 		if (m->error != NULL)
@@ -163,10 +165,18 @@ on_state(void *arg, const char *id, const char *previous,
 	struct call *c = arg;
 	struct prepare_member *m = call_member(c, id);
 
-	(void)previous;
 	(void)current;
-	if (m != NULL)
-		m->acted = 1;
+	if (m == NULL)
+		return;
+	/* Started by someone else between the listing and this call (the
+	 * question may have waited minutes): not ours to stop later, so it
+	 * is not counted as started, and loses the tag again. */
+	if (c->op == OP_START && previous != NULL &&
+	    strcmp(previous, "stopped") != 0) {
+		m->was_running = 1;
+		return;
+	}
+	m->acted = 1;
 }
 
 static void
@@ -179,9 +189,9 @@ on_call_end(void *arg, const struct aws_error *err)
 	if (err != NULL && c->n > 1) {
 		/* One bad id fails the batch: each on its own, so every
 		 * instance gets its own outcome. */
-		prepare_say(p, "%s: %s failed for %zu instance(s) in %s; sending "
-		    "one instance per call", prepare_cmd(p), op_names[c->op], c->n,
-		    c->slot->name);
+		prepare_say(p, "%s: %s failed for %zu instance(s) in %s; "
+		    "sending one instance per call", prepare_cmd(p),
+		    op_names[c->op], c->n, c->slot->name);
 		for (i = 0; i < c->n; i++)
 			send_call(p, c->op, c->slot, &c->m[i], 1);
 	} else {
@@ -197,8 +207,10 @@ on_call_end(void *arg, const struct aws_error *err)
 				m->tagged = 1;
 			else if (c->op == OP_UNTAG)
 				m->untagged = 1;
-			else
+			else if (c->op == OP_STOP)
 				m->acted = 1;
+			/* OP_START: on_state decided, from each instance's
+			 * previous state in the reply. */
 		}
 	}
 	free(c->m);
@@ -273,8 +285,9 @@ send_stage(struct prepare *p, enum op op, pick_fn pick)
 		if (nb > 0 && (i == p->n || (ms != NULL && ms != s) ||
 		    nb == max)) {
 			if (op != OP_POLL)
-				prepare_say(p, "%s: %s on %zu instance(s) in %s",
-				    prepare_cmd(p), op_names[op], nb, s->name);
+				prepare_say(p, "%s: %s on %zu instance(s) "
+				    "in %s", prepare_cmd(p), op_names[op], nb,
+				    s->name);
 			send_call(p, op, s, batch, nb);
 			total += nb;
 			nb = 0;
@@ -373,8 +386,8 @@ on_ssm_end(void *arg, const struct aws_error *err)
 		 * poll again, until the deadline. */
 		char *f = awserr_format(err);
 
-		prepare_say(p, "%s: DescribeInstanceInformation %s: %s", prepare_cmd(p),
-		    c->slot->name, f);
+		prepare_say(p, "%s: DescribeInstanceInformation %s: %s",
+		    prepare_cmd(p), c->slot->name, f);
 		free(f);
 	}
 	free(c->m);
@@ -396,8 +409,8 @@ on_ssm_end(void *arg, const struct aws_error *err)
 	}
 	now = util_now_ms();
 	p->waited_s = (long)((now - p->wait_start_ms) / 1000);
-	prepare_say(p, "%s: %zu of %zu instance(s) Online after %ld s", prepare_cmd(p),
-	    online, total, p->waited_s);
+	prepare_say(p, "%s: %zu of %zu instance(s) Online after %ld s",
+	    prepare_cmd(p), online, total, p->waited_s);
 	if (left == 0 || now >= p->deadline_ms || p->cancelled) {
 		stage_next(p);
 		return;
@@ -444,8 +457,8 @@ run_done(struct prepare *p)
 		p->err = NULL;
 		prepare_finish_step(p, -1, e);
 	} else if (p->failed) {
-		prepare_finish_step(p, -1, xasprintf("%s: some calls failed; see "
-		    "each instance", prepare_cmd(p)));
+		prepare_finish_step(p, -1, xasprintf("%s: some calls failed; "
+		    "see each instance", prepare_cmd(p)));
 	} else if (late > 0) {
 		prepare_finish_step(p, PREPARE_NOT_READY, p->cancelled ?
 		    xasprintf("%s: %zu instance(s) not Online when the wait "
@@ -488,9 +501,9 @@ stage_next(struct prepare *p)
 						k++;
 				if (k == 0 || p->cancelled)
 					continue;
-				prepare_say(p, "%s: waiting for %zu instance(s) to "
-				    "come Online (timeout %d s)", prepare_cmd(p), k,
-				    p->timeout_s);
+				prepare_say(p, "%s: waiting for %zu "
+				    "instance(s) to come Online (timeout %d s)",
+				    prepare_cmd(p), k, p->timeout_s);
 			}
 			poll_round(p);
 			return;
@@ -545,8 +558,9 @@ write_intent(struct prepare *p)
 		free(p->action_id);
 		p->action_id = NULL;
 		p->stage = ST_DONE;
-		prepare_finish_step(p, -1, xasprintf("%s: refused: %s; no change is "
-		    "made without an audit record", prepare_cmd(p), ae));
+		prepare_finish_step(p, -1, xasprintf("%s: refused: %s; no "
+		    "change is made without an audit record", prepare_cmd(p),
+		    ae));
 		free(ae);
 		return;
 	}

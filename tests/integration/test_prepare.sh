@@ -5,11 +5,16 @@
 # one with an approved exception record are left alone (a PatchException
 # tag alone excepts nothing); the started ones come Online after the
 # simulator's boot delay, one (sim:boot=never) does not and is named (exit
-# 4); --undo stops exactly the tagged ones (never the one running before),
-# removes the tag, and a second --undo changes nothing.  Also: dry runs
-# change nothing, read-only and a missing --yes without a terminal are
-# refused, the audit log has intent and result with the ids, one bad id in
-# a batch fails only itself, an instance outside the window is untouched.
+# 4); Ctrl-C stops a wait; --undo stops exactly the tagged ones (never the
+# one running before), removes the tag, and a second --undo changes
+# nothing.  Also: dry runs change nothing, read-only and a missing --yes
+# without a terminal are refused, a date the window does not start on and
+# an unreadable EC2 change nothing, the audit log has intent and result
+# with the ids and the caller, a failed batch is sent again one instance
+# per call (one bad id fails only itself), an instance outside the window
+# is untouched, one account under two targets lists each instance once,
+# and on a terminal (tmux) the question names the count and the ids while
+# an instance started by hand meanwhile is not taken for ours.
 . tests/integration/lib.sh
 PY=$(sh tests/sim/find-python.sh) || fail "no python3 with moto and boto3"
 # 3 simulated (= wall) seconds from StartInstances to the agent Online.
@@ -24,6 +29,11 @@ prepare_timeout = 1m
 
 [window prep-win]
 schedule = daily 02:00
+duration = 1h
+timezone = Europe/Berlin
+
+[window weekly]
+schedule = sun 02:00
 duration = 1h
 timezone = Europe/Berlin
 CONF
@@ -50,6 +60,8 @@ elif act == "untag":        # untag KEY ID...
     ec2.delete_tags(Resources=args[1:], Tags=[{"Key": args[0]}])
 elif act == "stop":
     ec2.stop_instances(InstanceIds=args)
+elif act == "start":
+    ec2.start_instances(InstanceIds=args)
 elif act == "show":         # show KEY ID...: "ID STATE VALUE" lines
     r = ec2.describe_instances(InstanceIds=args[1:])
     for res in r["Reservations"]:
@@ -115,6 +127,19 @@ expect_grep 'dry run: 3 instance\(s\) would be tagged and started; no change was
 	fail "the dry run changed something"
 [ ! -s "$AUDIT" ] || fail "the dry run wrote to the audit log"
 
+# 1b. One account and region configured under two targets: each instance
+# is one member (of the first target by name), not two.
+{ cat "$CFG"; printf '\n[target one]\nregions = us-east-1\n\n[target two]\nregions = us-east-1\n'; } >"$CFG.two"
+expect_rc 0 $PD --config "$CFG.two" --cache "$TEST_TMP/cache.db" --dry-run --format json prepare prep-win
+"$PY" - "$TEST_TMP/out" <<'PYEOF' || fail "two targets, one account: members repeated"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+ids = [m["instance_id"] for m in doc["instances"]]
+assert len(ids) == 5 and len(set(ids)) == 5, ids
+assert all(m["target"] == "one/us-east-1" for m in doc["instances"]), doc
+PYEOF
+expect_grep 'two/us-east-1: 5 instance\(s\) in the window' "$TEST_TMP/err"
+
 # 2. Refusals: read-only; no terminal and no --yes (exit 2); a date the
 # window does not start on is not a date of this window... (daily: any
 # date is), so a malformed one.
@@ -124,6 +149,14 @@ expect_rc 2 $PDC prepare prep-win </dev/null
 expect_grep 'refused: tag and start 3 instance\(s\) needs --yes without a terminal' "$TEST_TMP/err"
 expect_rc 2 $PDC prepare prep-win --date 2026-13-01
 expect_rc 2 $PDC prepare no-such-window
+# 2030-01-07 is a Monday: the weekly window does not start then.
+expect_rc 2 $PDC prepare weekly --date 2030-01-07
+expect_grep 'window weekly has no occurrence on 2030-01-07 \(next: 2030-01-13\)' "$TEST_TMP/err"
+# EC2 cannot be read: nothing is decided on half a fleet, nothing changes.
+sim_post /_sim/faults/queue '{"op": "DescribeInstances", "faults": [{"status": 403, "code": "UnauthorizedOperation", "message": "queued by test_prepare"}]}' >/dev/null ||
+	fail "queueing a fault"
+expect_rc 1 $PDC --yes prepare prep-win
+expect_grep 'nothing was changed: DescribeInstances default/us-east-1: UnauthorizedOperation' "$TEST_TMP/err"
 [ "$(sim_op_count StartInstances)" -eq 0 ] || fail "a refusal started instances"
 [ ! -s "$AUDIT" ] || fail "a refusal wrote to the audit log"
 ec2 show patchdeck:started-for $A $B $C $D $E $F | sort >"$TEST_TMP/after"
@@ -175,10 +208,13 @@ PYEOF
 # 3b. Again, with A, B, C running and tagged: nothing to start, only a
 # wait (not audited); Ctrl-C stops the wait: C is named, exit 4.
 lines=$(wc -l <"$AUDIT")
-$PDC --yes prepare prep-win >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+# (a fresh file: the last one says "waiting for" too, and the shell may
+# look before the background command has truncated it)
+rm -f "$TEST_TMP/err"
+$PDC --yes prepare prep-win >"$TEST_TMP/out" 2>"$TEST_TMP/err.bg" &
 pid=$!
 n=0
-until grep -q 'waiting for 3 instance' "$TEST_TMP/err"; do
+until grep -q 'waiting for 3 instance' "$TEST_TMP/err.bg" 2>/dev/null; do
 	n=$((n + 1))
 	[ $n -lt 600 ] || { kill $pid; fail "prepare did not start waiting"; }
 	sleep 0.1
@@ -186,6 +222,7 @@ done
 kill -INT $pid
 wait $pid
 rc=$?
+mv "$TEST_TMP/err.bg" "$TEST_TMP/err"
 [ $rc -eq 4 ] || { cat "$TEST_TMP/err"; fail "Ctrl-C: exit $rc, expected 4"; }
 expect_grep 'no more waiting \(cancelled\)' "$TEST_TMP/err"
 expect_grep "not Online when the wait was cancelled: $C\$" "$TEST_TMP/err"
@@ -293,4 +330,46 @@ expect_grep "^$D running -\$" "$TEST_TMP/after"
 for i in $A $B $C; do
 	expect_grep "^$i stopped -\$" "$TEST_TMP/after"
 done
+# 10. On a terminal (tmux): the question names the count and the ids.
+# While it waits, someone starts A by hand: StartInstances then finds A
+# running, so A is not counted as started by prepare and loses the tag
+# again (an undo must never stop it); B and C are started.
+. tests/integration/console_lib.sh
+trap 'tm_cleanup; sim_stop' EXIT
+tm_launcher "$TEST_TMP/launch" XDG_STATE_HOME="$XDG_STATE_HOME" -- \
+	--config "$CFG" --cache "$TEST_TMP/cache.db" prepare prep-win
+tm_start 200 50 "$TEST_TMP/launch"
+tm_wait "prepare: tag and start 3 instance\(s\): $A, $B, $C\? \[y/N\]" "the question"
+ec2 start $A || fail "starting A by hand"
+tm_type y
+tm_keys Enter
+tm_wait '^EXITED [0-9]+' "the end of prepare"
+expect_grep '^EXITED 0$' "$TEST_TMP/screen"
+expect_grep "^$A .*running already \(started by someone else\)" "$TEST_TMP/screen"
+expect_grep "^$B .* start +online" "$TEST_TMP/screen"
+tm_stop
+ec2 show patchdeck:started-for $A $B $C | sort >"$TEST_TMP/after"
+expect_grep "^$A running -\$" "$TEST_TMP/after"
+expect_grep "^$B running prep-win@$DATE\$" "$TEST_TMP/after"
+expect_grep "^$C running prep-win@$DATE\$" "$TEST_TMP/after"
+expect_rc 0 $PDC --yes prepare --undo prep-win
+ec2 show patchdeck:started-for $A $B $C $D | sort >"$TEST_TMP/after"
+expect_grep "^$A running -\$" "$TEST_TMP/after"
+expect_grep "^$B stopped -\$" "$TEST_TMP/after"
+expect_grep "^$C stopped -\$" "$TEST_TMP/after"
+expect_grep "^$D running -\$" "$TEST_TMP/after"
+
+# 11. Undo without --date when instances are tagged for two dates of the
+# window: it names both and changes nothing; with --date, that one only.
+ec2 tag patchdeck:started-for prep-win@2026-01-01 $B || fail "tagging"
+ec2 tag patchdeck:started-for prep-win@2026-01-02 $C || fail "tagging"
+sim_post /_sim/log/clear '{}' >/dev/null
+expect_rc 1 $PDC --yes prepare --undo prep-win
+expect_grep 'tagged for prep-win on several dates \(2026-01-01, 2026-01-02\); name one with --date' "$TEST_TMP/err"
+[ "$(sim_op_count DeleteTags)" -eq 0 ] || fail "an undo of several dates changed tags"
+expect_rc 0 $PDC --yes prepare --undo prep-win --date 2026-01-01
+expect_grep 'prep-win@2026-01-01: 0 stopped, 1 untagged' "$TEST_TMP/err"
+ec2 show patchdeck:started-for $B $C | sort >"$TEST_TMP/after"
+expect_grep "^$B stopped -\$" "$TEST_TMP/after"
+expect_grep "^$C stopped prep-win@2026-01-02\$" "$TEST_TMP/after"
 echo "test_prepare: ok"

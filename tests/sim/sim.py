@@ -459,6 +459,18 @@ class Simulator:
             self.ssm.tick()
             return self._ctl(start_response, 200, {"now": w.clock.now(),
                                                    "iso": w.clock.dt().isoformat()})
+        if path == "boot" and method == "GET":
+            return self._ctl(start_response, 200, {"delay_s": w.boot_delay})
+        if path == "boot" and method == "POST":
+            try:
+                d = float(req.get("delay_s"))
+                if not 0 <= d <= 86400:
+                    raise ValueError
+            except (TypeError, ValueError):
+                return self._ctl(start_response, 400,
+                                 {"error": "delay_s must be a number of seconds, 0..86400"})
+            w.boot_delay = d
+            return self._ctl(start_response, 200, {"delay_s": w.boot_delay})
         if path == "precheck" and method == "GET":
             with w.lock:
                 return self._ctl(start_response, 200, dict(w.precheck_fate))
@@ -481,18 +493,6 @@ class Simulator:
                     else:
                         w.precheck_fate[k] = v
             return self._ctl(start_response, 200, {"ok": True, "fates": len(w.precheck_fate)})
-        if path == "boot" and method == "GET":
-            return self._ctl(start_response, 200, {"delay_s": w.boot_delay})
-        if path == "boot" and method == "POST":
-            try:
-                d = float(req.get("delay_s"))
-                if not 0 <= d <= 86400:
-                    raise ValueError
-            except (TypeError, ValueError):
-                return self._ctl(start_response, 400,
-                                 {"error": "delay_s must be a number of seconds, 0..86400"})
-            w.boot_delay = d
-            return self._ctl(start_response, 200, {"delay_s": w.boot_delay})
         if path == "ssm/instance" and method == "POST":
             # What JSON can carry and EC2's XML cannot (C0 controls): set
             # SSM's instance information fields of one instance.
@@ -514,9 +514,9 @@ class Simulator:
                                                              "GET faults/queue",
                                                              "POST faults/queue", "GET sns",
                                                              "GET clock", "POST clock",
+                                                             "GET boot", "POST boot",
                                                              "GET precheck",
                                                              "POST precheck",
-                                                             "GET boot", "POST boot",
                                                              "POST ssm/instance"]})
 
     @staticmethod

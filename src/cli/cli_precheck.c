@@ -98,16 +98,16 @@ on_progress(void *arg, const char *phase, size_t done, size_t total)
 		if (strcmp(phase, p->last) == 0 && done == p->lastdone)
 			return;
 		if (total > 0)
-			fprintf(stderr, "precheck: %s %zu/%zu\n", phase, done,
-			    total);
-		else
-			fprintf(stderr, "precheck: %s\n", phase);
-	} else if (p->tty) {
-		if (total > 0)
-			fprintf(stderr, "\rprecheck: %s %zu/%zu   ", phase,
+			cli_fprintf(stderr, "precheck: %s %zu/%zu\n", phase,
 			    done, total);
 		else
-			fprintf(stderr, "\rprecheck: %-20s   ", phase);
+			cli_fprintf(stderr, "precheck: %s\n", phase);
+	} else if (p->tty) {
+		if (total > 0)
+			cli_fprintf(stderr, "\rprecheck: %s %zu/%zu   ", phase,
+			    done, total);
+		else
+			cli_fprintf(stderr, "\rprecheck: %-20s   ", phase);
 	}
 	snprintf(p->last, sizeof p->last, "%s", phase);
 	p->lastdone = done;
@@ -511,15 +511,15 @@ cli_precheck(struct cli *g, int argc, char **argv)
 	if (prog.lines) {
 		const struct precheck_stats *st = &r.stats;
 
-		fprintf(stderr, "precheck: calls: DescribeInstanceInformation "
-		    "%zu, DescribeInstanceStatus %zu, CreateTags+DeleteTags "
+		cli_fprintf(stderr, "precheck: calls: "
+		    "DescribeInstanceInformation %zu, DescribeInstanceStatus %zu, CreateTags+DeleteTags "
 		    "%zu, SendCommand %zu, ListCommandInvocations %zu pages, "
 		    "GetCommandInvocation %zu, ListCommands %zu\n",
 		    st->dii_pages, st->dis_pages, st->tag_calls,
 		    st->send_calls, st->list_pages, st->get_calls,
 		    st->status_calls);
-		fprintf(stderr, "precheck: last result %.1f s after the start "
-		    "(%.1f s after the command was sent); done in %.1f s\n",
+		cli_fprintf(stderr, "precheck: last result %.1f s after the "
+		    "start (%.1f s after the command was sent); done in %.1f s\n",
 		    st->last_result_ms > 0 ? (st->last_result_ms -
 		    st->start_ms) / 1000.0 : 0.0, st->last_result_ms > 0 ?
 		    (st->last_result_ms - st->sent_ms) / 1000.0 : 0.0,

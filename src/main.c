@@ -48,6 +48,8 @@ static const struct command commands[] = {
 	    "exceptions" },
 	{ "precheck", cli_precheck,
 	    "pre-patch checks of a window's members over SSM" },
+	{ "prepare", cli_prepare,
+	    "start a window's stopped members before it opens (--undo)" },
 	{ "setup", cli_setup,
 	    "create what patchdeck needs: tables, SSM documents, Athena" },
 };

@@ -158,6 +158,8 @@ int cli_window(struct cli *g, int argc, char **argv);
 int cli_owner(struct cli *g, int argc, char **argv);
 int cli_setup(struct cli *g, int argc, char **argv);
 int cli_precheck(struct cli *g, int argc, char **argv);
+/* `prepare WINDOW [--date D] [--undo]`, in cli_prepare.c. */
+int cli_prepare(struct cli *g, int argc, char **argv);
 int cli_exceptions(struct cli *g, int argc, char **argv);
 /* `exceptions sync`, in cli_exsync.c. */
 int cli_exceptions_sync(struct cli *g, int argc, char **argv);

@@ -4,7 +4,6 @@
 #include "ops/exceptions.h"
 
 #include <cjson/cJSON.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -674,20 +673,13 @@ exceptions_audit(struct audit *log, const char *action_id, const char *phase,
     const char *action, const char *caller, cJSON *details, char **err)
 {
 	cJSON *e = obj(), *it;
-	struct passwd *pw = getpwuid(getuid());
-	char host[256];
 	int rc;
 
 	cJSON_AddStringToObject(e, "action_id", action_id);
 	cJSON_AddStringToObject(e, "phase", phase);
 	cJSON_AddStringToObject(e, "action", action);
 	cJSON_AddFalseToObject(e, "dry_run");
-	cJSON_AddStringToObject(e, "local_user",
-	    pw != NULL && pw->pw_name != NULL ? pw->pw_name : "");
-	if (gethostname(host, sizeof host) != 0)
-		host[0] = '\0';
-	host[sizeof host - 1] = '\0';
-	cJSON_AddStringToObject(e, "host", host);
+	audit_add_local_user(e);
 	if (caller != NULL)
 		cJSON_AddStringToObject(e, "caller", caller);
 	else

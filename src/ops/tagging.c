@@ -11,7 +11,6 @@
 #include "ops/tagging.h"
 
 #include <cjson/cJSON.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -365,21 +364,6 @@ setup(struct tagging *r, const struct tagging_opts *o, char **err)
 	return 0;
 }
 
-/* The local account running patchdeck, beside the AWS caller. */
-static void
-add_local_user(cJSON *o)
-{
-	struct passwd *pw = getpwuid(getuid());
-	char host[256];
-
-	cJSON_AddStringToObject(o, "local_user",
-	    pw != NULL && pw->pw_name != NULL ? pw->pw_name : "");
-	if (gethostname(host, sizeof host) != 0)
-		host[0] = '\0';
-	host[sizeof host - 1] = '\0';
-	cJSON_AddStringToObject(o, "host", host);
-}
-
 static cJSON *
 entry_new(const struct tagging *r, const char *phase)
 {
@@ -397,7 +381,7 @@ entry_new(const struct tagging *r, const char *phase)
 	/* Dry runs are not audited (they change nothing); kept so every
 	 * entry reads the same. */
 	cJSON_AddFalseToObject(e, "dry_run");
-	add_local_user(e);
+	audit_add_local_user(e);
 	cJSON_AddNumberToObject(e, "instances", (double)r->plan->ninstances);
 	return e;
 }

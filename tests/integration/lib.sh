@@ -51,6 +51,18 @@ sim_post() {
 	curl -fsS -X POST -H 'Content-Type: application/json' -d "$2" "$(sim_url "$1")"
 }
 
+# sim_op_count OP: how many AWS requests of operation OP (all: any) the
+# simulator logged since it started or since POST /_sim/log/clear.
+sim_op_count() {
+	sim_get /_sim/log >"$TEST_TMP/simlog" || fail "GET /_sim/log"
+	"$(sh "$ROOT/tests/sim/find-python.sh")" -c '
+import json, sys
+log = json.load(open(sys.argv[1]))
+op = sys.argv[2]
+print(sum(1 for e in log if op == "all" or e.get("op") == op))
+' "$TEST_TMP/simlog" "$1"
+}
+
 # expect_rc WANT CMD...: runs CMD, keeping stdout in $TEST_TMP/out and
 # stderr in $TEST_TMP/err, and fails unless it exits WANT.
 expect_rc() {

@@ -22,7 +22,7 @@ and a seeded run must repeat); slow-reply faults sleep outside the lock.
 
 Usage: python3 tests/sim/sim.py serve [--port 0] [--seed N] [--fleet N|demo|none]
        [--accounts N] [--regions r1,r2] [--faults SPEC] [--time-scale X]
-       [--state-dir DIR] [--no-auth]
+       [--state-dir DIR] [--no-auth] [--boot-delay S]
 """
 
 import argparse
@@ -321,7 +321,35 @@ class Simulator:
             return self._policy_status(environ, start_response, account, rec)
         if service == "s3":
             self.ssm.tick()
+        if service == "ec2" and op in ("StartInstances", "StopInstances"):
+            return self._start_stop(environ, start_response, op, params, account, region,
+                                    rec)
         return self._moto(environ, start_response, rec)
+
+    def _start_stop(self, environ, start_response, op, params, account, region, rec):
+        """moto starts and stops at once; the SSM agent of a started
+        instance comes Online after the boot delay (world.boot_state), a
+        stopped one goes offline.  Only a successful call changes that."""
+        from moto.ec2.models import ec2_backends
+        ids = [v for k, v in sorted((params or {}).items()) if k.startswith("InstanceId.")]
+        was = {}
+        try:
+            backend = ec2_backends[account][region]
+            for iid in ids:
+                inst = self.ec2.instance(backend, iid)
+                was[iid] = inst._state.name if inst is not None else None
+        except KeyError:
+            pass
+        out = self._moto(environ, start_response, rec)
+        if rec.get("status") == 200:
+            now = self.world.clock.now()
+            for iid in ids:
+                if op == "StopInstances":
+                    self.world.started_at.pop(iid, None)
+                elif was.get(iid) in ("stopped", "stopping"):
+                    # A running one started again does not reboot.
+                    self.world.started_at[iid] = now
+        return out
 
     def _policy_status(self, environ, start_response, account, rec):
         import s3_policy
@@ -431,6 +459,18 @@ class Simulator:
             self.ssm.tick()
             return self._ctl(start_response, 200, {"now": w.clock.now(),
                                                    "iso": w.clock.dt().isoformat()})
+        if path == "boot" and method == "GET":
+            return self._ctl(start_response, 200, {"delay_s": w.boot_delay})
+        if path == "boot" and method == "POST":
+            try:
+                d = float(req.get("delay_s"))
+                if not 0 <= d <= 86400:
+                    raise ValueError
+            except (TypeError, ValueError):
+                return self._ctl(start_response, 400,
+                                 {"error": "delay_s must be a number of seconds, 0..86400"})
+            w.boot_delay = d
+            return self._ctl(start_response, 200, {"delay_s": w.boot_delay})
         if path == "precheck" and method == "GET":
             with w.lock:
                 return self._ctl(start_response, 200, dict(w.precheck_fate))
@@ -474,6 +514,7 @@ class Simulator:
                                                              "GET faults/queue",
                                                              "POST faults/queue", "GET sns",
                                                              "GET clock", "POST clock",
+                                                             "GET boot", "POST boot",
                                                              "GET precheck",
                                                              "POST precheck",
                                                              "POST ssm/instance"]})
@@ -541,7 +582,7 @@ def env_lines(world, port):
 
 
 def build(seed=0, fleet="none", accounts=1, regions=("us-east-1",), fault_spec="",
-          time_scale=1.0, no_auth=False):
+          time_scale=1.0, no_auth=False, boot_delay=20.0):
     """Set up moto state and return (Simulator, World); no socket yet."""
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
     # moto's in-process boto3 must not look for the operator's profile: an
@@ -551,6 +592,7 @@ def build(seed=0, fleet="none", accounts=1, regions=("us-east-1",), fault_spec="
     import fleet as fleet_mod
     world = World(seed=seed, time_scale=time_scale)
     world.regions = list(regions)
+    world.boot_delay = float(boot_delay)
     if not 1 <= accounts <= len(ACCOUNT_IDS):
         raise ValueError("--accounts must be 1..%d" % len(ACCOUNT_IDS))
     create_accounts(world, accounts)
@@ -590,7 +632,7 @@ def serve(args):
 
     sim, world = build(args.seed, args.fleet, args.accounts,
                        [r.strip() for r in args.regions.split(",") if r.strip()],
-                       args.faults, args.time_scale, args.no_auth)
+                       args.faults, args.time_scale, args.no_auth, args.boot_delay)
     server = make_server(sim, args.host, args.port)
     port = server.server_address[1]
     serving.append(server)
@@ -645,6 +687,9 @@ def main(argv=None):
     s.add_argument("--faults", default="", help="throttle=0.3,5xx=0.05,slow=0.1:1500,drop=0.02")
     s.add_argument("--time-scale", type=float, default=1.0,
                    help="simulated seconds per wall-clock second")
+    s.add_argument("--boot-delay", type=float, default=20.0,
+                   help="simulated seconds from StartInstances to the SSM agent Online "
+                        "(tag sim:boot=SECONDS or never per instance; POST /_sim/boot)")
     s.add_argument("--state-dir", help="write DIR/env there once ready")
     s.add_argument("--no-auth", action="store_true", help="skip signature checks (debug only)")
     args = ap.parse_args(argv)

@@ -172,6 +172,14 @@ class SsmSim:
             fate == "agent_offline"
         if inst._state.name != "running" or offline:
             return "ConnectionLost", now - 3600 * (2 + facts.seed % 200)
+        up, since = self.world.boot_state(inst.id, tags, now)
+        if not up:
+            # Booting (or never coming up): the agent has not pinged since
+            # the instance was stopped.
+            return "ConnectionLost", now - 3600 * (2 + facts.seed % 200)
+        if since is not None:
+            # Just booted: its first pings are after the boot.
+            return "Online", max(since, now - (facts.seed % 60))
         return "Online", now - (facts.seed % 300)
 
     def _info(self, backend, inst, now):

@@ -167,6 +167,30 @@ class World:
         # instance's made-up facts (world.InstanceFacts.fail).
         self.precheck_fate = {}
         self.regions = ["us-east-1"]
+        # Booting: StartInstances puts an instance's id here with the
+        # simulated time it was started; its SSM agent reports Online
+        # boot_delay simulated seconds later (a tag sim:boot=SECONDS
+        # overrides the delay, sim:boot=never keeps it offline).  Ids not
+        # here (running since the fleet was built) are booted long ago.
+        self.boot_delay = 20.0
+        self.started_at = {}     # instance id -> simulated start time
+
+    def boot_state(self, instance_id, tags, now):
+        """(online, since): whether a running instance's agent is up yet,
+        and since when (simulated seconds; None if it never comes up)."""
+        want = tags.get("sim:boot")
+        if want == "never":
+            return False, None
+        t0 = self.started_at.get(instance_id)
+        if t0 is None:
+            return True, None
+        delay = self.boot_delay
+        if want is not None:
+            try:
+                delay = max(0.0, float(want))
+            except ValueError:
+                pass
+        return now >= t0 + delay, t0 + delay
 
     def info(self, msg):
         sys.stderr.write("sim: %s\n" % msg)

@@ -23,7 +23,12 @@ cleanup() {
 	sh "$root/tests/sim/simctl" stop "$dir/sim" >/dev/null 2>&1
 	rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+# A closed terminal (HUP) cleans up too; a signal's trap waits for the
+# console in the foreground to end first (POSIX).
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 echo "demo: starting the simulator (a demo fleet of 600+ instances)..."
 sh tests/sim/simctl start "$dir/sim" --seed 2026 --fleet 660 --accounts 3 \

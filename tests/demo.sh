@@ -16,7 +16,7 @@
 # see (windows, plan and the cached pre-check of tonight's window), as
 # without a terminal.  tests/integration/test_demo.sh uses it.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/patchdeck-demo.XXXXXX")
 cleanup() {
@@ -45,9 +45,10 @@ sh tests/sim/simctl start "$dir/sim" --seed 2026 --fleet 660 --accounts 3 \
 : >"$dir/aws-config"
 n=1
 targets=""
+key="" secret=""
 while [ "$n" -le "${PATCHDECK_SIM_ACCOUNTS:-1}" ]; do
-	eval key=\${PATCHDECK_SIM_ACCOUNT_${n}_KEY:-$AWS_ACCESS_KEY_ID}
-	eval secret=\${PATCHDECK_SIM_ACCOUNT_${n}_SECRET:-$AWS_SECRET_ACCESS_KEY}
+	eval "key=\${PATCHDECK_SIM_ACCOUNT_${n}_KEY:-\$AWS_ACCESS_KEY_ID}"
+	eval "secret=\${PATCHDECK_SIM_ACCOUNT_${n}_SECRET:-\$AWS_SECRET_ACCESS_KEY}"
 	printf '[sim%d]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n' \
 		"$n" "$key" "$secret" >>"$dir/aws-credentials"
 	printf '[profile sim%d]\nregion = us-east-1\nendpoint_url = %s\n\n' \

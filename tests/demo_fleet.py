@@ -24,6 +24,7 @@ instance ids, so a seed gives the same demo every time.
 import datetime
 import json
 import sys
+import textwrap
 import urllib.error
 import urllib.request
 
@@ -35,7 +36,7 @@ RUNNING = "running-now"
 PER_PAIR = 8          # tonight's members in each account and region
 RUNNING_PER_PAIR = 4
 
-# Tonight's parts, in this order over its Linux members (the rest pass).
+# Tonight's parts, dealt over its Linux members (the rest pass).
 # A fate is what the next pre-check finds (tests/sim/world.py); the other
 # parts change the instance itself.
 PARTS = [
@@ -114,8 +115,8 @@ def fleet(sim):
     today = datetime.date.today()
     fates = {}
     counts = {}
-    part_no = 0
-    for k, region in sim.pairs():
+    pairs = list(sim.pairs())
+    for pi, (k, region) in enumerate(pairs):
         ec2 = sim.client("ec2", k, region)
         running = [i for i in sim.instances(k, region)
                    if i["State"]["Name"] == "running"]
@@ -134,15 +135,17 @@ def fleet(sim):
         if now_ids:
             ec2.create_tags(Resources=now_ids, Tags=[{"Key": "PatchWindow", "Value": RUNNING}])
         stop, never, terminate = [], [], []
+        j = 0
         for inst in members:
             iid = inst["InstanceId"]
+            # The parts dealt round the accounts and regions, so each of
+            # them has trouble to show.
+            slot = j * len(pairs) + pi
             if inst.get("Platform") == "windows":
                 part = "ok"
-            elif part_no < len(PARTS):
-                part = PARTS[part_no]
-                part_no += 1
             else:
-                part = "ok"
+                part = PARTS[slot] if slot < len(PARTS) else "ok"
+                j += 1
             counts[part] = counts.get(part, 0) + 1
             fates[iid] = part if part in FATES else "ok"
             if part.startswith("stop"):
@@ -171,8 +174,9 @@ def fleet(sim):
         sim.control("boot", {"delay_s": 600})
     except urllib.error.HTTPError:
         pass              # a simulator without the boot model
-    print("demo: window %s: %d members (%s)" % (
-        TONIGHT, len(fates), ", ".join("%s %d" % (p, n) for p, n in sorted(counts.items()))))
+    print(textwrap.fill("demo: window %s: %d members (%s)" % (
+        TONIGHT, len(fates), ", ".join("%s %d" % (p, n) for p, n in sorted(counts.items()))),
+        width=78, subsequent_indent="    "))
 
 
 def records(sim):

@@ -20,6 +20,11 @@ rc=$?
 D="$TEST_TMP/demo"
 expect_no_grep '^demo: .*(fail|could not|problem)|Traceback' "$D"
 
+# Hostile tag values and pre-check output never reach the terminal raw.
+if LC_ALL=C grep -q "$(printf '\033')" "$D"; then
+	fail "a raw ESC in the demo's output"
+fi
+
 # Setup.
 expect_grep '^    bucket patchdeck-demo-results: exists, not public' "$D"
 expect_grep '^    table patchdeck-exceptions: (created|exists)' "$D"

@@ -134,6 +134,12 @@ $(B)/tests/loadgate.so: tests/integration/loadgate.c
 	$(CC) -std=c11 -Wall -Wextra -O2 -shared -fPIC \
 		$(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null) -o $@ $< -ldl
 
+# The LD_PRELOAD shim of test_console_overview.sh: time() from $FAKENOW,
+# so the overview is drawn at a chosen instant (a DST change).
+$(B)/tests/fakenow.so: tests/integration/fakenow.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -O2 -shared -fPIC -o $@ $< -ldl
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 deps:
@@ -158,7 +164,8 @@ shellcheck:
 	@sh tests/shellcheck.sh
 
 integration: patchdeck $(B)/tests/calls $(B)/tests/cachekill \
-	$(B)/tests/cacheset $(B)/tests/loadgate.so $(B)/tests/ssmrun
+	$(B)/tests/cacheset $(B)/tests/loadgate.so $(B)/tests/fakenow.so \
+	$(B)/tests/ssmrun
 	@B=$(B) sh tests/integration/run.sh
 
 # Every stage runs, even after one failed; the summary at the end counts

@@ -39,6 +39,8 @@ static const struct command commands[] = {
 	    "list cached instances, filtered and sorted" },
 	{ "windows", cli_windows,
 	    "list the maintenance windows, next start and members" },
+	{ "plan", cli_plan,
+	    "what patch night will do to each member of a window" },
 	{ "window", cli_window,
 	    "assign or clear instances' maintenance window tag" },
 	{ "owner", cli_owner,

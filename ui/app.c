@@ -528,6 +528,7 @@ app_run(struct cli *g, int max_frames)
 	exsyncui_job_free(&a);
 	selfservice_job_free(&a);
 	precheck_job_free(&a);
+	planprep_job_free(&a);
 	exaction_scan_free(a.exscan);
 	if (a.exc_open)
 		exceptions_close(&a.exc);

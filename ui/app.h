@@ -63,6 +63,7 @@ struct app {
 	struct exsyncui_job *exsync;	/* exsyncui.c: exceptions sync */
 	struct selfservice *selfservice;	/* selfservice.c: tag changes */
 	struct vprecheck *precheck;	/* view_precheck.c: a pre-check */
+	struct planprep *planprep;	/* planprep.c: prepare / undo */
 };
 
 /* Starts a refresh in the background unless one runs. */

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "app.h"
 #include "fleet/tagstate.h"
+#include "ops/plan.h"
 #include "util/util.h"
 
 /* Columns in the order they are dropped from last to first when the
@@ -25,6 +28,7 @@ static const enum inv_col priority[COL_COUNT] = {
 #define NAME_MIN 16	/* the name's width before the others get room */
 
 #define SIDE_WIDTH 26
+#define SIDE_LINES 4	/* lines per window in the windows pane */
 #define SIDE_MIN_COLS 110	/* below this the windows column hides */
 
 /* The moves are ui_list's, so that they pass to it as they are. */
@@ -35,6 +39,7 @@ enum {
 	A_CLEAR_MARKS, A_FILTER, A_COMMAND, A_OPEN, A_SORT_NEXT, A_SORT_PREV,
 	A_SORT_REVERSE, A_ASSIGN, A_UNASSIGN, A_OWNER, A_UNOWNER, A_ESCAPE,
 	A_EXCEPTIONS, A_REQUEST, A_SCROLL_RIGHT, A_SCROLL_LEFT, A_PRECHECK,
+	A_FOCUS_SWAP, A_FOCUS_WINDOWS, A_FOCUS_TABLE,
 };
 
 static const struct ui_key keys[] = {
@@ -56,7 +61,8 @@ static const struct ui_key keys[] = {
 	{ '/', A_FILTER, "/", "filter as you type (any column)", "filter", 0 },
 	{ ':', A_COMMAND, ":", "command: window ID, state S, ping P, owner O, "
 	    "account A, region R, tag STATE, sort COL, clear, q", "command", 0 },
-	{ '\r', A_OPEN, "Enter", "open the instance: tags, SSM, windows", "open", 0 },
+	{ '\r', A_OPEN, "Enter", "open the instance: tags, SSM, windows; "
+	    "in the windows pane, the window's plan", "open", 0 },
 	{ KEY_ENTER, A_OPEN, NULL, NULL, NULL, 0 },
 	{ '\n', A_OPEN, NULL, NULL, NULL, 0 },
 	{ '>', A_SORT_NEXT, ">, <", "sort by the next / previous column "
@@ -83,6 +89,11 @@ static const struct ui_key keys[] = {
 	{ 'P', A_PRECHECK, "P", "pre-check the marked instances, or the "
 	    "members of this instance's window", "pre-check",
 	    UI_KEY_CHANGES_AWS | UI_KEY_DRY_RUN_READS },
+	{ '\t', A_FOCUS_SWAP, "Tab, h, l", "move between the windows pane "
+	    "(h) and the table (l); j, k move in the one in focus", "windows",
+	    0 },
+	{ 'h', A_FOCUS_WINDOWS, NULL, NULL, NULL, 0 },
+	{ 'l', A_FOCUS_TABLE, NULL, NULL, NULL, 0 },
 };
 
 struct vinst {
@@ -93,6 +104,16 @@ struct vinst {
 	int shown[COL_COUNT];	/* the columns drawn last, left to right */
 	int nshown;
 	int more;		/* columns left out on the right */
+	int focus_windows;	/* keys move in the windows pane */
+	struct ui_list wl;	/* over ov */
+	/* Tonight's overview, made again when the inventory changes and
+	 * every 30 s (the states count down).  In the same block as the
+	 * view (room for every configured window), since app.c frees the
+	 * base view with free(). */
+	size_t nov;
+	unsigned long ov_gen;
+	long long ov_at;
+	struct plan_window_row ov[];
 };
 
 static void
@@ -126,54 +147,142 @@ state_color(const struct inv_row *r)
 }
 
 static void
-draw_side(struct vinst *v, int y, int x, int h)
+overview(struct vinst *v)
+{
+	struct app *a = v->app;
+	long long now = (long long)time(NULL);
+	struct plan_window_row *rows;
+	struct plan_prechecks pc;
+	char *err = NULL;
+	size_t sel, k;
+	int have;
+
+	if (v->ov_at != 0 && v->ov_gen == a->generation &&
+	    now / 30 == v->ov_at / 30)
+		return;
+	/* A cache that cannot say leaves the pre-checks unknown ("?"). */
+	have = a->cache != NULL && plan_prechecks_load(&pc, a->cache,
+	    &err) == 0;
+	free(err);
+	/* The cursor stays on its window when the order changes (one
+	 * opens, another closes). */
+	sel = v->nov > 0 ? v->ov[v->wl.cursor].window : (size_t)-1;
+	v->nov = plan_overview(&a->inv, &a->cfg, have ? &pc : NULL, now,
+	    &rows);
+	if (have)
+		plan_prechecks_done(&pc);
+	if (v->nov > 0)
+		memcpy(v->ov, rows, v->nov * sizeof *rows);
+	free(rows);
+	for (k = 0; k < v->nov; k++)
+		if (v->ov[k].window == sel)
+			v->wl.cursor = k;
+	v->ov_gen = a->generation;
+	v->ov_at = now;
+	ui_list_clamp(&v->wl, v->nov);
+}
+
+static enum ui_color
+when_color(enum fleet_window_when w)
+{
+	switch (w) {
+	case FLEET_WHEN_RUNNING:
+		return C_PROMPT;
+	case FLEET_WHEN_SOON:
+		return C_OK;
+	case FLEET_WHEN_NONE:
+		return C_FAILED;
+	case FLEET_WHEN_LATER:
+		break;
+	}
+	return C_DIM;
+}
+
+/* The windows pane: tonight's overview (ops/plan.h), one window in
+ * SIDE_LINES lines: id and members; its state; its members at risk. */
+static void
+draw_side(struct vinst *v, int y, int x, int h, int width)
 {
 	const struct inventory *inv = &v->app->inv;
 	const struct config *cfg = inv->cfg;
-	size_t (*counts)[TS_STALE + 1] = inventory_window_counts(inv);
-	char line[64];
-	size_t w, s, total;
-	int row = 0;
+	char line[128], pre[16];
+	size_t i, total;
+	int row;
 
-	ui_text(stdscr, y, x, SIDE_WIDTH - 1, "WINDOWS", (size_t)-1,
+	overview(v);
+	ui_text(stdscr, y, x, width - 1, v->focus_windows ?
+	    "WINDOWS (Enter: plan)" : "WINDOWS", (size_t)-1,
 	    ui_attr(C_HEADER), 1);
+	v->wl.rows = (h - 2) / SIDE_LINES;
+	if (v->wl.rows < 1)
+		v->wl.rows = 1;
+	ui_list_clamp(&v->wl, v->nov);
 	row = 1;
-	for (w = 0; w <= cfg->nwindows && row + 1 < h; w++) {
-		const char *name = w < cfg->nwindows ? cfg->windows[w].id :
-		    "(none/unknown)";
+	for (i = v->wl.top; i < v->nov && row + SIDE_LINES <= h; i++) {
+		const struct plan_window_row *r = &v->ov[i];
+		const char *name = cfg->windows[r->window].id;
+		int cur = v->focus_windows && i == v->wl.cursor;
+		int cond = inv->where.window != NULL &&
+		    strcmp(inv->where.window, name) == 0;
+		attr_t base = cur ? ui_attr(C_CURSOR) : cond ?
+		    ui_attr(C_MARKED) : ui_attr(C_NORMAL);
+
+		/* Still loading: the cache's count per window; who is at
+		 * risk is known for the rows loaded only. */
+		total = inv->partial ? inv->wtotals[r->window] : r->members;
+		snprintf(line, sizeof line, "%zu", total);
+		ui_text(stdscr, y + row, x, width - 1, "", 0, base, 1);
+		ui_text(stdscr, y + row, x, width - 9, name, (size_t)-1, base,
+		    0);
+		ui_text(stdscr, y + row, x + width - 8, 7, line, (size_t)-1,
+		    base | A_BOLD, 0);
+		ui_text(stdscr, y + row + 1, x, width - 1, r->when_text,
+		    (size_t)-1, ui_attr(when_color(r->when)), 0);
+		if (inv->partial) {
+			snprintf(line, sizeof line, " counting...");
+		} else {
+			if (r->precheck_failing == PLAN_PRECHECK_UNKNOWN)
+				snprintf(pre, sizeof pre, "?");
+			else
+				snprintf(pre, sizeof pre, "%ld",
+				    r->precheck_failing);
+			snprintf(line, sizeof line, " off %zu stop %zu pre %s",
+			    r->offline, r->stopped, pre);
+		}
+		ui_text(stdscr, y + row + 2, x, width - 1, line, (size_t)-1,
+		    ui_attr(!inv->partial && r->offline > 0 ? C_FAILED :
+		    C_DIM), 0);
+		if (!inv->partial) {
+			snprintf(line, sizeof line, " tag %zu exc %zu",
+			    r->unapproved, r->excepted);
+			ui_text(stdscr, y + row + 3, x, width - 1, line,
+			    (size_t)-1, ui_attr(r->unapproved > 0 ? C_FAILED :
+			    C_DIM), 0);
+		}
+		row += SIDE_LINES;
+	}
+	if (v->nov == 0)
+		ui_text(stdscr, y + 1, x, width - 1, "no windows configured",
+		    (size_t)-1, ui_attr(C_DIM), 0);
+	/* The instances no window will patch, below the windows. */
+	{
+		size_t (*counts)[TS_STALE + 1] = inventory_window_counts(inv);
+		size_t s;
 
 		total = 0;
 		for (s = 0; s <= TS_STALE; s++)
-			total += counts[w][s];
-		/* Still loading: the cache's count per window; the states
-		 * are known for the rows loaded only. */
+			total += counts[cfg->nwindows][s];
 		if (inv->partial)
-			total = inv->wtotals[w];
-		if (w == cfg->nwindows && total == 0)
-			break;
-		snprintf(line, sizeof line, "%zu", total);
-		ui_text(stdscr, y + row, x, SIDE_WIDTH - 8, name, (size_t)-1,
-		    ui_attr(inv->where.window != NULL && w < cfg->nwindows &&
-		    strcmp(inv->where.window, name) == 0 ? C_CURSOR :
-		    C_NORMAL), 1);
-		ui_text(stdscr, y + row, x + SIDE_WIDTH - 8, 7, line,
-		    (size_t)-1, ui_attr(C_NORMAL) | A_BOLD, 0);
-		row++;
-		if (inv->partial)
-			snprintf(line, sizeof line, " counting...");
-		else
-			snprintf(line, sizeof line, " sch %zu exc %zu stale %zu",
-			    counts[w][TS_SCHEDULED] +
-			    counts[w][TS_PATCHED_RECENTLY],
-			    counts[w][TS_EXCEPTED_LIVE] +
-			    counts[w][TS_EXCEPTED_UNAPPROVED],
-			    counts[w][TS_STALE]);
-		ui_text(stdscr, y + row, x, SIDE_WIDTH - 1, line, (size_t)-1,
-		    ui_attr(C_DIM), 0);
-		row++;
+			total = inv->wtotals[cfg->nwindows];
+		free(counts);
+		if (total > 0 && i >= v->nov && row < h) {
+			snprintf(line, sizeof line, "(none/unknown) %zu",
+			    total);
+			ui_text(stdscr, y + row, x, width - 1, line,
+			    (size_t)-1, ui_attr(C_DIM), 0);
+		}
 	}
-	free(counts);
-	ui_vline(stdscr, y, x + SIDE_WIDTH - 1, h, ui_attr(C_DIM));
+	ui_vline(stdscr, y, x + width - 1, h, ui_attr(C_DIM));
 }
 
 /* The window column: wide enough for the longest window id of the
@@ -322,8 +431,13 @@ inst_draw(struct ui *ui, void *self, int y, int x, int h, int w)
 	struct vinst *v = self;
 
 	(void)ui;
+	/* Too narrow for both: the one in focus takes the screen. */
+	if (w < SIDE_MIN_COLS && v->focus_windows) {
+		draw_side(v, y, x, h, w);
+		return;
+	}
 	if (w >= SIDE_MIN_COLS) {
-		draw_side(v, y, x, h);
+		draw_side(v, y, x, h, SIDE_WIDTH);
 		x += SIDE_WIDTH + 1;
 		w -= SIDE_WIDTH + 1;
 	}
@@ -418,7 +532,43 @@ inst_key(struct ui *ui, void *self, int action, int ch)
 	int col;
 
 	(void)ch;
+	if (v->focus_windows) {
+		switch (action) {
+		case A_DOWN:
+		case A_UP:
+		case A_PGDN:
+		case A_PGUP:
+		case A_HOME:
+		case A_END:
+			overview(v);
+			ui_list_move(&v->wl, v->nov, (enum ui_list_move)action);
+			return UI_REDRAW;
+		case A_OPEN:
+			overview(v);
+			if (v->nov > 0)
+				view_plan_push(ui, v->app,
+				    v->ov[v->wl.cursor].window);
+			return UI_REDRAW;
+		case A_PRECHECK:
+			/* The window under the cursor, not the table's. */
+			overview(v);
+			if (v->nov > 0)
+				view_precheck_push(ui, v->app,
+				    v->app->cfg.windows[v->ov[v->wl.cursor].
+				    window].id, NULL);
+			return UI_REDRAW;
+		}
+	}
 	switch (action) {
+	case A_FOCUS_SWAP:
+		v->focus_windows = !v->focus_windows;
+		return UI_REDRAW;
+	case A_FOCUS_WINDOWS:
+		v->focus_windows = 1;
+		return UI_REDRAW;
+	case A_FOCUS_TABLE:
+		v->focus_windows = 0;
+		return UI_REDRAW;
 	case UI_ACTION_REFRESH:
 		app_refresh(v->app, ui);
 		return UI_REDRAW;
@@ -534,6 +684,11 @@ inst_position(void *self, size_t *row, size_t *of)
 {
 	struct vinst *v = self;
 
+	if (v->focus_windows) {
+		*row = v->nov > 0 ? v->wl.cursor + 1 : 0;
+		*of = v->nov;
+		return 0;
+	}
 	*row = v->app->inv.nvis > 0 ? v->list.cursor + 1 : 0;
 	*of = v->app->inv.nvis;
 	return 0;
@@ -553,7 +708,8 @@ static const struct view view_instances = {
 const struct view *
 view_instances_new(struct app *a, void **self)
 {
-	struct vinst *v = xcalloc(1, sizeof *v);
+	struct vinst *v = xcalloc(1, sizeof *v + a->cfg.nwindows *
+	    sizeof v->ov[0]);
 
 	v->app = a;
 	v->window_w = window_width(&a->cfg);

@@ -19,6 +19,27 @@ void view_instances_select(void *self, const char *id);
 void view_detail_push(struct ui *ui, struct app *a, const char *id,
     const char *region);
 
+/* Pushes the plan pane of window index w of the configuration: its
+ * members on the current or next occurrence, trouble first. */
+void view_plan_push(struct ui *ui, struct app *a, size_t w);
+
+/*
+ * The plan pane's p (undo 0) and U (undo 1): prepare or undo window on
+ * date ("YYYY-MM-DD") through ops/prepare.h, confirmed, on the loop
+ * (planprep.c).  The job is a->planprep, freed after the loop (and the
+ * loop's calls) with planprep_job_free().
+ */
+struct planprep;
+void planprep_start(struct ui *ui, struct app *a, const char *window,
+    const char *date, int undo);
+void planprep_job_free(struct app *a);
+/* Stops the wait of a prepare under way (prepare_cancel): 1, or 0 when
+ * none waits. */
+int planprep_cancel(struct app *a);
+/* The outcome of the last p or U ("prepare W@D: 3 started, 3 Online
+ * (audited)"), with *failed, or NULL; borrowed until the next p or U. */
+const char *planprep_outcome(const struct app *a, int *failed);
+
 /* Pushes the exceptions view (tabs by category, actions). */
 void view_exceptions_push(struct ui *ui, struct app *a);
 

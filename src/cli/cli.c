@@ -183,6 +183,57 @@ cli_csv_field(struct buf *b, const char *v)
 	buf_free(&e);
 }
 
+/* The next piece of raw, one character at a time so that a wide run can
+ * be cut anywhere; TAB and LF as one-line output shows them. */
+static size_t
+next_piece(const char *raw, size_t n, int utf8, struct esc_piece *p)
+{
+	const unsigned char *u = (const unsigned char *)raw;
+	size_t step, k;
+
+	step = !utf8 || u[0] < 0xc2 ? 1 : u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 :
+	    u[0] < 0xf5 ? 4 : 1;
+	if (step > n)
+		step = n;
+	k = esc_next(raw, step, utf8, p);
+	if (p->tab || p->newline) {
+		p->text = p->tab ? " " : "\\x0a";
+		p->len = strlen(p->text);
+		p->width = (int)p->len;
+	}
+	return k;
+}
+
+int
+cli_fit(struct buf *out, const char *raw, int maxw, int utf8)
+{
+	const char *ell = utf8 ? "\xe2\x80\xa6" : "...";
+	int ellw = utf8 ? 1 : 3, total = 0, used = 0;
+	size_t n = strlen(raw), k;
+	const char *s = raw;
+	struct esc_piece p;
+
+	for (; n > 0 && total <= maxw; s += k, n -= k) {
+		if ((k = next_piece(s, n, utf8, &p)) == 0)
+			break;
+		total += p.width;
+	}
+	n = strlen(raw);
+	for (s = raw; n > 0; s += k, n -= k) {
+		if ((k = next_piece(s, n, utf8, &p)) == 0)
+			break;
+		if (total > maxw && used + p.width > maxw - ellw)
+			break;
+		buf_append(out, p.text, p.len);
+		used += p.width;
+	}
+	if (total > maxw) {
+		buf_puts(out, ell);
+		used += ellw;
+	}
+	return used;
+}
+
 void
 cli_iso_utc(long long t, char *buf, size_t size)
 {

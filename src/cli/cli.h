@@ -103,6 +103,10 @@ int cli_no_args(const char *cmd, const char *usage, int argc, char **argv);
  * does not run it as a formula (OWASP, CSV injection).
  */
 void cli_csv_field(struct buf *b, const char *v);
+/* Appends raw to out escaped (escape.h) and cut to at most maxw display
+ * columns, ending with an ellipsis when cut; returns the columns used.
+ * For aligned tables (utf8: the locale's, esc_locale_utf8()). */
+int cli_fit(struct buf *out, const char *raw, int maxw, int utf8);
 /* "2026-11-29T01:00:00Z" for machine output. */
 void cli_iso_utc(long long t, char *buf, size_t size);
 
@@ -155,6 +159,7 @@ int cli_sync(struct cli *g, int argc, char **argv);
 int cli_instances(struct cli *g, int argc, char **argv);
 int cli_windows(struct cli *g, int argc, char **argv);
 int cli_window(struct cli *g, int argc, char **argv);
+int cli_plan(struct cli *g, int argc, char **argv);
 int cli_owner(struct cli *g, int argc, char **argv);
 int cli_setup(struct cli *g, int argc, char **argv);
 int cli_precheck(struct cli *g, int argc, char **argv);

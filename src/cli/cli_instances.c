@@ -55,61 +55,6 @@ static const char usage[] =
 
 #define CELL_MAX_WIDTH 40
 
-/*
- * Appends raw to out escaped (escape.h) and cut to at most maxw display
- * columns, ending with an ellipsis when cut; returns the columns used.
- */
-/* The next piece of raw, one character at a time so that a wide run can
- * be cut anywhere; TAB and LF as one-line output shows them. */
-static size_t
-next_piece(const char *raw, size_t n, int utf8, struct esc_piece *p)
-{
-	const unsigned char *u = (const unsigned char *)raw;
-	size_t step, k;
-
-	step = !utf8 || u[0] < 0xc2 ? 1 : u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 :
-	    u[0] < 0xf5 ? 4 : 1;
-	if (step > n)
-		step = n;
-	k = esc_next(raw, step, utf8, p);
-	if (p->tab || p->newline) {
-		p->text = p->tab ? " " : "\\x0a";
-		p->len = strlen(p->text);
-		p->width = (int)p->len;
-	}
-	return k;
-}
-
-static int
-fit(struct buf *out, const char *raw, int maxw, int utf8)
-{
-	const char *ell = utf8 ? "\xe2\x80\xa6" : "...";
-	int ellw = utf8 ? 1 : 3, total = 0, used = 0;
-	size_t n = strlen(raw), k;
-	const char *s = raw;
-	struct esc_piece p;
-
-	for (; n > 0 && total <= maxw; s += k, n -= k) {
-		if ((k = next_piece(s, n, utf8, &p)) == 0)
-			break;
-		total += p.width;
-	}
-	n = strlen(raw);
-	for (s = raw; n > 0; s += k, n -= k) {
-		if ((k = next_piece(s, n, utf8, &p)) == 0)
-			break;
-		if (total > maxw && used + p.width > maxw - ellw)
-			break;
-		buf_append(out, p.text, p.len);
-		used += p.width;
-	}
-	if (total > maxw) {
-		buf_puts(out, ell);
-		used += ellw;
-	}
-	return used;
-}
-
 /* "3 min ago", "2 h ago", "4 days ago". */
 static void
 format_age(long long age, char *buf, size_t size)
@@ -154,7 +99,7 @@ print_table(const struct inventory *inv, long long now)
 			int w;
 
 			buf_reset(&cell);
-			w = fit(&cell, inventory_cell(inv, r, table_cols[c], tmp,
+			w = cli_fit(&cell, inventory_cell(inv, r, table_cols[c], tmp,
 			    sizeof tmp), CELL_MAX_WIDTH, utf8);
 			if (w > width[c])
 				width[c] = w;
@@ -177,7 +122,7 @@ print_table(const struct inventory *inv, long long now)
 
 		buf_reset(&line);
 		for (c = 0; c < NTABLE_COLS; c++) {
-			int w = fit(&line, inventory_cell(inv, r, table_cols[c],
+			int w = cli_fit(&line, inventory_cell(inv, r, table_cols[c],
 			    tmp, sizeof tmp), CELL_MAX_WIDTH, utf8);
 
 			if (c + 1 < NTABLE_COLS)

@@ -244,6 +244,27 @@ cmp_ssm(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/*
+ * The platform of a managed instance is SSM's PlatformType (what the
+ * agent found: "Linux", "Windows", "MacOS"), in lower case like EC2's
+ * Platform; EC2 only says "windows" or nothing, so without SSM a Linux
+ * guess is all there is.  A value SSM should not send is kept as it came
+ * (lower-cased), so the plan counts it as neither.
+ */
+static void
+set_platform(struct fleet_instance *f, const char *type)
+{
+	size_t k;
+
+	if (type == NULL || *type == '\0')
+		return;
+	free(f->platform);
+	f->platform = xstrdup(type);
+	for (k = 0; f->platform[k] != '\0'; k++)
+		if (f->platform[k] >= 'A' && f->platform[k] <= 'Z')
+			f->platform[k] = (char)(f->platform[k] - 'A' + 'a');
+}
+
 /* SSM's view joined onto EC2's, by id: both sorted, one pass. */
 static void
 merge(struct job *j)
@@ -276,6 +297,7 @@ merge(struct job *j)
 			free(f->platform_version);
 			f->platform_version = take(&s->platform_version);
 			f->last_ping = s->last_ping;
+			set_platform(f, s->platform_type);
 			a++;
 			b++;
 		}

@@ -91,3 +91,19 @@ expect_no_grep() {
 		fail "a line matches /$1/ in $2"
 	fi
 }
+
+# sim_exceptions_table: the patchdeck-exceptions table (DESIGN.md section
+# 5) in the simulator's DynamoDB, made with boto3 ($PY), for a test that
+# puts records before patchdeck reads them.
+sim_exceptions_table() {
+	"$PY" - <<'PYEOF' || fail "creating the table patchdeck-exceptions"
+import boto3
+boto3.client("dynamodb").create_table(
+    TableName="patchdeck-exceptions",
+    KeySchema=[{"AttributeName": "instance_id", "KeyType": "HASH"},
+               {"AttributeName": "exception_id", "KeyType": "RANGE"}],
+    AttributeDefinitions=[{"AttributeName": "instance_id", "AttributeType": "S"},
+                          {"AttributeName": "exception_id", "AttributeType": "S"}],
+    BillingMode="PAY_PER_REQUEST")
+PYEOF
+}

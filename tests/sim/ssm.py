@@ -157,9 +157,11 @@ class SsmSim:
     # -- instance information ----------------------------------------------
 
     def _ssm_instances(self, backend):
-        """Instances SSM knows: every non-terminated instance, in index order."""
+        """Instances SSM knows: every non-terminated instance, in index order,
+        but those tagged sim:unmanaged=1 (no agent, or no instance profile)."""
         for inst in self.ec2.index(backend).instances:
-            if inst._state.name not in ("terminated", "shutting-down"):
+            if inst._state.name not in ("terminated", "shutting-down") and \
+                    backend.tags.get(inst.id, {}).get("sim:unmanaged") != "1":
                 yield inst
 
     def _ping(self, backend, inst, now):

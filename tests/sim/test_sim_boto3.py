@@ -307,6 +307,17 @@ class TestSsm(SimTest):
         with self.assertRaises(ClientError):
             self.ssm.describe_instance_information(MaxResults=51)
 
+    def test_unmanaged_left_out(self):
+        iid = self.linux[21]
+        self.tag([iid], **{"sim:unmanaged": "1"})
+        try:
+            r = self.ssm.describe_instance_information(InstanceInformationFilterList=[
+                {"key": "InstanceIds", "valueSet": [iid, self.linux[22]]}])
+            self.assertEqual({x["InstanceId"] for x in r["InstanceInformationList"]},
+                             {self.linux[22]})
+        finally:
+            self.tag([iid], **{"sim:unmanaged": "0"})
+
     def test_instance_information_fields_set(self):
         iid = self.linux[20]
         hostile = "Ubuntu\x1b]0;PWNED\x07\x01"

@@ -17,23 +17,8 @@
 #include "fleet/date.h"
 #include "fleet/tz.h"
 #include "fleet/window.h"
+#include "fleetfix.h"
 #include "util/util.h"
-
-static void
-load_zone(const char *name, struct fleet_tz *tz)
-{
-	char *path = xasprintf("/usr/share/zoneinfo/%s", name);
-	struct buf b;
-	char *err = NULL;
-
-	buf_init(&b);
-	if (util_read_file(path, 1 << 20, &b) != 0)
-		fail_msg("cannot read %s (is tzdata installed?)", path);
-	if (fleet_tz_parse(name, b.data, b.len, tz, &err) != 0)
-		fail_msg("%s: %s", name, err);
-	buf_free(&b);
-	free(path);
-}
 
 static long long
 utc(int y, int m, int d, int h, int mi)
@@ -327,7 +312,7 @@ check_occurrences(const struct occ_case *c, size_t idx)
 	if (strcmp(c->zone, "UTC") == 0)
 		fleet_tz_utc(&tz);
 	else
-		load_zone(c->zone, &tz);
+		fleetfix_zone(c->zone, &tz);
 	make_window(&w, c->sched, "3h");
 	n = fleet_window_occurrences(&w, &tz,
 	    utc(c->fy, c->fm, c->fd, c->fh, c->fmi), (size_t)c->nwant, occ);
@@ -638,7 +623,7 @@ test_monotonic_sweep(void **state)
 	for (z = 0; z < sizeof zones / sizeof zones[0]; z++) {
 		struct fleet_tz tz;
 
-		load_zone(zones[z], &tz);
+		fleetfix_zone(zones[z], &tz);
 		for (k = 0; k < sizeof scheds / sizeof scheds[0]; k++) {
 			struct fleet_window w;
 			long long t = utc(2026, 1, 1, 0, 0), s, e, prev = 0;

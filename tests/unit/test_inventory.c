@@ -21,6 +21,7 @@
 #include "fleet/date.h"
 #include "fleet/instance.h"
 #include "fleet/tagstate.h"
+#include "fleetfix.h"
 #include "ops/config.h"
 #include "ops/inventory.h"
 #include "util/util.h"
@@ -38,33 +39,11 @@ utc(int y, int m, int d, int h, int mi)
 static int
 setup_cfg(void **state)
 {
-	char tmpl[] = "/tmp/test_inventory.XXXXXX", *path, *err = NULL;
-	FILE *f;
-	int rc;
-
 	(void)state;
-	if (getenv("TZDIR") == NULL)
-		setenv("TZDIR", "/usr/share/zoneinfo", 1);
-	if (mkdtemp(tmpl) == NULL)
-		return -1;
-	path = xasprintf("%s/config", tmpl);
-	f = fopen(path, "w");
-	if (f == NULL)
-		return -1;
-	fputs("[window sun-0200]\nschedule = sun 02:00\nduration = 3h\n"
-	    "timezone = Europe/Berlin\n"
-	    "[window daily]\nschedule = daily 01:00\nduration = 1h\n", f);
-	fclose(f);
-	rc = config_load(path, "us-east-1", &cfg, &err);
-	if (rc != 0) {
-		fprintf(stderr, "config: %s\n", err);
-		free(err);
-	}
-	unlink(path);
-	rmdir(tmpl);
-	free(path);
 	now = utc(2026, 1, 15, 12, 0);	/* a Thursday */
-	return rc;
+	return fleetfix_config("[window sun-0200]\nschedule = sun 02:00\n"
+	    "duration = 3h\ntimezone = Europe/Berlin\n"
+	    "[window daily]\nschedule = daily 01:00\nduration = 1h\n", &cfg);
 }
 
 static int

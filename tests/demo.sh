@@ -256,8 +256,6 @@ else
 	# another terminal would do with the lines above.
 	echo "demo: no console; what the second terminal shows instead:"
 	for c in "windows" "plan tonight" "precheck tonight --cached"; do
-		# TEMP until h-plan is on main
-		[ "$c" != "plan tonight" ] || pd plan --help >/dev/null 2>&1 || continue
 		echo "\$ pd $c"
 		# shellcheck disable=SC2086 # $c: words on purpose
 		env -i PATH="$PATH" HOME="${HOME:-/}" sh -c '. "$1" && shift && pd "$@"' sh \

@@ -54,11 +54,15 @@ expect_grep 'nothing was sent' "$TEST_TMP/cached"
 
 # The plan of tonight's window.
 sed -n '/^\$ pd plan tonight/,/^\$ pd precheck/p' "$D" >"$TEST_TMP/plan"
-if [ -s "$TEST_TMP/plan" ]; then  # TEMP until h-plan is on main
 for action in wake excluded unreachable patch; do
-	expect_grep "^ *$action " "$TEST_TMP/plan"
+	expect_grep "^$action " "$TEST_TMP/plan"
 done
-else skip_check plan "no plan command yet"; fi
+expect_grep '^excluded .* terminated' "$TEST_TMP/plan"
+expect_grep '^excluded .* not managed by SSM' "$TEST_TMP/plan"
+expect_grep '^excluded .* exception ex-' "$TEST_TMP/plan"
+expect_grep '^unreachable .* SSM ConnectionLost' "$TEST_TMP/plan"
+expect_grep '^wake .* stopped' "$TEST_TMP/plan"
+expect_grep 'exception tag no approved record covers' "$TEST_TMP/plan"
 
 # The intro: keys and commands to try.
 for k in 'Tab or h' 'Enter ' '    p  ' '    U  ' '    P  ' '    F  '; do

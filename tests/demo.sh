@@ -30,9 +30,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+# --time-scale 60: a simulated minute per second, so a pre-check that
+# times out (600 s) takes 10 s, and an instance prepare starts boots
+# (--boot-delay 600, SSM Online) in 10 s.
 echo "demo: starting the simulator (a demo fleet of 600+ instances)..."
 sh tests/sim/simctl start "$dir/sim" --seed 2026 --fleet 660 --accounts 3 \
-	--regions us-east-1,eu-west-1 --time-scale 60 >/dev/null || {
+	--regions us-east-1,eu-west-1 --time-scale 60 --boot-delay 600 >/dev/null || {
 	echo "demo: the simulator did not start; its log:" >&2
 	tail -n 30 "$dir"/sim/*.log >&2
 	exit 1
@@ -232,7 +235,8 @@ demo: in the console (? lists every key):
                 wait for SSM Online (one never boots: c stops the wait)
     U           (plan pane) undo: stop exactly those again, untag them
     P           pre-check the window: failed first, Enter for a member's
-                checks and its output (one is hostile: escaped)
+                checks and its output (hostile-precheck-output's is full
+                of escape sequences: shown escaped)
     F           (pre-check pane) fix the failed rows (Space marks): disk,
                 repo, pkg_lock; the re-check shows what the fix changed
     e, S        the exceptions view; the exception tag sync

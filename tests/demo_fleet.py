@@ -25,7 +25,6 @@ import datetime
 import json
 import sys
 import textwrap
-import urllib.error
 import urllib.request
 
 import boto3
@@ -162,6 +161,11 @@ def fleet(sim):
                 ec2.create_tags(Resources=[iid], Tags=[{"Key": "demo:part", "Value": part}])
             elif part == "terminate":
                 terminate.append(iid)
+            elif part == "hostile":
+                # Named so that it can be found in the pre-check pane:
+                # Enter shows its output escaped.
+                ec2.create_tags(Resources=[iid], Tags=[
+                    {"Key": "Name", "Value": "hostile-precheck-output"}])
         if never:
             ec2.create_tags(Resources=never, Tags=[{"Key": "sim:boot", "Value": "never"}])
         if stop:
@@ -169,11 +173,6 @@ def fleet(sim):
         if terminate:
             ec2.terminate_instances(InstanceIds=terminate)
     sim.control("precheck", {"fates": fates})
-    # prepare's boot: 10 minutes of simulated time, 10 s at --time-scale 60.
-    try:
-        sim.control("boot", {"delay_s": 600})
-    except urllib.error.HTTPError:
-        pass              # a simulator without the boot model
     print(textwrap.fill("demo: window %s: %d members (%s)" % (
         TONIGHT, len(fates), ", ".join("%s %d" % (p, n) for p, n in sorted(counts.items()))),
         width=78, subsequent_indent="    "))

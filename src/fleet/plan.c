@@ -61,60 +61,6 @@ fleet_plan_platform_of(const char *platform)
 	return FLEET_PLAT_OTHER;
 }
 
-struct fleet_date
-fleet_plan_local_date(const struct fleet_tz *tz, long long t)
-{
-	struct fleet_date d;
-	long sod;
-
-	if (tz == NULL)
-		return fleet_date_of_utc(t);
-	fleet_tz_to_local(tz, t, &d.year, &d.month, &d.day, &sod);
-	return d;
-}
-
-int
-fleet_plan_occurrence(const struct fleet_window *w, const struct fleet_tz *tz,
-    struct fleet_date d, struct fleet_occurrence *occ, char **err)
-{
-	static const char *const wd[] = { "Sunday", "Monday", "Tuesday",
-	    "Wednesday", "Thursday", "Friday", "Saturday" };
-	struct fleet_tz utc;
-	long long from, start, end;
-	struct fleet_date ld;
-	char day[16];
-	int i;
-
-	fleet_tz_utc(&utc);
-	if (tz == NULL)
-		tz = &utc;
-	/* Two days before local midnight (UTC offsets are under 26 h): the
-	 * occurrences from there are walked until one starts on d or after. */
-	from = fleet_date_to_days(d) * 86400 - 2 * 86400;
-	for (i = 0; i < 8; i++) {
-		if (fleet_window_next_start(w, tz, from, &start, &end,
-		    NULL) != 0)
-			break;
-		ld = fleet_plan_local_date(tz, start);
-		if (fleet_date_cmp(ld, d) == 0) {
-			occ->start = start;
-			occ->end = end;
-			fleet_tz_done(&utc);
-			return 0;
-		}
-		if (fleet_date_cmp(ld, d) > 0)
-			break;
-		from = start;
-	}
-	fleet_tz_done(&utc);
-	if (err != NULL) {
-		fleet_date_format(d, day, sizeof day);
-		*err = xasprintf("window %s has no occurrence on %s (a %s)",
-		    w->id, day, wd[fleet_date_weekday(d)]);
-	}
-	return -1;
-}
-
 /* The records that may be id's: [*first, *first + return). */
 static size_t
 records_of(const struct fleet_plan_input *in, const char *id, size_t *first)

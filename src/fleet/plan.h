@@ -86,7 +86,7 @@ struct fleet_plan_input {
 	const struct fleet_window *window;
 	const struct fleet_tz *tz;	/* the window's zone; NULL: UTC */
 	struct fleet_date date;		/* the occurrence's local date */
-	struct fleet_occurrence occ;	/* fleet_plan_occurrence() */
+	struct fleet_occurrence occ;	/* fleet_window_occurrence_on() */
 	const struct fleet_instance *instances;
 	size_t ninstances;
 	/* The exception records (any order); known 0 when the table was
@@ -110,18 +110,6 @@ struct fleet_plan {
 	size_t to_patch[FLEET_PLAT_COUNT];	/* patch and wake only */
 	size_t unapproved;			/* members so flagged */
 };
-
-/*
- * The occurrence of w whose start falls on local date d in tz (NULL: UTC).
- * 0 with *occ, or -1 with *err (caller frees; err may be NULL): "window
- * sun-0200 has no occurrence on 2026-12-08 (a Tuesday)".
- */
-int fleet_plan_occurrence(const struct fleet_window *w,
-    const struct fleet_tz *tz, struct fleet_date d,
-    struct fleet_occurrence *occ, char **err);
-/* The local date of an instant in tz (NULL: UTC). */
-struct fleet_date fleet_plan_local_date(const struct fleet_tz *tz,
-    long long t);
 
 /*
  * Builds the plan of in into *out (overwritten; free with fleet_plan_done).

@@ -38,49 +38,6 @@ fleet_wake_tag_parse(const char *value, char **window,
 	return 0;
 }
 
-struct fleet_date
-fleet_wake_local_date(const struct fleet_tz *tz, long long utc)
-{
-	struct fleet_date d;
-	long sec;
-
-	fleet_tz_to_local(tz, utc, &d.year, &d.month, &d.day, &sec);
-	return d;
-}
-
-int
-fleet_wake_occurrence_on(const struct fleet_window *w,
-    const struct fleet_tz *tz, struct fleet_date d, long long *start,
-    long long *end, char **err)
-{
-	long long midnight, s, e;
-	struct fleet_date got;
-	char want[16], next[16];
-
-	/* Midnight may not exist (a DST gap at 00:00): local_to_utc moves it
-	 * forward, which is still the first instant of that date. */
-	if (fleet_tz_local_to_utc(tz, d.year, d.month, d.day, 0, 0,
-	    &midnight) != 0) {
-		fleet_date_format(d, want, sizeof want);
-		util_seterr(err, "date %s cannot be placed in zone %s", want,
-		    w->tz_name != NULL ? w->tz_name : "UTC");
-		return -1;
-	}
-	if (fleet_window_next_start(w, tz, midnight - 1, &s, &e, err) != 0)
-		return -1;
-	got = fleet_wake_local_date(tz, s);
-	if (fleet_date_cmp(got, d) != 0) {
-		fleet_date_format(d, want, sizeof want);
-		fleet_date_format(got, next, sizeof next);
-		util_seterr(err, "window %s has no occurrence on %s (next: %s)",
-		    w->id, want, next);
-		return -1;
-	}
-	*start = s;
-	*end = e;
-	return 0;
-}
-
 static const char *const action_names[] = {
 	[FLEET_WAKE_NONE] = "none",
 	[FLEET_WAKE_START] = "start",

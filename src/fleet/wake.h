@@ -37,18 +37,6 @@ char *fleet_wake_tag_format(const char *window, struct fleet_date date);
 int fleet_wake_tag_parse(const char *value, char **window,
     struct fleet_date *date);
 
-/*
- * The occurrence of w that starts on local date d (in tz, w's zone): 0
- * with *start and *end (Unix seconds), or -1 with *err (caller frees; may be
- * NULL) saying "window W has no occurrence on D (next: D2)".
- */
-int fleet_wake_occurrence_on(const struct fleet_window *w,
-    const struct fleet_tz *tz, struct fleet_date d, long long *start,
-    long long *end, char **err);
-/* The local date (in tz) of a Unix time. */
-struct fleet_date fleet_wake_local_date(const struct fleet_tz *tz,
-    long long utc);
-
 /* What prepare does with one instance; the names are the JSON "action". */
 enum fleet_wake_action {
 	FLEET_WAKE_NONE = 0,	/* not a member: left out of every list */

@@ -485,3 +485,68 @@ fleet_window_occurrences(const struct fleet_window *w,
 	}
 	return k;
 }
+
+struct fleet_date
+fleet_window_local_date(const struct fleet_tz *tz, long long utc)
+{
+	struct fleet_date d;
+	long sod;
+
+	if (tz == NULL)
+		return fleet_date_of_utc(utc);
+	fleet_tz_to_local(tz, utc, &d.year, &d.month, &d.day, &sod);
+	return d;
+}
+
+int
+fleet_window_occurrence_on(const struct fleet_window *w,
+    const struct fleet_tz *tz, struct fleet_date d, long long *start_utc,
+    long long *end_utc, char **err)
+{
+	static const char *const wd[] = { "Sunday", "Monday", "Tuesday",
+	    "Wednesday", "Thursday", "Friday", "Saturday" };
+	struct fleet_tz utc;
+	long long from, start, end;
+	struct fleet_date ld;
+	char day[16], next[16];
+	int i, found = 0, have_next = 0;
+
+	fleet_tz_utc(&utc);
+	if (tz == NULL)
+		tz = &utc;
+	/* From two days before local midnight (UTC offsets are under 26 h),
+	 * the occurrences are walked until one starts on d or after. */
+	from = fleet_date_to_days(d) * 86400 - 2 * 86400;
+	for (i = 0; i < 8; i++) {
+		if (fleet_window_next_start(w, tz, from, &start, &end,
+		    NULL) != 0)
+			break;
+		ld = fleet_window_local_date(tz, start);
+		if (fleet_date_cmp(ld, d) == 0) {
+			*start_utc = start;
+			*end_utc = end;
+			found = 1;
+			break;
+		}
+		if (fleet_date_cmp(ld, d) > 0) {
+			fleet_date_format(ld, next, sizeof next);
+			have_next = 1;
+			break;
+		}
+		from = start;
+	}
+	fleet_tz_done(&utc);
+	if (found)
+		return 0;
+	if (err != NULL) {
+		fleet_date_format(d, day, sizeof day);
+		if (have_next)
+			*err = xasprintf("window %s has no occurrence on %s "
+			    "(a %s; next: %s)", w->id, day,
+			    wd[fleet_date_weekday(d)], next);
+		else
+			*err = xasprintf("window %s has no occurrence on %s "
+			    "(a %s)", w->id, day, wd[fleet_date_weekday(d)]);
+	}
+	return -1;
+}

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 
+#include "fleet/date.h"
 #include "fleet/tz.h"
 
 enum fleet_sched_kind {
@@ -116,5 +117,19 @@ int fleet_window_current_or_next(const struct fleet_window *w,
 size_t fleet_window_occurrences(const struct fleet_window *w,
     const struct fleet_tz *tz, long long from_utc, size_t n,
     struct fleet_occurrence *out);
+
+/* The local date (in tz; NULL: UTC) of an instant. */
+struct fleet_date fleet_window_local_date(const struct fleet_tz *tz,
+    long long utc);
+/*
+ * The occurrence of w whose start falls on local date d in tz (NULL: UTC):
+ * what "WINDOW on DATE" means to plan, precheck and prepare.  0 with
+ * *start_utc and *end_utc, or -1 with *err (caller frees; err may be NULL):
+ * "window sun-0200 has no occurrence on 2026-12-08 (a Tuesday; next:
+ * 2026-12-13)".
+ */
+int fleet_window_occurrence_on(const struct fleet_window *w,
+    const struct fleet_tz *tz, struct fleet_date d, long long *start_utc,
+    long long *end_utc, char **err);
 
 #endif

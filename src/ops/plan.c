@@ -113,8 +113,8 @@ plan_make(struct plan *out, const struct inventory *inv,
 		    date);
 		return PLAN_ERR_DATE;
 	}
-	if (fleet_plan_occurrence(&cfg->windows[w], &cfg->zones[w], out->date,
-	    &out->occ, err) != 0)
+	if (fleet_window_occurrence_on(&cfg->windows[w], &cfg->zones[w],
+	    out->date, &out->occ.start, &out->occ.end, err) != 0)
 		return PLAN_ERR_DATE;
 	build(out, inv, cfg, (size_t)w, now);
 	return 0;
@@ -128,7 +128,7 @@ plan_make_index(struct plan *out, const struct inventory *inv,
 	if (fleet_window_current_or_next(&cfg->windows[w], &cfg->zones[w], now,
 	    &out->occ.start, &out->occ.end, err) != 0)
 		return PLAN_ERR_NONE_AHEAD;
-	out->date = fleet_plan_local_date(&cfg->zones[w], out->occ.start);
+	out->date = fleet_window_local_date(&cfg->zones[w], out->occ.start);
 	build(out, inv, cfg, w, now);
 	return 0;
 }
@@ -337,7 +337,7 @@ plan_overview(const struct inventory *inv, const struct config *cfg,
 		    rows[i].when, &rows[i].occ, now, rows[i].when_text,
 		    sizeof rows[i].when_text);
 		if (rows[i].when != FLEET_WHEN_NONE)
-			input_for(&in[i], inv, cfg, i, fleet_plan_local_date(
+			input_for(&in[i], inv, cfg, i, fleet_window_local_date(
 			    &cfg->zones[i], rows[i].occ.start), rows[i].occ,
 			    is_sorted);
 	}

@@ -63,45 +63,25 @@ occurrence(const struct config *cfg, size_t w, const char *date,
 {
 	const struct fleet_window *win = &cfg->windows[w];
 	const struct fleet_tz *tz = &cfg->zones[w];
-	struct fleet_date d, got;
-	long long s, e, from;
-	int y, mo, da, k;
-	long sod;
+	struct fleet_date d;
+	long long e;
 
 	if (date == NULL) {
-		if (fleet_window_current_or_next(win, tz, now, &s, &e,
+		if (fleet_window_current_or_next(win, tz, now, start, &e,
 		    err) != 0)
 			return -1;
-		fleet_tz_to_local(tz, s, &y, &mo, &da, &sod);
-		snprintf(out_date, 11, "%04d-%02d-%02d", y, mo, da);
-		*start = s;
+		fleet_date_format(fleet_window_local_date(tz, *start),
+		    out_date, 11);
 		return 0;
 	}
 	if (fleet_date_parse(date, &d) != 0) {
 		util_seterr(err, "--date '%s': not a date (YYYY-MM-DD)", date);
 		return -1;
 	}
-	/* Occurrences start at most once a day in a zone at most 14 h from
-	 * UTC: search from two days before. */
-	from = fleet_date_to_days(d) * 86400 - 2 * 86400;
-	for (k = 0; k < 8; k++) {
-		if (fleet_window_next_start(win, tz, from, &s, &e, NULL) != 0)
-			break;
-		fleet_tz_to_local(tz, s, &y, &mo, &da, &sod);
-		got.year = y;
-		got.month = mo;
-		got.day = da;
-		if (fleet_date_cmp(got, d) == 0) {
-			fleet_date_format(d, out_date, 11);
-			*start = s;
-			return 0;
-		}
-		if (fleet_date_cmp(got, d) > 0)
-			break;
-		from = s;
-	}
-	util_seterr(err, "window %s does not occur on %s", win->id, date);
-	return -1;
+	if (fleet_window_occurrence_on(win, tz, d, start, &e, err) != 0)
+		return -1;
+	fleet_date_format(d, out_date, 11);
+	return 0;
 }
 
 static int

@@ -115,9 +115,9 @@ prepare_new(const struct prepare_opts *o, char **err)
 			prepare_free(p);
 			return NULL;
 		}
-		d = fleet_wake_local_date(tz, start);
+		d = fleet_window_local_date(tz, start);
 	} else if (o->date != NULL && wi >= 0 && !o->undo &&
-	    fleet_wake_occurrence_on(&o->cfg->windows[wi], &o->cfg->zones[wi],
+	    fleet_window_occurrence_on(&o->cfg->windows[wi], &o->cfg->zones[wi],
 	    d, &start, &end, err) != 0) {
 		prepare_free(p);
 		return NULL;

@@ -206,7 +206,7 @@ assert len(m) == 9, len(m)
 
 # A date without an occurrence, and one that is not a date.
 expect_rc 2 $PDC plan mon-0100 --date 2026-12-08
-expect_grep "window mon-0100 has no occurrence on 2026-12-08 \(a Tuesday\)" "$TEST_TMP/err"
+expect_grep "window mon-0100 has no occurrence on 2026-12-08 \(a Tuesday; next: " "$TEST_TMP/err"
 expect_rc 2 $PDC plan plan-night --date 2026-02-30
 expect_grep "not a date" "$TEST_TMP/err"
 echo "ok"

@@ -82,7 +82,7 @@ MON=$("$PY" -c 'import datetime as d; t=d.date.today(); print(t + d.timedelta(da
 expect_rc 0 $PDC --dry-run precheck sun-0200 --date "$SUN"
 expect_grep "^dry run: [0-9]+ member\\(s\\), [0-9]+ to be sent the pre-check" "$TEST_TMP/out"
 expect_rc 2 $PDC --dry-run precheck sun-0200 --date "$MON"
-expect_grep "window sun-0200 does not occur on $MON" "$TEST_TMP/err"
+expect_grep "window sun-0200 has no occurrence on $MON" "$TEST_TMP/err"
 expect_rc 2 $PDC --dry-run precheck sun-0200 --date 2026-13-01
 expect_grep "not a date" "$TEST_TMP/err"
 

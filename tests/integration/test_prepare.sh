@@ -151,7 +151,7 @@ expect_rc 2 $PDC prepare prep-win --date 2026-13-01
 expect_rc 2 $PDC prepare no-such-window
 # 2030-01-07 is a Monday: the weekly window does not start then.
 expect_rc 2 $PDC prepare weekly --date 2030-01-07
-expect_grep 'window weekly has no occurrence on 2030-01-07 \(next: 2030-01-13\)' "$TEST_TMP/err"
+expect_grep 'window weekly has no occurrence on 2030-01-07 \(a Monday; next: 2030-01-13\)' "$TEST_TMP/err"
 # EC2 cannot be read: nothing is decided on half a fleet, nothing changes.
 sim_post /_sim/faults/queue '{"op": "DescribeInstances", "faults": [{"status": 403, "code": "UnauthorizedOperation", "message": "queued by test_prepare"}]}' >/dev/null ||
 	fail "queueing a fault"

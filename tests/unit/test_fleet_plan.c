@@ -117,8 +117,8 @@ test_every_reason(void **state)
 	pi.window = &w;
 	pi.tz = &berlin;
 	assert_int_equal(fleet_date_parse("2026-12-06", &pi.date), 0);
-	assert_int_equal(fleet_plan_occurrence(&w, &berlin, pi.date, &pi.occ,
-	    &err), 0);
+	assert_int_equal(fleet_window_occurrence_on(&w, &berlin, pi.date,
+	    &pi.occ.start, &pi.occ.end, &err), 0);
 	/* Sun 00:30 CET for 20 min: Sat 23:30-23:50 in UTC. */
 	assert_true(pi.occ.start == utc(2026, 12, 5, 23, 30));
 	assert_true(pi.occ.end == utc(2026, 12, 5, 23, 50));
@@ -192,8 +192,8 @@ test_every_reason(void **state)
 
 	/* A week later the exception is over. */
 	assert_int_equal(fleet_date_parse("2026-12-13", &pi.date), 0);
-	assert_int_equal(fleet_plan_occurrence(&w, &berlin, pi.date, &pi.occ,
-	    NULL), 0);
+	assert_int_equal(fleet_window_occurrence_on(&w, &berlin, pi.date,
+	    &pi.occ.start, &pi.occ.end, NULL), 0);
 	fleet_plan_build(&pi, &p);
 	assert_int_equal(find(&p, "i-exc")->action, FLEET_PLAN_PATCH);
 	fleet_plan_done(&p);
@@ -228,8 +228,8 @@ test_malformed_tag_flagged(void **state)
 	memset(&pi, 0, sizeof pi);
 	pi.window = &w;
 	assert_int_equal(fleet_date_parse("2026-12-06", &pi.date), 0);
-	assert_int_equal(fleet_plan_occurrence(&w, NULL, pi.date, &pi.occ,
-	    NULL), 0);
+	assert_int_equal(fleet_window_occurrence_on(&w, NULL, pi.date,
+	    &pi.occ.start, &pi.occ.end, NULL), 0);
 	assert_true(pi.occ.start == utc(2026, 12, 6, 1, 0));
 	pi.instances = &in;
 	pi.ninstances = 1;
@@ -255,18 +255,21 @@ test_occurrence_of_date(void **state)
 	fleetfix_zone("Europe/Berlin", &berlin);
 	make_window(&w, "sun-0200", "sun 02:00", "3h", "Europe/Berlin");
 	assert_int_equal(fleet_date_parse("2026-12-08", &d), 0);
-	assert_int_equal(fleet_plan_occurrence(&w, &berlin, d, &o, &err), -1);
+	assert_int_equal(fleet_window_occurrence_on(&w, &berlin, d,
+	    &o.start, &o.end, &err), -1);
 	assert_string_equal(err, "window sun-0200 has no occurrence on "
-	    "2026-12-08 (a Tuesday)");
+	    "2026-12-08 (a Tuesday; next: 2026-12-13)");
 	free(err);
 	/* Summer time: 02:00 CEST = 00:00 UTC. */
 	assert_int_equal(fleet_date_parse("2026-07-05", &d), 0);
-	assert_int_equal(fleet_plan_occurrence(&w, &berlin, d, &o, NULL), 0);
+	assert_int_equal(fleet_window_occurrence_on(&w, &berlin, d,
+	    &o.start, &o.end, NULL), 0);
 	assert_true(o.start == utc(2026, 7, 5, 0, 0));
 	assert_true(o.end == utc(2026, 7, 5, 3, 0));
 	/* The spring-forward night: 02:00 does not exist, 03:00 CEST. */
 	assert_int_equal(fleet_date_parse("2026-03-29", &d), 0);
-	assert_int_equal(fleet_plan_occurrence(&w, &berlin, d, &o, NULL), 0);
+	assert_int_equal(fleet_window_occurrence_on(&w, &berlin, d,
+	    &o.start, &o.end, NULL), 0);
 	assert_true(o.start == utc(2026, 3, 29, 1, 0));
 	fleet_window_done(&w);
 	fleet_tz_done(&berlin);

@@ -127,15 +127,15 @@ test_occurrence_on(void **state)
 	/* Sunday 00:30 Berlin is Saturday 23:30 UTC: the date is the
 	 * window's own, Sunday. */
 	window_at(&w, "sun 00:30", 120, &tz, "Europe/Berlin");
-	assert_int_equal(fleet_wake_occurrence_on(&w, &tz, date(2026, 12, 13),
+	assert_int_equal(fleet_window_occurrence_on(&w, &tz, date(2026, 12, 13),
 	    &s, &e, &err), 0);
 	assert_int_equal(s, fleet_date_days_from_civil(2026, 12, 12) * 86400 +
 	    23 * 3600 + 30 * 60);
 	assert_int_equal(e - s, 2 * 3600);
-	d = fleet_wake_local_date(&tz, s);
+	d = fleet_window_local_date(&tz, s);
 	assert_int_equal(fleet_date_cmp(d, date(2026, 12, 13)), 0);
 	/* Saturday (the UTC date of the start) is not a window date. */
-	assert_int_equal(fleet_wake_occurrence_on(&w, &tz, date(2026, 12, 12),
+	assert_int_equal(fleet_window_occurrence_on(&w, &tz, date(2026, 12, 12),
 	    &s, &e, &err), -1);
 	assert_non_null(strstr(err, "no occurrence on 2026-12-12"));
 	assert_non_null(strstr(err, "next: 2026-12-13"));
@@ -145,9 +145,9 @@ test_occurrence_on(void **state)
 	fleet_window_done(&w);
 	fleet_tz_done(&tz);
 	window_at(&w, "sun 02:30", 60, &tz, "Europe/Berlin");
-	assert_int_equal(fleet_wake_occurrence_on(&w, &tz, date(2026, 3, 29),
+	assert_int_equal(fleet_window_occurrence_on(&w, &tz, date(2026, 3, 29),
 	    &s, &e, &err), 0);
-	d = fleet_wake_local_date(&tz, s);
+	d = fleet_window_local_date(&tz, s);
 	assert_int_equal(fleet_date_cmp(d, date(2026, 3, 29)), 0);
 	fleet_window_done(&w);
 	fleet_tz_done(&tz);

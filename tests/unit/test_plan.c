@@ -149,7 +149,7 @@ test_plan_make(void **state)
 	assert_int_equal(plan_make(&p, &inv, &cfg, "sun-0200", "2026-10-26",
 	    now, &err), PLAN_ERR_DATE);
 	assert_string_equal(err, "window sun-0200 has no occurrence on "
-	    "2026-10-26 (a Monday)");
+	    "2026-10-26 (a Monday; next: 2026-11-01)");
 	free(err);
 	assert_int_equal(plan_make(&p, &inv, &cfg, "sun-0200", "26-10-2026",
 	    now, &err), PLAN_ERR_DATE);

@@ -151,11 +151,15 @@ parse_minutes(const struct ini_key *k, int *out, char **err)
 	return 0;
 }
 
+
+/* Splits a list at commas and blanks into a fresh array; each item must
+ * pass ok(). */
 static int
-split_regions(const struct ini_key *k, struct config_target *t, char **err)
+split_list(const struct ini_key *k, int (*ok)(const char *, size_t),
+    const char *what, char ***out, size_t *n, char **err)
 {
 	const char *p = k->value, *q;
-	size_t len, i;
+	size_t len;
 
 	while (*p != '\0') {
 		while (*p == ' ' || *p == ',' || *p == '\t')
@@ -166,23 +170,77 @@ split_regions(const struct ini_key *k, struct config_target *t, char **err)
 		while (*q != '\0' && *q != ',' && *q != ' ' && *q != '\t')
 			q++;
 		len = (size_t)(q - p);
-		for (i = 0; i < len; i++) {
-			char ch = p[i];
-
-			if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' &&
-			    ch <= '9') || ch == '-'))
-				break;
-		}
-		if (i < len || len == 0 || len > 32) {
-			*err = xasprintf("%s: regions: '%.*s' is not a region "
-			    "name", k->where, (int)(len > 40 ? 40 : len), p);
+		if (!ok(p, len)) {
+			*err = xasprintf("%s: %s: '%.*s' is not %s", k->where,
+			    k->name, (int)(len > 60 ? 60 : len), p, what);
 			return -1;
 		}
-		t->regions = xreallocarray(t->regions, t->nregions + 1,
-		    sizeof *t->regions);
-		t->regions[t->nregions++] = xstrndup(p, len);
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		(*out)[(*n)++] = xstrndup(p, len);
 		p = q;
 	}
+	return 0;
+}
+
+static int
+printable(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] >= 0x7f ||
+		    p[i] == '\'' || p[i] == '"' || p[i] == '\\')
+			return 0;
+	}
+	return len > 0 && len <= 1024;
+}
+
+static int
+mount_ok(const char *p, size_t len)
+{
+	return p[0] == '/' && printable(p, len);
+}
+
+static int
+url_ok(const char *p, size_t len)
+{
+	return printable(p, len) && ((len > 7 && strncmp(p, "http://", 7) ==
+	    0) || (len > 8 && strncmp(p, "https://", 8) == 0) || (len > 6 &&
+	    strncmp(p, "ftp://", 6) == 0) || (len > 7 &&
+	    strncmp(p, "file://", 7) == 0));
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+region_ok(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char ch = p[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-'))
+			return 0;
+	}
+	return len > 0 && len <= 32;
+}
+
+static int
+split_regions(const struct ini_key *k, struct config_target *t, char **err)
+{
+	if (split_list(k, region_ok, "a region name", &t->regions,
+	    &t->nregions, err) != 0)
+		return -1;
 	if (t->nregions == 0) {
 		*err = xasprintf("%s: regions is empty", k->where);
 		return -1;
@@ -356,74 +414,6 @@ load_general(const struct ini_section *s, struct config *c, char **err)
 			return -1;
 	}
 	return 0;
-}
-
-/* Splits a list at commas and blanks into a fresh array; each item must
- * pass ok(). */
-static int
-split_list(const struct ini_key *k, int (*ok)(const char *, size_t),
-    const char *what, char ***out, size_t *n, char **err)
-{
-	const char *p = k->value, *q;
-	size_t len;
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		q = p;
-		while (*q != '\0' && *q != ',' && *q != ' ' && *q != '\t')
-			q++;
-		len = (size_t)(q - p);
-		if (!ok(p, len)) {
-			*err = xasprintf("%s: %s: '%.*s' is not %s", k->where,
-			    k->name, (int)(len > 60 ? 60 : len), p, what);
-			return -1;
-		}
-		*out = xreallocarray(*out, *n + 1, sizeof **out);
-		(*out)[(*n)++] = xstrndup(p, len);
-		p = q;
-	}
-	return 0;
-}
-
-static int
-printable(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] >= 0x7f ||
-		    p[i] == '\'' || p[i] == '"' || p[i] == '\\')
-			return 0;
-	}
-	return len > 0 && len <= 1024;
-}
-
-static int
-mount_ok(const char *p, size_t len)
-{
-	return p[0] == '/' && printable(p, len);
-}
-
-static int
-url_ok(const char *p, size_t len)
-{
-	return printable(p, len) && ((len > 7 && strncmp(p, "http://", 7) ==
-	    0) || (len > 8 && strncmp(p, "https://", 8) == 0) || (len > 6 &&
-	    strncmp(p, "ftp://", 6) == 0) || (len > 7 &&
-	    strncmp(p, "file://", 7) == 0));
-}
-
-static void
-free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* repo_map = FROM -> TO, FROM -> TO */

@@ -92,7 +92,8 @@ usage(FILE *f)
 	    "\n"
 	    "Exit status: 0 done, 1 a check or AWS call failed, 2 bad arguments\n"
 	    "(or a change without a terminal and without --yes), 3 configuration\n"
-	    "or credentials unusable.\n"
+	    "or credentials unusable, 4 done but some members will not make it\n"
+	    "(precheck: a check failed; prepare: not Online in time).\n"
 	    "AWS settings follow the AWS CLI: AWS_ENDPOINT_URL(_<SERVICE>),\n"
 	    "AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_MAX_ATTEMPTS, ...\n",
 	    f);
